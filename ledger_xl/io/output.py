@@ -1,0 +1,47 @@
+"""Writing outputs safely: to a temporary file beside the target, then moved into place."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ledger_xl.errors import OutputError
+
+
+def excel_lock_file(path: Path) -> Path:
+    """The owner file Excel keeps beside an open workbook: `~$` + the name."""
+    return path.with_name("~$" + path.name)
+
+
+def check_writable(path: Path, overwrite: bool) -> None:
+    if path.is_dir():
+        raise OutputError(f"{path} 是一个文件夹，请给出要写入的文件名")
+    if excel_lock_file(path).exists():
+        raise OutputError(f"{path} 正在被 Excel 打开（发现 {excel_lock_file(path).name}），"
+                          "请先在 Excel 中关闭它再写入")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path} 已存在；如确要覆盖，请加 --force")
+    if not path.parent.exists():
+        raise OutputError(f"目录 {path.parent} 不存在")
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; move it onto `path` if the body succeeds."""
+    target = Path(path)
+    check_writable(target, overwrite)
+    handle, temp_name = tempfile.mkstemp(
+        prefix=".~ledger_xl-", suffix=target.suffix, dir=target.parent
+    )
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        yield temp
+        check_writable(target, overwrite)  # nothing appeared meanwhile
+        os.replace(temp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()

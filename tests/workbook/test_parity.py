@@ -1,0 +1,159 @@
+"""Python twins vs a real spreadsheet engine: LibreOffice recalculates a built ledger and
+every formula cell must equal what Python computes (DESIGN principle 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ledger_xl import layout, schedule, summary, twins
+from ledger_xl.io import libreoffice
+from ledger_xl.io.build import BuildOptions, LedgerContent, build_ledger_workbook
+from ledger_xl.io.read import open_calamine, read_ledger_workbook, sheet_grid
+from ledger_xl.rules import DEFAULT_RULES
+
+from .parity_data import AS_OF, parity_credentials, parity_ledger
+
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
+
+
+def _python_value(value: object) -> object:
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else value.astype("datetime64[D]").astype(dt.date)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value == "":
+        return None
+    return value
+
+
+def _engine_value(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return None if value == "" else value
+
+
+def _mismatches(expected: pd.Series, actual: pd.Series, rows: list[int], column: str) -> list:
+    bad = []
+    for want, got, row in zip(expected.tolist(), actual.tolist(), rows, strict=True):
+        want, got = _python_value(want), _engine_value(got)
+        if isinstance(want, float) and isinstance(got, float):
+            same = math.isclose(want, got, rel_tol=1e-12, abs_tol=1e-12)
+        else:
+            same = want == got
+        if not same:
+            bad.append((column, row, want, got))
+    return bad
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory, soffice):
+    ledger = parity_ledger()
+    credentials = parity_credentials(ledger)
+    folder = tmp_path_factory.mktemp("parity")
+    built = build_ledger_workbook(
+        folder / "parity.xlsx",
+        LedgerContent(ledger=ledger, credentials=credentials),
+        options=BuildOptions(fixed_as_of=AS_OF, spare_rows=20),
+    )
+    # Cached values are computed for a different day, so a stale cache cannot pass for LO's.
+    stale = build_ledger_workbook(
+        folder / "stale.xlsx",
+        LedgerContent(ledger=ledger, credentials=credentials),
+        options=BuildOptions(cache_date=dt.date(2020, 1, 1), fixed_as_of=None, spare_rows=20),
+    )
+    out = libreoffice.recalculate(built, folder / "lo")
+    return ledger, credentials, built, stale, out
+
+
+def test_ledger_formulas_equal_python_twins(recalculated):
+    ledger, _, _, _, out = recalculated
+    engine = read_ledger_workbook(out)
+    assert engine.as_of == AS_OF
+    assert len(engine.ledger.frame) == len(ledger)
+    expected = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    bad = []
+    for key in expected.columns:
+        bad += _mismatches(expected[key], engine.ledger.frame[key], engine.ledger.rows, key)
+    assert bad == [], f"{len(bad)} mismatches, first: {bad[:10]}"
+
+
+def test_parity_data_covers_the_edge_cases(recalculated):
+    ledger, *_ = recalculated
+    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    assert len(ledger) >= 1000
+    assert set(computed["due_flag"]) >= {layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_OK,
+                                          layout.DUE_NEVER, ""}
+    assert set(computed["grade"]) >= {"A", "B", "C", "D", "待补充"}
+    assert (computed["days_to_due"] == 0).any() and (computed["days_to_due"] == 30).any()
+    assert (computed["days_to_due"] == 31).any() and (computed["days_to_due"] == -1).any()
+    assert (computed["composite_score"] == 85.0).sum() > 0
+    assert dt.date(2024, 2, 29) in set(ledger["last_review"])
+    combos = {(r, c) for r, c in zip(ledger["risk_level"], ledger["category"], strict=True)}
+    assert {(r, c) for r in "高中低" for c in ("重要", "一般")} <= combos
+
+
+def test_boundary_score_rounds_like_the_engine():
+    frame = pd.DataFrame({"财务状况": [84.95], "信用记录": [84.95], "合作历史": [84.95],
+                          "市场声誉": [84.95]})
+    from ledger_xl.scoring import composite_scores, grades
+
+    scores = composite_scores(frame, DEFAULT_RULES.scoring)
+    assert scores.tolist() == [85.0]
+    assert grades(scores, DEFAULT_RULES.scoring).tolist() == ["A"]
+
+
+def test_credential_formulas_equal_python_twins(recalculated):
+    _, credentials, _, _, out = recalculated
+    engine = read_ledger_workbook(out)
+    expected = schedule.document_status(credentials["expires"], AS_OF, DEFAULT_RULES.cycles)
+    table = engine.credentials
+    assert len(table.frame) == len(credentials)
+    bad = []
+    for key in ("doc_status", "doc_days"):
+        bad += _mismatches(expected[key], table.frame[key], table.rows, key)
+    assert bad == [], bad[:10]
+
+
+def test_summary_formulas_equal_python(recalculated):
+    ledger, credentials, _, _, out = recalculated
+    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    docs = schedule.document_status(credentials["expires"], AS_OF, DEFAULT_RULES.cycles)
+    figures = summary.key_figures(ledger, computed, docs["doc_status"], DEFAULT_RULES)
+    grid = sheet_grid(open_calamine(out), layout.SHEET_SUMMARY)
+    engine = {grid.value(r, 0): grid.value(r, 1) for r in range(grid.height)}
+    for _, items in figures:
+        for item in items:
+            assert engine[item.label] == item.count, item.label
+    assert engine["客户总数"] == len(ledger) - sum(
+        1 for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)
+        if i is None and n is None)
+
+
+def test_cached_values_are_what_the_engine_computes(recalculated):
+    """Readers that do not recalculate see the same numbers LibreOffice computes."""
+    ledger, _, built, _, out = recalculated
+    cached = read_ledger_workbook(built).ledger.frame
+    engine = read_ledger_workbook(out).ledger.frame
+    for key in ("composite_score", "grade", "next_review", "days_to_due", "due_flag"):
+        assert [_engine_value(v) for v in cached[key]] == [_engine_value(v) for v in engine[key]]
+
+
+def test_engine_recalculates_rather_than_keeping_the_cache(recalculated, tmp_path):
+    ledger, _, _, stale, _ = recalculated
+    cached = read_ledger_workbook(stale).ledger.frame["days_to_due"].tolist()
+    out = libreoffice.recalculate(stale, tmp_path / "lo")
+    fresh = read_ledger_workbook(out)
+    today = dt.date.today()
+    expected = twins.ledger_formulas(ledger, DEFAULT_RULES, today)["days_to_due"]
+    assert _mismatches(expected, fresh.ledger.frame["days_to_due"], fresh.ledger.rows, "d") == []
+    assert [_engine_value(v) for v in cached] != [_engine_value(v)
+                                                   for v in fresh.ledger.frame["days_to_due"]]
