@@ -35,13 +35,15 @@ def ledger_formulas(rules: Rules) -> dict[str, str]:
 
     assets, liabilities = ref["total_assets"], ref["total_liabilities"]
     debt_ratio = (
-        f'IF(AND(ISNUMBER({assets}),ISNUMBER({liabilities})),'
+        f"IF(AND(ISNUMBER({assets}),ISNUMBER({liabilities})),"
         f'IF({assets}=0,"",{liabilities}/{assets}),"")'
     )
 
     dims = rules.scoring.dimensions
     dim_refs = [this_row(d.column) for d in dims]
-    weighted = "+".join(f"{r}*{layout.weight_name(d.name)}" for r, d in zip(dim_refs, dims))
+    weighted = "+".join(
+        f"{r}*{layout.weight_name(d.name)}" for r, d in zip(dim_refs, dims, strict=True)
+    )
     composite = f'IF(COUNT({",".join(dim_refs)})<{len(dims)},"",ROUND({weighted},1))'
 
     score = ref["composite_score"]
@@ -65,7 +67,7 @@ def ledger_formulas(rules: Rules) -> dict[str, str]:
         f'IF({unused},"",IF({ref["status"]}={_q(layout.STATUS_INACTIVE)},"",'
         f'IF({last}="",{_q(layout.DUE_NEVER)},IF(NOT(ISNUMBER({d})),"",'
         f"IF({d}<0,{_q(layout.DUE_OVERDUE)},"
-        f'IF({d}<={layout.NAME_DUE_SOON_DAYS},{_q(layout.DUE_SOON)},{_q(layout.DUE_OK)}))))))'
+        f"IF({d}<={layout.NAME_DUE_SOON_DAYS},{_q(layout.DUE_SOON)},{_q(layout.DUE_OK)}))))))"
     )
     formulas = {
         "debt_ratio": debt_ratio,
@@ -85,7 +87,7 @@ def credential_formulas() -> dict[str, str]:
     expires = this_row(headers["expires"], layout.TABLE_CREDENTIALS)
     as_of = layout.NAME_AS_OF
     status = (
-        f'IF(ISNUMBER({expires}),IF({expires}<{as_of},{_q(layout.DOC_EXPIRED)},'
+        f"IF(ISNUMBER({expires}),IF({expires}<{as_of},{_q(layout.DOC_EXPIRED)},"
         f"IF({expires}-{as_of}<={layout.NAME_DOC_SOON_DAYS},{_q(layout.DOC_SOON)},"
         f'{_q(layout.DOC_VALID)})),"")'
     )

@@ -89,8 +89,13 @@ CREDENTIAL_COLUMNS: tuple[Column, ...] = (
     Column("customer_id", "客户编号", "text", "与台账的客户编号一致。", width=11),
     Column("name", "客户名称", "text", "与台账的客户名称一致。", width=24),
     Column("doc_type", "证明类型", "choice", "从下拉列表选。", DOCUMENT_TYPES, width=16),
-    Column("doc_number", "证件号码", "text",
-           "营业执照填统一社会信用代码；身份证填18位号码，以文本录入。", width=21),
+    Column(
+        "doc_number",
+        "证件号码",
+        "text",
+        "营业执照填统一社会信用代码；身份证填18位号码，以文本录入。",
+        width=21,
+    ),
     Column("issued", "签发日期", "date", "证件签发或出具日期。", width=11),
     Column("expires", "有效期至", "date", "证件到期日；长期有效的填 2099-12-31。", width=11),
     Column("verified_by", "核验人", "text", "核验原件的人员姓名。", width=9),
@@ -112,7 +117,9 @@ REVIEW_COLUMNS: tuple[Column, ...] = (
     Column("score_credit", "信用记录", "number", "0–100。", width=9),
     Column("score_history", "合作历史", "number", "0–100。", width=9),
     Column("score_reputation", "市场声誉", "number", "0–100。", width=9),
-    Column("composite_score", "综合评分", "number", "审核时的综合评分（记录当时的结果）。", width=9),
+    Column(
+        "composite_score", "综合评分", "number", "审核时的综合评分（记录当时的结果）。", width=9
+    ),
     Column("grade", "评级", "text", "审核时的评级。", width=7),
     Column("result", "审核结果", "choice", "", REVIEW_RESULTS, width=11),
     Column("reviewer", "审核人", "text", "", width=9),

@@ -41,28 +41,37 @@ def key_figures(
     used = ~twins.empty_rows(ledger)
     id_col = formulas.column(h("customer_id"))
     name_col = formulas.column(h("name"))
-    total = KeyFigure("客户总数", int(used.sum()),
-                      f'=SUMPRODUCT(--((({id_col}<>"")+({name_col}<>""))>0))')
+    total = KeyFigure(
+        "客户总数", int(used.sum()), f'=SUMPRODUCT(--((({id_col}<>"")+({name_col}<>""))>0))'
+    )
 
     def section(key: str, labels, cells) -> list[KeyFigure]:
-        return [KeyFigure(label, _matches(cells, label), _countifs(h(key), label))
-                for label in labels]
+        return [
+            KeyFigure(label, _matches(cells, label), _countifs(h(key), label)) for label in labels
+        ]
 
     grades = [b.grade for b in rules.scoring.bands] + [
-        rules.scoring.fallback_grade, rules.scoring.incomplete_grade]
+        rules.scoring.fallback_grade,
+        rules.scoring.incomplete_grade,
+    ]
     due = (layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_NEVER, layout.DUE_OK)
     status_header = next(c.header for c in layout.CREDENTIAL_COLUMNS if c.key == "doc_status")
     documents = [
-        KeyFigure(f"资信证明{label}", _matches(doc_status, label),
-                  _countifs(status_header, label, layout.TABLE_CREDENTIALS))
+        KeyFigure(
+            f"资信证明{label}",
+            _matches(doc_status, label),
+            _countifs(status_header, label, layout.TABLE_CREDENTIALS),
+        )
         for label in (layout.DOC_EXPIRED, layout.DOC_SOON)
     ]
     return [
         ("总体", [total]),
         ("按审核状态", section("status", rules.field("status").allowed, ledger["status"])),
         (GRADE_SECTION, section("grade", grades, computed["grade"])),
-        ("按风险等级", section("risk_level", rules.field("risk_level").allowed,
-                          ledger["risk_level"])),
+        (
+            "按风险等级",
+            section("risk_level", rules.field("risk_level").allowed, ledger["risk_level"]),
+        ),
         ("按到期提示", section("due_flag", due, computed["due_flag"])),
         ("资信证明", documents),
     ]

@@ -14,8 +14,10 @@ from ledger_xl.rules import Rules
 def empty_rows(ledger: pd.DataFrame) -> np.ndarray:
     """Rows the formulas treat as unused: no 客户编号 and no 客户名称."""
     return np.array(
-        [values.is_blank(i) and values.is_blank(n)
-         for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)],
+        [
+            values.is_blank(i) and values.is_blank(n)
+            for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)
+        ],
         dtype=bool,
     )
 

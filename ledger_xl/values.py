@@ -28,9 +28,10 @@ def excel_number(value: object) -> float | None:
         number = float(value)
         return None if math.isnan(number) else number
     if isinstance(value, dt.datetime):
-        return date_to_serial(value.date()) + (
-            value.hour * 3600 + value.minute * 60 + value.second
-        ) / 86400
+        return (
+            date_to_serial(value.date())
+            + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+        )
     if isinstance(value, dt.date):
         return float(date_to_serial(value))
     return None
@@ -54,7 +55,7 @@ def date_to_serial(day: dt.date) -> int:
 
 
 def serial_to_date(serial: float) -> dt.date:
-    whole = int(math.floor(serial))
+    whole = math.floor(serial)
     return EXCEL_EPOCH + dt.timedelta(days=whole if whole > 60 else whole + 1)
 
 
@@ -66,8 +67,10 @@ def numbers(values: Iterable[object]) -> np.ndarray:
 def dates(values: Iterable[object]) -> np.ndarray:
     """datetime64[D] array with NaT wherever the formula would not see a date."""
     return np.array(
-        [np.datetime64("NaT") if (d := excel_date(v)) is None else np.datetime64(d, "D")
-         for v in values],
+        [
+            np.datetime64("NaT") if (d := excel_date(v)) is None else np.datetime64(d, "D")
+            for v in values
+        ],
         dtype="datetime64[D]",
     )
 

@@ -101,8 +101,7 @@ class _Builder:
         self.reviews = _frame(content.reviews, [c.key for c in layout.REVIEW_COLUMNS])
         self.wb = xlsxwriter.Workbook(
             str(path),
-            {"strings_to_numbers": False, "strings_to_formulas": False,
-             "strings_to_urls": False},
+            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
         )
         self._formats: dict[tuple, object] = {}
         self.lock_tables = opts.protection is Protection.LEDGER
@@ -123,10 +122,16 @@ class _Builder:
 
     def build(self) -> None:
         created = REPRODUCIBLE_TIME if self.opts.reproducible else dt.datetime.now()
-        self.wb.set_properties({
-            "title": self.opts.title, "subject": "客户审核管理台账", "author": "ledger_xl",
-            "company": "", "created": created, "comments": "由 ledger_xl 生成",
-        })
+        self.wb.set_properties(
+            {
+                "title": self.opts.title,
+                "subject": "客户审核管理台账",
+                "author": "ledger_xl",
+                "company": "",
+                "created": created,
+                "comments": "由 ledger_xl 生成",
+            }
+        )
         self.wb.set_custom_property(layout.PROP_TEMPLATE_VERSION, TEMPLATE_VERSION)
         self.wb.set_custom_property(layout.PROP_RULES_FINGERPRINT, self.rules.fingerprint())
         self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
@@ -140,22 +145,33 @@ class _Builder:
             layout.SHEET_REVIEWS: self.write_reviews,
             layout.SHEET_SUMMARY: self.write_summary,
             layout.SHEET_FIELD_RULES: lambda: rulesheets.write_field_rules(
-                self.wb, self.fmt, self.rules),
+                self.wb, self.fmt, self.rules
+            ),
             layout.SHEET_SCORING: lambda: rulesheets.write_scoring(
-                self.wb, self.fmt, self.rules.scoring),
+                self.wb, self.fmt, self.rules.scoring
+            ),
             layout.SHEET_CYCLES: lambda: rulesheets.write_cycles(
-                self.wb, self.fmt, self.rules.cycles),
-            layout.SHEET_GUIDE: lambda: guide.write_guide(self.wb, self.fmt, self.rules,
-                                                          self.opts),
+                self.wb, self.fmt, self.rules.cycles
+            ),
+            layout.SHEET_GUIDE: lambda: guide.write_guide(self.wb, self.fmt, self.rules, self.opts),
             layout.SHEET_XLWINGS: self.write_xlwings_conf,
         }
         for name in layout.SHEET_ORDER:
             ws = sheets[name]()
-            if name in (layout.SHEET_FIELD_RULES, layout.SHEET_SCORING, layout.SHEET_CYCLES,
-                        layout.SHEET_SUMMARY, layout.SHEET_GUIDE) and \
-                    self.opts.protection is not Protection.NONE:
-                ws.protect(self.opts.password or "", {"select_locked_cells": True,
-                                                       "autofilter": True})
+            if (
+                name
+                in (
+                    layout.SHEET_FIELD_RULES,
+                    layout.SHEET_SCORING,
+                    layout.SHEET_CYCLES,
+                    layout.SHEET_SUMMARY,
+                    layout.SHEET_GUIDE,
+                )
+                and self.opts.protection is not Protection.NONE
+            ):
+                ws.protect(
+                    self.opts.password or "", {"select_locked_cells": True, "autofilter": True}
+                )
         self.wb.get_worksheet_by_name(layout.SHEET_LEDGER).activate()
         self.wb.close()
 
@@ -166,13 +182,19 @@ class _Builder:
         fields = self.rules.fields
         ws.write_string(0, 0, layout.NAME_AS_OF, self.fmt("bold"))
         if self.opts.fixed_as_of:
-            ws.write_datetime(0, 1, _datetime(self.opts.fixed_as_of),
-                              self.fmt("date_input", locked=False))
+            ws.write_datetime(
+                0, 1, _datetime(self.opts.fixed_as_of), self.fmt("date_input", locked=False)
+            )
         else:
             cached = "" if self.opts.reproducible else values.date_to_serial(self.as_of)
             ws.write_formula(0, 1, "=TODAY()", self.fmt("date_input", locked=False), cached)
-        ws.write_string(0, 2, "← 默认为今天（=TODAY()）；可改填固定日期，所有到期计算从这天算起。"
-                        "灰色列为自动计算的公式列。", self.fmt("note"))
+        ws.write_string(
+            0,
+            2,
+            "← 默认为今天（=TODAY()）；可改填固定日期，所有到期计算从这天算起。"
+            "灰色列为自动计算的公式列。",
+            self.fmt("note"),
+        )
         self.wb.define_name(layout.NAME_AS_OF, f"={layout.SHEET_LEDGER}!$B$1")
 
         top = layout.LEDGER_HEADER_ROW
@@ -186,43 +208,70 @@ class _Builder:
             if not f.is_input:
                 column["formula"] = ledger_formulas[f.key]
             columns.append(column)
-        ws.add_table(top, 0, last, len(fields) - 1, {
-            "name": layout.TABLE_LEDGER, "columns": columns,
-            "style": "Table Style Light 9", "autofilter": True,
-        })
+        ws.add_table(
+            top,
+            0,
+            last,
+            len(fields) - 1,
+            {
+                "name": layout.TABLE_LEDGER,
+                "columns": columns,
+                "style": "Table Style Light 9",
+                "autofilter": True,
+            },
+        )
         for col, f in enumerate(fields):
             ws.set_column(col, col, f.width, self._field_format(f))
             if f.is_input:
-                self._write_inputs(ws, top + 1, col, self.ledger[f.key].tolist(),
-                                   n_rows, self._field_format(f))
+                self._write_inputs(
+                    ws, top + 1, col, self.ledger[f.key].tolist(), n_rows, self._field_format(f)
+                )
             else:
                 cached = [_cached(v) for v in self.formula_values[f.key].tolist()]
-                self._write_formulas(ws, top + 1, col, ledger_formulas[f.key], cached, n_rows,
-                                     self._field_format(f))
+                self._write_formulas(
+                    ws, top + 1, col, ledger_formulas[f.key], cached, n_rows, self._field_format(f)
+                )
             self._validate(ws, top + 1, col, last, f)
         ws.set_row(top, 30)
         ws.freeze_panes(top + 1, 2)
         due_col = xl_col_to_name([f.key for f in fields].index("due_flag"))
         data = (top + 1, 0, last, len(fields) - 1)
         first_cell = f"${due_col}{top + 2}"
-        ws.conditional_format(*data, {"type": "formula", "criteria":
-                                      f'={first_cell}="{layout.DUE_OVERDUE}"',
-                                      "format": self.wb.add_format(RED)})
-        ws.conditional_format(*data, {"type": "formula", "criteria":
-                                      f'={first_cell}="{layout.DUE_SOON}"',
-                                      "format": self.wb.add_format(AMBER)})
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={first_cell}="{layout.DUE_OVERDUE}"',
+                "format": self.wb.add_format(RED),
+            },
+        )
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={first_cell}="{layout.DUE_SOON}"',
+                "format": self.wb.add_format(AMBER),
+            },
+        )
         if self.lock_tables:
             self._protect_table_sheet(ws)
         return ws
 
     def _field_format(self, f: FieldRule):
         if not f.is_input:
-            name = {"debt_ratio": "percent_formula", "next_review": "date_formula",
-                    "composite_score": "score_formula"}.get(f.key, "formula")
+            name = {
+                "debt_ratio": "percent_formula",
+                "next_review": "date_formula",
+                "composite_score": "score_formula",
+            }.get(f.key, "formula")
             return self.fmt(name)
-        name = {FieldType.TEXT: "text_input", FieldType.CHOICE: "text_input",
-                FieldType.DATE: "date_input", FieldType.NUMBER: "number_input",
-                FieldType.SCORE: "score_input"}[f.type]
+        name = {
+            FieldType.TEXT: "text_input",
+            FieldType.CHOICE: "text_input",
+            FieldType.DATE: "date_input",
+            FieldType.NUMBER: "number_input",
+            FieldType.SCORE: "score_input",
+        }[f.type]
         return self.fmt(name, locked=False)
 
     def _write_inputs(self, ws, first_row, col, cells, n_rows, cell_format) -> None:
@@ -239,35 +288,60 @@ class _Builder:
         title = f.header[:28] + ("（必填）" if f.required else "")
         base = {"input_title": title[:32], "input_message": f.hint[:255] or f.header}
         if not f.is_input:
-            rule = {"validate": "custom", "value": "=FALSE()",
-                    "error_title": "公式列", "error_type": "stop",
-                    "error_message": f"“{f.header}”是自动计算的公式列，请勿手工填写。"}
+            rule = {
+                "validate": "custom",
+                "value": "=FALSE()",
+                "error_title": "公式列",
+                "error_type": "stop",
+                "error_message": f"“{f.header}”是自动计算的公式列，请勿手工填写。",
+            }
         elif f.type is FieldType.CHOICE:
-            rule = {"validate": "list", "source": list(f.allowed),
-                    "error_title": "请从列表中选择",
-                    "error_message": f"“{f.header}”只能是：{'、'.join(f.allowed)}。"}
+            rule = {
+                "validate": "list",
+                "source": list(f.allowed),
+                "error_title": "请从列表中选择",
+                "error_message": f"“{f.header}”只能是：{'、'.join(f.allowed)}。",
+            }
         elif f.type is FieldType.DATE:
-            rule = {"validate": "date", "criteria": "between",
-                    "minimum": dt.date(1900, 1, 1), "maximum": dt.date(2099, 12, 31),
-                    "error_title": "请输入日期",
-                    "error_message": f"“{f.header}”须为日期，如 2024-03-05。"}
+            rule = {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": dt.date(1900, 1, 1),
+                "maximum": dt.date(2099, 12, 31),
+                "error_title": "请输入日期",
+                "error_message": f"“{f.header}”须为日期，如 2024-03-05。",
+            }
         elif f.type in (FieldType.NUMBER, FieldType.SCORE) and f.minimum is not None:
             rule = {"validate": "decimal", "error_title": "数值超出范围"}
             if f.maximum is not None:
-                rule.update(criteria="between", minimum=f.minimum, maximum=f.maximum,
-                            error_message=f"“{f.header}”须为 {f.minimum:g}–{f.maximum:g} 之间的数字。")
+                rule.update(
+                    criteria="between",
+                    minimum=f.minimum,
+                    maximum=f.maximum,
+                    error_message=f"“{f.header}”须为 {f.minimum:g}–{f.maximum:g} 之间的数字。",
+                )
             else:
-                rule.update(criteria=">=", value=f.minimum,
-                            error_message=f"“{f.header}”须为不小于 {f.minimum:g} 的数字。")
+                rule.update(
+                    criteria=">=",
+                    value=f.minimum,
+                    error_message=f"“{f.header}”须为不小于 {f.minimum:g} 的数字。",
+                )
         else:
             rule = {"validate": "any"}
         ws.data_validation(first, col, last, col, {**base, **rule})
 
     def _protect_table_sheet(self, ws) -> None:
-        ws.protect(self.opts.password or "", {
-            "autofilter": True, "sort": True, "format_columns": True, "format_rows": True,
-            "select_locked_cells": True, "select_unlocked_cells": True,
-        })
+        ws.protect(
+            self.opts.password or "",
+            {
+                "autofilter": True,
+                "sort": True,
+                "format_columns": True,
+                "format_rows": True,
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+            },
+        )
 
     # ------------------------------------------------------------ 资信证明 / 审核记录
 
@@ -284,16 +358,26 @@ class _Builder:
             if c.kind == "formula":
                 spec["formula"] = formula_text[c.key]
             specs.append(spec)
-        ws.add_table(top, 0, last, len(columns) - 1, {
-            "name": table, "columns": specs, "style": "Table Style Light 9", "autofilter": True,
-        })
+        ws.add_table(
+            top,
+            0,
+            last,
+            len(columns) - 1,
+            {
+                "name": table,
+                "columns": specs,
+                "style": "Table Style Light 9",
+                "autofilter": True,
+            },
+        )
         for col, c in enumerate(columns):
             cell_format = self._column_format(c)
             ws.set_column(col, col, c.width, cell_format)
             if c.kind == "formula":
                 cached = [_cached(v) for v in computed[c.key].tolist()]
-                self._write_formulas(ws, top + 1, col, formula_text[c.key], cached, n_rows,
-                                     cell_format)
+                self._write_formulas(
+                    ws, top + 1, col, formula_text[c.key], cached, n_rows, cell_format
+                )
             else:
                 self._write_inputs(ws, top + 1, col, frame[c.key].tolist(), n_rows, cell_format)
             self._validate_column(ws, top + 1, col, last, c)
@@ -304,54 +388,85 @@ class _Builder:
     def _column_format(self, c: layout.Column):
         if c.kind == "formula":
             return self.fmt("formula")
-        return self.fmt({"date": "date_input", "number": "number_input"}.get(c.kind, "text_input"),
-                        locked=False)
+        return self.fmt(
+            {"date": "date_input", "number": "number_input"}.get(c.kind, "text_input"), locked=False
+        )
 
     def _validate_column(self, ws, first, col, last, c: layout.Column) -> None:
         base = {"input_title": c.header[:32], "input_message": (c.hint or c.header)[:255]}
         if c.kind == "choice":
-            rule = {"validate": "list", "source": list(c.allowed),
-                    "error_message": f"“{c.header}”只能是：{'、'.join(c.allowed)}。"}
+            rule = {
+                "validate": "list",
+                "source": list(c.allowed),
+                "error_message": f"“{c.header}”只能是：{'、'.join(c.allowed)}。",
+            }
         elif c.kind == "date":
-            rule = {"validate": "date", "criteria": "between", "minimum": dt.date(1900, 1, 1),
-                    "maximum": dt.date(2099, 12, 31),
-                    "error_message": f"“{c.header}”须为日期，如 2024-03-05。"}
+            rule = {
+                "validate": "date",
+                "criteria": "between",
+                "minimum": dt.date(1900, 1, 1),
+                "maximum": dt.date(2099, 12, 31),
+                "error_message": f"“{c.header}”须为日期，如 2024-03-05。",
+            }
         elif c.kind == "formula":
-            rule = {"validate": "custom", "value": "=FALSE()",
-                    "error_message": f"“{c.header}”是自动计算的公式列，请勿手工填写。"}
+            rule = {
+                "validate": "custom",
+                "value": "=FALSE()",
+                "error_message": f"“{c.header}”是自动计算的公式列，请勿手工填写。",
+            }
         else:
             rule = {"validate": "any"}
         ws.data_validation(first, col, last, col, {**base, **rule})
 
     def write_credentials(self):
         ws, top, last = self._side_table(
-            layout.SHEET_CREDENTIALS, layout.TABLE_CREDENTIALS, layout.CREDENTIAL_COLUMNS,
-            self.credentials, self.doc_values,
+            layout.SHEET_CREDENTIALS,
+            layout.TABLE_CREDENTIALS,
+            layout.CREDENTIAL_COLUMNS,
+            self.credentials,
+            self.doc_values,
             "资信证明：营业执照、法定代表人身份证、银行资信证明等，到期前须更新",
-            self.opts.spare_rows)
+            self.opts.spare_rows,
+        )
         keys = [c.key for c in layout.CREDENTIAL_COLUMNS]
         status_cell = f"${xl_col_to_name(keys.index('doc_status'))}{top + 2}"
         data = (top + 1, 0, last, len(keys) - 1)
-        ws.conditional_format(*data, {"type": "formula", "criteria":
-                                      f'={status_cell}="{layout.DOC_EXPIRED}"',
-                                      "format": self.wb.add_format(RED)})
-        ws.conditional_format(*data, {"type": "formula", "criteria":
-                                      f'={status_cell}="{layout.DOC_SOON}"',
-                                      "format": self.wb.add_format(AMBER)})
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={status_cell}="{layout.DOC_EXPIRED}"',
+                "format": self.wb.add_format(RED),
+            },
+        )
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={status_cell}="{layout.DOC_SOON}"',
+                "format": self.wb.add_format(AMBER),
+            },
+        )
         if self.lock_tables:
             self._protect_table_sheet(ws)
         return ws
 
     def write_reviews(self):
-        ws, top, last = self._side_table(
-            layout.SHEET_REVIEWS, layout.TABLE_REVIEWS, layout.REVIEW_COLUMNS, self.reviews,
-            None, "审核记录：每次审核一行，只增不改（已有记录锁定，在下方空行追加）",
-            self.opts.spare_rows)
+        ws, top, _ = self._side_table(
+            layout.SHEET_REVIEWS,
+            layout.TABLE_REVIEWS,
+            layout.REVIEW_COLUMNS,
+            self.reviews,
+            None,
+            "审核记录：每次审核一行，只增不改（已有记录锁定，在下方空行追加）",
+            self.opts.spare_rows,
+        )
         if self.lock_tables:
             # Append-only in practice: existing records are locked, the spare rows are not.
             for col, c in enumerate(layout.REVIEW_COLUMNS):
-                fmt_name = {"date": "date_input", "number": "number_input"}.get(c.kind,
-                                                                                "text_input")
+                fmt_name = {"date": "date_input", "number": "number_input"}.get(
+                    c.kind, "text_input"
+                )
                 for i, value in enumerate(self.reviews[c.key].tolist()):
                     _write_value(ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True))
             self._protect_table_sheet(ws)
@@ -363,11 +478,18 @@ class _Builder:
         ws = self.wb.add_worksheet(layout.SHEET_SUMMARY)
         ws.write_string(0, 0, "台账汇总（随台账实时计算）", self.fmt("title"))
         ws.write_string(1, 0, layout.NAME_AS_OF, self.fmt("bold"))
-        ws.write_formula(1, 1, f"={layout.NAME_AS_OF}", self.fmt("date_formula"),
-                         "" if self.opts.reproducible and not self.opts.fixed_as_of
-                         else values.date_to_serial(self.as_of))
-        figures = summary.key_figures(self.ledger, self.formula_values,
-                                      self.doc_values["doc_status"], self.rules)
+        ws.write_formula(
+            1,
+            1,
+            f"={layout.NAME_AS_OF}",
+            self.fmt("date_formula"),
+            ""
+            if self.opts.reproducible and not self.opts.fixed_as_of
+            else values.date_to_serial(self.as_of),
+        )
+        figures = summary.key_figures(
+            self.ledger, self.formula_values, self.doc_values["doc_status"], self.rules
+        )
         row = 3
         for section, items in figures:
             ws.write_string(row, 0, section, self.fmt("header"))
@@ -395,8 +517,14 @@ _BASE_FORMATS: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14, "font_color": FILL_HEADER},
     "note": {"italic": True, "font_color": "#595959"},
     "bold": {"bold": True},
-    "header": {"bold": True, "font_color": "#FFFFFF", "bg_color": FILL_HEADER, "border": 1,
-               "text_wrap": True, "valign": "vcenter"},
+    "header": {
+        "bold": True,
+        "font_color": "#FFFFFF",
+        "bg_color": FILL_HEADER,
+        "border": 1,
+        "text_wrap": True,
+        "valign": "vcenter",
+    },
     "cell": {"border": 1, "valign": "top"},
     "wrap": {"border": 1, "text_wrap": True, "valign": "top"},
     "percent": {"num_format": "0%", "border": 1},
@@ -421,8 +549,11 @@ def _cached(value: object) -> object:
     if value is None or value is pd.NaT:
         return ""
     if isinstance(value, np.datetime64):
-        return "" if np.isnat(value) else float(values.date_to_serial(
-            value.astype("datetime64[D]").astype(dt.date)))
+        return (
+            ""
+            if np.isnat(value)
+            else float(values.date_to_serial(value.astype("datetime64[D]").astype(dt.date)))
+        )
     if isinstance(value, float | np.floating):
         return "" if np.isnan(value) else float(value)
     if isinstance(value, pd.Timestamp):

@@ -28,27 +28,54 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
     lines = [
         ("title", "客户审核管理台账 使用说明"),
         ("bold", "一、各工作表"),
-        ("cell", f"{layout.SHEET_LEDGER}：每个客户一行。白色列由录入员填写，灰色列自动计算"
-                 "（资产负债率、综合评分、评级、审核周期、下次审核日期、距到期天数、到期提示）。"),
-        ("cell", f"{layout.SHEET_CREDENTIALS}：营业执照、法定代表人身份证、银行资信证明等，"
-                 "按有效期自动提示已过期/即将到期。"),
-        ("cell", f"{layout.SHEET_REVIEWS}：每次审核记一行（日期、阶段、四项评分、结果、审核人、意见），只增不改。"),
+        (
+            "cell",
+            f"{layout.SHEET_LEDGER}：每个客户一行。白色列由录入员填写，灰色列自动计算"
+            "（资产负债率、综合评分、评级、审核周期、下次审核日期、距到期天数、到期提示）。",
+        ),
+        (
+            "cell",
+            f"{layout.SHEET_CREDENTIALS}：营业执照、法定代表人身份证、银行资信证明等，"
+            "按有效期自动提示已过期/即将到期。",
+        ),
+        (
+            "cell",
+            f"{layout.SHEET_REVIEWS}：每次审核记一行（日期、阶段、四项评分、结果、审核人、意见），只增不改。",
+        ),
         ("cell", f"{layout.SHEET_SUMMARY}：按审核状态、评级、风险等级、到期提示的实时统计。"),
-        ("cell", f"{layout.SHEET_FIELD_RULES} / {layout.SHEET_SCORING} / {layout.SHEET_CYCLES}："
-                 "本台账的规则，由管理员维护；校验、评分和到期计算都以这三张表为准。"),
+        (
+            "cell",
+            f"{layout.SHEET_FIELD_RULES} / {layout.SHEET_SCORING} / {layout.SHEET_CYCLES}："
+            "本台账的规则，由管理员维护；校验、评分和到期计算都以这三张表为准。",
+        ),
         ("bold", "二、填写要求"),
         ("cell", "选中任一录入列的单元格，会弹出该列的填报要求；带下拉箭头的列请从列表中选择。"),
         ("cell", "日期一律填成真正的日期（如 2024-03-05），不要填“2024年3月5日”这样的文字。"),
-        ("cell", "统一社会信用代码、联系电话、身份证号以文本录入（这些列已设为文本格式），"
-                 "否则 Excel 会把18位号码变成科学计数法并丢失末几位。"),
-        ("cell", f"评分：{dims}；综合评分保留一位小数；评级：{bands}，"
-                 f"其余为 {rules.scoring.fallback_grade}；四项评分未填齐时评级为“"
-                 f"{rules.scoring.incomplete_grade}”。"),
-        ("cell", "审核周期按风险等级 × 客户类别查“审核周期”表；下次审核日期 = 最近审核日期 + 周期"
-                 "（月末对齐，如 1月31日 + 1个月 = 2月28/29日）。"),
-        ("cell", f"到期提示：未审核 / 已逾期（红色）/ 即将到期（{rules.cycles.due_soon_days}天内，"
-                 "黄色）/ 正常；已停用客户不提示。"),
-        ("cell", f"基准日（{layout.SHEET_LEDGER}!B1）默认为今天，可改填固定日期以查看某一天的到期情况。"),
+        (
+            "cell",
+            "统一社会信用代码、联系电话、身份证号以文本录入（这些列已设为文本格式），"
+            "否则 Excel 会把18位号码变成科学计数法并丢失末几位。",
+        ),
+        (
+            "cell",
+            f"评分：{dims}；综合评分保留一位小数；评级：{bands}，"
+            f"其余为 {rules.scoring.fallback_grade}；四项评分未填齐时评级为“"
+            f"{rules.scoring.incomplete_grade}”。",
+        ),
+        (
+            "cell",
+            "审核周期按风险等级 × 客户类别查“审核周期”表；下次审核日期 = 最近审核日期 + 周期"
+            "（月末对齐，如 1月31日 + 1个月 = 2月28/29日）。",
+        ),
+        (
+            "cell",
+            f"到期提示：未审核 / 已逾期（红色）/ 即将到期（{rules.cycles.due_soon_days}天内，"
+            "黄色）/ 正常；已停用客户不提示。",
+        ),
+        (
+            "cell",
+            f"基准日（{layout.SHEET_LEDGER}!B1）默认为今天，可改填固定日期以查看某一天的到期情况。",
+        ),
         ("bold", "三、表格保护与新增客户"),
         ("cell", _PROTECTION_TEXT[str(options.protection)].format(pw=pw)),
         ("bold", "四、加载项按钮（安装 ledger_xl 的 xlwings 加载项后可用）"),

@@ -48,8 +48,9 @@ def version() -> str:
 def _require() -> str:
     soffice = find_soffice()
     if soffice is None:
-        raise LibreOfficeError("未安装 LibreOffice（Debian/Ubuntu：apt-get install "
-                               "libreoffice-calc-nogui）")
+        raise LibreOfficeError(
+            "未安装 LibreOffice（Debian/Ubuntu：apt-get install libreoffice-calc-nogui）"
+        )
     return soffice
 
 
@@ -62,16 +63,25 @@ def _convert(source: Path, out_dir: Path, target: str, timeout: float) -> Path:
         (user / "registrymodifications.xcu").write_text(_RECALC_PROFILE, encoding="utf-8")
         env = {**os.environ, "HOME": profile}
         command = [
-            soffice, "--headless", "--norestore", "--nolockcheck",
+            soffice,
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
             f"-env:UserInstallation={Path(profile).as_uri()}",
-            "--convert-to", target, "--outdir", str(out_dir), str(source),
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out_dir),
+            str(source),
         ]
         try:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                                    env=env)
+            result = subprocess.run(
+                command, capture_output=True, text=True, timeout=timeout, env=env
+            )
         except subprocess.TimeoutExpired as exc:
-            raise LibreOfficeError(f"LibreOffice 处理 {source.name} 超时（{timeout:.0f} 秒）") \
-                from exc
+            raise LibreOfficeError(
+                f"LibreOffice 处理 {source.name} 超时（{timeout:.0f} 秒）"
+            ) from exc
     produced = out_dir / (source.stem + "." + target.split(":")[0])
     if result.returncode != 0 or not produced.exists():
         raise LibreOfficeError(

@@ -20,8 +20,10 @@ def check_writable(path: Path, overwrite: bool) -> None:
     if path.is_dir():
         raise OutputError(f"{path} 是一个文件夹，请给出要写入的文件名")
     if excel_lock_file(path).exists():
-        raise OutputError(f"{path} 正在被 Excel 打开（发现 {excel_lock_file(path).name}），"
-                          "请先在 Excel 中关闭它再写入")
+        raise OutputError(
+            f"{path} 正在被 Excel 打开（发现 {excel_lock_file(path).name}），"
+            "请先在 Excel 中关闭它再写入"
+        )
     if path.exists() and not overwrite:
         raise OutputError(f"{path} 已存在；如确要覆盖，请加 --force")
     if not path.parent.exists():
@@ -38,6 +40,9 @@ def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
     )
     os.close(handle)
     temp = Path(temp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 would hide the output from colleagues
     try:
         yield temp
         check_writable(target, overwrite)  # nothing appeared meanwhile

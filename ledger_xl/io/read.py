@@ -48,8 +48,9 @@ def open_calamine(path: Path) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types per format problem
-        raise WorkbookReadError(path, f"无法作为 Excel 工作簿打开（{type(exc).__name__}: {exc}）") \
-            from exc
+        raise WorkbookReadError(
+            path, f"无法作为 Excel 工作簿打开（{type(exc).__name__}: {exc}）"
+        ) from exc
 
 
 def sheet_grid(book: CalamineWorkbook, name: str) -> Grid | None:
@@ -81,9 +82,11 @@ def find_header_row(grid: Grid, headers: dict[str, tuple[str, ...]], scan: int =
     names = {n for options in headers.values() for n in options}
     need = max(2, len(headers) // 2)
     for row in range(min(scan, grid.height)):
-        hits = sum(1 for col in range(grid.width)
-                   if isinstance(grid.value(row, col), str) and grid.value(row, col).strip()
-                   in names)
+        hits = sum(
+            1
+            for col in range(grid.width)
+            if isinstance(grid.value(row, col), str) and grid.value(row, col).strip() in names
+        )
         if hits >= need:
             return row
     return None
@@ -144,5 +147,12 @@ def read_ledger_workbook(path: str | Path) -> LedgerWorkbook:
         credentials = read_table(g, side_headers(layout.CREDENTIAL_COLUMNS))
     if (g := sheet_grid(book, layout.SHEET_REVIEWS)) is not None:
         reviews = read_table(g, side_headers(layout.REVIEW_COLUMNS))
-    return LedgerWorkbook(path, rules, ledger, credentials, reviews,
-                          as_of if isinstance(as_of, dt.date) else None, custom_properties(path))
+    return LedgerWorkbook(
+        path,
+        rules,
+        ledger,
+        credentials,
+        reviews,
+        as_of if isinstance(as_of, dt.date) else None,
+        custom_properties(path),
+    )

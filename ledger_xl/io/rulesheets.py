@@ -25,8 +25,19 @@ from ledger_xl.rules import (
     ScoringRules,
 )
 
-FIELD_HEADERS = ("字段键", "列名", "类型", "必填", "格式", "允许值", "最小值", "最大值", "别名",
-                 "列宽", "填报要求")
+FIELD_HEADERS = (
+    "字段键",
+    "列名",
+    "类型",
+    "必填",
+    "格式",
+    "允许值",
+    "最小值",
+    "最大值",
+    "别名",
+    "列宽",
+    "填报要求",
+)
 FIELD_HEADER_ROW = 2
 SCORING_DIM_HEADER = ("维度", "台账列名", "权重", "说明")
 SCORING_BAND_HEADER = ("评级", "最低分", "说明")
@@ -49,15 +60,28 @@ def _abs(sheet: str, row: int, col: int, row2: int | None = None, col2: int | No
 def write_field_rules(workbook, fmt, rules: Rules) -> None:
     ws = workbook.add_worksheet(layout.SHEET_FIELD_RULES)
     ws.write_string(0, 0, "填报规则：台账每一列的类型、是否必填、格式和填报要求", fmt("title"))
-    ws.write_string(1, 0, "校验按本表进行。管理员修改后，ledger-xl 校验即按新规则执行；"
-                    "列名、类型改动须与台账表头一致。", fmt("note"))
+    ws.write_string(
+        1,
+        0,
+        "校验按本表进行。管理员修改后，ledger-xl 校验即按新规则执行；"
+        "列名、类型改动须与台账表头一致。",
+        fmt("note"),
+    )
     for col, header in enumerate(FIELD_HEADERS):
         ws.write_string(FIELD_HEADER_ROW, col, header, fmt("header"))
     for i, field in enumerate(rules.fields, start=FIELD_HEADER_ROW + 1):
         cells = (
-            field.key, field.header, field.type.value, "是" if field.required else "否",
-            field.format, "、".join(field.allowed), field.minimum, field.maximum,
-            "、".join(field.aliases), field.width, field.hint,
+            field.key,
+            field.header,
+            field.type.value,
+            "是" if field.required else "否",
+            field.format,
+            "、".join(field.allowed),
+            field.minimum,
+            field.maximum,
+            "、".join(field.aliases),
+            field.width,
+            field.hint,
         )
         for col, value in enumerate(cells):
             if isinstance(value, int | float):
@@ -105,8 +129,12 @@ def write_scoring(workbook, fmt, scoring: ScoringRules):
     fallback_row = band_top + 1 + len(scoring.bands)
     ws.write_string(fallback_row, 0, scoring.fallback_grade, fmt("cell"))
     ws.write_blank(fallback_row, 1, None, fmt("cell"))
-    ws.write_string(fallback_row, 2, "低于以上各档；四项评分未填齐时评级为“"
-                    f"{scoring.incomplete_grade}”", fmt("cell"))
+    ws.write_string(
+        fallback_row,
+        2,
+        f"低于以上各档；四项评分未填齐时评级为“{scoring.incomplete_grade}”",
+        fmt("cell"),
+    )
     ws.set_column(0, 0, 12)
     ws.set_column(1, 1, 12)
     ws.set_column(2, 2, 10)
@@ -118,7 +146,9 @@ def write_cycles(workbook, fmt, cycles: CycleRules):
     ws = workbook.add_worksheet(layout.SHEET_CYCLES)
     sheet = layout.SHEET_CYCLES
     ws.write_string(0, 0, "审核周期：按风险等级和客户类别确定的审核间隔（月）", fmt("title"))
-    ws.write_string(1, 0, "高风险或重要客户审核更频繁。修改后，台账的下次审核日期随之重算。", fmt("note"))
+    ws.write_string(
+        1, 0, "高风险或重要客户审核更频繁。修改后，台账的下次审核日期随之重算。", fmt("note")
+    )
     top = 3
     ws.write_string(top, 0, CYCLE_CORNER, fmt("header"))
     for j, category in enumerate(cycles.categories, start=1):
@@ -213,8 +243,9 @@ def _read_field_row(grid: Grid, row: int, cols: dict[str, int]) -> FieldRule:
         field_type = FieldType(type_text)
     except ValueError:
         known = "、".join(t.value for t in FieldType)
-        raise RulesError(sheet, grid.a1(row, cols["类型"]),
-                         f"未知的类型“{type_text}”，可用：{known}") from None
+        raise RulesError(
+            sheet, grid.a1(row, cols["类型"]), f"未知的类型“{type_text}”，可用：{known}"
+        ) from None
     required = text("必填")
     if required not in ("是", "否", ""):
         raise RulesError(sheet, grid.a1(row, cols["必填"]), f"必填应为“是”或“否”，现为“{required}”")
@@ -235,7 +266,8 @@ def _read_field_row(grid: Grid, row: int, cols: dict[str, int]) -> FieldRule:
     except ValidationError as exc:
         loc = exc.errors()[0]["loc"]
         column = {"format": "格式", "allowed": "允许值", "key": "字段键", "header": "列名"}.get(
-            str(loc[0]) if loc else "", "列名")
+            str(loc[0]) if loc else "", "列名"
+        )
         raise RulesError(sheet, grid.a1(row, cols[column]), _first_message(exc)) from exc
 
 
@@ -251,16 +283,24 @@ def read_scoring(grid: Grid) -> ScoringRules:
             raise RulesError(sheet, grid.a1(row, 2), f"权重应为百分数，现为“{weight}”")
         if not 0 <= weight <= 1:
             raise RulesError(sheet, grid.a1(row, 2), f"权重 {weight} 不在 0%–100% 之间")
-        dims.append(Dimension(name=str(grid.value(row, 0)).strip(),
-                              column=str(grid.value(row, 1) or "").strip(),
-                              weight=float(weight), description=str(grid.value(row, 3) or "")))
+        dims.append(
+            Dimension(
+                name=str(grid.value(row, 0)).strip(),
+                column=str(grid.value(row, 1) or "").strip(),
+                weight=float(weight),
+                description=str(grid.value(row, 3) or ""),
+            )
+        )
         row += 1
     if not dims:
         raise RulesError(sheet, grid.a1(top + 1, 0), "没有评分维度")
     total = sum(d.weight for d in dims)
     if abs(total - 1) > 1e-6:
-        raise RulesError(sheet, f"{grid.a1(top + 1, 2)}:{grid.a1(row - 1, 2)}",
-                         f"各维度权重合计为 {total:.2%}，应为 100%")
+        raise RulesError(
+            sheet,
+            f"{grid.a1(top + 1, 2)}:{grid.a1(row - 1, 2)}",
+            f"各维度权重合计为 {total:.2%}，应为 100%",
+        )
 
     band_top = grid.find_row(SCORING_BAND_HEADER[0], col=0)
     if band_top is None:
@@ -274,14 +314,16 @@ def read_scoring(grid: Grid) -> ScoringRules:
             break
         if isinstance(lower, bool) or not isinstance(lower, int | float):
             raise RulesError(sheet, grid.a1(row, 1), f"最低分应为数字，现为“{lower}”")
-        bands.append(GradeBand(grade=grade, lower=float(lower),
-                               description=str(grid.value(row, 2) or "")))
+        bands.append(
+            GradeBand(grade=grade, lower=float(lower), description=str(grid.value(row, 2) or ""))
+        )
         row += 1
     if not bands:
         raise RulesError(sheet, grid.a1(band_top + 1, 0), "没有评级档次")
     try:
-        return ScoringRules(dimensions=tuple(dims), bands=tuple(bands),
-                            fallback_grade=fallback or "D")
+        return ScoringRules(
+            dimensions=tuple(dims), bands=tuple(bands), fallback_grade=fallback or "D"
+        )
     except ValidationError as exc:
         raise RulesError(sheet, grid.a1(band_top + 1, 1), _first_message(exc)) from exc
 
@@ -302,8 +344,12 @@ def read_cycles(grid: Grid) -> CycleRules:
         line = []
         for j in range(1, len(categories) + 1):
             value = grid.value(row, j)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0 \
-                    or value != int(value):
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or value <= 0
+                or value != int(value)
+            ):
                 raise RulesError(sheet, grid.a1(row, j), f"审核周期应为正整数（月），现为“{value}”")
             line.append(int(value))
         months.append(tuple(line))
@@ -318,8 +364,12 @@ def read_cycles(grid: Grid) -> CycleRules:
             raise RulesError(sheet, grid.a1(at, 1), f"{label}应为非负整数，现为“{value}”")
         settings[label] = int(value)
     try:
-        return CycleRules(risk_levels=tuple(risks), categories=tuple(categories),
-                          months=tuple(months), due_soon_days=settings[LABEL_DUE_SOON],
-                          document_soon_days=settings[LABEL_DOC_SOON])
+        return CycleRules(
+            risk_levels=tuple(risks),
+            categories=tuple(categories),
+            months=tuple(months),
+            due_soon_days=settings[LABEL_DUE_SOON],
+            document_soon_days=settings[LABEL_DOC_SOON],
+        )
     except ValidationError as exc:
         raise RulesError(sheet, grid.a1(top, 0), _first_message(exc)) from exc

@@ -90,8 +90,13 @@ def test_parity_data_covers_the_edge_cases(recalculated):
     ledger, *_ = recalculated
     computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
     assert len(ledger) >= 1000
-    assert set(computed["due_flag"]) >= {layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_OK,
-                                          layout.DUE_NEVER, ""}
+    assert set(computed["due_flag"]) >= {
+        layout.DUE_OVERDUE,
+        layout.DUE_SOON,
+        layout.DUE_OK,
+        layout.DUE_NEVER,
+        "",
+    }
     assert set(computed["grade"]) >= {"A", "B", "C", "D", "待补充"}
     assert (computed["days_to_due"] == 0).any() and (computed["days_to_due"] == 30).any()
     assert (computed["days_to_due"] == 31).any() and (computed["days_to_due"] == -1).any()
@@ -102,8 +107,9 @@ def test_parity_data_covers_the_edge_cases(recalculated):
 
 
 def test_boundary_score_rounds_like_the_engine():
-    frame = pd.DataFrame({"财务状况": [84.95], "信用记录": [84.95], "合作历史": [84.95],
-                          "市场声誉": [84.95]})
+    frame = pd.DataFrame(
+        {"财务状况": [84.95], "信用记录": [84.95], "合作历史": [84.95], "市场声誉": [84.95]}
+    )
     from ledger_xl.scoring import composite_scores, grades
 
     scores = composite_scores(frame, DEFAULT_RULES.scoring)
@@ -134,13 +140,15 @@ def test_summary_formulas_equal_python(recalculated):
         for item in items:
             assert engine[item.label] == item.count, item.label
     assert engine["客户总数"] == len(ledger) - sum(
-        1 for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)
-        if i is None and n is None)
+        1
+        for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)
+        if i is None and n is None
+    )
 
 
 def test_cached_values_are_what_the_engine_computes(recalculated):
     """Readers that do not recalculate see the same numbers LibreOffice computes."""
-    ledger, _, built, _, out = recalculated
+    _, _, built, _, out = recalculated
     cached = read_ledger_workbook(built).ledger.frame
     engine = read_ledger_workbook(out).ledger.frame
     for key in ("composite_score", "grade", "next_review", "days_to_due", "due_flag"):
@@ -155,5 +163,6 @@ def test_engine_recalculates_rather_than_keeping_the_cache(recalculated, tmp_pat
     today = dt.date.today()
     expected = twins.ledger_formulas(ledger, DEFAULT_RULES, today)["days_to_due"]
     assert _mismatches(expected, fresh.ledger.frame["days_to_due"], fresh.ledger.rows, "d") == []
-    assert [_engine_value(v) for v in cached] != [_engine_value(v)
-                                                   for v in fresh.ledger.frame["days_to_due"]]
+    assert [_engine_value(v) for v in cached] != [
+        _engine_value(v) for v in fresh.ledger.frame["days_to_due"]
+    ]

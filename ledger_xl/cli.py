@@ -1,0 +1,194 @@
+"""`ledger-xl`: the command line for HQ. Thin: parse options, call the library, print.
+
+Exit codes: 0 done, 1 done but problems were found, 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ledger_xl import template as template_module
+from ledger_xl.errors import LedgerXLError
+from ledger_xl.findings import Report, Severity
+from ledger_xl.importer import import_customers
+from ledger_xl.io.build import BuildOptions, Protection, build_ledger_workbook
+from ledger_xl.rules import TEMPLATE_VERSION
+
+app = typer.Typer(
+    name="ledger-xl",
+    help="客户审核管理台账：生成模板、导入客户、演示。",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖它。")]
+ProtectionOpt = Annotated[
+    Protection,
+    typer.Option(
+        "--protection",
+        help="ledger：锁定公式列和规则表（默认，表格预留空行）；rules：只锁规则表，台账可自由排序扩展；"
+        "none：不保护。",
+    ),
+]
+PasswordOpt = Annotated[
+    str | None, typer.Option("--password", help="工作表保护密码（默认无密码）。")
+]
+RowsOpt = Annotated[
+    int,
+    typer.Option("--rows", min=1, max=100_000, help="表格中预留的空行数（带公式，可直接录入）。"),
+]
+
+
+def _friendly(command):
+    """Turn ledger_xl's own errors into one clear line and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except LedgerXLError as exc:
+            err_console.print(f"[red]错误：[/]{exc}")
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _parse_date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"“{text}”不是日期，请写成 2026-11-23") from None
+
+
+@app.command()
+@_friendly
+def template(
+    output: Annotated[Path, typer.Option("-o", "--output", help="要写出的模板文件（.xlsx）。")],
+    protection: ProtectionOpt = Protection.LEDGER,
+    password: PasswordOpt = None,
+    rows: RowsOpt = template_module.TEMPLATE_ROWS,
+    force: ForceOpt = False,
+) -> None:
+    """写出一个空白台账模板（与 templates/ledger_template.xlsx 相同的规则和公式）。"""
+    path = template_module.write_template(
+        output, overwrite=force, protection=protection, password=password, rows=rows
+    )
+    console.print(f"已写出空白台账模板：{path}（模板版本 {TEMPLATE_VERSION}，预留 {rows} 行）")
+
+
+@app.command()
+@_friendly
+def new(
+    source: Annotated[
+        Path, typer.Option("--from", help="现有客户清单：.csv 或 .xlsx（首行为表头）。")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="要写出的台账文件（.xlsx）。")],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="源工作簿中的工作表名（默认自动查找）。")
+    ] = None,
+    protection: ProtectionOpt = Protection.LEDGER,
+    password: PasswordOpt = None,
+    rows: RowsOpt = 200,
+    lang: Annotated[str, typer.Option("--lang", help="提示语言：zh 或 en。")] = "zh",
+    force: ForceOpt = False,
+) -> None:
+    """把现有客户清单导入为新台账：按表头文字（含别名）匹配列，公式列自动计算。
+
+    无法识别的值按原样保留并列出，不丢任何一行。
+    """
+    result = import_customers(source, sheet=sheet, lang=lang)
+    build_ledger_workbook(
+        output,
+        result.content,
+        options=BuildOptions(spare_rows=rows, protection=protection, password=password),
+        overwrite=force,
+    )
+    console.print(
+        f"已从 {source}{'（' + result.sheet + '）' if result.sheet else ''} "
+        f"导入 {result.rows} 个客户，写出台账：{output}"
+    )
+    console.print(
+        "匹配的列：" + "，".join(f"{s}→{h}" if s != h else h for s, h in result.matched.items())
+    )
+    _print_findings(result.report, limit=50)
+    if result.report.findings:
+        console.print("以上问题的值已按原样保留在台账中，请在台账里修改。")
+
+
+def _print_findings(report: Report, limit: int) -> None:
+    if not report.findings:
+        console.print("[green]未发现问题。[/]")
+        return
+    table = Table(title=f"导入时发现 {report.errors} 个错误、{report.warnings} 个警告")
+    for name in ("级别", "位置", "客户编号", "问题"):
+        table.add_column(name, overflow="fold")
+    for item in report.findings[:limit]:
+        level = "[red]错误[/]" if item.severity is Severity.ERROR else "[yellow]警告[/]"
+        where = f"{item.sheet + '!' if item.sheet else ''}{item.cell}"
+        table.add_row(level, where, item.customer_id, item.message)
+    console.print(table)
+    if len(report.findings) > limit:
+        console.print(f"……另有 {len(report.findings) - limit} 条未列出。")
+
+
+@app.command()
+@_friendly
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="演示文件写到这个目录。")] = Path(
+        "ledger_xl_demo"
+    ),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误。"""
+    from ledger_xl import demo as demo_module  # generating data is only needed here
+
+    day = _parse_date(as_of)
+    result = demo_module.run_demo(out, day, overwrite=force)
+    console.print(f"演示台账（全部分公司）：{result.master}")
+    for branch, path in result.branch_files.items():
+        console.print(f"  {branch}：{path}（{result.by_branch.get(branch, 0)} 个客户）")
+    console.print(f"基准日 {day.isoformat()} 的情况：")
+    for section, items in result.figures:
+        console.print(f"  {section}：" + "，".join(f"{i.label} {i.count}" for i in items))
+    console.print(f"埋下的错误 {len(result.planted)} 处（供 ledger-xl 校验时发现）：")
+    for mistake in result.planted:
+        console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
+    console.print(
+        "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
+        "以及标红（已逾期）和标黄（即将到期）的客户。"
+    )
+
+
+def main() -> None:
+    """Entry point: run the app; an unexpected error becomes one line, not a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("LEDGER_XL_DEBUG"):
+            raise
+        err_console.print(
+            f"[red]内部错误：[/]{type(exc).__name__}: {exc}\n"
+            "请把这条信息和所用的命令反馈给开发者（设 LEDGER_XL_DEBUG=1 可看详细信息）。"
+        )
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()
