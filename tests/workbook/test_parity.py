@@ -166,3 +166,21 @@ def test_engine_recalculates_rather_than_keeping_the_cache(recalculated, tmp_pat
     assert [_engine_value(v) for v in cached] != [
         _engine_value(v) for v in fresh.ledger.frame["days_to_due"]
     ]
+
+
+def test_libreoffice_understands_lists_hints_ranges_and_colours(recalculated):
+    """LibreOffice re-saves what it parsed: the validations and colour rules survive it."""
+    import openpyxl
+
+    _, _, _, _, out = recalculated
+    ws = openpyxl.load_workbook(out)[layout.SHEET_LEDGER]
+    validations = ws.data_validations.dataValidation
+    lists = {dv.formula1 for dv in validations if dv.type == "list"}
+    assert '"重要,一般"' in lists and '"高,中,低"' in lists
+    prompts = {dv.prompt for dv in validations if dv.showInputMessage}
+    assert DEFAULT_RULES.field("uscc").hint in prompts
+    scores = [dv for dv in validations if dv.type == "decimal" and dv.formula2 == "100"]
+    assert scores and all(dv.showErrorMessage for dv in scores)
+    formulas = {r.formula[0] for cf in ws.conditional_formatting for r in cf.rules}
+    assert any(layout.DUE_OVERDUE in f for f in formulas)
+    assert any(layout.DUE_SOON in f for f in formulas)
