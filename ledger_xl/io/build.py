@@ -311,50 +311,24 @@ class _Builder:
             ws.write_formula(first_row + i, col, formula, cell_format, value)
 
     def _validate(self, ws, first, col, last, f: FieldRule) -> None:
+        kind = (
+            "formula"
+            if not f.is_input
+            else {
+                FieldType.CHOICE: "choice",
+                FieldType.DATE: "date",
+                FieldType.NUMBER: "number",
+                FieldType.SCORE: "number",
+            }.get(f.type, "text")
+        )
         title = f.header[:28] + ("（必填）" if f.required else "")
-        base = {"input_title": title[:32], "input_message": f.hint[:255] or f.header}
-        if not f.is_input:
-            rule = {
-                "validate": "custom",
-                "value": "=FALSE()",
-                "error_title": "公式列",
-                "error_type": "stop",
-                "error_message": f"“{f.header}”是自动计算的公式列，请勿手工填写。",
-            }
-        elif f.type is FieldType.CHOICE:
-            rule = {
-                "validate": "list",
-                "source": list(f.allowed),
-                "error_title": "请从列表中选择",
-                "error_message": f"“{f.header}”只能是：{'、'.join(f.allowed)}。",
-            }
-        elif f.type is FieldType.DATE:
-            rule = {
-                "validate": "date",
-                "criteria": "between",
-                "minimum": dt.date(1900, 1, 1),
-                "maximum": dt.date(2099, 12, 31),
-                "error_title": "请输入日期",
-                "error_message": f"“{f.header}”须为日期，如 2024-03-05。",
-            }
-        elif f.type in (FieldType.NUMBER, FieldType.SCORE) and f.minimum is not None:
-            rule = {"validate": "decimal", "error_title": "数值超出范围"}
-            if f.maximum is not None:
-                rule.update(
-                    criteria="between",
-                    minimum=f.minimum,
-                    maximum=f.maximum,
-                    error_message=f"“{f.header}”须为 {f.minimum:g}–{f.maximum:g} 之间的数字。",
-                )
-            else:
-                rule.update(
-                    criteria=">=",
-                    value=f.minimum,
-                    error_message=f"“{f.header}”须为不小于 {f.minimum:g} 的数字。",
-                )
-        else:
-            rule = {"validate": "any"}
-        ws.data_validation(first, col, last, col, {**base, **rule})
+        ws.data_validation(
+            first,
+            col,
+            last,
+            col,
+            _validation(kind, f.header, f.hint, title, f.allowed, f.minimum, f.maximum),
+        )
 
     def _protect_table_sheet(self, ws) -> None:
         ws.protect(
@@ -424,30 +398,10 @@ class _Builder:
         )
 
     def _validate_column(self, ws, first, col, last, c: layout.Column) -> None:
-        base = {"input_title": c.header[:32], "input_message": (c.hint or c.header)[:255]}
-        if c.kind == "choice":
-            rule = {
-                "validate": "list",
-                "source": list(c.allowed),
-                "error_message": f"“{c.header}”只能是：{'、'.join(c.allowed)}。",
-            }
-        elif c.kind == "date":
-            rule = {
-                "validate": "date",
-                "criteria": "between",
-                "minimum": dt.date(1900, 1, 1),
-                "maximum": dt.date(2099, 12, 31),
-                "error_message": f"“{c.header}”须为日期，如 2024-03-05。",
-            }
-        elif c.kind == "formula":
-            rule = {
-                "validate": "custom",
-                "value": "=FALSE()",
-                "error_message": f"“{c.header}”是自动计算的公式列，请勿手工填写。",
-            }
-        else:
-            rule = {"validate": "any"}
-        ws.data_validation(first, col, last, col, {**base, **rule})
+        kind = c.kind if c.kind in ("choice", "date", "formula") else "text"
+        ws.data_validation(
+            first, col, last, col, _validation(kind, c.header, c.hint, c.header, c.allowed)
+        )
 
     def write_credentials(self):
         ws, top, last = self._side_table(
@@ -569,6 +523,64 @@ _BASE_FORMATS: dict[str, dict] = {
     "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%"},
     "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd"},
 }
+
+
+def _validation(
+    kind: str,
+    header: str,
+    hint: str,
+    title: str,
+    allowed: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> dict:
+    """The data validation of a column: its fill-in hint, and what it refuses.
+
+    `kind` is "formula" (refuses any typing), "choice", "date", "number" (range when given)
+    or "text" (hint only).
+    """
+    rule: dict = {"validate": "any"}
+    if kind == "formula":
+        rule = {
+            "validate": "custom",
+            "value": "=FALSE()",
+            "error_title": "公式列",
+            "error_message": f"“{header}”是自动计算的公式列，请勿手工填写。",
+        }
+    elif kind == "choice":
+        rule = {
+            "validate": "list",
+            "source": list(allowed),
+            "error_title": "请从列表中选择",
+            "error_message": f"“{header}”只能是：{'、'.join(allowed)}。",
+        }
+    elif kind == "date":
+        rule = {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(1900, 1, 1),
+            "maximum": dt.date(2099, 12, 31),
+            "error_title": "请输入日期",
+            "error_message": f"“{header}”须为日期，如 2024-03-05。",
+        }
+    elif kind == "number" and minimum is not None and maximum is not None:
+        rule = {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": minimum,
+            "maximum": maximum,
+            "error_title": "数值超出范围",
+            "error_message": f"“{header}”须为 {minimum:g}–{maximum:g} 之间的数字。",
+        }
+    elif kind == "number" and minimum is not None:
+        rule = {
+            "validate": "decimal",
+            "criteria": ">=",
+            "value": minimum,
+            "error_title": "数值超出范围",
+            "error_message": f"“{header}”须为不小于 {minimum:g} 的数字。",
+        }
+    return {"input_title": title[:32], "input_message": (hint or header)[:255], **rule}
 
 
 def _print_setup(ws, header_row: int) -> None:

@@ -7,7 +7,7 @@ import pytest
 from ledger_xl import layout
 from ledger_xl.errors import RulesError
 from ledger_xl.io.grid import Grid
-from ledger_xl.io.rulesheets import read_cycles, read_field_rules, read_scoring
+from ledger_xl.io.rulesheets import FIELD_HEADERS, read_cycles, read_field_rules, read_scoring
 from ledger_xl.rules import DEFAULT_RULES, Dimension, ScoringRules
 
 
@@ -80,19 +80,7 @@ def test_weight_that_is_text_names_its_cell():
 
 
 def _field_grid(**override) -> Grid:
-    header = [
-        "字段键",
-        "列名",
-        "类型",
-        "必填",
-        "格式",
-        "允许值",
-        "最小值",
-        "最大值",
-        "别名",
-        "列宽",
-        "填报要求",
-    ]
+    header = list(FIELD_HEADERS)
     row = {
         "字段键": "name",
         "列名": "客户名称",
