@@ -30,7 +30,9 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-console = Console(highlight=False, soft_wrap=True)
+# Piped output has no terminal width to respect: a wide console keeps each finding on a line.
+_PIPED_WIDTH = None if sys.stdout.isatty() else 200
+console = Console(highlight=False, soft_wrap=True, width=_PIPED_WIDTH)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖它。")]
@@ -174,6 +176,85 @@ def demo(
         "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
         "以及标红（已逾期）和标黄（即将到期）的客户。"
     )
+
+
+@app.command()
+@_friendly
+def validate(
+    paths: Annotated[
+        list[str], typer.Argument(help="工作簿文件、文件夹（递归查找）或通配符，可多个。")
+    ],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="输出格式：text（默认）或 json。")
+    ] = "text",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="另写一份问题清单工作簿（.xlsx）。")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="提示语言：zh（默认）或 en。")] = "zh",
+    skip: Annotated[
+        list[str], typer.Option("--skip", help="不报告这个代码的问题，可多次使用。")
+    ] = [],  # noqa: B006
+    only: Annotated[
+        list[str], typer.Option("--only", help="只报告这个代码的问题，可多次使用。")
+    ] = [],  # noqa: B006
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="并行进程数。")] = 1,
+    force: ForceOpt = False,
+) -> None:
+    """批量校验分公司台账：逐个单元格指出错在哪里、为什么、怎么改。
+
+    退出码：0 没有错误（可有警告），1 发现错误，2 命令无法执行。
+    """
+    from ledger_xl import report as report_module
+    from ledger_xl.findings import CATALOGUE
+    from ledger_xl.io.output import check_writable
+    from ledger_xl.validate import expand_paths
+
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("--format 只能是 text 或 json")
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("--lang 只能是 zh 或 en")
+    unknown = sorted(set(skip) | set(only) - set(CATALOGUE))
+    if unknown:
+        raise typer.BadParameter(f"未知的问题代码：{'、'.join(unknown)}（代码表见 README）")
+    day = _parse_date(as_of)
+    files, missing = expand_paths(paths)
+    for argument in missing:
+        err_console.print(f"[yellow]注意：[/]“{argument}”没有匹配到任何工作簿")
+    if not files:
+        err_console.print("[red]错误：[/]没有找到要校验的工作簿")
+        raise typer.Exit(2)
+    if report is not None:
+        check_writable(report, force)
+    result = _validate_with_progress(
+        files, day, lang, skip, only, jobs, show=output_format == "text"
+    )
+    if output_format == "json":
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        report_module.render_terminal(result, console, lang=lang)
+    if report is not None:
+        from ledger_xl.io.findings_book import build_findings_workbook
+
+        build_findings_workbook(report, result, overwrite=force, lang=lang)
+        err_console.print(f"问题清单工作簿：{report}")
+    raise typer.Exit(0 if result.valid else 1)
+
+
+def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool):
+    from rich.progress import Progress
+
+    from ledger_xl.validate import validate_paths
+
+    if not show or len(files) < 2:
+        return validate_paths(files, day, lang, skip, only, jobs)
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("校验中", total=len(files))
+        return validate_paths(
+            files, day, lang, skip, only, jobs, progress=lambda _: progress.advance(task)
+        )
 
 
 def main() -> None:

@@ -135,8 +135,9 @@ _CODES = (
     _c(
         "number-as-text",
         W,
-        "“{column}”的“{value}”是以文本形式写的数字，已按数字导入",
-        "'{column}' value '{value}' is a number written as text; imported as a number",
+        "“{column}”的“{value}”是以文本形式写的数字，已按数字读取；请改为数值格式",
+        "'{column}' value '{value}' is a number written as text, read as a number; "
+        "store it as a number",
     ),
     _c(
         "not-a-date",
@@ -147,8 +148,8 @@ _CODES = (
     _c(
         "date-as-text",
         W,
-        "“{column}”的“{value}”是以文本形式写的日期，已按日期导入",
-        "'{column}' value '{value}' is a date written as text; imported as a date",
+        "“{column}”的“{value}”是以文本形式写的日期，已按日期读取；请改成真正的日期",
+        "'{column}' value '{value}' is a date written as text, read as a date; enter a real date",
     ),
     _c(
         "date-impossible",

@@ -12,14 +12,19 @@ class Grid:
 
     def __init__(self, sheet: str, rows: Sequence[Sequence[object]]) -> None:
         self.sheet = sheet
-        self.rows = [[None if v == "" else v for v in row] for row in rows]
+        self.rows = rows  # as the reader gave them: blanks may be "" (normalised on access)
         self.height = len(self.rows)
         self.width = max((len(r) for r in self.rows), default=0)
 
     def value(self, row: int, col: int) -> object:
         if 0 <= row < self.height and 0 <= col < len(self.rows[row]):
-            return self.rows[row][col]
+            value = self.rows[row][col]
+            return None if value == "" else value
         return None
+
+    def column(self, col: int, first: int, last: int) -> list[object]:
+        """Values of one column for rows first..last inclusive, blanks as None."""
+        return [None if (v := self.value(r, col)) == "" else v for r in range(first, last + 1)]
 
     def blank(self, row: int, col: int) -> bool:
         value = self.value(row, col)

@@ -31,6 +31,7 @@ class Table:
     columns: dict[str, int]  # key -> 0-based sheet column
     header_row: int  # 0-based
     unknown_headers: list[str] = field(default_factory=list)
+    duplicate_columns: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -93,12 +94,18 @@ def find_header_row(grid: Grid, headers: dict[str, tuple[str, ...]], scan: int =
 
 
 def read_table(grid: Grid, headers: dict[str, tuple[str, ...]]) -> Table | None:
-    """The table under the header row: rows up to the last non-empty one, keyed by column key."""
+    """The table under the header row: rows up to the last non-empty one, keyed by column key.
+
+    Columns are matched by header text or alias; an unknown header is listed in
+    `unknown_headers`, a second column with a known header in `duplicate_columns`.
+    """
     header_row = find_header_row(grid, headers)
     if header_row is None:
         return None
     by_name = {n: key for key, options in headers.items() for n in options}
-    columns, unknown = {}, []
+    columns: dict[str, int] = {}
+    unknown: list[str] = []
+    duplicates: dict[str, list[int]] = {}
     for col in range(grid.width):
         text = grid.value(header_row, col)
         if not isinstance(text, str) or not text.strip():
@@ -106,18 +113,27 @@ def read_table(grid: Grid, headers: dict[str, tuple[str, ...]]) -> Table | None:
         key = by_name.get(text.strip())
         if key is None:
             unknown.append(text.strip())
-        elif key not in columns:
+        elif key in columns:
+            duplicates.setdefault(key, []).append(col)
+        else:
             columns[key] = col
+    wanted = list(columns.values())
     last = header_row
-    for row in range(header_row + 1, grid.height):
-        if any(not grid.blank(row, c) for c in columns.values()):
+    for row in range(grid.height - 1, header_row, -1):
+        cells = grid.rows[row]
+        if any(c < len(cells) and cells[c] not in ("", None) for c in wanted):
             last = row
-    data_rows = range(header_row + 1, last + 1)
+            break
+    body = grid.rows[header_row + 1 : last + 1]
+    width = grid.width
+    padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
+    transposed = list(zip(*padded, strict=True)) if padded else [()] * width
     frame = pd.DataFrame(
-        {key: [grid.value(r, col) for r in data_rows] for key, col in columns.items()},
+        {key: [None if v == "" else v for v in transposed[col]] for key, col in columns.items()},
         dtype=object,
     )
-    return Table(grid.sheet, frame, [r + 1 for r in data_rows], columns, header_row, unknown)
+    rows = list(range(header_row + 2, last + 2))
+    return Table(grid.sheet, frame, rows, columns, header_row, unknown, duplicates)
 
 
 def ledger_headers(rules: Rules) -> dict[str, tuple[str, ...]]:

@@ -1,0 +1,115 @@
+"""What every check sees: one workbook's tables with cell addresses, its rules, the as-of date,
+and a way to emit findings that point at a cell."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from xlsxwriter.utility import xl_col_to_name
+
+from ledger_xl.findings import Finding, finding
+from ledger_xl.io.read import Table
+from ledger_xl.rules import Rules
+
+
+@dataclass
+class CheckContext:
+    path: Path
+    rules: Rules
+    as_of: dt.date
+    ledger: Table
+    credentials: Table | None = None
+    reviews: Table | None = None
+    cached_as_of: dt.date | None = None  # 基准日 as last saved in the workbook
+    properties: dict[str, str] = field(default_factory=dict)
+    lang: str = "zh"
+    used: np.ndarray | None = None  # ledger rows that hold a customer (not blank lines)
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.used is None:
+            frame = self.ledger.frame
+            self.used = (
+                frame.notna().any(axis=1).to_numpy()
+                if len(frame.columns)
+                else np.zeros(len(frame), dtype=bool)
+            )
+
+    # ---------------------------------------------------------------- locations
+
+    def header(self, table: Table, key: str) -> str:
+        if table is self.ledger:
+            return self.rules.header(key)
+        from ledger_xl import layout
+
+        for column in (*layout.CREDENTIAL_COLUMNS, *layout.REVIEW_COLUMNS):
+            if column.key == key:
+                return column.header
+        return key
+
+    def cell(self, table: Table, i: int, key: str) -> str:
+        return f"{xl_col_to_name(table.columns[key])}{table.rows[i]}"
+
+    def customer(self, table: Table, i: int) -> str:
+        if "customer_id" not in table.columns:
+            return ""
+        value = table.frame["customer_id"].iat[i]
+        return "" if value is None else str(value)
+
+    def emit(
+        self,
+        code: str,
+        table: Table,
+        i: int | None,
+        key: str | None = None,
+        *,
+        value: object = None,
+        allowed: str = "",
+        detail: str = "",
+    ) -> None:
+        """Record a finding at row `i` (0-based in the table) and column `key`."""
+        where: dict = {"file": str(self.path), "sheet": table.sheet}
+        if key is not None:
+            where["column"] = self.header(table, key)
+        if i is not None:
+            where["row"] = table.rows[i]
+            where["customer_id"] = self.customer(table, i)
+            if key is not None and key in table.columns:
+                where["cell"] = self.cell(table, i, key)
+        self.findings.append(
+            finding(code, lang=self.lang, value=value, allowed=allowed, detail=detail, **where)
+        )
+
+    def emit_file(
+        self,
+        code: str,
+        *,
+        value: object = None,
+        allowed: str = "",
+        detail: str = "",
+        sheet: str = "",
+        cell: str = "",
+        column: str = "",
+    ) -> None:
+        """Record a finding about the file, a sheet or a header cell rather than a data row."""
+        self.findings.append(
+            finding(
+                code,
+                lang=self.lang,
+                value=value,
+                allowed=allowed,
+                detail=detail,
+                file=str(self.path),
+                sheet=sheet,
+                cell=cell,
+                column=column,
+            )
+        )
+
+    def rows_where(self, mask: Iterable[bool]) -> np.ndarray:
+        """Indices of used rows where `mask` holds."""
+        return np.flatnonzero(np.asarray(mask, dtype=bool) & self.used)

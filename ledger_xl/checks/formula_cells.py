@@ -1,0 +1,115 @@
+"""Formula checks: every formula cell still holds the template's formula, and the value the
+workbook last calculated equals the Python twin — a tampered formula or rule is caught.
+
+Codes: formula-overwritten, formula-edited, formula-value-mismatch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+from ledger_xl import formulas, twins
+from ledger_xl.checks.context import CheckContext
+from ledger_xl.io.formulas_reader import read_formulas
+
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+_AS_OF_DEPENDENT = {"days_to_due", "due_flag"}
+
+
+def normalise_formula(text: str) -> str:
+    """Formula text as compared: no leading '=', no spaces and upper case outside strings."""
+    text = text.strip().removeprefix("=")
+    parts, last = [], 0
+    for match in _STRING.finditer(text):
+        parts.append(re.sub(r"\s+", "", text[last : match.start()]).upper())
+        parts.append(match.group())
+        last = match.end()
+    parts.append(re.sub(r"\s+", "", text[last:]).upper())
+    return "".join(parts)
+
+
+def check_formulas(ctx: CheckContext) -> None:
+    table = ctx.ledger
+    keys = [f.key for f in ctx.rules.fields if not f.is_input and f.key in table.columns]
+    if not keys or not table.rows:
+        return
+    expected = {k: normalise_formula(t) for k, t in formulas.ledger_formulas(ctx.rules).items()}
+    found = read_formulas(
+        ctx.path,
+        table.sheet,
+        [table.columns[k] for k in keys],
+        table.rows[0] - 1,
+        table.rows[-1] - 1,
+    )
+    tampered: set[tuple[int, str]] = set()
+    for key in keys:
+        col = table.columns[key]
+        cached = table.frame[key].tolist()
+        for i in np.flatnonzero(ctx.used):
+            text = found.get((table.rows[i] - 1, col))
+            if text is None:
+                ctx.emit("formula-overwritten", table, i, key, value=cached[i])
+                tampered.add((i, key))
+            elif normalise_formula(text) != expected[key]:
+                ctx.emit("formula-edited", table, i, key, value=text)
+                tampered.add((i, key))
+    _check_cached_values(ctx, keys, tampered)
+
+
+def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> None:
+    table = ctx.ledger
+    day = ctx.cached_as_of
+    frame = table.frame.reindex(columns=[f.key for f in ctx.rules.fields]).astype(object)
+    frame = frame.where(frame.notna(), None)
+    computed = twins.ledger_formulas(frame, ctx.rules, day or ctx.as_of)
+    for key in keys:
+        if key in _AS_OF_DEPENDENT and day is None:
+            continue  # the workbook carries no calculated 基准日 to compare against
+        want = computed[key].tolist()
+        have = table.frame[key].tolist()
+        for i in np.flatnonzero(ctx.used):
+            if (i, key) in tampered or _same(want[i], have[i]):
+                continue
+            ctx.emit(
+                "formula-value-mismatch",
+                table,
+                i,
+                key,
+                value=_shown(have[i]),
+                detail=_shown(want[i]),
+            )
+
+
+def _plain(value: object) -> object:
+    if value is None or value is pd.NaT or value == "":
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, np.datetime64):
+        return None if np.isnat(value) else value.astype("datetime64[D]").astype(dt.date)
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _same(want: object, have: object) -> bool:
+    want, have = _plain(want), _plain(have)
+    if isinstance(want, float) and isinstance(have, int | float) and not isinstance(have, bool):
+        return math.isclose(want, have, rel_tol=1e-9, abs_tol=1e-9)
+    return want == have
+
+
+def _shown(value: object) -> str:
+    value = _plain(value)
+    if value is None:
+        return "空白"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)

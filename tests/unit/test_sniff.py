@@ -1,0 +1,487 @@
+"""sniff(): every kind of bad input gets exactly one clear file-level finding, never a traceback.
+
+Every fixture is made here, as small as it can be: one built ledger workbook (shared by the
+module), and zip rewrites, OLE2 compound files, text files and random bytes derived from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shutil
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from ledger_xl.findings import CATALOGUE, Finding, Severity
+from ledger_xl.io import sniff as sniff_module
+from ledger_xl.io.build import build_ledger_workbook
+from ledger_xl.io.sniff import (
+    DETAIL_NO_WORKBOOK,
+    DETAIL_ZIP_BOMB,
+    OLE2_MAGIC,
+    excel_owner_files,
+    fatal,
+    sniff,
+)
+from ledger_xl.layout import SHEET_LEDGER
+
+FREE, END, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(
+        f'<!ENTITY lol{i} "{(f"&lol{i - 1};" if i > 1 else "&lol;") * 10}">' for i in range(1, 10)
+    )
+    + "]>\n"
+)
+
+
+@pytest.fixture(scope="module")
+def ok_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_ledger_workbook(tmp_path_factory.mktemp("built") / "ok.xlsx")
+
+
+@pytest.fixture
+def ok(ok_book: Path, tmp_path: Path) -> Path:
+    """A private copy of the built workbook, so no test can touch another's input."""
+    return Path(shutil.copy(ok_book, tmp_path / "ok.xlsx"))
+
+
+def only(findings: list[Finding], code: str, path: Path, severity=Severity.ERROR) -> Finding:
+    assert [f.code for f in findings] == [code], findings
+    found = findings[0]
+    assert found.severity is severity
+    assert found.file == str(path)
+    assert found.message.strip()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in found.message)  # the Chinese message
+    return found
+
+
+def rewrite(src: Path, dst: Path, replace: dict[str, bytes] | None = None) -> Path:
+    """A NEW zip: `src`'s members, some replaced (never modifies `src`)."""
+    replace = replace or {}
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, replace.get(info.filename, old.read(info)))
+    return dst
+
+
+def with_doctype(xml: bytes, doctype: str = BILLION_LAUGHS, padding: str = "") -> bytes:
+    """`xml` with `padding` and a DOCTYPE put right after its XML declaration."""
+    declaration, _, rest = xml.partition(b"?>")
+    return declaration + b"?>\n" + (padding + doctype).encode() + rest
+
+
+def ole_file(path: Path, names: list[str], pad_entries: int = 0, workbook: bytes = b"") -> Path:
+    """A minimal, well-formed OLE2 compound file (MS-CFB v3, 512-byte sectors) whose
+    directory holds a root entry, `pad_entries` unused entries and one stream per name
+    (all empty but "Workbook", which holds `workbook` padded to 4 KiB when given).
+    Sector 0 is the FAT; the directory sectors follow, chained through the FAT in reverse
+    order so that reading them needs the FAT; then the workbook stream's sectors."""
+    entries = [("Root Entry", 5)] + [("", 0)] * pad_entries + [(n, 2) for n in names]
+    entries += [("", 0)] * (-len(entries) % 4)
+    n_dir = len(entries) // 4
+    chain = list(range(n_dir, 0, -1))  # directory sectors, e.g. 3 → 2 → 1
+    fat = [FREE] * 128
+    fat[0] = FATSECT
+    for here, there in zip(chain, [*chain[1:], END], strict=True):
+        fat[here] = there
+    stream = workbook.ljust(4096, b"\0") if workbook else b""
+    first_data = n_dir + 1
+    data_sectors = list(range(first_data, first_data + len(stream) // 512))
+    for k, here in enumerate(data_sectors):
+        fat[here] = data_sectors[k + 1] if k + 1 < len(data_sectors) else END
+    header = bytearray(512)
+    header[:8] = OLE2_MAGIC
+    struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<IIIIIIIII", header, 40, 0, 1, chain[0], 0, 4096, END, 0, END, 0)
+    struct.pack_into("<109I", header, 76, 0, *[FREE] * 108)
+    sectors = [struct.pack("<128I", *fat)] + [b""] * n_dir
+    for k, (name, kind) in enumerate(entries):
+        entry = bytearray(128)
+        if kind:
+            raw = (name + "\0").encode("utf-16-le")
+            entry[: len(raw)] = raw
+            struct.pack_into("<HBB", entry, 64, len(raw), kind, 1)
+            struct.pack_into("<III", entry, 68, NOSTREAM, NOSTREAM, NOSTREAM)
+            if name == "Workbook" and stream:
+                struct.pack_into("<IQ", entry, 116, first_data, len(stream))
+            else:
+                struct.pack_into("<IQ", entry, 116, END, 0)
+        sectors[chain[k // 4]] += bytes(entry)
+    path.write_bytes(bytes(header) + b"".join(sectors) + stream)
+    return path
+
+
+# -- the good file -------------------------------------------------------------------------
+
+
+def test_built_workbook_has_no_findings(ok: Path) -> None:
+    assert sniff(ok) == []
+    assert not fatal(sniff(ok))
+
+
+def test_xlsxwriter_workbook_with_ledger_sheet_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "plain.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet(SHEET_LEDGER)
+    book.close()
+    assert sniff(path) == []
+
+
+# -- missing and empty ---------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.xlsx"
+    only(sniff(path), "file-not-found", path)
+
+
+def test_directory_is_not_a_file(tmp_path: Path) -> None:
+    folder = tmp_path / "folder.xlsx"
+    folder.mkdir()
+    only(sniff(folder), "file-not-found", folder)
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    path = tmp_path / "empty.xlsx"
+    path.write_bytes(b"")
+    only(sniff(path), "file-empty", path)
+
+
+def test_whitespace_only_file_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_bytes(b"\xef\xbb\xbf \r\n\r\n")
+    only(sniff(path), "file-empty", path)
+
+
+def test_empty_zip_archive_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "nothing.xlsx"
+    zipfile.ZipFile(path, "w").close()
+    only(sniff(path), "file-empty", path)
+
+
+# -- not a zip -----------------------------------------------------------------------------
+
+
+def test_random_bytes_are_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "noise.xlsx"
+    path.write_bytes(bytes([0x00, 0x9F, 0xFF, 0x13]) + random.Random(1).randbytes(3000))
+    only(sniff(path), "file-not-zip", path)
+
+
+def test_plain_text_that_is_not_a_table_is_not_a_zip(tmp_path: Path) -> None:
+    path = tmp_path / "notes.xlsx"
+    path.write_text("这是一段说明文字\n没有任何分隔符\n第三行\n", encoding="utf-8")
+    only(sniff(path), "file-not-zip", path)
+
+
+def test_truncated_workbook(ok: Path, tmp_path: Path) -> None:
+    data = ok.read_bytes()
+    path = tmp_path / "half.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    only(sniff(path), "file-truncated", path)
+
+
+def test_damaged_workbook_xml_is_truncated(ok: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(ok) as archive:
+        xml = archive.read("xl/workbook.xml")
+    path = rewrite(ok, tmp_path / "cut.xlsx", {"xl/workbook.xml": xml[: len(xml) // 2]})
+    only(sniff(path), "file-truncated", path)
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("renamed.xlsx", "客户编号,客户名称,分公司\nC001,华东机电有限公司,上海\n".encode()),
+        ("real.csv", "\ufeff客户编号,客户名称\r\nC001,华东机电\r\n".encode()),
+        ("gbk.csv", "客户编号,客户名称\nC001,华东机电\n".encode("gbk")),
+        (
+            "tabs.xls",
+            "客户编号\t客户名称\nC001\t华东机电\n".encode("utf-16"),
+        ),  # Excel "Unicode text"
+        ("one_column.csv", "客户编号\nC001\nC002\n".encode()),
+    ],
+)
+def test_csv(tmp_path: Path, name: str, data: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    only(sniff(path), "file-csv", path)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<html><body><table><tr><td>客户编号</td><td>客户名称</td></tr></table></body></html>",
+        '\ufeff<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook/>',
+        "\r\n  <table border=1><tr><td>C001</td></tr></table>",
+    ],
+)
+def test_web_page_or_xml_saved_as_xls(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "export.xls"
+    path.write_text(text, encoding="utf-8")
+    found = only(sniff(path), "file-unreadable", path)
+    assert "网页/XML" in found.message
+    assert "不是 xlsx" in found.message
+
+
+def test_excel_owner_file_itself_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "~$ok.xlsx"
+    path.write_bytes(b"\x05Alice" + b" " * 48 + "Alice".encode("utf-16-le") + b"\x00" * 100)
+    found = only(sniff(path), "file-unreadable", path)
+    assert "~$" in found.message
+
+
+# -- OLE2: legacy .xls and password-protected .xlsx ----------------------------------------
+
+
+def test_legacy_xls(tmp_path: Path) -> None:
+    path = ole_file(tmp_path / "old.xls", ["Workbook", "\x05SummaryInformation"])
+    only(sniff(path), "file-legacy-xls", path)
+
+
+def test_legacy_xls_renamed_xlsx(tmp_path: Path) -> None:
+    path = ole_file(tmp_path / "old.xlsx", ["Book"])
+    only(sniff(path), "file-legacy-xls", path)
+
+
+BOF = struct.pack("<HH8H", 0x0809, 16, 0x0600, 0x0005, 0, 0, 0, 0, 0, 0)
+
+
+def test_legacy_xls_with_a_workbook_stream(tmp_path: Path) -> None:
+    path = ole_file(tmp_path / "old.xls", ["Workbook"], workbook=BOF + b"\x5c\x00\x02\x00ab")
+    only(sniff(path), "file-legacy-xls", path)
+
+
+def test_password_protected_xls(tmp_path: Path) -> None:
+    """BIFF8: a FILEPASS record right after BOF means the .xls needs a password to open."""
+    filepass = struct.pack("<HHHH", 0x002F, 4, 0x0001, 0x0001)
+    path = ole_file(tmp_path / "locked.xls", ["Workbook"], workbook=BOF + filepass)
+    only(sniff(path), "file-encrypted", path)
+
+
+def test_encrypted_xlsx(tmp_path: Path) -> None:
+    path = ole_file(
+        tmp_path / "locked.xlsx",
+        ["\x06DataSpaces", "EncryptionInfo", "EncryptedPackage"],
+    )
+    only(sniff(path), "file-encrypted", path)
+
+
+def test_encrypted_names_deep_in_the_directory_chain(tmp_path: Path) -> None:
+    # 40 unused entries push the names into the 11th directory sector, reached via the FAT
+    path = ole_file(tmp_path / "locked.xlsx", ["EncryptionInfo", "EncryptedPackage"], 40)
+    only(sniff(path), "file-encrypted", path)
+
+
+def test_word_document_is_not_a_workbook(tmp_path: Path) -> None:
+    path = ole_file(tmp_path / "letter.xls", ["WordDocument", "1Table"])
+    found = only(sniff(path), "file-unreadable", path)
+    assert "Word" in found.message
+
+
+def test_broken_ole_header_falls_back_to_a_name_search(tmp_path: Path) -> None:
+    good = ole_file(tmp_path / "good.xlsx", ["EncryptionInfo", "EncryptedPackage"])
+    data = bytearray(good.read_bytes())
+    struct.pack_into("<H", data, 30, 7)  # an impossible sector size
+    path = tmp_path / "odd.xlsx"
+    path.write_bytes(bytes(data))
+    only(sniff(path), "file-encrypted", path)
+    data[512:] = b"\x00" * (len(data) - 512)
+    path.write_bytes(bytes(data))
+    only(sniff(path), "file-legacy-xls", path)
+
+
+# -- zip contents --------------------------------------------------------------------------
+
+
+def test_zip_without_workbook_part(tmp_path: Path) -> None:
+    path = tmp_path / "archive.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("readme.txt", "hello")
+    found = only(sniff(path), "file-unreadable", path)
+    assert DETAIL_NO_WORKBOOK in found.message
+
+
+def test_docx_is_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "letter.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    assert "Word" in only(sniff(path), "file-unreadable", path).message
+
+
+def test_no_ledger_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "other.xlsx"
+    book = xlsxwriter.Workbook(path)
+    book.add_worksheet("Sheet1")
+    book.close()
+    found = only(sniff(path), "ledger-sheet-missing", path)
+    assert found.value == SHEET_LEDGER
+    assert SHEET_LEDGER in found.message
+
+
+@pytest.mark.parametrize(
+    "member", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"]
+)
+def test_billion_laughs(ok: Path, tmp_path: Path, member: str) -> None:
+    with zipfile.ZipFile(ok) as archive:
+        xml = archive.read(member)
+    path = rewrite(ok, tmp_path / "bomb.xlsx", {member: with_doctype(xml)})
+    only(sniff(path), "file-xml-bomb", path)
+
+
+def test_doctype_hidden_behind_a_long_comment(ok: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(ok) as archive:
+        xml = archive.read("docProps/core.xml")
+    padding = "<!--" + "x" * 10_000 + "-->\n"
+    external = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+    path = rewrite(
+        ok, tmp_path / "xxe.xlsx", {"docProps/core.xml": with_doctype(xml, external, padding)}
+    )
+    only(sniff(path), "file-xml-bomb", path)
+
+
+def test_defusedxml_refuses_what_the_prolog_scan_would_miss(
+    ok: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with zipfile.ZipFile(ok) as archive:
+        xml = archive.read("xl/workbook.xml")
+    path = rewrite(ok, tmp_path / "bomb.xlsx", {"xl/workbook.xml": with_doctype(xml)})
+    monkeypatch.setattr(sniff_module, "_check_prolog", lambda archive, info: None)
+    only(sniff(path), "file-xml-bomb", path)
+
+
+def test_malformed_workbook_xml(ok: Path, tmp_path: Path) -> None:
+    path = rewrite(ok, tmp_path / "bad.xlsx", {"xl/workbook.xml": b"<workbook><sheets></x>"})
+    found = only(sniff(path), "file-unreadable", path)
+    assert "xl/workbook.xml" in found.message
+
+
+@pytest.mark.parametrize("declared", [3 << 30, 150 << 20])
+def test_zip_bomb_sizes(ok: Path, tmp_path: Path, declared: int) -> None:
+    """A member declaring 3 GiB, or 150 MiB at a ratio far above 200 (sizes as the central
+    directory states them: the reader trusts them, so does sniff)."""
+    path = tmp_path / "zipbomb.xlsx"
+    with zipfile.ZipFile(ok) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            new.writestr(info.filename, old.read(info))
+        new.writestr("xl/media/big.bin", b"\0" * 100_000)
+        new.getinfo("xl/media/big.bin").file_size = declared  # written to the central directory
+    found = only(sniff(path), "file-unreadable", path)
+    assert DETAIL_ZIP_BOMB in found.message
+
+
+# -- Excel holds the file open -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "owner"),
+    [
+        ("ok.xlsx", "~$ok.xlsx"),
+        ("客户审核台账_演示.xlsx", "~$客户审核台账_演示.xlsx"),
+        ("客户审核台账_演示.xlsx", "~$审核台账_演示.xlsx"),  # long name: first two dropped
+        ("branch_east.xlsx", "~$anch_east.xlsx"),
+    ],
+)
+def test_open_in_excel_warning(ok: Path, tmp_path: Path, name: str, owner: str) -> None:
+    path = Path(shutil.copy(ok, tmp_path / name)) if name != ok.name else ok
+    (tmp_path / owner).write_bytes(b"\x05Alice" + b" " * 48)
+    found = only(sniff(path), "file-open-in-excel", path, Severity.WARNING)
+    assert "~$" in found.message
+    assert not fatal([found])
+
+
+def test_open_in_excel_warning_comes_with_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "~$broken.xlsx").write_bytes(b"\x05Alice")
+    found = sniff(path)
+    assert [(f.code, f.severity) for f in found] == [
+        ("file-truncated", Severity.ERROR),
+        ("file-open-in-excel", Severity.WARNING),
+    ]
+
+
+def test_owner_file_names() -> None:
+    folder = Path("/data")
+    assert excel_owner_files(folder / "ab.xlsx") == [folder / "~$ab.xlsx"]
+    assert excel_owner_files(folder / "abcdefgh.xlsx") == [
+        folder / "~$abcdefgh.xlsx",
+        folder / "~$cdefgh.xlsx",
+    ]
+    assert excel_owner_files(folder / "~$ab.xlsx") == []
+
+
+def test_english_messages(tmp_path: Path) -> None:
+    path = tmp_path / "old.xls"
+    ole_file(path, ["Workbook"])
+    (found,) = sniff(path, lang="en")
+    assert found.code == "file-legacy-xls"
+    assert "legacy" in found.message
+
+
+# -- never raises, never writes ------------------------------------------------------------
+
+
+def _mutations(valid: bytes, rng: random.Random, count: int) -> list[bytes]:
+    out = []
+    for i in range(count):
+        kind = i % 6
+        if kind == 0:
+            out.append(rng.randbytes(rng.randint(0, 3000)))
+        elif kind == 1:  # flipped bytes anywhere
+            data = bytearray(valid)
+            for _ in range(rng.randint(1, 20)):
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            out.append(bytes(data))
+        elif kind == 2:  # cut anywhere
+            out.append(valid[: rng.randrange(len(valid))])
+        elif kind == 3:  # flipped bytes in the central directory and end record
+            data = bytearray(valid)
+            for _ in range(rng.randint(1, 8)):
+                data[rng.randrange(len(data) - 3000, len(data))] = rng.randrange(256)
+            out.append(bytes(data))
+        elif kind == 4:  # an OLE2 header and noise
+            out.append(OLE2_MAGIC + rng.randbytes(rng.randint(0, 5000)))
+        else:  # a zip signature and noise, or a valid start and noise
+            start = b"PK\x03\x04" if rng.random() < 0.5 else valid[: rng.randrange(len(valid))]
+            out.append(start + rng.randbytes(rng.randint(0, 3000)))
+    return out
+
+
+def test_never_raises_on_random_bytes_and_mutations(ok: Path, tmp_path: Path) -> None:
+    rng = random.Random(0)
+    valid = ok.read_bytes()
+    codes: set[str] = set()
+    for i, data in enumerate(_mutations(valid, rng, 200)):
+        path = tmp_path / f"fuzz{i}.xlsx"
+        path.write_bytes(data)
+        found = sniff(path)  # must not raise
+        errors = [f for f in found if f.severity is Severity.ERROR]
+        assert len(errors) <= 1, (i, found)
+        for f in found:
+            assert f.code in CATALOGUE
+            assert f.message.strip()
+        codes.update(f.code for f in found)
+    assert {"file-not-zip", "file-truncated", "file-legacy-xls"} <= codes
+
+
+def test_input_bytes_are_unchanged(ok: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(ok) as archive:
+        xml = archive.read("xl/workbook.xml")
+    paths = [
+        ok,
+        rewrite(ok, tmp_path / "bomb.xlsx", {"xl/workbook.xml": with_doctype(xml)}),
+        ole_file(tmp_path / "locked.xlsx", ["EncryptionInfo", "EncryptedPackage"]),
+    ]
+    before = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in paths}
+    for p in paths:
+        sniff(p)
+    after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in paths}
+    assert after == before

@@ -1,0 +1,262 @@
+"""One workbook per fault: each code is found at its cell with its severity, and a clean
+workbook has no finding at all."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from xlsxwriter.utility import xl_col_to_name
+
+from ledger_xl.checks.identifiers import resident_id_check_char
+from ledger_xl.rules import DEFAULT_RULES, Dimension
+from ledger_xl.validate import validate_workbook
+
+from .helpers import AS_OF, build, codes, good_credentials, good_review, good_row, only, uscc
+
+KEYS = [f.key for f in DEFAULT_RULES.fields]
+
+
+def cell(key: str, n: int = 1) -> str:
+    """Ledger cell of customer n (rows start at Excel row 4)."""
+    return f"{xl_col_to_name(KEYS.index(key))}{3 + n}"
+
+
+def test_clean_workbook_has_no_findings(tmp_path):
+    assert codes(build(tmp_path)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "key", "severity"),
+    [
+        ({"phone": None}, "required-missing", "phone", "error"),
+        ({"legal_rep": "  "}, "required-missing", "legal_rep", "error"),
+        ({"revenue": "N/A"}, "not-a-number", "revenue", "error"),
+        ({"revenue": "1,234.5"}, "number-as-text", "revenue", "warning"),
+        ({"registered_capital": "１２３４"}, "number-as-text", "registered_capital", "warning"),
+        ({"founded": "2024年3月5日"}, "date-as-text", "founded", "warning"),
+        ({"founded": "2024.3.5"}, "date-as-text", "founded", "warning"),
+        ({"founded": "2023-02-29"}, "date-impossible", "founded", "error"),
+        ({"founded": "去年"}, "not-a-date", "founded", "error"),
+        ({"category": "普通"}, "value-not-allowed", "category", "error"),
+        ({"risk_level": "高 "}, "value-not-allowed", "risk_level", "error"),
+        ({"score_credit": 100.5}, "out-of-range", "score_credit", "error"),
+        ({"score_credit": -1.0}, "out-of-range", "score_credit", "error"),
+        ({"credit_limit": -10.0}, "out-of-range", "credit_limit", "error"),
+        ({"phone": "1234567"}, "phone-invalid", "phone", "error"),
+        ({"phone": "12812345678"}, "phone-invalid", "phone", "error"),
+        ({"email": "zhang@@example"}, "email-invalid", "email", "error"),
+        ({"customer_id": "sh-01"}, "pattern-mismatch", "customer_id", "error"),
+        ({"uscc": "91310000MA1B2C3"}, "uscc-length", "uscc", "error"),
+        ({"uscc": "91310000MA1B2C3DIO"}, "uscc-charset", "uscc", "error"),
+        ({"uscc": 9.13100001234568e17}, "id-stored-as-number", "uscc", "error"),
+        ({"notes": '=HYPERLINK("http://x")'}, "formula-text", "notes", "warning"),
+        ({"address": "@SUM(1)"}, "formula-text", "address", "warning"),
+        ({"last_review": dt.date(2026, 4, 1)}, "date-after-as-of", "last_review", "error"),
+        ({"founded": dt.date(2027, 1, 1)}, "date-after-as-of", "founded", "error"),
+        (
+            {"credit_report_date": dt.date(2025, 3, 30)},
+            "credit-report-stale",
+            "credit_report_date",
+            "warning",
+        ),
+    ],
+)
+def test_cell_faults(tmp_path, change, code, key, severity):
+    path = build(tmp_path, rows=[good_row(1, **change), good_row(2)])
+    assert (code, severity, "台账", cell(key)) in codes(path)
+
+
+def test_uscc_check_character(tmp_path):
+    good = uscc(1)
+    bad = good[:-1] + ("A" if good[-1] != "A" else "B")
+    path = build(tmp_path, rows=[good_row(1, uscc=bad), good_row(2)])
+    (item,) = only(path, "uscc-check")
+    assert (item.cell, item.severity.value, item.value) == (cell("uscc"), "error", bad)
+    assert good[-1] in item.message  # says what the check character should be
+
+
+@pytest.mark.parametrize(
+    ("status", "blank", "severity"),
+    [
+        ("审核通过", "last_review", "error"),
+        ("审核通过", "reviewer", "error"),
+        ("审核未通过", "score_history", "error"),
+        ("审核未通过", "opinion", "error"),
+    ],
+)
+def test_conditional_requirements(tmp_path, status, blank, severity):
+    row = good_row(1, status=status, **{blank: None})
+    path = build(
+        tmp_path, rows=[row, good_row(2)], reviews=[good_review(1, result=status), good_review(2)]
+    )
+    assert ("conditional-missing", severity, "台账", cell(blank)) in codes(path)
+
+
+def test_pending_customer_needs_no_review_fields(tmp_path):
+    row = good_row(
+        1,
+        status="待审核",
+        last_review=None,
+        reviewer=None,
+        opinion=None,
+        score_financial=None,
+        score_credit=None,
+        score_history=None,
+        score_reputation=None,
+        stage="初筛",
+    )
+    path = build(tmp_path, rows=[row, good_row(2)], reviews=[good_review(2)])
+    assert codes(path) == []
+
+
+def test_duplicate_customer_id_names_both_cells(tmp_path):
+    path = build(
+        tmp_path, rows=[good_row(1), good_row(2, customer_id="SH000001")], reviews=[good_review(1)]
+    )
+    found = only(path, "duplicate-customer-id")
+    assert sorted(f.cell for f in found) == ["A4", "A5"]
+    assert "台账!A5" in found[0].message and "台账!A4" in found[1].message
+
+
+def test_duplicate_uscc_within_a_workbook(tmp_path):
+    path = build(
+        tmp_path, rows=[good_row(1), good_row(2, uscc=uscc(1))], credentials=good_credentials(1)
+    )
+    assert sorted(f.cell for f in only(path, "duplicate-uscc")) == [
+        cell("uscc", 1),
+        cell("uscc", 2),
+    ]
+
+
+def test_approved_grade_d_is_a_warning(tmp_path):
+    row = good_row(
+        1, score_financial=40.0, score_credit=40.0, score_history=50.0, score_reputation=50.0
+    )
+    path = build(tmp_path, rows=[row, good_row(2)])
+    (item,) = only(path, "approved-grade-d")
+    assert (item.severity.value, item.cell) == ("warning", cell("grade"))
+
+
+def test_last_review_must_match_the_newest_review_record(tmp_path):
+    reviews = [
+        good_review(1, review_date=dt.date(2025, 7, 1), review_id="a"),
+        good_review(1, review_date=dt.date(2026, 2, 1), review_id="b"),
+        good_review(2),
+    ]
+    path = build(tmp_path, reviews=reviews)
+    (item,) = only(path, "last-review-mismatch")
+    assert (item.cell, item.severity.value) == (cell("last_review"), "warning")
+    assert "2026-02-01" in item.message
+
+
+def test_approved_customer_with_an_expired_document(tmp_path):
+    credentials = good_credentials(1) + good_credentials(2)
+    credentials.append(
+        {
+            "customer_id": "SH000001",
+            "doc_type": "银行资信证明",
+            "doc_number": "BK-1",
+            "issued": dt.date(2025, 1, 1),
+            "expires": dt.date(2026, 3, 30),
+        }
+    )
+    path = build(tmp_path, credentials=credentials)
+    (item,) = only(path, "approved-expired-document")
+    assert (item.sheet, item.cell, item.severity.value) == ("资信证明", "F7", "error")
+    assert "银行资信证明" in item.message
+
+
+def test_a_renewed_document_clears_the_expired_one(tmp_path):
+    credentials = (
+        good_credentials(1)
+        + good_credentials(2)
+        + [
+            {
+                "customer_id": "SH000001",
+                "doc_type": "银行资信证明",
+                "doc_number": "BK-1",
+                "expires": dt.date(2026, 3, 30),
+            },
+            {
+                "customer_id": "SH000001",
+                "doc_type": "银行资信证明",
+                "doc_number": "BK-2",
+                "expires": dt.date(2027, 3, 30),
+            },
+        ]
+    )
+    assert only(build(tmp_path, credentials=credentials), "approved-expired-document") == []
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("110105198001010010", "校验位"),
+        ("11010519800230001X", "出生日期"),
+        ("1101051980010100", "18位"),
+    ],
+)
+def test_resident_id_numbers(tmp_path, number, reason):
+    first = number[:17]
+    if reason != "校验位" and len(number) == 18:
+        number = first + resident_id_check_char(first)
+    credentials = good_credentials(1) + good_credentials(2)
+    credentials[1]["doc_number"] = number
+    (item,) = only(build(tmp_path, credentials=credentials), "resident-id-invalid")
+    assert (item.sheet, item.cell) == ("资信证明", "D4") and reason in item.message
+
+
+def test_resident_id_stored_as_a_number(tmp_path):
+    credentials = good_credentials(1) + good_credentials(2)
+    credentials[1]["doc_number"] = 1.10105198001010e17
+    (item,) = only(build(tmp_path, credentials=credentials), "id-stored-as-number")
+    assert (item.sheet, item.cell, item.severity.value) == ("资信证明", "D4", "error")
+    assert "1.10105E+17" in item.message
+
+
+def test_documents_and_reviews_of_unknown_customers(tmp_path):
+    credentials = (
+        good_credentials(1)
+        + good_credentials(2)
+        + [{"customer_id": "SH999999", "doc_type": "其他", "doc_number": "X"}]
+    )
+    reviews = [good_review(1), good_review(2), good_review(9, customer_id="SH999999")]
+    found = only(build(tmp_path, credentials=credentials, reviews=reviews), "unknown-customer")
+    assert {(f.sheet, f.cell) for f in found} == {("资信证明", "A7"), ("审核记录", "B5")}
+
+
+def test_side_table_cells_are_checked_too(tmp_path):
+    reviews = [good_review(1, score_credit=120.0), good_review(2, review_date="2026年1月5日")]
+    path = build(tmp_path, reviews=reviews)
+    found = codes(path)
+    assert ("out-of-range", "error", "审核记录", "G3") in found
+    assert ("date-as-text", "warning", "审核记录", "D4") in found
+
+
+def test_changed_weights_are_reported(tmp_path):
+    dims = tuple(
+        Dimension(name=d.name, column=d.column, weight=w)
+        for d, w in zip(DEFAULT_RULES.scoring.dimensions, (0.4, 0.2, 0.2, 0.2), strict=True)
+    )
+    rules = DEFAULT_RULES.model_copy(
+        update={"scoring": DEFAULT_RULES.scoring.model_copy(update={"dimensions": dims})}
+    )
+    (item,) = only(build(tmp_path, rules=rules), "rules-changed")
+    assert item.severity.value == "warning" and "财务状况" in item.message
+
+
+def test_english_messages(tmp_path):
+    path = build(tmp_path, rows=[good_row(1, phone=None), good_row(2)])
+    (item,) = [f for f in validate_workbook(path, as_of=AS_OF, lang="en").findings]
+    assert item.message == "Required '联系电话' is blank"
+
+
+def test_skip_and_only_choose_codes(tmp_path):
+    path = build(tmp_path, rows=[good_row(1, phone=None, email="x"), good_row(2)])
+    everything = {f.code for f in validate_workbook(path, as_of=AS_OF).findings}
+    assert everything == {"required-missing", "email-invalid"}
+    skipped = validate_workbook(path, as_of=AS_OF, skip=["required-missing"])
+    assert {f.code for f in skipped.findings} == {"email-invalid"}
+    chosen = validate_workbook(path, as_of=AS_OF, only=["required-missing"])
+    assert {f.code for f in chosen.findings} == {"required-missing"}
