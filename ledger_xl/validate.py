@@ -115,7 +115,11 @@ def _validate_one(path: Path, as_of: dt.date, lang: str) -> tuple[FileResult, li
     try:
         ctx = _load(path, as_of, lang)
     except _Unreadable as problem:
-        return _file_result(path, [*early, problem.finding]), []
+        return _file_result(path, [*early, *problem.findings]), []
+    except WorkbookReadError as exc:
+        return _file_result(
+            path, [*early, finding("file-truncated", lang=lang, file=str(path), detail=exc.detail)]
+        ), []
     ctx.findings[:0] = early
     for check in CHECKS:
         check(ctx)
@@ -124,9 +128,11 @@ def _validate_one(path: Path, as_of: dt.date, lang: str) -> tuple[FileResult, li
 
 
 class _Unreadable(Exception):
-    def __init__(self, item: Finding) -> None:
-        super().__init__(item.message)
-        self.finding = item
+    """The workbook cannot be checked further; `findings` ends with the reason."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(findings[-1].message)
+        self.findings = findings
 
 
 def _load(path: Path, as_of: dt.date, lang: str) -> CheckContext:
@@ -134,7 +140,7 @@ def _load(path: Path, as_of: dt.date, lang: str) -> CheckContext:
     try:
         book = read.open_calamine(path)
     except WorkbookReadError as exc:
-        raise _Unreadable(finding("file-unreadable", detail=exc.detail, **where)) from exc
+        raise _Unreadable([finding("file-unreadable", detail=exc.detail, **where)]) from exc
     rule_findings = []
     try:
         rules = rulesheets.read_rules(lambda name: read.sheet_grid(book, name))
@@ -151,10 +157,14 @@ def _load(path: Path, as_of: dt.date, lang: str) -> CheckContext:
         )
     grid = read.sheet_grid(book, layout.SHEET_LEDGER)
     if grid is None:
-        raise _Unreadable(finding("ledger-sheet-missing", value=layout.SHEET_LEDGER, **where))
+        raise _Unreadable(
+            [*rule_findings, finding("ledger-sheet-missing", value=layout.SHEET_LEDGER, **where)]
+        )
     ledger = read.read_table(grid, read.ledger_headers(rules))
     if ledger is None:
-        raise _Unreadable(finding("header-not-found", sheet=layout.SHEET_LEDGER, **where))
+        raise _Unreadable(
+            [*rule_findings, finding("header-not-found", sheet=layout.SHEET_LEDGER, **where)]
+        )
     side = {}
     for name, columns in (
         (layout.SHEET_CREDENTIALS, layout.CREDENTIAL_COLUMNS),

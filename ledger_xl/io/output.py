@@ -9,21 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ledger_xl.errors import OutputError
-
-
-def excel_lock_file(path: Path) -> Path:
-    """The owner file Excel keeps beside an open workbook: `~$` + the name."""
-    return path.with_name("~$" + path.name)
+from ledger_xl.io.sniff import excel_owner_files
 
 
 def check_writable(path: Path, overwrite: bool) -> None:
+    """Refuse a folder, a workbook Excel holds open, an existing file (unless `overwrite`)."""
     if path.is_dir():
         raise OutputError(f"{path} 是一个文件夹，请给出要写入的文件名")
-    if excel_lock_file(path).exists():
-        raise OutputError(
-            f"{path} 正在被 Excel 打开（发现 {excel_lock_file(path).name}），"
-            "请先在 Excel 中关闭它再写入"
-        )
+    for owner in excel_owner_files(path):
+        if owner.exists():
+            raise OutputError(
+                f"{path} 正在被 Excel 打开（发现 {owner.name}），请先在 Excel 中关闭它再写入"
+            )
     if path.exists() and not overwrite:
         raise OutputError(f"{path} 已存在；如确要覆盖，请加 --force")
     if not path.parent.exists():

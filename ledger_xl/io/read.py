@@ -55,9 +55,19 @@ def open_calamine(path: Path) -> CalamineWorkbook:
 
 
 def sheet_grid(book: CalamineWorkbook, name: str) -> Grid | None:
+    """The sheet's values from A1, or None when there is no such sheet.
+
+    Raises WorkbookReadError when the sheet's XML is damaged (the sniff does not decompress
+    worksheets, so this is where a truncated or corrupted sheet shows).
+    """
     if name not in book.sheet_names:
         return None
-    rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    try:
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for damaged XML
+        raise WorkbookReadError(
+            book.path or "", f"工作表“{name}”已损坏，无法读取（{exc}）"
+        ) from exc
     return Grid(name, rows)
 
 

@@ -127,3 +127,21 @@ def test_english_summary(batch):
     folder, *_ = batch
     result = _validate(str(folder), "--lang", "en")
     assert "Required '联系电话' is blank" in result.output
+
+
+def test_damaged_copies_never_raise(tmp_path):
+    """Random byte damage anywhere in a workbook gives findings, never a traceback."""
+    import random
+
+    from ledger_xl.validate import validate_workbook
+
+    original = build(tmp_path, name="原件.xlsx").read_bytes()
+    rng = random.Random(0)
+    for n in range(40):
+        data = bytearray(original)
+        for _ in range(rng.randint(1, 20)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        damaged = tmp_path / f"damaged-{n}.xlsx"
+        damaged.write_bytes(bytes(data))
+        result = validate_workbook(damaged, as_of=AS_OF)
+        assert all(f.message for f in result.findings)

@@ -1,0 +1,72 @@
+"""Structure codes: headers and columns, template version, broken rule sheets."""
+
+from __future__ import annotations
+
+import xlsxwriter
+
+from ledger_xl.importer import import_customers
+
+from .helpers import build, codes, only, replace_cell, rewrite_sheet_xml
+
+LEDGER = "xl/worksheets/sheet1.xml"
+SCORING = "xl/worksheets/sheet6.xml"
+
+
+def _header(ref: str, text: str):
+    return lambda xml: replace_cell(
+        xml, ref, f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+    )
+
+
+def test_missing_required_column_and_unknown_column(tmp_path):
+    path = rewrite_sheet_xml(build(tmp_path), LEDGER, _header("J3", "电话号码X"))
+    found = codes(path)
+    assert ("column-missing", "error", "台账", "A3") in found
+    assert ("column-unknown", "warning", "台账", "A3") in found
+    (missing,) = only(path, "column-missing")
+    assert missing.column == "联系电话" and "联系电话" in missing.message
+
+
+def test_duplicate_column(tmp_path):
+    path = rewrite_sheet_xml(build(tmp_path), LEDGER, _header("K3", "联系电话"))
+    (item,) = only(path, "column-duplicate")
+    assert (item.cell, item.severity.value, item.value) == ("K3", "error", "J、K")
+
+
+def test_header_row_not_found(tmp_path):
+    path = tmp_path / "乱表.xlsx"
+    workbook = xlsxwriter.Workbook(str(path))
+    sheet = workbook.add_worksheet("台账")
+    sheet.write_row(0, 0, ["甲", "乙", "丙"])
+    workbook.close()
+    found = {code for code, *_ in codes(path)}
+    assert "header-not-found" in found and "rules-broken" in found
+
+
+def test_template_version_from_elsewhere(tmp_path):
+    built = build(tmp_path)
+
+    def older(xml: str) -> str:
+        assert "<vt:lpwstr>1.0</vt:lpwstr>" in xml
+        return xml.replace("<vt:lpwstr>1.0</vt:lpwstr>", "<vt:lpwstr>0.9</vt:lpwstr>", 1)
+
+    path = rewrite_sheet_xml(built, "docProps/custom.xml", older)
+    (item,) = only(path, "template-version")
+    assert item.severity.value == "warning" and "0.9" in item.message
+
+
+def test_broken_rule_sheet_names_its_cell_and_checking_goes_on(tmp_path):
+    path = rewrite_sheet_xml(build(tmp_path), SCORING, _header("C5", "三成"))
+    (item,) = only(path, "rules-broken")
+    assert (item.sheet, item.cell, item.severity.value) == ("评分标准", "C5", "error")
+    assert "权重" in item.message
+
+
+def test_import_duplicate_column(tmp_path):
+    source = tmp_path / "list.csv"
+    source.write_text("客户名称,电话,手机\n甲公司,13812345678,13912345678\n", encoding="utf-8")
+    result = import_customers(source)
+    assert [
+        (f.code, f.cell) for f in result.report.findings if f.code == "import-duplicate-column"
+    ] == [("import-duplicate-column", "C1")]
+    assert result.content.ledger["phone"].tolist() == ["13812345678"]
