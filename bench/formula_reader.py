@@ -77,7 +77,9 @@ def main() -> None:
     columns = formula_columns()
     first = layout.LEDGER_HEADER_ROW + 1
     last = layout.LEDGER_HEADER_ROW + args.rows
-    expected = {col: formulas.ledger_formulas(DEFAULT_RULES)[key][1:] for key, col in columns.items()}
+    expected = {
+        col: formulas.ledger_formulas(DEFAULT_RULES)[key][1:] for key, col in columns.items()
+    }
     print(
         f"file {path.stat().st_size / 1e6:.1f} MB, sheet XML {sheet_part_size(path) / 1e6:.1f} MB "
         f"uncompressed; {len(columns)} formula columns x {args.rows:,} rows"

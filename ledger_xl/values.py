@@ -59,18 +59,27 @@ def serial_to_date(serial: float) -> dt.date:
     return EXCEL_EPOCH + dt.timedelta(days=whole if whole > 60 else whole + 1)
 
 
+_PLAIN_NUMBERS = (float, int)  # python-calamine gives whole numbers as int
+
+
 def numbers(values: Iterable[object]) -> np.ndarray:
     """Float array with NaN wherever the formula would not see a number."""
-    return np.array([np.nan if (n := excel_number(v)) is None else n for v in values], float)
+    nan = np.nan
+    return np.array(
+        [
+            v
+            if type(v) in _PLAIN_NUMBERS
+            else (nan if v is None or (n := excel_number(v)) is None else n)
+            for v in values
+        ],
+        dtype=float,
+    )
 
 
 def dates(values: Iterable[object]) -> np.ndarray:
     """datetime64[D] array with NaT wherever the formula would not see a date."""
     return np.array(
-        [
-            np.datetime64("NaT") if (d := excel_date(v)) is None else np.datetime64(d, "D")
-            for v in values
-        ],
+        [v if type(v) is dt.date else (None if v is None else excel_date(v)) for v in values],
         dtype="datetime64[D]",
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 
 import numpy as np
 import pandas as pd
@@ -32,6 +33,7 @@ _KIND = {
     dt.datetime: DATE,
     bool: OTHER,
 }
+_KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown types → OTHER
 FORMULA_START = ("=", "+", "-", "@")
 LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
 _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
@@ -39,7 +41,9 @@ _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
 
 def kinds(values: list) -> np.ndarray:
     """BLANK / TEXT / NUMBER / DATE / OTHER per value; whitespace-only text counts as blank."""
-    out = np.fromiter((_KIND.get(type(v), OTHER) for v in values), dtype=np.int8, count=len(values))
+    out = np.fromiter(
+        map(_KIND_OF_TYPE.__getitem__, map(type, values)), dtype=np.int8, count=len(values)
+    )
     for i in np.flatnonzero(out == TEXT):
         if not values[i].strip():
             out[i] = BLANK

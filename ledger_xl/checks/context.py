@@ -29,6 +29,7 @@ class CheckContext:
     lang: str = "zh"
     used: np.ndarray | None = None  # ledger rows that hold a customer (not blank lines)
     findings: list[Finding] = field(default_factory=list)
+    _customer_ids: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.used is None:
@@ -55,10 +56,12 @@ class CheckContext:
         return f"{xl_col_to_name(table.columns[key])}{table.rows[i]}"
 
     def customer(self, table: Table, i: int) -> str:
-        if "customer_id" not in table.columns:
-            return ""
-        value = table.frame["customer_id"].iat[i]
-        return "" if value is None else str(value)
+        ids = self._customer_ids.get(id(table))
+        if ids is None:
+            column = table.frame["customer_id"].tolist() if "customer_id" in table.columns else []
+            ids = ["" if v is None else str(v) for v in column]
+            self._customer_ids[id(table)] = ids
+        return ids[i] if i < len(ids) else ""
 
     def emit(
         self,

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ledger_xl import formulas, twins
+from ledger_xl import formulas, twins, values
 from ledger_xl.checks.context import CheckContext
 from ledger_xl.io.formulas_reader import read_formulas
 
@@ -38,7 +38,9 @@ def check_formulas(ctx: CheckContext) -> None:
     keys = [f.key for f in ctx.rules.fields if not f.is_input and f.key in table.columns]
     if not keys or not table.rows:
         return
-    expected = {k: normalise_formula(t) for k, t in formulas.ledger_formulas(ctx.rules).items()}
+    template = formulas.ledger_formulas(ctx.rules)
+    raw = {k: t.removeprefix("=") for k, t in template.items()}
+    expected = {k: normalise_formula(t) for k, t in template.items()}
     found = read_formulas(
         ctx.path,
         table.sheet,
@@ -55,7 +57,7 @@ def check_formulas(ctx: CheckContext) -> None:
             if text is None:
                 ctx.emit("formula-overwritten", table, i, key, value=cached[i])
                 tampered.add((i, key))
-            elif normalise_formula(text) != expected[key]:
+            elif text != raw[key] and normalise_formula(text) != expected[key]:
                 ctx.emit("formula-edited", table, i, key, value=text)
                 tampered.add((i, key))
     _check_cached_values(ctx, keys, tampered)
@@ -72,7 +74,8 @@ def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> N
             continue  # the workbook carries no calculated 基准日 to compare against
         want = computed[key].tolist()
         have = table.frame[key].tolist()
-        for i in np.flatnonzero(ctx.used):
+        differs = _differs(computed[key], have) & ctx.used
+        for i in np.flatnonzero(differs):
             if (i, key) in tampered or _same(want[i], have[i]):
                 continue
             ctx.emit(
@@ -83,6 +86,25 @@ def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> N
                 value=_shown(have[i]),
                 detail=_shown(want[i]),
             )
+
+
+def _differs(want: pd.Series, have: list) -> np.ndarray:
+    """A fast, conservative screen: False where the cell surely equals the twin; the few
+    True cells are confirmed one by one with `_same`."""
+    if want.dtype.kind == "f":
+        got = values.numbers(have)
+        expected = want.to_numpy(dtype=float)
+        both_blank = np.isnan(expected) & np.isnan(got)
+        with np.errstate(invalid="ignore"):
+            close = np.abs(expected - got) <= 1e-9 * np.maximum(1.0, np.abs(expected))
+        return ~(both_blank | close)
+    if want.dtype.kind == "M":
+        got = values.dates(have)
+        expected = want.to_numpy(dtype="datetime64[D]")
+        return ~((np.isnat(expected) & np.isnat(got)) | (expected == got))
+    expected = np.array(["" if v is None else v for v in want.tolist()], dtype=object)
+    got = np.array(["" if v is None else v for v in have], dtype=object)
+    return expected != got
 
 
 def _plain(value: object) -> object:

@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ledger_xl import twins, values
+from ledger_xl import scoring, values
 from ledger_xl.checks.cells import BLANK, kinds
 from ledger_xl.checks.context import CheckContext
 
@@ -128,7 +128,7 @@ def _approved_grade_d(ctx: CheckContext) -> None:
         return
     frame = ctx.ledger.frame.reindex(columns=sorted(keys)).astype(object)
     frame = frame.where(frame.notna(), None)
-    scored = twins.ledger_formulas(frame, ctx.rules, ctx.as_of)
+    scored = scoring.score_ledger(frame, ctx.rules)
     worst = ctx.rules.scoring.fallback_grade
     grade = scored["grade"].to_numpy()
     key = "grade" if "grade" in ctx.ledger.columns else "status"

@@ -1,24 +1,25 @@
 """Reading formula text from a worksheet, fast: stream the sheet XML, never build a DOM.
 
 python-calamine gives cell values but not formulas, and openpyxl is far too slow for a
-100k-row ledger. `read_formulas` streams one worksheet part out of the zip in chunks and
-scans the bytes with compiled regular expressions for cells (`<c>`) whose first child is a
-formula (`<f>`), keeping only the requested columns and rows. It reads the small
-workbook.xml and its relationships with defusedxml. Nothing here writes.
+100k-row ledger. `read_formulas` inflates one worksheet part out of the zip a megabyte at a
+time and scans the bytes with compiled regular expressions for cells whose first child is a
+formula, `<c ...><f ...>text</f>`, keeping the requested columns and rows. The small
+workbook.xml and its relationships are parsed with defusedxml. Nothing here writes.
 
 What it understands:
 - plain formulas `<f>text</f>`, with attributes (`<f aca="false">`, LibreOffice) or without;
   a self-closing `<f/>` is the formula "";
 - shared formulas: the master `<f t="shared" ref=".." si="n">text</f>` and its followers
   `<f t="shared" si="n"/>`. A follower's text is the master's with relative A1 references
-  shifted by the follower's offset from the master (`$` anchors, string literals "..." and
-  structured references [...] are left alone), as Excel shows it;
-- array formulas `<f t="array" ref="..">text</f>`: the text belongs to every cell of `ref`
-  (Excel shows the same `{=...}` in each), so cells of the range without their own `<f>`
-  get it too;
-- cells without an `r` attribute (position counted from the previous cell in the row) and
-  rows without `r` (the previous row + 1);
-- a namespace prefix on the elements (`<x:c>`, `<x:f>`), UTF-8 or UTF-16 parts.
+  shifted by the follower's offset from the master (`$` anchors, string literals "...",
+  quoted sheet names and structured references [...] are left alone), as Excel shows it;
+- array formulas `<f t="array" ref="..">text</f>`: Excel shows the same `{=...}` in every
+  cell of `ref`, so cells of the range without their own `<f>` get the text too;
+- cells without an `r` attribute (position counted from the previous cell of the row) and
+  rows without `r` (the previous row + 1): when a formula cell has no `r`, the sheet is
+  scanned again by a slower scanner that follows every row;
+- a namespace prefix on the elements (`<x:c>`, `<x:f>`: the one `sheetData` uses), UTF-8
+  or UTF-16 parts, CDATA in a formula.
 
 Text is XML-unescaped (the five named entities and numeric character references).
 """
@@ -28,36 +29,43 @@ from __future__ import annotations
 import codecs
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from collections.abc import Collection, Iterator
 from pathlib import Path
+from typing import IO
 
 from defusedxml import ElementTree
 
 from ledger_xl.errors import WorkbookReadError
 
-CHUNK_SIZE = 1 << 20
+CHUNK_SIZE = 1 << 20  # the XML is scanned in pieces of at most this size (plus a row)
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
 
 _NS_REL_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-# One pass over the sheet XML finds, in document order, every row start tag and every cell
-# whose first child is a formula (the schema puts <f> first). Groups: 1 the row's `r` when
-# written first, 2 the rest of the row's attributes; 3 column letters and 4 row digits of a
-# cell's `r="A1"` written first (every writer we know puts it first), 5 the rest of the
-# cell's attributes; 6 the formula's attributes; 7 its text (None for `<f/>`).
-_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
+# The general scan (cells without `r`): every row start tag and every cell whose first child
+# is a formula, in document order. Groups: 1 the row's `r` when written first, 2 the rest of
+# the row's attributes; 3 column letters and 4 row digits of a cell's `r` written first,
+# 5 the rest of the cell's attributes; 6 the formula's attributes; 7 its text (None: `<f/>`).
 _SCAN = re.compile(
-    rb"<" + _P + rb"(?:"
+    rb"<" + _PREFIX + rb"(?:"
     rb"row\b(?:\s+r\s*=\s*[\"']([0-9]{1,7})[\"'])?([^>]*)>"
     rb"|c\b(?:\s+r\s*=\s*[\"']([A-Z]{1,3})([0-9]{1,7})[\"'])?([^>]*)>\s*"
-    rb"<" + _P + rb"f\b([^>]*?)(?:/>|>([^<]*(?:<(?!/" + _P + rb"f>)[^<]*)*)</" + _P + rb"f>))"
+    rb"<"
+    + _PREFIX
+    + rb"f\b([^>]*?)(?:/>|>([^<]*(?:<(?!/"
+    + _PREFIX
+    + rb"f>)[^<]*)*)</"
+    + _PREFIX
+    + rb"f>))"
 )
-# Any cell start tag, to count positions in a row whose cells lack `r`.
-_ANY_CELL = re.compile(rb"<" + _P + rb"c\b([^>]*)>")
+_ANY_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*)>")  # to count implied positions
+_SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b")
 _ATTR = re.compile(rb"([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _CELL_REF = re.compile(rb"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _ROW_TAG_END = frozenset(b" \t\r\n>/")
@@ -93,26 +101,33 @@ def read_formulas(
     """Formula text (without "=") of every cell in `columns` x rows `first_row..last_row`.
 
     Rows and columns are 0-based (row 0 is Excel row 1). A cell that holds no formula (a
-    typed value, a blank, or absent from the XML) maps to None. Raises WorkbookReadError when
-    the file is not an xlsx zip or has no worksheet called `sheet_name`.
+    typed value, a blank, or absent from the XML) maps to None. `chunk_size` is the size of
+    the pieces the XML is scanned in. Raises WorkbookReadError when the file is not an xlsx
+    zip or has no worksheet called `sheet_name`.
     """
     path = Path(path)
     wanted = frozenset(columns)
-    result: dict[tuple[int, int], str | None] = {
+    empty: dict[tuple[int, int], str | None] = {
         (row, col): None for row in range(first_row, last_row + 1) for col in sorted(wanted)
     }
-    if not result:
-        return result
+    if not empty:
+        return empty
+    chunk_size = max(1, chunk_size)
     try:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, path, sheet_name)
-            scanner = _Scanner(wanted, first_row, last_row, result)
-            for segment, end in _segments(archive, part, max(1, chunk_size)):
-                scanner.scan(segment, end)
-            scanner.finish()
+            collector = _Collector(wanted, first_row, last_row, dict(empty))
+            try:
+                _fast_scan(collector, _segments(archive, path, part, chunk_size))
+            except _NeedFullScan:
+                collector = _Collector(wanted, first_row, last_row, empty)
+                _full_scan(collector, _segments(archive, path, part, chunk_size))
+            collector.finish()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
         raise WorkbookReadError(path, f"无法读取公式（{type(exc).__name__}: {exc}）") from exc
-    return result
+    except RuntimeError as exc:  # an encrypted zip entry, or an unsupported compression
+        raise WorkbookReadError(path, f"无法读取公式（{type(exc).__name__}: {exc}）") from exc
+    return collector.result
 
 
 # ---------------------------------------------------------------- locating the sheet part
@@ -180,39 +195,90 @@ def _local(tag: str) -> str:
 # ---------------------------------------------------------------- streaming
 
 
-def _segments(archive: zipfile.ZipFile, part: str, chunk_size: int) -> Iterator[tuple[bytes, int]]:
+def _segments(
+    archive: zipfile.ZipFile, path: Path, part: str, chunk_size: int
+) -> Iterator[tuple[bytes, int]]:
     """(buffer, end): `buffer[:end]` holds whole rows only; the rest is carried over.
 
-    The cut is made at the start tag of the last row in the buffer, so no cell, and no
-    match, is ever split between two scans.
+    Each buffer is the carried-over tail plus the next (at most) `chunk_size` bytes; it is
+    cut at the start tag of its last row, so no cell, and no match, is ever split between
+    two scans.
     """
     tail = b""
-    for chunk in _chunks(archive, part, chunk_size):
-        buffer = tail + chunk if tail else chunk
-        cut = _last_row_start(buffer, max(0, len(tail) - 64))
-        if cut > 0:
-            yield buffer, cut
-            tail = buffer[cut:]
-        else:
-            tail = buffer
+    for block in _utf8(_part_bytes(archive, path, part)):
+        for at in range(0, len(block), chunk_size):
+            chunk = block[at : at + chunk_size] if chunk_size < len(block) else block
+            buffer = tail + chunk if tail else chunk
+            cut = _last_row_start(buffer, max(0, len(tail) - 64))
+            if cut > 0:
+                yield buffer, cut
+                tail = buffer[cut:]
+            else:
+                tail = buffer
     if tail:
         yield tail, len(tail)
 
 
-def _chunks(archive: zipfile.ZipFile, part: str, chunk_size: int) -> Iterator[bytes]:
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
+_COMPRESSED_READ = 64 << 10  # inflates to about 1 MB of sheet XML
+
+
+def _part_bytes(archive: zipfile.ZipFile, path: Path, part: str) -> Iterator[bytes]:
+    """The part's bytes, in pieces of about a megabyte.
+
+    A deflated part is inflated straight from the file with zlib, in small steps: about
+    twice as fast as ZipExtFile, which also computes the CRC and copies its input tail on
+    every read. The size is still checked. Anything else goes through ZipExtFile.
+    """
+    info = archive.getinfo(part)
+    if info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1:
+        with open(path, "rb") as file:
+            file.seek(info.header_offset)
+            header = file.read(_LOCAL_HEADER.size)
+            if len(header) == _LOCAL_HEADER.size:
+                signature, name_length, extra_length = _LOCAL_HEADER.unpack(header)
+                if signature == b"PK\x03\x04":
+                    file.seek(name_length + extra_length, 1)
+                    yield from _inflate(file, info)
+                    return
     with archive.open(part) as stream:
-        head = stream.read(chunk_size)
-        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            # Rare, but legal: re-encode to UTF-8 so the byte patterns apply.
-            decoder = codecs.getincrementaldecoder("utf-16")()
-            while head:
-                yield decoder.decode(head).encode("utf-8")
-                head = stream.read(chunk_size)
-            yield decoder.decode(b"", final=True).encode("utf-8")
-            return
-        while head:
+        while block := stream.read(CHUNK_SIZE):
+            yield block
+
+
+def _inflate(file: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    left, produced = info.compress_size, 0
+    while left > 0 and not inflater.eof:
+        data = file.read(min(_COMPRESSED_READ, left))
+        if not data:
+            break
+        left -= len(data)
+        block = inflater.decompress(data)
+        if block:
+            produced += len(block)
+            yield block
+    block = inflater.flush()
+    if block:
+        produced += len(block)
+        yield block
+    if not inflater.eof or produced != info.file_size:
+        raise zipfile.BadZipFile(f"{info.filename} 已截断或损坏")
+
+
+def _utf8(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """The blocks as UTF-8: a UTF-16 part (rare, but legal) is re-encoded."""
+    head = next(blocks, b"")
+    if head[:2] not in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if head:
             yield head
-            head = stream.read(chunk_size)
+        yield from blocks
+        return
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    yield decoder.decode(head).encode("utf-8")
+    for block in blocks:
+        yield decoder.decode(block).encode("utf-8")
+    yield decoder.decode(b"", final=True).encode("utf-8")
 
 
 def _last_row_start(buffer: bytes, low: int) -> int:
@@ -226,7 +292,7 @@ def _last_row_start(buffer: bytes, low: int) -> int:
             before = buffer[at - 1]
             if before == 0x3C:  # "<"
                 return at - 1
-            if before == 0x3A:  # ":" of a prefix: find its "<"
+            if before == 0x3A:  # ":" ending a prefix: find the "<" before it
                 start = at - 2
                 while start >= 0 and (chr(buffer[start]).isalnum() or buffer[start] in b"_.-"):
                     start -= 1
@@ -237,37 +303,38 @@ def _last_row_start(buffer: bytes, low: int) -> int:
 # ---------------------------------------------------------------- scanning
 
 
-class _Scanner:
-    """Scans segments in order, filling `result`; shared followers are resolved at the end."""
+class _NeedFullScan(Exception):
+    """The fast scan met a formula cell whose position is implied (no `r`): start over."""
+
+
+class _Collector:
+    """What both scans share: the result, caches, shared and array formulas met so far."""
 
     def __init__(self, wanted, first_row, last_row, result) -> None:
         self.wanted, self.first_row, self.last_row = wanted, first_row, last_row
-        self.result = result
-        self.row = -1  # 0-based index of the current row
+        self.result: dict[tuple[int, int], str | None] = result
         self.columns: dict[bytes, int] = {}
-        self.texts: dict[bytes | None, str] = {}
+        self.texts: dict[bytes, str] = {}
         self.attrs: dict[bytes, dict[bytes, bytes]] = {}
+        self.plain: set[bytes] = set()  # formula attributes that make no shared/array formula
         self.masters: dict[bytes, tuple[int, int, str]] = {}  # si -> (row, col, text)
         self.followers: list[tuple[int, int, bytes]] = []  # (row, col, si)
         self.arrays: list[tuple[bytes, str]] = []  # (ref, text)
-        # Positional counting inside the current row, for cells without `r`.
-        self.row_scan: tuple[bytes, int, int] | None = None  # (buffer, position, last col)
 
     def column(self, letters: bytes) -> int:
         col = self.columns.get(letters)
         if col is None:
-            col = 0
-            for ch in letters.upper():
-                col = col * 26 + ch - 64
-            col -= 1
-            self.columns[letters] = col
+            col = self.columns[letters] = _column_index(letters.decode("ascii"))
         return col
 
     def text(self, raw: bytes | None) -> str:
+        if not raw:
+            return ""
         text = self.texts.get(raw)
         if text is None:
             text = _xml_text(raw)
-            self.texts[raw] = text
+            if len(self.texts) < 10_000:
+                self.texts[raw] = text
         return text
 
     def attributes(self, raw: bytes) -> dict[bytes, bytes]:
@@ -282,88 +349,59 @@ class _Scanner:
                 self.attrs[raw] = found
         return found
 
-    def scan(self, buffer: bytes, end: int) -> None:
-        wanted, first_row, last_row, result = (
-            self.wanted,
-            self.first_row,
-            self.last_row,
-            self.result,
-        )
-        columns, texts = self.columns, self.texts
-        self.row_scan = None
-        for m in _SCAN.finditer(buffer, 0, end):
-            letters = m.group(3)
-            if letters is not None:
-                col = columns.get(letters)
-                if col is None:
-                    col = self.column(letters)
-                row = int(m.group(4)) - 1
-            elif m.group(2) is not None:
-                self.start_row(m, buffer)
-                continue
-            else:
-                row, col = self.implied_position(m, buffer)
-            if m.group(5).endswith(b"/"):  # `<c .../>` then a stray <f>: not this cell's
-                continue
-            f_attrs = m.group(6)
-            if f_attrs and not f_attrs.isspace():
-                attrs = self.attributes(f_attrs)
-                kind = attrs.get(b"t")
-                if kind == b"shared" and b"si" in attrs:
-                    if b"ref" in attrs and m.group(7) is not None:
-                        self.masters.setdefault(attrs[b"si"], (row, col, self.text(m.group(7))))
-                    elif col in wanted and first_row <= row <= last_row:
-                        self.followers.append((row, col, attrs[b"si"]))
-                        continue
-                elif kind == b"array" and b"ref" in attrs:
-                    self.arrays.append((attrs[b"ref"], self.text(m.group(7))))
-            if col in wanted and first_row <= row <= last_row:
-                raw = m.group(7)
-                text = texts.get(raw)
-                result[(row, col)] = text if text is not None else self.text(raw)
+    def address(self, cell_attrs: bytes) -> tuple[int, int] | None:
+        """(row, col) from a cell's `r` written anywhere; None when it has none."""
+        ref = self.attributes(cell_attrs).get(b"r")
+        parts = _CELL_REF.match(ref) if ref is not None else None
+        if parts is None:
+            return None
+        return int(parts.group(2)) - 1, self.column(parts.group(1))
 
-    def start_row(self, m: re.Match, buffer: bytes) -> None:
-        r = m.group(1)
-        if r is None:
-            r = self.attributes(m.group(2)).get(b"r")
-        self.row = int(r) - 1 if r and r.isdigit() else self.row + 1
-        self.row_scan = (buffer, m.end(), -1)
+    def special(self, row: int, col: int, f_attrs: bytes, raw: bytes | None) -> bool:
+        """Note a shared or array formula; True for a shared follower (resolved at the end)."""
+        attrs = self.attributes(f_attrs)
+        kind = attrs.get(b"t")
+        if kind == b"shared" and b"si" in attrs:
+            if b"ref" in attrs:
+                self.masters.setdefault(attrs[b"si"], (row, col, self.text(raw)))
+                return False
+            if col in self.wanted and self.first_row <= row <= self.last_row:
+                self.followers.append((row, col, attrs[b"si"]))
+            return True
+        if kind == b"array" and b"ref" in attrs:
+            self.arrays.append((attrs[b"ref"], self.text(raw)))
+        elif len(self.plain) < 10_000:
+            self.plain.add(f_attrs)
+        return False
 
-    def implied_position(self, m: re.Match, buffer: bytes) -> tuple[int, int]:
-        """Row and column of a formula cell whose `r` is not written first (or not at all)."""
-        ref = self.attributes(m.group(5)).get(b"r")
-        if ref is not None and (parts := _CELL_REF.match(ref)):
-            col, row = self.column(parts.group(1)), int(parts.group(2)) - 1
+    def cell(self, letters: bytes, digits: bytes, c_attrs: bytes, f_attrs: bytes, raw: bytes):
+        """A formula cell off the fast scan's common path: `r` not first, or <f> attributes."""
+        if letters:
+            row, col = int(digits) - 1, self.column(letters)
+        elif c_attrs[:1] in b" \t\r\n":
+            address = self.address(c_attrs)
+            if address is None:
+                raise _NeedFullScan
+            row, col = address
+        elif c_attrs:
+            return  # not a `c` element: <col ...>, <cfRule ...> and the like
         else:
-            row, col = self.row, self.count_position(m.start(), buffer)
-        self.row_scan = (buffer, m.end(), col)
-        return row, col
-
-    def count_position(self, start: int, buffer: bytes) -> int:
-        """The column of the cell at `start`: one after the previous cell of its row."""
-        scan = self.row_scan
-        position, col = (scan[1], scan[2]) if scan and scan[0] is buffer else (0, -1)
-        for cell in _ANY_CELL.finditer(buffer, position, start):
-            ref = self.attributes(cell.group(1)).get(b"r")
-            parts = _CELL_REF.match(ref) if ref is not None else None
-            col = self.column(parts.group(1)) if parts else col + 1
-        return col + 1
+            raise _NeedFullScan  # `<c>` with no attributes at all
+        if f_attrs and self.special(row, col, f_attrs, raw):
+            return
+        if col in self.wanted and self.first_row <= row <= self.last_row:
+            self.result[row, col] = self.text(raw)
 
     def finish(self) -> None:
-        translated: dict[tuple[bytes, int, int], str] = {}
         templates: dict[bytes, _SharedFormula] = {}
         for row, col, si in self.followers:
             master = self.masters.get(si)
             if master is None:
-                continue  # a follower without its master: corrupt; Excel would drop it
-            key = (si, row - master[0], col - master[1])
-            text = translated.get(key)
-            if text is None:
-                template = templates.get(si)
-                if template is None:
-                    template = templates[si] = _SharedFormula(master[2])
-                text = translated[key] = template.shifted(key[1], key[2])
-            self.result[(row, col)] = text
+                continue  # a follower without its master: corrupt; Excel drops it too
+            template = templates.get(si)
+            if template is None:
+                template = templates[si] = _SharedFormula(master[2])
+            self.result[row, col] = template.shifted(row - master[0], col - master[1])
         for ref, text in self.arrays:
             self.fill_array(ref, text)
 
@@ -377,6 +415,100 @@ class _Scanner:
             for col in self.wanted:
                 if min(cols) <= col <= max(cols) and self.result.get((row, col)) is None:
                     self.result[(row, col)] = text
+
+
+def _fast_pattern(prefix: bytes) -> re.Pattern:
+    """Cells whose first child is a formula, for the prefix the sheet's elements use.
+
+    The lookahead rejects the other cells cheaply. Groups: column letters and row digits of
+    `r` when written first (as every writer we know does), the rest of the cell's
+    attributes, the formula's attributes, its text, and "<" when the text holds markup
+    (CDATA), which the full scan handles.
+    """
+    p = re.escape(prefix)
+    return re.compile(
+        b"<" + p + rb"c(?=[^>]*+(?<!/)>\s*+<" + p + rb"f\b)"
+        rb'(?: r="([A-Z]{1,3}+)([0-9]{1,7}+)")?([^>]*+)>\s*+'
+        b"<" + p + rb"f\b([^>]*+)>(?:(?<=/>)|([^<]*+)(?:</" + p + rb"f>|(<)))"
+    )
+
+
+def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> None:
+    """One `findall` per segment. Raises _NeedFullScan at a formula cell without `r`."""
+    first_row, last_row, result = collector.first_row, collector.last_row, collector.result
+    by_letters = {column_name(col).encode("ascii"): col for col in collector.wanted}
+    plain = collector.plain
+    last_text: dict[int, tuple[bytes, str]] = {}  # per column: the last raw text, decoded
+    pattern = None
+    for buffer, end in segments:
+        if pattern is None:
+            found = _SHEET_DATA.search(buffer, 0, end)
+            pattern = _fast_pattern((found.group(1) or b"") if found else b"")
+        for letters, digits, c_attrs, f_attrs, raw, markup in pattern.findall(buffer, 0, end):
+            if markup:
+                raise _NeedFullScan
+            if not letters or (f_attrs and f_attrs not in plain):
+                collector.cell(letters, digits, c_attrs, f_attrs, raw)
+                continue
+            col = by_letters.get(letters)
+            if col is None:
+                continue
+            row = int(digits) - 1
+            if first_row <= row <= last_row:
+                last = last_text.get(col)
+                if last is None or last[0] != raw:
+                    last = last_text[col] = (raw, collector.text(raw))
+                result[row, col] = last[1]
+
+
+def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> None:
+    """Every row start tag and every formula cell, in order, counting implied positions."""
+    wanted, first_row, last_row = collector.wanted, collector.first_row, collector.last_row
+    result = collector.result
+    state = _RowState()
+    for buffer, end in segments:
+        state.buffer, state.position, state.col = buffer, 0, -1
+        for m in _SCAN.finditer(buffer, 0, end):
+            letters = m.group(3)
+            if letters is not None:
+                row, col = int(m.group(4)) - 1, collector.column(letters)
+            elif m.group(2) is not None:
+                r = m.group(1) or collector.attributes(m.group(2)).get(b"r")
+                state.row = int(r) - 1 if r and r.isdigit() else state.row + 1
+                state.position, state.col = m.end(), -1
+                continue
+            else:
+                address = collector.address(m.group(5))
+                if address is not None:
+                    row, col = address
+                else:
+                    row, col = state.row, state.count(collector, m.start())
+            state.position, state.col = m.end(), col
+            if m.group(5).endswith(b"/"):  # `<c .../>` then a stray <f>: not this cell's
+                continue
+            f_attrs = m.group(6)
+            if f_attrs and collector.special(row, col, f_attrs, m.group(7)):
+                continue
+            if col in wanted and first_row <= row <= last_row:
+                result[(row, col)] = collector.text(m.group(7))
+
+
+class _RowState:
+    """The current row, and how far its cells have been counted, for implied positions."""
+
+    def __init__(self) -> None:
+        self.row = -1
+        self.buffer = b""
+        self.position = 0
+        self.col = -1
+
+    def count(self, collector: _Collector, start: int) -> int:
+        """The column of the cell starting at `start`: one after the previous cell's."""
+        col = self.col
+        for cell in _ANY_CELL.finditer(self.buffer, self.position, start):
+            address = collector.address(cell.group(1))
+            col = address[1] if address is not None else col + 1
+        return col + 1
 
 
 def _xml_text(raw: bytes | None) -> str:

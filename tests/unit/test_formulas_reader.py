@@ -1,0 +1,401 @@
+"""The streaming formula reader: formula text per cell, as Excel shows it after "="."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ledger_xl import formulas, layout
+from ledger_xl.demo_data import generate_demo
+from ledger_xl.errors import WorkbookReadError
+from ledger_xl.io import formulas_reader, libreoffice
+from ledger_xl.io.build import BuildOptions, LedgerContent, build_ledger_workbook
+from ledger_xl.io.formulas_reader import read_formulas
+from ledger_xl.rules import DEFAULT_RULES
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SHEET_TYPE = NS_REL + "/worksheet"
+CHUNK_SIZES = (1, 5, 64, 1000)
+
+# ------------------------------------------------------------------ workbooks built by us
+
+N_ROWS, SPARE = 6, 3
+FIRST = layout.LEDGER_HEADER_ROW + 1  # first data row, 0-based
+LAST = layout.LEDGER_HEADER_ROW + N_ROWS + SPARE  # last table row, 0-based
+KEYS = [f.key for f in DEFAULT_RULES.fields]
+TEMPLATE = {
+    KEYS.index(key): text[1:] for key, text in formulas.ledger_formulas(DEFAULT_RULES).items()
+}
+
+
+def _build(path: Path) -> Path:
+    ledger = generate_demo(n_customers=80).ledger.head(N_ROWS)
+    return build_ledger_workbook(
+        path, LedgerContent(ledger=ledger), options=BuildOptions(spare_rows=SPARE)
+    )
+
+
+def _expected_ledger() -> dict[tuple[int, int], str | None]:
+    """Every cell of rows 0..LAST+2 × all columns: the template's formula text or None."""
+    expected: dict[tuple[int, int], str | None] = {}
+    for row in range(LAST + 3):
+        for col in range(len(KEYS)):
+            expected[row, col] = TEMPLATE.get(col) if FIRST <= row <= LAST else None
+    expected[0, 1] = "TODAY()"  # 基准日 defaults to =TODAY()
+    return expected
+
+
+def _read_ledger(path: Path, **kwargs) -> dict[tuple[int, int], str | None]:
+    return read_formulas(path, layout.SHEET_LEDGER, range(len(KEYS)), 0, LAST + 2, **kwargs)
+
+
+@pytest.fixture
+def full_scans(monkeypatch) -> list[str]:
+    """Records each time the reader falls back from the fast scan to the full one."""
+    calls: list[str] = []
+    real = formulas_reader._full_scan
+
+    def spy(collector, segments):
+        calls.append("full")
+        return real(collector, segments)
+
+    monkeypatch.setattr(formulas_reader, "_full_scan", spy)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return _build(tmp_path_factory.mktemp("formulas_reader") / "ledger.xlsx")
+
+
+def test_built_ledger_formula_columns_hold_the_template(built, full_scans):
+    found = _read_ledger(built)
+    assert len(TEMPLATE) == 7
+    assert found == _expected_ledger()
+    assert full_scans == []  # what our builder writes takes the fast path
+
+
+def test_built_credentials_formulas(built):
+    keys = [c.key for c in layout.CREDENTIAL_COLUMNS]
+    texts = formulas.credential_formulas()
+    top = layout.SIDE_HEADER_ROW
+    found = read_formulas(built, layout.SHEET_CREDENTIALS, range(len(keys)), top + 1, top + 2)
+    for (_, col), text in found.items():
+        want = texts[keys[col]][1:] if keys[col] in texts else None
+        assert text == want, keys[col]
+
+
+@pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
+def test_chunk_boundaries_change_nothing_on_a_built_ledger(built, chunk_size):
+    assert _read_ledger(built, chunk_size=chunk_size) == _read_ledger(built)
+
+
+def _rewrite_sheet(source: Path, target: Path, change) -> Path:
+    """A copy of `source` whose 台账 sheet XML is `change(xml)`."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            zout.writestr(info.filename, data)
+    return target
+
+
+def _drop_implied_refs(xml: bytes) -> bytes:
+    """Remove every cell's `r` that its position implies (the cell right after the last)."""
+
+    def row(match: re.Match) -> bytes:
+        previous = -1
+
+        def cell(m: re.Match) -> bytes:
+            nonlocal previous
+            col = 0
+            for ch in m.group(2):
+                col = col * 26 + ch - 64
+            col -= 1
+            implied, previous = col == previous + 1, col
+            return m.group(1) if implied else m.group(0)
+
+        return re.sub(rb'(<c) r="([A-Z]+)[0-9]+"', cell, match.group(0))
+
+    return re.sub(rb"<row\b.*?</row>", row, xml, flags=re.DOTALL)
+
+
+def _add_prefix(xml: bytes) -> bytes:
+    """Every unprefixed element as `x:name`, the main namespace bound to `x`."""
+    xml = re.sub(rb"<(/?)([A-Za-z]\w*)(?=[\s>/])", rb"<\1x:\2", xml)
+    return xml.replace(b'xmlns="' + NS_MAIN.encode() + b'"', b'xmlns:x="' + NS_MAIN.encode() + b'"')
+
+
+def test_implied_cell_positions_give_the_same_answer(built, tmp_path, full_scans):
+    path = _rewrite_sheet(built, tmp_path / "implied.xlsx", _drop_implied_refs)
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    assert re.search(rb"<c s=[^>]*><f>", xml)  # formula cells without `r` are there
+    assert _read_ledger(path) == _expected_ledger()
+    assert _read_ledger(path, chunk_size=7) == _expected_ledger()
+    assert full_scans == ["full", "full"]
+
+
+def test_prefixed_namespace_gives_the_same_answer(built, tmp_path, full_scans):
+    path = _rewrite_sheet(built, tmp_path / "prefixed.xlsx", _add_prefix)
+    with zipfile.ZipFile(path) as archive:
+        assert b'<x:c r="S4"' in archive.read("xl/worksheets/sheet1.xml")
+    assert _read_ledger(path) == _expected_ledger()
+    assert _read_ledger(path, chunk_size=7) == _expected_ledger()
+    assert full_scans == []
+
+
+# ------------------------------------------------------------------ handcrafted workbooks
+
+
+def _sheet(rows: str, prefix: str = "") -> bytes:
+    p = f"{prefix}:" if prefix else ""
+    xmlns = f'xmlns:{prefix}="{NS_MAIN}"' if prefix else f'xmlns="{NS_MAIN}"'
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<{p}worksheet {xmlns} xmlns:r="{NS_REL}"><{p}sheetData>{rows}</{p}sheetData>'
+        f"</{p}worksheet>"
+    ).encode()
+
+
+def _write_xlsx(path: Path, sheets: list[tuple[str, str, bytes]], compression: int) -> Path:
+    """A minimal xlsx: `sheets` as (name as written in workbook.xml, rels target, XML)."""
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+        f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, len(sheets) + 1)
+    )
+    content_types = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/'
+        'vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f"{overrides}</Types>"
+    )
+    package_rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{NS_REL}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"
+    )
+    entries = "".join(
+        f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, (name, _, _) in enumerate(sheets, 1)
+    )
+    workbook = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<workbook xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><sheets>{entries}</sheets></workbook>'
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{SHEET_TYPE}" Target="{target}"/>'
+        for i, (_, target, _) in enumerate(sheets, 1)
+    )
+    workbook_rels = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f"{rels}</Relationships>"
+    )
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        archive.writestr("[Content_Types].xml", content_types)
+        archive.writestr("_rels/.rels", package_rels)
+        archive.writestr("xl/workbook.xml", workbook)
+        archive.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
+        for i, (_, _, xml) in enumerate(sheets, 1):
+            archive.writestr(f"xl/worksheets/sheet{i}.xml", xml)
+    return path
+
+
+SHARED_ROWS = (
+    '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
+    '<row r="2" spans="1:9"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c>'
+    '<c r="C2"><f t="shared" ref="C2:C5" si="0">A2*2</f><v>2</v></c>'
+    '<c r="D2"><f t="shared" ref="D2:D5" si="1">$A$2*2</f><v>2</v></c>'
+    '<c r="E2"><f t="shared" ref="E2:F3" si="2">$A2+B$1+SUM(A2:B2)</f><v>0</v></c>'
+    '<c r="F2"><f t="shared" si="2"/><v>0</v></c>'
+    '<c r="G2"><f t="array" ref="G2:G3">SUM(A2:A3*B2:B3)</f><v>0</v></c>'
+    '<c r="H2" t="str"><f>IF(A1="&lt;x&gt;","a&amp;b","")</f><v></v></c>'
+    '<c r="I2"><f t="shared" ref="I2:I4" si="3">IF(A2="B2",Ledger[[#This Row],[A1]],'
+    "'Q1 data'!A2&amp;Sheet2!B2)</f><v>0</v></c></row>"
+    '<row r="3"><c r="C3"><f t="shared" si="0"/><v>4</v></c><c r="D3"><f t="shared" si="1"/></c>'
+    '<c r="E3"><f t="shared" si="2"/></c><c r="F3"><f t="shared" si="2"/></c>'
+    '<c r="G3"><v>0</v></c><c r="I3"><f t="shared" si="3"/></c></row>'
+    '<row r="4"><c r="C4"><f t="shared" si="0"/></c><c r="D4"><f t="shared" si="1"/></c>'
+    '<c r="I4"><f t="shared" si="3"/></c></row>'
+    '<row r="5"><c r="C5"><f t="shared" si="0"/></c><c r="D5"><f t="shared" si="1"/></c></row>'
+    '<row r="6"><c r="C6"><v>12</v></c><c r="D6" t="n"><f aca="false">SUM(A1:A5)</f><v>3</v></c>'
+    '<c r="E6"><f/></c><c r="H6" t="str"><f>&quot;&apos;&#20013;&#x6587;</f><v>x</v></c></row>'
+    '<row r="7">\n  <c s="1" r="C7">\n    <f>A7+1</f>\n    <v>1</v>\n  </c>\n</row>'
+)
+SHARED_EXPECTED = {
+    # row 2 (0-based 1)
+    (1, 2): "A2*2",
+    (1, 3): "$A$2*2",
+    (1, 4): "$A2+B$1+SUM(A2:B2)",
+    (1, 5): "$A2+C$1+SUM(B2:C2)",
+    (1, 6): "SUM(A2:A3*B2:B3)",
+    (1, 7): 'IF(A1="<x>","a&b","")',
+    (1, 8): "IF(A2=\"B2\",Ledger[[#This Row],[A1]],'Q1 data'!A2&Sheet2!B2)",
+    # row 3
+    (2, 2): "A3*2",
+    (2, 3): "$A$2*2",
+    (2, 4): "$A3+B$1+SUM(A3:B3)",
+    (2, 5): "$A3+C$1+SUM(B3:C3)",
+    (2, 6): "SUM(A2:A3*B2:B3)",  # inside the array formula's range
+    (2, 8): "IF(A3=\"B2\",Ledger[[#This Row],[A1]],'Q1 data'!A3&Sheet2!B3)",
+    # row 4
+    (3, 2): "A4*2",
+    (3, 3): "$A$2*2",
+    (3, 8): "IF(A4=\"B2\",Ledger[[#This Row],[A1]],'Q1 data'!A4&Sheet2!B4)",
+    # row 5
+    (4, 2): "A5*2",
+    (4, 3): "$A$2*2",
+    # row 6: C6 holds a typed value; E6 an empty formula
+    (5, 3): "SUM(A1:A5)",
+    (5, 4): "",
+    (5, 7): "\"'中文",
+    # row 7: `r` not first, whitespace around the formula
+    (6, 2): "A7+1",
+}
+PREFIXED_ROWS = (
+    '<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="B1"><x:f>A1*3</x:f><x:v>3</x:v></x:c>'
+    '</x:row><x:row r="2"><x:c r="B2" t="n"><x:f t="shared" ref="B2:B3" si="0">A2*3</x:f>'
+    '</x:c></x:row><x:row r="3"><x:c r="B3"><x:f t="shared" si="0"/></x:c></x:row>'
+)
+IMPLIED_ROWS = (
+    '<row r="1"><c><v>1</v></c><c><f>A1+1</f></c><c t="s"><v>0</v></c><c><f>A1&amp;"x"</f></c>'
+    '</row><row><c r="A2"><v>5</v></c><c><f>A2*2</f></c></row>'
+    '<row r="5"><c r="C5"><v>1</v></c><c><f>C5*2</f></c><c r="F5"><f>D5</f></c><c/>'
+    "<c><f>1</f></c></row>"
+)
+IMPLIED_EXPECTED = {(0, 1): "A1+1", (0, 3): 'A1&"x"', (1, 1): "A2*2", (4, 3): "C5*2"}
+IMPLIED_EXPECTED |= {(4, 5): "D5", (4, 7): "1"}
+CDATA_ROWS = (
+    '<row r="1"><c r="A1"><f><![CDATA[IF(B1<>"",B1&"<",1)]]></f></c>'
+    '<c r="B1" t="str"><f>B2&amp;"x"</f><v>x</v></c></row>'
+)
+
+
+@pytest.fixture(params=[zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED], ids=["deflated", "stored"])
+def handmade(request, tmp_path) -> Path:
+    utf16 = _sheet('<row r="1"><c r="A1"><f>SUM(B1:B2)</f></c></row>').decode()
+    utf16 = utf16.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+    sheets = [
+        ("公式", "worksheets/sheet1.xml", _sheet(SHARED_ROWS)),
+        ("前缀", "/xl/worksheets/sheet2.xml", _sheet(PREFIXED_ROWS, prefix="x")),
+        ("位置&amp;隐含", "worksheets/sheet3.xml", _sheet(IMPLIED_ROWS)),
+        ("CDATA", "worksheets/sheet4.xml", _sheet(CDATA_ROWS)),
+        ("UTF16", "worksheets/sheet5.xml", utf16),
+    ]
+    return _write_xlsx(tmp_path / "handmade.xlsx", sheets, request.param)
+
+
+def _grid(expected: dict, columns, rows) -> dict:
+    return {(r, c): expected.get((r, c)) for r in rows for c in columns}
+
+
+def test_shared_array_escaped_and_typed_over(handmade, full_scans):
+    found = read_formulas(handmade, "公式", range(2, 9), 0, 7)
+    assert full_scans == []
+    assert found == _grid(SHARED_EXPECTED, range(2, 9), range(8))
+    assert found[5, 2] is None  # C6: a typed value where a formula belongs
+
+
+def test_shared_master_outside_the_requested_columns(handmade):
+    # F2:F3 follow E2's formula; E is not asked for, F is.
+    found = read_formulas(handmade, "公式", [5], 1, 2)
+    assert found == {(1, 5): "$A2+C$1+SUM(B2:C2)", (2, 5): "$A3+C$1+SUM(B3:C3)"}
+
+
+def test_only_the_requested_rows_and_columns(handmade):
+    assert read_formulas(handmade, "公式", [3], 3, 4) == {(3, 3): "$A$2*2", (4, 3): "$A$2*2"}
+    assert read_formulas(handmade, "公式", [], 0, 10) == {}
+    assert read_formulas(handmade, "公式", [2], 5, 4) == {}
+
+
+def test_prefixed_namespace_and_absolute_target(handmade):
+    found = read_formulas(handmade, "前缀", [0, 1], 0, 2)
+    assert found == {(0, 0): None, (0, 1): "A1*3", (1, 0): None, (1, 1): "A2*3"} | {
+        (2, 0): None,
+        (2, 1): "A3*3",
+    }
+
+
+def test_cells_and_rows_without_r_are_counted(handmade, full_scans):
+    found = read_formulas(handmade, "位置&隐含", range(8), 0, 4)
+    assert found == _grid(IMPLIED_EXPECTED, range(8), range(5))
+    assert full_scans == ["full"]
+
+
+def test_cdata_and_utf16(handmade):
+    assert read_formulas(handmade, "CDATA", [0, 1], 0, 0) == {
+        (0, 0): 'IF(B1<>"",B1&"<",1)',
+        (0, 1): 'B2&"x"',
+    }
+    assert read_formulas(handmade, "UTF16", [0], 0, 0) == {(0, 0): "SUM(B1:B2)"}
+
+
+@pytest.mark.parametrize("chunk_size", CHUNK_SIZES)
+@pytest.mark.parametrize(
+    ("sheet", "columns", "last_row"),
+    [("公式", range(9), 7), ("前缀", [0, 1], 2), ("位置&隐含", range(8), 4), ("CDATA", [0, 1], 0)],
+)
+def test_chunk_boundaries_change_nothing(handmade, chunk_size, sheet, columns, last_row):
+    whole = read_formulas(handmade, sheet, columns, 0, last_row)
+    assert read_formulas(handmade, sheet, columns, 0, last_row, chunk_size=chunk_size) == whole
+
+
+def test_unreadable_input_is_a_read_error(handmade, tmp_path):
+    with pytest.raises(WorkbookReadError, match="找不到工作表"):
+        read_formulas(handmade, "没有这张表", [0], 0, 0)
+    not_zip = tmp_path / "not.xlsx"
+    not_zip.write_bytes(b"A,B\n1,2\n")
+    with pytest.raises(WorkbookReadError):
+        read_formulas(not_zip, "公式", [0], 0, 0)
+
+
+def test_corrupt_sheet_data_is_a_read_error(tmp_path):
+    path = _write_xlsx(
+        tmp_path / "corrupt.xlsx",
+        [("公式", "worksheets/sheet1.xml", _sheet(SHARED_ROWS * 20))],
+        zipfile.ZIP_DEFLATED,
+    )
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start : start + 8] = bytes(8)  # an invalid stored block header
+    path.write_bytes(bytes(data))
+    with pytest.raises(WorkbookReadError):
+        read_formulas(path, "公式", [2], 0, 7)
+
+
+# ------------------------------------------------------------------ LibreOffice
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_reads_what_libreoffice_writes(soffice, built, tmp_path, full_scans):
+    """What LibreOffice 7.4 writes: every formula as `<f aca="false">`, except the volatile
+    `=TODAY()` in B1 as `<f aca="true">`; "&quot;" for quotes; no shared formulas. The text
+    is the template's, unchanged: structured references stay in full
+    (`Ledger[[#This Row],[列名]]`), names and case as written."""
+    out = libreoffice.recalculate(built, tmp_path / "lo")
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml")
+    tags = dict(re.findall(rb'<c r="([A-Z]+[0-9]+)"[^>]*><f\b([^>]*)>', xml))
+    assert tags.pop(b"B1") == b' aca="true"'
+    assert len(tags) == len(TEMPLATE) * (LAST - FIRST + 1)
+    assert set(tags.values()) == {b' aca="false"'}
+    assert len(re.findall(rb"<f\b", xml)) == len(tags) + 1
+    assert b"&quot;" in xml
+    assert _read_ledger(out) == _expected_ledger()
+    assert _read_ledger(out, chunk_size=5) == _expected_ledger()
+    assert full_scans == []
