@@ -365,6 +365,11 @@ def finding(
     return Finding(code=code, severity=entry.severity, message=message, value=shown, **where)
 
 
+def count_severity(findings: list[Finding], severity: Severity) -> int:
+    """How many of `findings` have `severity`."""
+    return sum(f.severity is severity for f in findings)
+
+
 class Report(BaseModel):
     """Findings for one or more files; `valid` when none is an error."""
 
@@ -372,15 +377,15 @@ class Report(BaseModel):
 
     @property
     def valid(self) -> bool:
-        return not any(f.severity is Severity.ERROR for f in self.findings)
+        return self.errors == 0
 
     @property
     def errors(self) -> int:
-        return sum(f.severity is Severity.ERROR for f in self.findings)
+        return count_severity(self.findings, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity is Severity.WARNING for f in self.findings)
+        return count_severity(self.findings, Severity.WARNING)
 
     def add(self, item: Finding) -> None:
         self.findings.append(item)

@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ledger_xl.findings import CATALOGUE, Finding, Severity
+from ledger_xl.findings import CATALOGUE, Finding, Severity, count_severity
 
 # The keys of a finding in JSON, in this order; "file" is the enclosing file's path.
 JSON_FINDING_KEYS = (
@@ -45,11 +45,11 @@ class FileResult(BaseModel):
 
     @property
     def errors(self) -> int:
-        return sum(f.severity is Severity.ERROR for f in self.findings)
+        return count_severity(self.findings, Severity.ERROR)
 
     @property
     def warnings(self) -> int:
-        return sum(f.severity is Severity.WARNING for f in self.findings)
+        return count_severity(self.findings, Severity.WARNING)
 
     @property
     def passed(self) -> bool:

@@ -16,7 +16,7 @@ from ledger_xl import layout
 from ledger_xl.checks import cells, documents, formula_cells, rows, structure
 from ledger_xl.checks.context import CheckContext
 from ledger_xl.errors import RulesError, WorkbookReadError
-from ledger_xl.findings import Finding, Severity, finding
+from ledger_xl.findings import Finding, Severity, count_severity, finding
 from ledger_xl.io import read, rulesheets
 from ledger_xl.io.sniff import sniff
 from ledger_xl.report import BatchResult, FileResult
@@ -97,14 +97,14 @@ def _validate_args(args: tuple[Path, dt.date, str]) -> tuple[FileResult, list[Id
 
 def _select(result: FileResult, skip: set[str], only: set[str]) -> FileResult:
     kept = [f for f in result.findings if f.code not in skip and (not only or f.code in only)]
-    valid = not any(f.severity is Severity.ERROR for f in kept)
+    valid = count_severity(kept, Severity.ERROR) == 0
     return result.model_copy(update={"findings": kept, "valid": valid})
 
 
 def _file_result(
     path: Path, findings: list[Finding], rows_read: int = 0, branch: str = ""
 ) -> FileResult:
-    valid = not any(f.severity is Severity.ERROR for f in findings)
+    valid = count_severity(findings, Severity.ERROR) == 0
     return FileResult(path=str(path), valid=valid, rows=rows_read, branch=branch, findings=findings)
 
 
