@@ -389,6 +389,3 @@ class Report(BaseModel):
 
     def add(self, item: Finding) -> None:
         self.findings.append(item)
-
-    def merge(self, other: Report) -> Report:
-        return Report(findings=[*self.findings, *other.findings])

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from ledger_xl.findings import Finding, finding
@@ -29,7 +30,7 @@ class CheckContext:
     lang: str = "zh"
     used: np.ndarray | None = None  # ledger rows that hold a customer (not blank lines)
     findings: list[Finding] = field(default_factory=list)
-    _customer_ids: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _memo: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.used is None:
@@ -55,13 +56,30 @@ class CheckContext:
     def cell(self, table: Table, i: int, key: str) -> str:
         return f"{xl_col_to_name(table.columns[key])}{table.rows[i]}"
 
+    def memo(self, key: object, compute):
+        """`compute()` once per check run; later calls with the same key reuse the result."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def customer(self, table: Table, i: int) -> str:
-        ids = self._customer_ids.get(id(table))
-        if ids is None:
-            column = table.frame["customer_id"].tolist() if "customer_id" in table.columns else []
-            ids = ["" if v is None else str(v) for v in column]
-            self._customer_ids[id(table)] = ids
+        def column() -> list[str]:
+            cells = table.frame["customer_id"].tolist() if "customer_id" in table.columns else []
+            return ["" if v is None else str(v) for v in cells]
+
+        ids = self.memo(("customer", id(table)), column)
         return ids[i] if i < len(ids) else ""
+
+    def full_ledger(self) -> pd.DataFrame:
+        """The ledger keyed by every field key (missing columns blank, blanks None), as the
+        Python twins take it."""
+
+        def build() -> pd.DataFrame:
+            keys = [f.key for f in self.rules.fields]
+            frame = self.ledger.frame.reindex(columns=keys).astype(object)
+            return frame.where(frame.notna(), None)
+
+        return self.memo("full_ledger", build)
 
     def emit(
         self,

@@ -66,9 +66,7 @@ def check_formulas(ctx: CheckContext) -> None:
 def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> None:
     table = ctx.ledger
     day = ctx.cached_as_of
-    frame = table.frame.reindex(columns=[f.key for f in ctx.rules.fields]).astype(object)
-    frame = frame.where(frame.notna(), None)
-    computed = twins.ledger_formulas(frame, ctx.rules, day or ctx.as_of)
+    computed = twins.ledger_formulas(ctx.full_ledger(), ctx.rules, day or ctx.as_of)
     for key in keys:
         if key in _AS_OF_DEPENDENT and day is None:
             continue  # the workbook carries no calculated 基准日 to compare against

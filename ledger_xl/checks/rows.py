@@ -60,7 +60,12 @@ def duplicate_groups(keys: list[str | None]) -> dict[str, list[int]]:
 
 
 def normalised_ids(ctx: CheckContext, key: str) -> list[str | None]:
-    """Identifier text as compared for uniqueness: trimmed, upper case; None when blank."""
+    """Identifier text as compared for uniqueness: trimmed, upper case; None when blank.
+    Computed once per workbook (uniqueness and the batch's cross-file check both use it)."""
+    return ctx.memo(("ids", key), lambda: _normalise_ids(ctx, key))
+
+
+def _normalise_ids(ctx: CheckContext, key: str) -> list[str | None]:
     if key not in ctx.ledger.columns:
         return [None] * len(ctx.ledger.frame)
     out = []
@@ -123,12 +128,9 @@ def check_consistency(ctx: CheckContext) -> None:
 
 
 def _approved_grade_d(ctx: CheckContext) -> None:
-    keys = {f.key for f in ctx.rules.fields}
     if not {"customer_id", "name", "status"} <= set(ctx.ledger.columns):
         return
-    frame = ctx.ledger.frame.reindex(columns=sorted(keys)).astype(object)
-    frame = frame.where(frame.notna(), None)
-    scored = scoring.score_ledger(frame, ctx.rules)
+    scored = scoring.score_ledger(ctx.full_ledger(), ctx.rules)
     worst = ctx.rules.scoring.fallback_grade
     grade = scored["grade"].to_numpy()
     key = "grade" if "grade" in ctx.ledger.columns else "status"

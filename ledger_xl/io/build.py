@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name
 
 from ledger_xl import formulas, layout, schedule, summary, twins, values
 from ledger_xl.io import guide, rulesheets
@@ -628,7 +628,3 @@ def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
         ws.write_number(row, col, float(value), cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
-
-
-def cell_address(row: int, col: int) -> str:
-    return xl_rowcol_to_cell(row, col)

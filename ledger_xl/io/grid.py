@@ -22,10 +22,6 @@ class Grid:
             return None if value == "" else value
         return None
 
-    def column(self, col: int, first: int, last: int) -> list[object]:
-        """Values of one column for rows first..last inclusive, blanks as None."""
-        return [None if (v := self.value(r, col)) == "" else v for r in range(first, last + 1)]
-
     def blank(self, row: int, col: int) -> bool:
         value = self.value(row, col)
         return value is None or (isinstance(value, str) and not value.strip())
