@@ -60,8 +60,14 @@ def run_demo(
             path, branch_content(data, branch), options=options, overwrite=overwrite
         )
     computed = twins.ledger_formulas(data.ledger, DEFAULT_RULES, as_of)
-    docs = schedule.document_status(data.credentials["expires"], as_of, DEFAULT_RULES.cycles)
-    figures = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES)
+    docs = schedule.document_status(
+        data.credentials["expires"],
+        as_of,
+        DEFAULT_RULES.cycles,
+        data.credentials["customer_id"],
+        data.credentials["doc_type"],
+    )
+    figures = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, as_of)
     if not master.exists():
         raise OutputError(f"演示台账未写出：{master}")
     return DemoResult(

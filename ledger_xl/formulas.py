@@ -84,12 +84,23 @@ def ledger_formulas(rules: Rules) -> dict[str, str]:
 def credential_formulas() -> dict[str, str]:
     """Formula text for the 资信证明 table's computed columns, keyed by column key."""
     headers = {c.key: c.header for c in layout.CREDENTIAL_COLUMNS}
-    expires = this_row(headers["expires"], layout.TABLE_CREDENTIALS)
+    table = layout.TABLE_CREDENTIALS
+    expires = this_row(headers["expires"], table)
+    customer = this_row(headers["customer_id"], table)
+    kind = this_row(headers["doc_type"], table)
     as_of = layout.NAME_AS_OF
+    # A renewal is a new row: the older document of the same customer and type is 已更新.
+    newer = (
+        f"COUNTIFS({column(headers['customer_id'], table)},{customer},"
+        f"{column(headers['doc_type'], table)},{kind},"
+        f'{column(headers["expires"], table)},">"&{expires})>0'
+    )
     status = (
-        f"IF(ISNUMBER({expires}),IF({expires}<{as_of},{_q(layout.DOC_EXPIRED)},"
+        f'IF(ISNUMBER({expires}),IF(IF(OR({customer}="",{kind}=""),FALSE,{newer}),'
+        f"{_q(layout.DOC_RENEWED)},"
+        f"IF({expires}<{as_of},{_q(layout.DOC_EXPIRED)},"
         f"IF({expires}-{as_of}<={layout.NAME_DOC_SOON_DAYS},{_q(layout.DOC_SOON)},"
-        f'{_q(layout.DOC_VALID)})),"")'
+        f'{_q(layout.DOC_VALID)}))),"")'
     )
     days = f'IF(ISNUMBER({expires}),{expires}-{as_of},"")'
     return {"doc_status": "=" + status, "doc_days": "=" + days}

@@ -68,6 +68,7 @@ STATUS_INACTIVE = "已停用"
 DOC_EXPIRED = "已过期"
 DOC_SOON = "即将到期"
 DOC_VALID = "有效"
+DOC_RENEWED = "已更新"  # a newer document of the same type for the same customer exists
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,13 @@ CREDENTIAL_COLUMNS: tuple[Column, ...] = (
     Column("expires", "有效期至", "date", "证件到期日；长期有效的填 2099-12-31。", width=11),
     Column("verified_by", "核验人", "text", "核验原件的人员姓名。", width=9),
     Column("verified_on", "核验日期", "date", "核验原件的日期。", width=11),
-    Column("doc_status", "证件状态", "formula", "自动计算：有效 / 即将到期 / 已过期。", width=10),
+    Column(
+        "doc_status",
+        "证件状态",
+        "formula",
+        "自动计算：有效 / 即将到期 / 已过期；同一客户同类证件有更晚到期的一份时为已更新。",
+        width=10,
+    ),
     Column("doc_days", "剩余天数", "formula", "自动计算：有效期至 − 基准日。", width=9),
     Column("doc_notes", "备注", "text", "", width=20),
 )

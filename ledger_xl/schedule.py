@@ -91,12 +91,51 @@ def schedule_ledger(ledger: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.Da
     )
 
 
-def document_status(expires: pd.Series, as_of: dt.date, cycles: CycleRules) -> pd.DataFrame:
-    """证件状态 and 剩余天数 for credential rows: 已过期 / 即将到期 (≤ window) / 有效."""
-    days = days_between(values.dates(expires), as_of)
+def document_status(
+    expires: pd.Series,
+    as_of: dt.date,
+    cycles: CycleRules,
+    customer_ids: pd.Series | None = None,
+    doc_types: pd.Series | None = None,
+) -> pd.DataFrame:
+    """证件状态 and 剩余天数 for credential rows: 已过期 / 即将到期 (≤ window) / 有效, and
+    已更新 where the same customer has a document of the same type expiring later (a renewal
+    is a new row; the old one no longer counts). Without ids and types nothing is 已更新."""
+    day_values = values.dates(expires)
+    days = days_between(day_values, as_of)
     status = np.full(len(days), "", dtype=object)
     known = ~np.isnan(days)
     status[known] = layout.DOC_VALID
     status[known & (days <= cycles.document_soon_days)] = layout.DOC_SOON
     status[known & (days < 0)] = layout.DOC_EXPIRED
+    if customer_ids is not None and doc_types is not None:
+        status[renewed(day_values, customer_ids, doc_types)] = layout.DOC_RENEWED
     return pd.DataFrame({"doc_status": status, "doc_days": days}, index=expires.index)
+
+
+def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) -> np.ndarray:
+    """Rows with a real 有效期至 below the latest one of their (客户编号, 证明类型) group.
+
+    Groups compare as COUNTIFS does: text case-insensitively; blank ids or types never group.
+    """
+    ids = [_criterion(v) for v in customer_ids]
+    kinds = [_criterion(v) for v in doc_types]
+    latest: dict[tuple[str, str], np.datetime64] = {}
+    for i, key in enumerate(zip(ids, kinds, strict=True)):
+        if (key[0] and key[1] and not np.isnat(expires[i])) and (
+            key not in latest or expires[i] > latest[key]
+        ):
+            latest[key] = expires[i]
+    result = np.zeros(len(expires), dtype=bool)
+    for i, key in enumerate(zip(ids, kinds, strict=True)):
+        if key in latest and not np.isnat(expires[i]):
+            result[i] = expires[i] < latest[key]
+    return result
+
+
+def _criterion(value: object) -> str:
+    if values.is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).casefold()

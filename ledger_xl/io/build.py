@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ledger_xl import formulas, layout, schedule, summary, twins, values
 from ledger_xl.io import guide, rulesheets
@@ -158,7 +158,11 @@ class _Builder:
         self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
         self.formula_values = twins.ledger_formulas(self.ledger, self.rules, self.as_of)
         self.doc_values = schedule.document_status(
-            self.credentials["expires"], self.as_of, self.rules.cycles
+            self.credentials["expires"],
+            self.as_of,
+            self.rules.cycles,
+            self.credentials["customer_id"],
+            self.credentials["doc_type"],
         )
         sheets = {
             layout.SHEET_LEDGER: self.write_ledger,
@@ -460,34 +464,140 @@ class _Builder:
     # ------------------------------------------------------------ 汇总
 
     def write_summary(self):
+        """汇总: key figures (A:B) and the branch tables (D:…), all native formulas over the
+        tables against 基准日, cached with the Python twins' values."""
         ws = self.wb.add_worksheet(layout.SHEET_SUMMARY)
         ws.write_string(0, 0, "台账汇总（随台账实时计算）", self.fmt("title"))
         ws.write_string(1, 0, layout.NAME_AS_OF, self.fmt("bold"))
+        blank_cache = self.opts.reproducible and not self.opts.fixed_as_of
         ws.write_formula(
             1,
             1,
             f"={layout.NAME_AS_OF}",
             self.fmt("date_formula"),
-            ""
-            if self.opts.reproducible and not self.opts.fixed_as_of
-            else values.date_to_serial(self.as_of),
+            "" if blank_cache else values.date_to_serial(self.as_of),
         )
         figures = summary.key_figures(
-            self.ledger, self.formula_values, self.doc_values["doc_status"], self.rules
+            self.ledger,
+            self.formula_values,
+            self.doc_values["doc_status"],
+            self.rules,
+            self.as_of,
         )
-        row = 3
+        row = SUMMARY_FIRST_ROW
         for section, items in figures:
             ws.write_string(row, 0, section, self.fmt("header"))
             ws.write_string(row, 1, "数量", self.fmt("header"))
             row += 1
             for item in items:
-                ws.write_string(row, 0, item.label, self.fmt("cell"))
+                if item.label_formula:
+                    ws.write_formula(
+                        row,
+                        0,
+                        item.label_formula,
+                        self.fmt("cell", num_format='yyyy"年"m"月"', align="left"),
+                        "" if blank_cache else item.label,
+                    )
+                else:
+                    ws.write_string(row, 0, item.label, self.fmt("cell"))
                 ws.write_formula(row, 1, item.formula, self.fmt("cell"), item.count)
                 row += 1
             row += 1
-        ws.set_column(0, 0, 22)
-        ws.set_column(1, 1, 10)
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, 1, 8)
+        ws.set_column(2, 2, 3)
+        self._branch_tables(ws)
         return ws
+
+    def _branch_tables(self, ws) -> None:
+        """分公司 × 审核状态 and 分公司 × 评级. The branch names are typed in the first table's
+        first column (pre-filled with the branches in the data); the second table repeats them."""
+        rules = self.rules
+        h = rules.header
+        used = ~twins.empty_rows(self.ledger)
+        names = sorted({b for b in values.texts(self.ledger["branch"][used]) if b != ""})
+        n_rows = max(len(names) + 2, SUMMARY_BRANCH_ROWS)
+        names = names + [""] * (n_rows - len(names))
+        branch_col = formulas.column(h("branch"))
+        left = SUMMARY_BRANCH_COL
+        top = SUMMARY_FIRST_ROW
+        first_label_cells: list[str] = []
+        tables = (
+            (
+                "分公司 × 审核状态",
+                "status",
+                list(rules.field("status").allowed),
+                self.ledger["status"],
+            ),
+            ("分公司 × 评级", "grade", summary.grade_labels(rules), self.formula_values["grade"]),
+        )
+        for t, (title, key, labels, cells) in enumerate(tables):
+            counts = summary.branch_counts(self.ledger, cells, [n for n in names if n], labels)
+            ws.write_string(top - 1, left, title, self.fmt("bold"))
+            columns = [*labels, summary.UNKNOWN, summary.TOTAL]
+            ws.write_string(top, left, rules.header("branch"), self.fmt("header"))
+            for j, name in enumerate(columns):
+                ws.write_string(top, left + 1 + j, name, self.fmt("header"))
+            value_col = formulas.column(h(key))
+            for i, name in enumerate(names):
+                r = top + 1 + i
+                label_cell = xl_rowcol_to_cell(r, left, col_abs=True)
+                if t == 0:
+                    ws.write_string(r, left, name, self.fmt("cell", locked=False))
+                    first_label_cells.append(xl_rowcol_to_cell(r, left))
+                else:
+                    source = first_label_cells[i]
+                    ws.write_formula(
+                        r, left, f'=IF({source}="","",{source})', self.fmt("cell"), name
+                    )
+                for j, label in enumerate(labels):
+                    header_cell = xl_rowcol_to_cell(top, left + 1 + j, row_abs=True)
+                    ws.write_formula(
+                        r,
+                        left + 1 + j,
+                        f'=IF({label_cell}="","",COUNTIFS({branch_col},{label_cell},'
+                        f"{value_col},{header_cell}))",
+                        self.fmt("cell"),
+                        counts.at[name, label] if name else "",
+                    )
+                first = xl_rowcol_to_cell(r, left + 1)
+                last = xl_rowcol_to_cell(r, left + len(labels))
+                ws.write_formula(
+                    r,
+                    left + 1 + len(labels),
+                    f'=IF({label_cell}="","",COUNTIFS({branch_col},{label_cell})-SUM({first}:{last}))',
+                    self.fmt("cell"),
+                    counts.at[name, summary.UNKNOWN] if name else "",
+                )
+                ws.write_formula(
+                    r,
+                    left + 2 + len(labels),
+                    f'=IF({label_cell}="","",COUNTIFS({branch_col},{label_cell}))',
+                    self.fmt("cell"),
+                    counts.at[name, summary.TOTAL] if name else "",
+                )
+            total_row = top + 1 + n_rows
+            ws.write_string(total_row, left, summary.TOTAL, self.fmt("header"))
+            for j, name in enumerate(columns):
+                col = left + 1 + j
+                span = f"{xl_rowcol_to_cell(top + 1, col)}:{xl_rowcol_to_cell(total_row - 1, col)}"
+                ws.write_formula(
+                    total_row,
+                    col,
+                    f"=SUM({span})",
+                    self.fmt("header"),
+                    int(counts[name].sum()) if len(counts) else 0,
+                )
+            ws.set_column(left, left, 14)
+            ws.set_column(left + 1, left + len(columns), 9)
+            top = total_row + 4
+        ws.write_string(
+            top - 2,
+            left,
+            "分公司名称在第一张表的第一列填写（可增删），两张表随台账实时计算；"
+            "“（未填写或无法识别）”为该分公司审核状态或评级未填写、不在列表中的客户；所属分公司未填写的客户不在表中。",
+            self.fmt("note"),
+        )
 
     def write_xlwings_conf(self):
         ws = self.wb.add_worksheet(layout.SHEET_XLWINGS)
@@ -523,6 +633,11 @@ _BASE_FORMATS: dict[str, dict] = {
     "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%"},
     "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd"},
 }
+
+
+SUMMARY_FIRST_ROW = 3  # 汇总: row 0 title, row 1 基准日, sections from row 3 (0-based)
+SUMMARY_BRANCH_COL = 3  # the branch tables start in column D
+SUMMARY_BRANCH_ROWS = 8  # at least this many branch rows (blank ones are for typing)
 
 
 def _validation(

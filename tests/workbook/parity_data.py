@@ -110,4 +110,31 @@ def parity_credentials(ledger: pd.DataFrame, seed: int = 11) -> pd.DataFrame:
                 "expires": expires,
             }
         )
+    # Renewals: a second document of the same type (later, earlier, equal, text or blank
+    # expiry), with the id in another case, a blank type or a blank id.
+    for i, first in enumerate(rows[:120]):
+        customer = first["customer_id"]
+        variant = i % 6
+        rows.append(
+            {
+                "customer_id": (
+                    customer.lower()
+                    if variant == 1 and isinstance(customer, str)
+                    else None
+                    if variant == 5
+                    else customer
+                ),
+                "doc_type": None if variant == 4 else first["doc_type"],
+                "doc_number": f"RENEW{i}",
+                "expires": rng.choice(
+                    [
+                        first["expires"],
+                        AS_OF + dt.timedelta(days=rng.randint(-30, 400)),
+                        AS_OF - dt.timedelta(days=rng.randint(1, 400)),
+                        "2027-01-01",
+                        None,
+                    ]
+                ),
+            }
+        )
     return pd.DataFrame(rows, dtype=object)

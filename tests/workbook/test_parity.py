@@ -12,7 +12,13 @@ import pytest
 
 from ledger_xl import layout, schedule, summary, twins
 from ledger_xl.io import libreoffice
-from ledger_xl.io.build import BuildOptions, LedgerContent, build_ledger_workbook
+from ledger_xl.io.build import (
+    SUMMARY_BRANCH_COL,
+    SUMMARY_FIRST_ROW,
+    BuildOptions,
+    LedgerContent,
+    build_ledger_workbook,
+)
 from ledger_xl.io.read import open_calamine, read_ledger_workbook, sheet_grid
 from ledger_xl.rules import DEFAULT_RULES
 
@@ -120,7 +126,13 @@ def test_boundary_score_rounds_like_the_engine():
 def test_credential_formulas_equal_python_twins(recalculated):
     _, credentials, _, _, out = recalculated
     engine = read_ledger_workbook(out)
-    expected = schedule.document_status(credentials["expires"], AS_OF, DEFAULT_RULES.cycles)
+    expected = schedule.document_status(
+        credentials["expires"],
+        AS_OF,
+        DEFAULT_RULES.cycles,
+        credentials["customer_id"],
+        credentials["doc_type"],
+    )
     table = engine.credentials
     assert len(table.frame) == len(credentials)
     bad = []
@@ -132,18 +144,65 @@ def test_credential_formulas_equal_python_twins(recalculated):
 def test_summary_formulas_equal_python(recalculated):
     ledger, credentials, _, _, out = recalculated
     computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
-    docs = schedule.document_status(credentials["expires"], AS_OF, DEFAULT_RULES.cycles)
-    figures = summary.key_figures(ledger, computed, docs["doc_status"], DEFAULT_RULES)
+    docs = schedule.document_status(
+        credentials["expires"],
+        AS_OF,
+        DEFAULT_RULES.cycles,
+        credentials["customer_id"],
+        credentials["doc_type"],
+    )
+    figures = summary.key_figures(ledger, computed, docs["doc_status"], DEFAULT_RULES, AS_OF)
     grid = sheet_grid(open_calamine(out), layout.SHEET_SUMMARY)
-    engine = {grid.value(r, 0): grid.value(r, 1) for r in range(grid.height)}
-    for _, items in figures:
-        for item in items:
-            assert engine[item.label] == item.count, item.label
-    assert engine["客户总数"] == len(ledger) - sum(
+    row = SUMMARY_FIRST_ROW
+    total = len(ledger) - sum(
         1
         for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)
         if i is None and n is None
     )
+    for section, items in figures:
+        assert grid.value(row, 0) == section
+        for item in items:
+            row += 1
+            label = grid.value(row, 0)
+            if item.label_formula:  # a month: the engine computed its first day
+                assert isinstance(label, dt.date | dt.datetime), (section, label)
+                label = f"{label.year}年{label.month}月"
+            assert label == item.label, (section, row)
+            assert grid.value(row, 1) == item.count, (section, item.label)
+        row += 2
+        if section in ("按审核状态", summary.GRADE_SECTION, "按风险等级", "按到期提示"):
+            assert sum(i.count for i in items) == total, section
+    assert figures[0][1][0].count == total
+    timing = dict((i.label, i.count) for i in dict(figures)[summary.TIMING_SECTION])
+    inactive = dict((i.label, i.count) for i in dict(figures)["按到期提示"])["已停用"]
+    assert sum(timing.values()) + inactive == total
+    months = sum(i.count for i in dict(figures)[summary.MONTHS_SECTION])
+    assert months == timing["未来12个月内"] > 0
+
+
+def test_summary_branch_tables_equal_python(recalculated):
+    ledger, _, _, _, out = recalculated
+    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    grid = sheet_grid(open_calamine(out), layout.SHEET_SUMMARY)
+    left = SUMMARY_BRANCH_COL
+    headers = [r for r in range(grid.height) if grid.value(r, left) == "所属分公司"]
+    assert len(headers) == 2
+    branches = sorted({b for b in ledger["branch"] if isinstance(b, str) and b})
+    for top, key, labels in (
+        (headers[0], "status", list(DEFAULT_RULES.field("status").allowed)),
+        (headers[1], "grade", summary.grade_labels(DEFAULT_RULES)),
+    ):
+        cells = ledger[key] if key in ledger else computed[key]
+        expected = summary.branch_counts(ledger, cells, branches, labels)
+        columns = [*labels, summary.UNKNOWN, summary.TOTAL]
+        assert [grid.value(top, left + 1 + j) for j in range(len(columns))] == columns
+        for i, branch in enumerate(branches):
+            assert grid.value(top + 1 + i, left) == branch
+            got = [grid.value(top + 1 + i, left + 1 + j) for j in range(len(columns))]
+            assert got == expected.loc[branch].tolist(), (key, branch)
+            assert sum(got[:-1]) == got[-1]
+        blank = top + 1 + len(branches)
+        assert grid.value(blank, left + 1) in ("", None)
 
 
 def test_cached_values_are_what_the_engine_computes(recalculated):
