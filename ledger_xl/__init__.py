@@ -1,0 +1,34 @@
+"""ledger_xl: the customer review ledger (客户审核管理台账) as a checked, scored, scheduled and
+summarised Excel workbook.
+
+The library calls below are imported on first use, so `import ledger_xl` stays light:
+
+- `validate_workbook(path, as_of=...)`, `validate_paths(paths, ...)` — findings per cell;
+- `load_portfolio(paths, as_of)` — the customers, documents and reviews of workbooks;
+- `due_reviews`, `expiring_documents`, `risk_warnings` — the due lists (DataFrames);
+- `summary_tables(portfolio)` — every table of the summary workbook (DataFrames).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "validate_workbook": ("ledger_xl.validate", "validate_workbook"),
+    "validate_paths": ("ledger_xl.validate", "validate_paths"),
+    "load_portfolio": ("ledger_xl.portfolio", "load"),
+    "portfolio_from_frames": ("ledger_xl.portfolio", "from_frames"),
+    "due_reviews": ("ledger_xl.due", "due_reviews"),
+    "expiring_documents": ("ledger_xl.due", "expiring_documents"),
+    "risk_warnings": ("ledger_xl.due", "risk_warnings"),
+    "summary_tables": ("ledger_xl.summary", "summary_tables"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ledger_xl' has no attribute {name!r}")
+    module, attribute = _EXPORTS[name]
+    return getattr(importlib.import_module(module), attribute)

@@ -169,6 +169,10 @@ def demo(
     console.print(f"基准日 {day.isoformat()} 的情况：")
     for section, items in result.figures:
         console.print(f"  {section}：" + "，".join(f"{i.label} {i.count}" for i in items))
+    counts = "，".join(f"{k} {v}" for k, v in result.due_counts.items())
+    console.print(f"到期清单：{result.due_file}（{counts}）")
+    console.print(f"汇总工作簿（含图表）：{result.summary_file}")
+    console.print(f"客户审核报告（{result.report_customer}）：{result.report_file}")
     console.print(f"埋下的错误 {len(result.planted)} 处（供 ledger-xl 校验时发现）：")
     for mistake in result.planted:
         console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
@@ -241,6 +245,261 @@ def validate(
         build_findings_workbook(report, result, overwrite=force, lang=lang)
         err_console.print(f"问题清单工作簿：{report}")
     raise typer.Exit(0 if result.valid else 1)
+
+
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")]
+PathsArg = Annotated[
+    list[str], typer.Argument(help="台账工作簿、文件夹（递归查找）或通配符，可多个。")
+]
+
+
+def _load_portfolio(paths: list[str], day: dt.date):
+    """Expand the arguments and read the workbooks; unreadable files are named, not fatal."""
+    from ledger_xl import portfolio
+    from ledger_xl.validate import expand_paths
+
+    files, missing = expand_paths(paths)
+    for argument in missing:
+        err_console.print(f"[yellow]注意：[/]“{argument}”没有匹配到任何工作簿")
+    if not files:
+        err_console.print("[red]错误：[/]没有找到台账工作簿")
+        raise typer.Exit(2)
+    result = portfolio.load(files, day)
+    for name, reason in result.unreadable:
+        err_console.print(f"[yellow]跳过无法读取的文件：[/]{name}：{reason}")
+    if not result.files:
+        err_console.print("[red]错误：[/]没有一个工作簿能读取，请先用 ledger-xl validate 检查")
+        raise typer.Exit(2)
+    return result
+
+
+def _cell(value) -> str:
+    import pandas as pd
+
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:g}"
+    if hasattr(value, "strftime"):
+        return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+_FLAG_STYLE = {"已逾期": "red", "已过期": "red", "即将到期": "yellow", "无法判断": "magenta"}
+
+
+def _print_list(title: str, frame, columns: tuple[str, ...], empty: str) -> None:
+    from ledger_xl.due import LABELS
+
+    if frame.empty:
+        console.print(f"[bold]{title}[/]：{empty}")
+        return
+    table = Table(title=f"{title}（{len(frame)}）", title_justify="left")
+    for key in columns:
+        table.add_column(LABELS[key], overflow="fold")
+    for row in frame.itertuples(index=False):
+        cells = [_cell(getattr(row, key)) for key in columns]
+        style = _FLAG_STYLE.get(cells[0])
+        table.add_row(*cells, style=style)
+    console.print(table)
+
+
+@app.command()
+@_friendly
+def due(
+    paths: PathsArg,
+    as_of: AsOfOpt = None,
+    within: Annotated[
+        int | None,
+        typer.Option(
+            "--within",
+            min=0,
+            max=3660,
+            help="提前多少天提醒审核（默认取各台账的审核提醒天数，30）。",
+        ),
+    ] = None,
+    doc_within: Annotated[
+        int | None,
+        typer.Option(
+            "--doc-within",
+            min=0,
+            max=3660,
+            help="提前多少天提醒证件到期（默认取各台账的证件提醒天数，60）。",
+        ),
+    ] = None,
+    branch: Annotated[str | None, typer.Option("--branch", help="只看这个分公司。")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="输出格式：table（默认）或 json。")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="另写一份到期清单工作簿（.xlsx）。")
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """列出到期审核与到期证件：已逾期、即将到期、从未审核的客户，已过期或即将过期的资信证明，
+    以及风险预警。已停用的客户不列出；按紧急程度排序（逾期最久的在前）。"""
+    from ledger_xl import due as due_module
+
+    if output_format not in ("table", "json"):
+        raise typer.BadParameter("--format 只能是 table 或 json")
+    day = _parse_date(as_of)
+    if output is not None:
+        from ledger_xl.io.output import check_writable
+
+        check_writable(output, force)
+    data = _load_portfolio(paths, day)
+    lists = due_module.portfolio_due(data, within, doc_within, branch)
+    if output_format == "json":
+        import json
+
+        document = {
+            "as_of": day.isoformat(),
+            "files": data.files,
+            "unreadable": [{"path": p, "reason": r} for p, r in data.unreadable],
+            **{name: due_module.records(frame) for name, frame in lists.items()},
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    else:
+        where = f"（{branch}）" if branch else ""
+        console.print(
+            f"基准日 {day.isoformat()}，{len(data.files)} 个工作簿，"
+            f"{len(data.customers)} 个客户{where}"
+        )
+        _print_list("待审核客户", lists["reviews"], _DUE_SHOWN, "没有逾期、即将到期或未审核的客户")
+        _print_list("证件到期", lists["documents"], _DOCS_SHOWN, "没有过期或即将到期的资信证明")
+        _print_list("风险预警", lists["warnings"], _WARN_SHOWN, "没有风险预警")
+        counts = lists["reviews"]["flag"].value_counts()
+        console.print(
+            "合计："
+            + "，".join(
+                f"{k} {int(counts.get(k, 0))}" for k in ("已逾期", "未审核", "无法判断", "即将到期")
+            )
+            + f"；证件 {len(lists['documents'])} 份；预警 {len(lists['warnings'])} 条"
+        )
+    if output is not None:
+        from ledger_xl.io.due_book import build_due_workbook
+
+        build_due_workbook(output, lists, data, overwrite=force)
+        err_console.print(f"到期清单工作簿：{output}")
+
+
+_DUE_SHOWN = (
+    "flag",
+    "customer_id",
+    "name",
+    "branch",
+    "risk_level",
+    "grade",
+    "last_review",
+    "next_review",
+    "days",
+    "reviewer",
+    "reason",
+)
+_DOCS_SHOWN = (
+    "doc_status",
+    "customer_id",
+    "name",
+    "branch",
+    "doc_type",
+    "expires",
+    "days",
+    "reason",
+)
+_WARN_SHOWN = ("warning", "customer_id", "name", "branch", "status", "grade", "detail")
+
+
+@app.command()
+@_friendly
+def summarize(
+    paths: PathsArg,
+    as_of: AsOfOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="要写出的汇总工作簿（.xlsx，含图表）；不给则只在终端显示。"
+        ),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """汇总台账：客户数按审核状态、评级、风险等级、分公司的分布，逾期与即将到期，
+    评分分布，未来12个月每月到期数，风险预警；-o 写出带原生图表的汇总工作簿。"""
+    from ledger_xl import summary
+
+    day = _parse_date(as_of)
+    if output is not None:
+        from ledger_xl.io.output import check_writable
+
+        check_writable(output, force)
+    data = _load_portfolio(paths, day)
+    tables = summary.summary_tables(data)
+    console.print(f"基准日 {day.isoformat()}，{len(data.files)} 个工作簿")
+    figures = tables["key_figures"]
+    for section, group in figures.groupby("section", sort=False):
+        items = [f"{r.label} {r['count']}" for _, r in group.iterrows()]
+        console.print(f"  {section}：" + "，".join(items))
+    for key, title in (("branch_status", "分公司 × 审核状态"), ("branch_grade", "分公司 × 评级")):
+        frame = tables[key]
+        table = Table(title=title, title_justify="left")
+        table.add_column("所属分公司")
+        for column in frame.columns:
+            table.add_column(str(column), justify="right")
+        for name, row in frame.iterrows():
+            table.add_row(str(name), *(str(int(v)) for v in row))
+        console.print(table)
+    months = tables["due_by_month"]
+    console.print(
+        "未来12个月每月到期：" + "，".join(f"{r.label} {r['count']}" for _, r in months.iterrows())
+    )
+    console.print(
+        f"逾期 {len(tables['overdue'])}，即将到期 {len(tables['due_soon'])}，"
+        f"未审核或无法判断 {len(tables['never_reviewed'])}，"
+        f"证件到期 {len(tables['documents'])}，风险预警 {len(tables['warnings'])}"
+    )
+    quality = tables["data_quality"]
+    flagged = quality[(quality["count"] > 0) & (quality["item"] != "评分不全（评级待补充）")]
+    for _, r in flagged.iterrows():
+        console.print(f"[yellow]注意：[/]{r['item']} {r['count']}（{r['note']}）")
+    if output is not None:
+        from ledger_xl.io.summary_book import build_summary_workbook
+
+        build_summary_workbook(output, tables, data, overwrite=force)
+        console.print(f"汇总工作簿：{output}")
+
+
+@app.command()
+@_friendly
+def report(
+    paths: PathsArg,
+    customer: Annotated[str, typer.Option("--customer", help="客户编号，如 SH000377。")],
+    as_of: AsOfOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="要写出的审核报告（.xlsx，默认 审核报告_客户编号.xlsx）。"
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF（与 .xlsx 同名）。")
+    ] = False,
+    force: ForceOpt = False,
+) -> None:
+    """为一个客户生成一页的客户审核报告（A4，可打印签字）。"""
+    from ledger_xl.io import review_report
+    from ledger_xl.io.output import check_writable
+
+    day = _parse_date(as_of)
+    target = output or Path(f"审核报告_{customer.strip()}.xlsx")
+    check_writable(target, force)
+    pdf_target = target.with_suffix(".pdf")
+    if pdf:
+        check_writable(pdf_target, force)
+    data = _load_portfolio(paths, day)
+    review_report.build_review_report(target, data, customer, overwrite=force)
+    console.print(f"客户审核报告：{target}")
+    if pdf:
+        review_report.render_pdf(target, pdf_target, overwrite=force)
+        console.print(f"PDF：{pdf_target}")
 
 
 def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool):

@@ -197,9 +197,11 @@ def expiring_documents(
     证件提醒天数, i.e. the document's own 证件状态), and those whose 有效期至 is not a date;
     documents of 已停用 customers left out; expired first, most overdue first.
 
+    A document renewed by a later one of the same type (已更新) is not listed.
     Resident ID numbers are shown masked (110101********1234) unless `mask` is False.
     """
-    frame = documents[_active(documents) & _branch_mask(documents, branch)]
+    current = ~documents["superseded"].to_numpy(dtype=bool)  # a renewal replaced the rest
+    frame = documents[_active(documents) & _branch_mask(documents, branch) & current]
     days = frame["doc_days"].to_numpy(dtype=float)
     status = frame["doc_status"].to_numpy(dtype=object).copy()
     if within is not None:
@@ -393,3 +395,31 @@ def portfolio_due(
             branch,
         ),
     }
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: dates as ISO text, missing values as None, whole floats of
+    day counts and row numbers as int."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                clean[key] = None
+            elif isinstance(value, pd.Timestamp | np.datetime64 | dt.datetime):
+                stamp = pd.Timestamp(value)
+                clean[key] = None if pd.isna(stamp) else stamp.date().isoformat()
+            elif value is pd.NaT:
+                clean[key] = None
+            elif isinstance(value, np.integer):
+                clean[key] = int(value)
+            elif isinstance(value, float | np.floating) and float(value).is_integer():
+                clean[key] = int(value) if key in ("days", ROW) else float(value)
+            elif isinstance(value, np.floating):
+                clean[key] = float(value)
+            elif isinstance(value, np.bool_):
+                clean[key] = bool(value)
+            else:
+                clean[key] = value
+        out.append(clean)
+    return out

@@ -260,7 +260,9 @@ def from_frames(
 def load(paths: Iterable[str | Path], as_of: dt.date) -> Portfolio:
     """Read workbooks (read-only) into one portfolio; a file that cannot be read is listed in
     `unreadable` with the reason and the others go on."""
+    from ledger_xl.findings import Severity
     from ledger_xl.io import read  # the only file access of this module
+    from ledger_xl.io.sniff import sniff
 
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
     unreadable: list[tuple[str, str]] = []
@@ -269,10 +271,17 @@ def load(paths: Iterable[str | Path], as_of: dt.date) -> Portfolio:
     rules_by_file: dict[str, Rules] = {}
     for path in paths:
         name = str(path)
+        fatal = [f for f in sniff(Path(path)) if f.severity is Severity.ERROR]
+        if fatal:
+            unreadable.append((name, fatal[0].message))
+            continue
         try:
             book = read.read_ledger_workbook(path)
         except (LedgerXLError, RulesError, OSError) as exc:
             unreadable.append((name, str(exc)))
+            continue
+        except Exception as exc:  # a damaged file is one line in the list, never a traceback
+            unreadable.append((name, f"无法读取（{type(exc).__name__}: {exc}）"))
             continue
         files.append(name)
         first_rules = first_rules or book.rules

@@ -306,7 +306,7 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
     flags[(~active).to_numpy()] = layout.STATUS_INACTIVE
     due_labels = [layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_NEVER, layout.DUE_OK]
     documents = portfolio.documents
-    current = documents[~documents["superseded"]] if "superseded" in documents else documents
+    current = documents[~documents["superseded"].to_numpy(dtype=bool)]
     doc_status = current["doc_status"].to_numpy(dtype=object)
     sections: list[tuple[str, list[tuple[str, int]]]] = [
         ("总体", [("客户总数", total), ("分公司数", customers["branch"].nunique())]),

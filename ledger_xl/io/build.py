@@ -504,9 +504,12 @@ class _Builder:
                 row += 1
             row += 1
         ws.set_column(0, 0, 30)
-        ws.set_column(1, 1, 8)
+        ws.set_column(1, 1, 11)
         ws.set_column(2, 2, 3)
         self._branch_tables(ws)
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
         return ws
 
     def _branch_tables(self, ws) -> None:
@@ -522,6 +525,7 @@ class _Builder:
         left = SUMMARY_BRANCH_COL
         top = SUMMARY_FIRST_ROW
         first_label_cells: list[str] = []
+        unknown_col = 0
         tables = (
             (
                 "分公司 × 审核状态",
@@ -589,15 +593,18 @@ class _Builder:
                     int(counts[name].sum()) if len(counts) else 0,
                 )
             ws.set_column(left, left, 14)
-            ws.set_column(left + 1, left + len(columns), 9)
+            ws.set_column(left + 1, left + len(columns), 10)
+            unknown_col = max(unknown_col, left + 1 + len(labels))
             top = total_row + 4
-        ws.write_string(
-            top - 2,
-            left,
-            "分公司名称在第一张表的第一列填写（可增删），两张表随台账实时计算；"
-            "“（未填写或无法识别）”为该分公司审核状态或评级未填写、不在列表中的客户；所属分公司未填写的客户不在表中。",
-            self.fmt("note"),
-        )
+        for i, line in enumerate(
+            (
+                "分公司名称在第一张表的第一列填写（可增删），两张表随台账实时计算。",
+                "（未填写或无法识别）：审核状态或评级未填写、不在列表中的客户。",
+                "所属分公司未填写的客户不在这两张表中。",
+            )
+        ):
+            ws.write_string(top - 2 + i, left, line, self.fmt("note"))
+        ws.set_column(unknown_col, unknown_col, 18)
 
     def write_xlwings_conf(self):
         ws = self.wb.add_worksheet(layout.SHEET_XLWINGS)

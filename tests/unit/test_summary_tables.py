@@ -1,0 +1,151 @@
+"""Summary tables: every breakdown sums to the number of customers, the lists agree with the
+figures, unreadable values are counted where they can be, and Python's portfolio figures
+equal the template twins' (the figures the 汇总 sheet's formulas compute)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ledger_xl import portfolio, schedule, summary, twins
+from ledger_xl.demo_data import generate_demo
+from ledger_xl.rules import DEFAULT_RULES
+
+AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    data = generate_demo(n_customers=300, as_of=AS_OF)
+    ledger = data.ledger.copy()
+    # Values a careless clerk leaves: they must be counted, not dropped.
+    ledger.loc[0, "last_review"] = "2025-13-40"
+    ledger.loc[1, "status"] = "审核完成"
+    ledger.loc[2, "risk_level"] = None
+    ledger.loc[3, "branch"] = None
+    data.ledger = ledger
+    return data, portfolio.from_frames(
+        ledger, data.credentials, data.reviews, AS_OF, DEFAULT_RULES, "演示.xlsx"
+    )
+
+
+@pytest.fixture(scope="module")
+def tables(demo):
+    return summary.summary_tables(demo[1])
+
+
+def sections(tables) -> dict[str, dict[str, int]]:
+    figures = tables["key_figures"]
+    return {
+        name: dict(zip(group["label"], group["count"], strict=True))
+        for name, group in figures.groupby("section", sort=False)
+    }
+
+
+def test_every_breakdown_sums_to_the_customers(tables, demo):
+    total = len(demo[1].customers)
+    assert total == 300
+    by = sections(tables)
+    assert by["总体"]["客户总数"] == total
+    for name in ("按审核状态", summary.GRADE_SECTION, "按风险等级", "按到期提示"):
+        assert sum(by[name].values()) == total, name
+    timing = by[summary.TIMING_SECTION]
+    assert sum(timing.values()) + by["按到期提示"]["已停用"] == total
+    assert by["按审核状态"][summary.UNKNOWN] == 1
+    assert by["按风险等级"][summary.UNKNOWN] == 1
+    assert by["按到期提示"][summary.DUE_UNKNOWN_LABEL] >= 1
+
+
+def test_crosstabs_reconcile(tables, demo):
+    total = len(demo[1].customers)
+    for key in ("branch_status", "branch_grade"):
+        table = tables[key]
+        body = table.drop(index=summary.TOTAL)
+        assert (body.drop(columns=summary.TOTAL).sum(axis=1) == body[summary.TOTAL]).all()
+        assert (body.sum(axis=0) == table.loc[summary.TOTAL]).all()
+        assert table.loc[summary.TOTAL, summary.TOTAL] == total
+        assert summary.BLANK_BRANCH in table.index  # the customer without a branch
+    by = sections(tables)
+    for label, count in by["按审核状态"].items():
+        assert tables["branch_status"].loc[summary.TOTAL, label] == count
+
+
+def test_distributions_reconcile(tables, demo):
+    total = len(demo[1].customers)
+    assert tables["grades"]["count"].sum() == total
+    assert tables["grades"]["share"].sum() == pytest.approx(1.0)
+    assert tables["scores"]["count"].sum() == total
+    graded = sections(tables)[summary.GRADE_SECTION]
+    assert tables["scores"].iloc[-1]["count"] == graded[DEFAULT_RULES.scoring.incomplete_grade]
+    months = tables["due_by_month"]
+    assert len(months) == 12
+    assert months["month"].iloc[0] == dt.date(2026, 11, 1)
+    assert months["month"].iloc[-1] == dt.date(2027, 10, 1)
+    assert months["count"].sum() == sections(tables)[summary.TIMING_SECTION]["未来12个月内"]
+
+
+def test_lists_agree_with_the_figures(tables):
+    by = sections(tables)["按到期提示"]
+    assert len(tables["overdue"]) == by["已逾期"]
+    assert len(tables["due_soon"]) == by["即将到期"]
+    assert len(tables["never_reviewed"]) == by["未审核"] + by[summary.DUE_UNKNOWN_LABEL]
+    assert (tables["overdue"]["days"] < 0).all()
+    assert tables["overdue"]["days"].is_monotonic_increasing
+
+
+def test_data_quality_names_what_could_not_be_read(tables):
+    quality = dict(
+        zip(tables["data_quality"]["item"], tables["data_quality"]["count"], strict=True)
+    )
+    assert quality["最近审核日期无法识别"] >= 1
+    assert quality["审核状态未填写或不在列表中"] == 1
+    assert quality["风险等级未填写或不在列表中"] == 1
+    assert quality["所属分公司未填写"] == 1
+
+
+def test_portfolio_figures_equal_the_template_twins(demo, tables):
+    """The 汇总 sheet's formulas (parity-tested in LibreOffice) and HQ's summary agree."""
+    data, _ = demo
+    computed = twins.ledger_formulas(data.ledger, DEFAULT_RULES, AS_OF)
+    docs = schedule.document_status(
+        data.credentials["expires"],
+        AS_OF,
+        DEFAULT_RULES.cycles,
+        data.credentials["customer_id"],
+        data.credentials["doc_type"],
+    )
+    template = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, AS_OF)
+    hq = sections(tables)
+    compared = 0
+    for section, items in template:
+        if section == summary.MONTHS_SECTION:
+            got = dict(
+                zip(tables["due_by_month"]["label"], tables["due_by_month"]["count"], strict=True)
+            )
+        else:
+            got = hq[section]
+        for item in items:
+            assert got[item.label] == item.count, (section, item.label)
+            compared += 1
+    assert compared > 40
+
+
+def test_figures_are_reproducible_for_a_fixed_date(demo):
+    first = summary.summary_tables(demo[1])
+    again = summary.summary_tables(demo[1])
+    for key, frame in first.items():
+        pd.testing.assert_frame_equal(frame, again[key])
+
+
+def test_empty_ledger():
+    empty = portfolio.from_frames(
+        pd.DataFrame({"customer_id": [None], "name": [None]}), None, None, AS_OF
+    )
+    tables = summary.summary_tables(empty)
+    assert sections(tables)["总体"]["客户总数"] == 0
+    assert tables["branch_status"].loc[summary.TOTAL, summary.TOTAL] == 0
+    assert np.all(tables["due_by_month"]["count"] == 0)
+    assert tables["grades"]["share"].sum() == 0
