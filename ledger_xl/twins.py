@@ -29,11 +29,15 @@ def debt_ratio(assets: pd.Series, liabilities: pd.Series) -> np.ndarray:
         return np.where((a != 0) & ~np.isnan(a) & ~np.isnan(liab), liab / a, np.nan)
 
 
-def ledger_formulas(ledger: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:
-    """All ledger formula columns, keyed by field key, NaN/NaT/"" where the cell shows blank."""
+def ledger_formulas(
+    ledger: pd.DataFrame, rules: Rules, as_of: dt.date, scores: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """All ledger formula columns, keyed by field key, NaN/NaT/"" where the cell shows blank.
+
+    `scores`, when given, is `scoring.score_ledger(ledger, rules)` already computed."""
     result = pd.DataFrame(index=ledger.index)
     result["debt_ratio"] = debt_ratio(ledger["total_assets"], ledger["total_liabilities"])
-    result = result.join(scoring.score_ledger(ledger, rules))
+    result = result.join(scoring.score_ledger(ledger, rules) if scores is None else scores)
     result = result.join(schedule.schedule_ledger(ledger, rules, as_of))
     unused = empty_rows(ledger)
     result.loc[unused, "grade"] = ""

@@ -57,7 +57,7 @@ def validate_workbook(
     only: Iterable[str] = (),
 ) -> FileResult:
     """Validate one workbook; the same result `ledger-xl validate` reports for it."""
-    result, _ = _validate_one(Path(path), as_of or dt.date.today(), lang)
+    result, _ = _validate_one(Path(path), as_of or dt.date.today(), lang, identities=False)
     return _select(result, set(skip), set(only))
 
 
@@ -72,7 +72,7 @@ def validate_paths(
 ) -> BatchResult:
     """Validate a batch, in `jobs` processes, then look for customers claimed by two files."""
     as_of = as_of or dt.date.today()
-    args = [(Path(p), as_of, lang) for p in paths]
+    args = [(Path(p), as_of, lang, len(paths) > 1) for p in paths]
     outcomes = []
     if jobs > 1 and len(args) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -91,7 +91,9 @@ def validate_paths(
     return BatchResult(files=[_select(r, skip, only) for r in results])
 
 
-def _validate_args(args: tuple[Path, dt.date, str]) -> tuple[FileResult, list[Identity]]:
+def _validate_args(
+    args: tuple[Path, dt.date, str, bool],
+) -> tuple[FileResult, list[Identity]]:
     return _validate_one(*args)
 
 
@@ -108,7 +110,11 @@ def _file_result(
     return FileResult(path=str(path), valid=valid, rows=rows_read, branch=branch, findings=findings)
 
 
-def _validate_one(path: Path, as_of: dt.date, lang: str) -> tuple[FileResult, list[Identity]]:
+def _validate_one(
+    path: Path, as_of: dt.date, lang: str, identities: bool = True
+) -> tuple[FileResult, list[Identity]]:
+    """One file's result, and where it claims each customer (for the batch's cross-file
+    duplicates; skipped when `identities` is False, as for a single file)."""
     early = sniff(path, lang=lang)
     if any(f.severity is Severity.ERROR for f in early):
         return _file_result(path, early), []
@@ -124,7 +130,8 @@ def _validate_one(path: Path, as_of: dt.date, lang: str) -> tuple[FileResult, li
     for check in CHECKS:
         check(ctx)
     branch = _branch(ctx)
-    return _file_result(path, ctx.findings, int(ctx.used.sum()), branch), _identities(ctx)
+    claims = _identities(ctx) if identities else []
+    return _file_result(path, ctx.findings, int(ctx.used.sum()), branch), claims
 
 
 class _Unreadable(Exception):
@@ -205,21 +212,19 @@ def _branch(ctx: CheckContext) -> str:
 
 def _identities(ctx: CheckContext) -> list[Identity]:
     out = []
+    table = ctx.ledger
+    file, sheet = str(ctx.path), table.sheet
+    customers = [ctx.customer(table, i) for i in range(len(table.rows))]
     for key in ("customer_id", "uscc"):
+        if key not in table.columns:
+            continue
+        letters = ctx.cell(table, 0, key).rstrip("0123456789") if table.rows else ""
         ids = rows.normalised_ids(ctx, key)
-        for i, value in enumerate(ids):
-            if value:
-                out.append(
-                    Identity(
-                        key,
-                        value,
-                        str(ctx.path),
-                        ctx.ledger.sheet,
-                        ctx.cell(ctx.ledger, i, key),
-                        ctx.ledger.rows[i],
-                        ctx.customer(ctx.ledger, i),
-                    )
-                )
+        out.extend(
+            Identity(key, value, file, sheet, f"{letters}{row}", row, customer)
+            for value, row, customer in zip(ids, table.rows, customers, strict=False)
+            if value
+        )
     return out
 
 

@@ -44,9 +44,9 @@ def kinds(values: list) -> np.ndarray:
     out = np.fromiter(
         map(_KIND_OF_TYPE.__getitem__, map(type, values)), dtype=np.int8, count=len(values)
     )
-    for i in np.flatnonzero(out == TEXT):
-        if not values[i].strip():
-            out[i] = BLANK
+    blank = [i for i, v in enumerate(values) if type(v) is str and not v.strip()]
+    if blank:
+        out[blank] = BLANK
     return out
 
 
@@ -119,9 +119,7 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
 
 
 def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
-    texts = [None] * len(cells)
-    for i in np.flatnonzero(kind == TEXT):
-        texts[i] = cells[i]
+    texts = [c if k == TEXT else None for c, k in zip(cells, kind.tolist(), strict=True)]
     for i in np.flatnonzero(kind == NUMBER):
         number = cells[i]
         if rule.format == "统一社会信用代码" and abs(number) >= LONG_NUMBER:
@@ -131,11 +129,11 @@ def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
     for i in np.flatnonzero(kind == DATE):
         texts[i] = cells[i].isoformat()[:10]
     series = pd.Series(texts, dtype=object)
-    present = series.notna().to_numpy()
+    present = np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))
     if rule.type is FieldType.TEXT:
-        starts = series.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
-        for i in np.flatnonzero(starts):
-            ctx.emit("formula-text", table, i, rule.key, value=texts[i])
+        for i, text in enumerate(texts):
+            if text is not None and text.startswith(FORMULA_START):
+                ctx.emit("formula-text", table, i, rule.key, value=text)
     if rule.type is FieldType.CHOICE:
         bad = present & ~series.isin(rule.allowed).to_numpy()
         for i in np.flatnonzero(bad):

@@ -70,6 +70,12 @@ class CheckContext:
         ids = self.memo(("customer", id(table)), column)
         return ids[i] if i < len(ids) else ""
 
+    def scores(self) -> pd.DataFrame:
+        """综合评分 and 评级 as the twins compute them from the workbook's own rules."""
+        from ledger_xl import scoring
+
+        return self.memo("scores", lambda: scoring.score_ledger(self.full_ledger(), self.rules))
+
     def full_ledger(self) -> pd.DataFrame:
         """The ledger keyed by every field key (missing columns blank, blanks None), as the
         Python twins take it."""

@@ -66,7 +66,9 @@ def check_formulas(ctx: CheckContext) -> None:
 def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> None:
     table = ctx.ledger
     day = ctx.cached_as_of
-    computed = twins.ledger_formulas(ctx.full_ledger(), ctx.rules, day or ctx.as_of)
+    computed = twins.ledger_formulas(
+        ctx.full_ledger(), ctx.rules, day or ctx.as_of, scores=ctx.scores()
+    )
     for key in keys:
         if key in _AS_OF_DEPENDENT and day is None:
             continue  # the workbook carries no calculated 基准日 to compare against

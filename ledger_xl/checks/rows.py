@@ -11,7 +11,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from ledger_xl import scoring, values
+from ledger_xl import values
 from ledger_xl.checks.cells import BLANK, kinds
 from ledger_xl.checks.context import CheckContext
 
@@ -130,7 +130,7 @@ def check_consistency(ctx: CheckContext) -> None:
 def _approved_grade_d(ctx: CheckContext) -> None:
     if not {"customer_id", "name", "status"} <= set(ctx.ledger.columns):
         return
-    scored = scoring.score_ledger(ctx.full_ledger(), ctx.rules)
+    scored = ctx.scores()
     worst = ctx.rules.scoring.fallback_grade
     grade = scored["grade"].to_numpy()
     key = "grade" if "grade" in ctx.ledger.columns else "status"
