@@ -379,7 +379,15 @@ def due(
     if output is not None:
         from ledger_xl.io.due_book import build_due_workbook
 
-        build_due_workbook(output, lists, data, overwrite=force)
+        build_due_workbook(
+            output,
+            lists,
+            data,
+            overwrite=force,
+            within=within,
+            document_within=doc_within,
+            branch=branch,
+        )
         err_console.print(f"到期清单工作簿：{output}")
 
 

@@ -76,12 +76,28 @@ def numbers(values: Iterable[object]) -> np.ndarray:
     )
 
 
+_NAT = np.iinfo(np.int64).min  # NaT's integer value in datetime64
+_UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _day_number(value: object) -> int:
+    """Days since 1970-01-01 as EDATE sees the cell, or NaT's integer."""
+    kind = type(value)
+    if kind is dt.datetime or kind is dt.date:
+        return value.toordinal() - _UNIX_ORDINAL
+    if value is None:
+        return _NAT
+    day = excel_date(value)
+    if day is None or day != day:  # pandas' NaT is a datetime that equals nothing
+        return _NAT
+    return day.toordinal() - _UNIX_ORDINAL
+
+
 def dates(values: Iterable[object]) -> np.ndarray:
     """datetime64[D] array with NaT wherever the formula would not see a date."""
-    return np.array(
-        [v if type(v) is dt.date else (None if v is None else excel_date(v)) for v in values],
-        dtype="datetime64[D]",
-    )
+    values = values if isinstance(values, list) else list(values)
+    days = np.fromiter(map(_day_number, values), dtype=np.int64, count=len(values))
+    return days.view("datetime64[D]")
 
 
 def texts(values: Iterable[object]) -> np.ndarray:

@@ -81,9 +81,16 @@ class CheckContext:
         Python twins take it."""
 
         def build() -> pd.DataFrame:
-            keys = [f.key for f in self.rules.fields]
-            frame = self.ledger.frame.reindex(columns=keys).astype(object)
-            return frame.where(frame.notna(), None)
+            frame = self.ledger.frame  # read_table already holds None for blank cells
+            blank = [None] * len(frame)
+            return pd.DataFrame(
+                {
+                    f.key: frame[f.key].to_numpy(dtype=object) if f.key in frame else blank
+                    for f in self.rules.fields
+                },
+                index=frame.index,
+                dtype=object,
+            )
 
         return self.memo("full_ledger", build)
 
