@@ -8,7 +8,7 @@ import datetime as dt
 import glob
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from ledger_xl.checks.context import CheckContext
 from ledger_xl.errors import RulesError, WorkbookReadError
 from ledger_xl.findings import Finding, Severity, count_severity, finding
 from ledger_xl.io import read, rulesheets
+from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas
 from ledger_xl.io.sniff import sniff
 from ledger_xl.report import BatchResult, FileResult
 from ledger_xl.rules import DEFAULT_RULES
@@ -118,6 +119,28 @@ def _validate_one(
     early = sniff(path, lang=lang)
     if any(f.severity is Severity.ERROR for f in early):
         return _file_result(path, early), []
+    # The formula scan runs beside the value read: python-calamine parses the sheet without
+    # holding the GIL, so the two overlap on a second core.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas") as pool:
+        prefetch = pool.submit(_prefetch_formulas, path)
+        return _check_one(path, as_of, lang, identities, early, prefetch)
+
+
+def _prefetch_formulas(path: Path) -> dict | WorkbookReadError:
+    try:
+        return read_formulas(path, layout.SHEET_LEDGER, ALL_COLUMNS, 0, LAST_ROW)
+    except WorkbookReadError as exc:  # raised where the formulas are needed, as before
+        return exc
+
+
+def _check_one(
+    path: Path,
+    as_of: dt.date,
+    lang: str,
+    identities: bool,
+    early: list[Finding],
+    prefetch: Future,
+) -> tuple[FileResult, list[Identity]]:
     try:
         ctx = _load(path, as_of, lang)
     except _Unreadable as problem:
@@ -127,6 +150,7 @@ def _validate_one(
             path, [*early, finding("file-truncated", lang=lang, file=str(path), detail=exc.detail)]
         ), []
     ctx.findings[:0] = early
+    ctx.formula_prefetch = prefetch
     for check in CHECKS:
         check(ctx)
     branch = _branch(ctx)

@@ -11,6 +11,7 @@ pattern-mismatch, uscc-length, uscc-charset, uscc-check, id-stored-as-number, fo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 
@@ -44,7 +45,8 @@ def kinds(values: list) -> np.ndarray:
     out = np.fromiter(
         map(_KIND_OF_TYPE.__getitem__, map(type, values)), dtype=np.int8, count=len(values)
     )
-    blank = [i for i, v in enumerate(values) if type(v) is str and not v.strip()]
+    text_at = np.flatnonzero(out == TEXT).tolist()
+    blank = [i for i in text_at if not (v := values[i]) or v.isspace()]
     if blank:
         out[blank] = BLANK
     return out
@@ -119,21 +121,24 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
 
 
 def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
-    texts = [c if k == TEXT else None for c, k in zip(cells, kind.tolist(), strict=True)]
+    is_text = kind == TEXT
+    texts = [c if t else None for c, t in zip(cells, is_text.tolist(), strict=True)]
+    present = is_text.copy()
     for i in np.flatnonzero(kind == NUMBER):
         number = cells[i]
         if rule.format == "统一社会信用代码" and abs(number) >= LONG_NUMBER:
             ctx.emit("id-stored-as-number", table, i, rule.key, value=f"{number:.5E}")
             continue
         texts[i] = str(int(number)) if float(number).is_integer() else str(number)
+        present[i] = True
     for i in np.flatnonzero(kind == DATE):
         texts[i] = cells[i].isoformat()[:10]
+        present[i] = True
     series = pd.Series(texts, dtype=object)
-    present = np.fromiter((t is not None for t in texts), dtype=bool, count=len(texts))
     if rule.type is FieldType.TEXT:
-        for i, text in enumerate(texts):
-            if text is not None and text.startswith(FORMULA_START):
-                ctx.emit("formula-text", table, i, rule.key, value=text)
+        starts = [i for i, t in enumerate(texts) if t is not None and t.startswith(FORMULA_START)]
+        for i in starts:
+            ctx.emit("formula-text", table, i, rule.key, value=texts[i])
     if rule.type is FieldType.CHOICE:
         bad = present & ~series.isin(rule.allowed).to_numpy()
         for i in np.flatnonzero(bad):
@@ -160,10 +165,16 @@ def _pattern(ctx, table, rule: FieldRule, series: pd.Series, present: np.ndarray
             rule.format, "pattern-mismatch"
         )
         allowed = rule.format
-    stripped = series.str.strip()
-    matches = stripped.str.fullmatch(regex.strip("^$")).fillna(False).to_numpy(dtype=bool)
-    for i in np.flatnonzero(present & ~matches):
-        ctx.emit(code, table, i, rule.key, value=series.iat[i], allowed=allowed)
+    full = _compiled(regex.strip("^$")).fullmatch
+    texts = series.tolist()
+    for i in np.flatnonzero(present).tolist():
+        if full(texts[i].strip()) is None:
+            ctx.emit(code, table, i, rule.key, value=texts[i], allowed=allowed)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(regex: str) -> re.Pattern:
+    return re.compile(regex)
 
 
 def check_uscc(ctx: CheckContext, table: Table, key: str, series: pd.Series) -> None:

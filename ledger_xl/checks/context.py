@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,9 @@ class CheckContext:
     lang: str = "zh"
     used: np.ndarray | None = None  # ledger rows that hold a customer (not blank lines)
     findings: list[Finding] = field(default_factory=list)
+    # The ledger sheet's formulas read in the background (`read_formulas(..., ALL_COLUMNS)`),
+    # or None to read them when needed.
+    formula_prefetch: Future | None = field(default=None, repr=False)
     _memo: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -41,13 +41,18 @@ def check_formulas(ctx: CheckContext) -> None:
     template = formulas.ledger_formulas(ctx.rules)
     raw = {k: t.removeprefix("=") for k, t in template.items()}
     expected = {k: normalise_formula(t) for k, t in template.items()}
-    found = read_formulas(
-        ctx.path,
-        table.sheet,
-        [table.columns[k] for k in keys],
-        table.rows[0] - 1,
-        table.rows[-1] - 1,
-    )
+    if ctx.formula_prefetch is not None:
+        found = ctx.formula_prefetch.result()
+        if isinstance(found, Exception):
+            raise found
+    else:
+        found = read_formulas(
+            ctx.path,
+            table.sheet,
+            [table.columns[k] for k in keys],
+            table.rows[0] - 1,
+            table.rows[-1] - 1,
+        )
     tampered: set[tuple[int, str]] = set()
     for key in keys:
         col = table.columns[key]

@@ -89,10 +89,24 @@ _FORMULA_TOKEN = re.compile(
 )
 
 
+class _AllColumns:
+    """`columns=ALL_COLUMNS`: every column (for reading before the table's columns are known)."""
+
+    def __contains__(self, col: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "ALL_COLUMNS"
+
+
+ALL_COLUMNS = _AllColumns()
+LAST_ROW = 1_048_575  # Excel's last row, 0-based
+
+
 def read_formulas(
     path: Path,
     sheet_name: str,
-    columns: Collection[int],
+    columns: Collection[int] | _AllColumns,
     first_row: int,
     last_row: int,
     *,
@@ -101,16 +115,21 @@ def read_formulas(
     """Formula text (without "=") of every cell in `columns` x rows `first_row..last_row`.
 
     Rows and columns are 0-based (row 0 is Excel row 1). A cell that holds no formula (a
-    typed value, a blank, or absent from the XML) maps to None. `chunk_size` is the size of
-    the pieces the XML is scanned in. Raises WorkbookReadError when the file is not an xlsx
-    zip or has no worksheet called `sheet_name`.
+    typed value, a blank, or absent from the XML) maps to None. With `columns=ALL_COLUMNS`
+    only the formula cells are in the result (look cells up with `.get`): the sheet can be
+    read before its columns are known. `chunk_size` is the size of the pieces the XML is
+    scanned in. Raises WorkbookReadError when the file is not an xlsx zip or has no worksheet
+    called `sheet_name`.
     """
     path = Path(path)
-    wanted = frozenset(columns)
-    empty: dict[tuple[int, int], str | None] = {
-        (row, col): None for row in range(first_row, last_row + 1) for col in sorted(wanted)
-    }
-    if not empty:
+    every = isinstance(columns, _AllColumns)
+    wanted = columns if every else frozenset(columns)
+    empty: dict[tuple[int, int], str | None] = (
+        {}
+        if every
+        else {(row, col): None for row in range(first_row, last_row + 1) for col in sorted(wanted)}
+    )
+    if not empty and not every:
         return empty
     chunk_size = max(1, chunk_size)
     try:
@@ -412,7 +431,8 @@ class _Collector:
         rows = [int(c.group(2)) - 1 for c in corners]
         cols = [self.column(c.group(1)) for c in corners]
         for row in range(max(min(rows), self.first_row), min(max(rows), self.last_row) + 1):
-            for col in self.wanted:
+            span = range(min(cols), max(cols) + 1)
+            for col in span if isinstance(self.wanted, _AllColumns) else self.wanted:
                 if min(cols) <= col <= max(cols) and self.result.get((row, col)) is None:
                     self.result[(row, col)] = text
 
@@ -436,7 +456,10 @@ def _fast_pattern(prefix: bytes) -> re.Pattern:
 def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> None:
     """One `findall` per segment. Raises _NeedFullScan at a formula cell without `r`."""
     first_row, last_row, result = collector.first_row, collector.last_row, collector.result
-    by_letters = {column_name(col).encode("ascii"): col for col in collector.wanted}
+    every = isinstance(collector.wanted, _AllColumns)
+    by_letters = {} if every else {column_name(c).encode("ascii"): c for c in collector.wanted}
+    if every:
+        by_letters = _EveryColumn(collector)
     plain = collector.plain
     last_text: dict[int, tuple[bytes, str]] = {}  # per column: the last raw text, decoded
     pattern = None
@@ -459,6 +482,21 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
                 if last is None or last[0] != raw:
                     last = last_text[col] = (raw, collector.text(raw))
                 result[row, col] = last[1]
+
+
+class _EveryColumn(dict):
+    """Column letters → index for every column, filled as letters are met."""
+
+    def __init__(self, collector: _Collector) -> None:
+        super().__init__()
+        self.collector = collector
+
+    def __missing__(self, letters: bytes) -> int:
+        col = self[letters] = self.collector.column(letters)
+        return col
+
+    def get(self, letters: bytes, default=None):  # dict.get skips __missing__
+        return self[letters]
 
 
 def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> None:

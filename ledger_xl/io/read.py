@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
@@ -137,11 +138,11 @@ def read_table(grid: Grid, headers: dict[str, tuple[str, ...]]) -> Table | None:
     body = grid.rows[header_row + 1 : last + 1]
     width = grid.width
     padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
-    transposed = list(zip(*padded, strict=True)) if padded else [()] * width
-    frame = pd.DataFrame(
-        {key: [None if v == "" else v for v in transposed[col]] for key, col in columns.items()},
-        dtype=object,
-    )
+    cells = np.empty((len(padded), width), dtype=object)
+    if padded:
+        cells[:] = padded  # element by element: a cell never becomes a nested array
+        cells[cells == ""] = None  # calamine's empty cell; blanks are None everywhere else
+    frame = pd.DataFrame({key: cells[:, col] for key, col in columns.items()}, dtype=object)
     rows = list(range(header_row + 2, last + 2))
     return Table(grid.sheet, frame, rows, columns, header_row, unknown, duplicates)
 
