@@ -205,6 +205,13 @@ def validate(
         list[str], typer.Option("--only", help="只报告这个代码的问题，可多次使用。")
     ] = [],  # noqa: B006
     jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="并行进程数。")] = 1,
+    standard: Annotated[
+        Path | None,
+        typer.Option(
+            "--standard",
+            help="总部标准台账（或模板）：各台账的规则表与它比较（默认与内置标准规则比较）。",
+        ),
+    ] = None,
     force: ForceOpt = False,
 ) -> None:
     """批量校验分公司台账：逐个单元格指出错在哪里、为什么、怎么改。
@@ -232,8 +239,13 @@ def validate(
         raise typer.Exit(2)
     if report is not None:
         check_writable(report, force)
+    rules = None
+    if standard is not None:
+        from ledger_xl.validate import read_standard
+
+        rules = read_standard(standard)
     result = _validate_with_progress(
-        files, day, lang, skip, only, jobs, show=output_format == "text"
+        files, day, lang, skip, only, jobs, show=output_format == "text", standard=rules
     )
     if output_format == "json":
         sys.stdout.write(result.to_json() + "\n")
@@ -270,6 +282,16 @@ def _load_portfolio(paths: list[str], day: dt.date):
     if not result.files:
         err_console.print("[red]错误：[/]没有一个工作簿能读取，请先用 ledger-xl validate 检查")
         raise typer.Exit(2)
+    claimed = result.customers[result.customers["customer_id"] != ""]
+    files_per_id = claimed.groupby("customer_id")["file"].nunique()
+    shared = files_per_id[files_per_id > 1]
+    if len(shared):
+        example = shared.index[0]
+        where = "、".join(sorted(claimed.loc[claimed["customer_id"] == example, "file"].unique()))
+        err_console.print(
+            f"[yellow]注意：[/]{len(shared)} 个客户编号出现在不止一个文件中（如 {example}：{where}），"
+            "清单和汇总会把它们各算一次；总部台账和分公司台账请不要一起给出"
+        )
     return result
 
 
@@ -510,17 +532,24 @@ def report(
         console.print(f"PDF：{pdf_target}")
 
 
-def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool):
+def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, standard=None):
     from rich.progress import Progress
 
     from ledger_xl.validate import validate_paths
 
     if not show or len(files) < 2:
-        return validate_paths(files, day, lang, skip, only, jobs)
+        return validate_paths(files, day, lang, skip, only, jobs, standard=standard)
     with Progress(console=err_console, transient=True) as progress:
         task = progress.add_task("校验中", total=len(files))
         return validate_paths(
-            files, day, lang, skip, only, jobs, progress=lambda _: progress.advance(task)
+            files,
+            day,
+            lang,
+            skip,
+            only,
+            jobs,
+            progress=lambda _: progress.advance(task),
+            standard=standard,
         )
 
 

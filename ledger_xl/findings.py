@@ -135,9 +135,9 @@ _CODES = (
     _c(
         "number-as-text",
         W,
-        "“{column}”的“{value}”是以文本形式写的数字，已按数字读取；请改为数值格式",
-        "'{column}' value '{value}' is a number written as text, read as a number; "
-        "store it as a number",
+        "“{column}”的“{value}”是以文本形式写的数字，校验已按数字读取，但台账公式不把它当数字，依赖它的计算（如资产负债率、综合评分）会显示为空；请改为数值格式",
+        "'{column}' value '{value}' is a number written as text: read as a number here, but "
+        "the workbook's formulas ignore it and what depends on it shows blank; store it as a number",
     ),
     _c(
         "not-a-date",
@@ -148,8 +148,9 @@ _CODES = (
     _c(
         "date-as-text",
         W,
-        "“{column}”的“{value}”是以文本形式写的日期，已按日期读取；请改成真正的日期",
-        "'{column}' value '{value}' is a date written as text, read as a date; enter a real date",
+        "“{column}”的“{value}”是以文本形式写的日期，校验已按日期读取，但台账公式不把它当日期，依赖它的计算（如下次审核日期、到期提示）会显示为空；请改成真正的日期",
+        "'{column}' value '{value}' is a date written as text: read as a date here, but the "
+        "workbook's formulas ignore it and what depends on it shows blank; enter a real date",
     ),
     _c(
         "date-impossible",

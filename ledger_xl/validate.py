@@ -21,7 +21,7 @@ from ledger_xl.io import read, rulesheets
 from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas
 from ledger_xl.io.sniff import sniff
 from ledger_xl.report import BatchResult, FileResult
-from ledger_xl.rules import DEFAULT_RULES
+from ledger_xl.rules import DEFAULT_RULES, Rules
 
 CHECKS: tuple[Callable[[CheckContext], None], ...] = (
     structure.check_columns,
@@ -56,9 +56,12 @@ def validate_workbook(
     lang: str = "zh",
     skip: Iterable[str] = (),
     only: Iterable[str] = (),
+    standard: Rules | None = None,
 ) -> FileResult:
     """Validate one workbook; the same result `ledger-xl validate` reports for it."""
-    result, _ = _validate_one(Path(path), as_of or dt.date.today(), lang, identities=False)
+    result, _ = _validate_one(
+        Path(path), as_of or dt.date.today(), lang, identities=False, standard=standard
+    )
     return _select(result, set(skip), set(only))
 
 
@@ -70,10 +73,11 @@ def validate_paths(
     only: Iterable[str] = (),
     jobs: int = 1,
     progress: Callable[[Path], None] | None = None,
+    standard: Rules | None = None,
 ) -> BatchResult:
     """Validate a batch, in `jobs` processes, then look for customers claimed by two files."""
     as_of = as_of or dt.date.today()
-    args = [(Path(p), as_of, lang, len(paths) > 1) for p in paths]
+    args = [(Path(p), as_of, lang, len(paths) > 1, standard) for p in paths]
     outcomes = []
     if jobs > 1 and len(args) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -93,7 +97,7 @@ def validate_paths(
 
 
 def _validate_args(
-    args: tuple[Path, dt.date, str, bool],
+    args: tuple[Path, dt.date, str, bool, Rules | None],
 ) -> tuple[FileResult, list[Identity]]:
     return _validate_one(*args)
 
@@ -112,7 +116,11 @@ def _file_result(
 
 
 def _validate_one(
-    path: Path, as_of: dt.date, lang: str, identities: bool = True
+    path: Path,
+    as_of: dt.date,
+    lang: str,
+    identities: bool = True,
+    standard: Rules | None = None,
 ) -> tuple[FileResult, list[Identity]]:
     """One file's result, and where it claims each customer (for the batch's cross-file
     duplicates; skipped when `identities` is False, as for a single file)."""
@@ -123,7 +131,7 @@ def _validate_one(
     # holding the GIL, so the two overlap on a second core.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas") as pool:
         prefetch = pool.submit(_prefetch_formulas, path)
-        return _check_one(path, as_of, lang, identities, early, prefetch)
+        return _check_one(path, as_of, lang, identities, early, prefetch, standard)
 
 
 def _prefetch_formulas(path: Path) -> dict | WorkbookReadError:
@@ -140,6 +148,7 @@ def _check_one(
     identities: bool,
     early: list[Finding],
     prefetch: Future,
+    standard: Rules | None,
 ) -> tuple[FileResult, list[Identity]]:
     try:
         ctx = _load(path, as_of, lang)
@@ -151,6 +160,7 @@ def _check_one(
         ), []
     ctx.findings[:0] = early
     ctx.formula_prefetch = prefetch
+    ctx.standard = standard or DEFAULT_RULES
     for check in CHECKS:
         check(ctx)
     branch = _branch(ctx)
@@ -313,3 +323,14 @@ def _candidate(path: Path) -> bool:
         and path.suffix.lower() in WORKBOOK_SUFFIXES
         and not path.name.startswith(("~$", ".~ledger_xl-"))
     )
+
+
+def read_standard(path: str | Path) -> Rules:
+    """HQ's standard rules from a workbook's rule sheets (填报规则 / 评分标准 / 审核周期), for
+    `rules-changed`. Raises WorkbookReadError or RulesError naming the file and the cell."""
+    path = Path(path)
+    fatal = [f for f in sniff(path) if f.severity is Severity.ERROR]
+    if fatal:
+        raise WorkbookReadError(path, fatal[0].message)
+    book = read.open_calamine(path)
+    return rulesheets.read_rules(lambda name: read.sheet_grid(book, name))

@@ -18,7 +18,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from ledger_xl import parsing
+from ledger_xl import parsing, values
 from ledger_xl.checks.context import CheckContext
 from ledger_xl.checks.identifiers import USCC_CHARSET, USCC_LENGTH, USCC_WEIGHTS
 from ledger_xl.io.read import Table
@@ -40,13 +40,13 @@ LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a 
 _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
 
 
-def kinds(values: list) -> np.ndarray:
+def kinds(cells: list) -> np.ndarray:
     """BLANK / TEXT / NUMBER / DATE / OTHER per value; whitespace-only text counts as blank."""
     out = np.fromiter(
-        map(_KIND_OF_TYPE.__getitem__, map(type, values)), dtype=np.int8, count=len(values)
+        map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells)
     )
     text_at = np.flatnonzero(out == TEXT).tolist()
-    blank = [i for i in text_at if not (v := values[i]) or v.isspace()]
+    blank = [i for i in text_at if not (v := cells[i]) or v.isspace()]
     if blank:
         out[blank] = BLANK
     return out
@@ -74,9 +74,8 @@ def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
 
 
 def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:
-    numbers = np.full(len(cells), np.nan)
-    is_number = kind == NUMBER
-    numbers[is_number] = [float(cells[i]) for i in np.flatnonzero(is_number)]
+    numbers = values.numbers(cells)  # fast path for plain numbers; dates become serials here
+    numbers[kind != NUMBER] = np.nan
     for i in np.flatnonzero(kind == TEXT):
         parsed, _ = parsing.parse_number_text(cells[i])
         if parsed is None:

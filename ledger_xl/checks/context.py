@@ -34,6 +34,9 @@ class CheckContext:
     # The ledger sheet's formulas read in the background (`read_formulas(..., ALL_COLUMNS)`),
     # or None to read them when needed.
     formula_prefetch: Future | None = field(default=None, repr=False)
+    standard: Rules | None = (
+        None  # HQ's rules that `rules-changed` compares with (default: built-in)
+    )
     _memo: dict = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

@@ -39,7 +39,7 @@ def check_provenance(ctx: CheckContext) -> None:
     version = ctx.properties.get(layout.PROP_TEMPLATE_VERSION)
     if version != TEMPLATE_VERSION:
         ctx.emit_file("template-version", value=version or "未知", allowed=TEMPLATE_VERSION)
-    differences = rule_differences(ctx.rules, DEFAULT_RULES)
+    differences = rule_differences(ctx.rules, ctx.standard or DEFAULT_RULES)
     recorded = ctx.properties.get(layout.PROP_RULES_FINGERPRINT)
     if recorded and recorded != ctx.rules.fingerprint() and not differences:
         differences = ["规则表在生成后被改动过"]

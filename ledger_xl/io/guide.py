@@ -36,13 +36,18 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
         (
             "cell",
             f"{layout.SHEET_CREDENTIALS}：营业执照、法定代表人身份证、银行资信证明等，"
-            "按有效期自动提示已过期/即将到期。",
+            "按有效期自动提示已过期/即将到期。证件更新时新增一行，旧的一行自动显示“已更新”，不再提示。",
         ),
         (
             "cell",
             f"{layout.SHEET_REVIEWS}：每次审核记一行（日期、阶段、四项评分、结果、审核人、意见），只增不改。",
         ),
-        ("cell", f"{layout.SHEET_SUMMARY}：按审核状态、评级、风险等级、到期提示的实时统计。"),
+        (
+            "cell",
+            f"{layout.SHEET_SUMMARY}：按审核状态、评级、风险等级、到期提示的实时统计，下次审核时间、"
+            "未来12个月每月到期数，以及分公司×审核状态、分公司×评级两张表"
+            "（分公司名称在第一张表第一列填写）。",
+        ),
         (
             "cell",
             f"{layout.SHEET_FIELD_RULES} / {layout.SHEET_SCORING} / {layout.SHEET_CYCLES}："

@@ -134,3 +134,14 @@ def test_report_unknown_customer_is_a_clear_error(branches, tmp_path):
     assert result.exit_code == 2, result.output
     assert "ZZ999999" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_customer_in_two_files_is_pointed_out(branches, tmp_path):
+    import shutil
+
+    source = sorted(branches.glob("*.xlsx"))[0]
+    shutil.copy(source, tmp_path / "甲.xlsx")
+    shutil.copy(source, tmp_path / "乙.xlsx")
+    result = _run("summarize", tmp_path, "--as-of", AS_OF.isoformat())
+    assert result.exit_code == 0, result.output
+    assert "出现在不止一个文件中" in result.output

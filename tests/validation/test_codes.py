@@ -246,6 +246,49 @@ def test_changed_weights_are_reported(tmp_path):
     assert item.severity.value == "warning" and "财务状况" in item.message
 
 
+def test_rules_compared_with_hq_standard_workbook(tmp_path):
+    """HQ's own standard (`--standard`): a branch on HQ's weights is fine, one on the
+    built-in defaults differs from it."""
+    from typer.testing import CliRunner
+
+    from ledger_xl.cli import app
+    from ledger_xl.validate import read_standard
+
+    dims = tuple(
+        Dimension(name=d.name, column=d.column, weight=w)
+        for d, w in zip(DEFAULT_RULES.scoring.dimensions, (0.4, 0.2, 0.2, 0.2), strict=True)
+    )
+    hq_rules = DEFAULT_RULES.model_copy(
+        update={"scoring": DEFAULT_RULES.scoring.model_copy(update={"dimensions": dims})}
+    )
+    (tmp_path / "hq").mkdir()
+    hq = build(tmp_path / "hq", rules=hq_rules, name="总部标准.xlsx")
+    standard = read_standard(hq)
+    assert standard == hq_rules
+    on_hq = build(tmp_path, rules=hq_rules, name="按总部.xlsx")
+    on_default = build(tmp_path, name="按内置.xlsx")
+    assert not [
+        f
+        for f in validate_workbook(on_hq, as_of=AS_OF, standard=standard).findings
+        if f.code == "rules-changed"
+    ]
+    (item,) = [
+        f
+        for f in validate_workbook(on_default, as_of=AS_OF, standard=standard).findings
+        if f.code == "rules-changed"
+    ]
+    assert "40%" in item.message and "30%" in item.message
+    result = CliRunner().invoke(
+        app,
+        ["validate", str(on_hq), "--as-of", AS_OF.isoformat(), "--standard", str(hq)],
+    )
+    assert result.exit_code == 0 and "rules-changed" not in result.output
+    broken = tmp_path / "坏.xlsx"
+    broken.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", str(on_hq), "--standard", str(broken)])
+    assert result.exit_code == 2 and "坏.xlsx" in result.output
+
+
 def test_english_messages(tmp_path):
     path = build(tmp_path, rows=[good_row(1, phone=None), good_row(2)])
     (item,) = [f for f in validate_workbook(path, as_of=AS_OF, lang="en").findings]
