@@ -399,3 +399,33 @@ def test_reads_what_libreoffice_writes(soffice, built, tmp_path, full_scans):
     assert _read_ledger(out) == _expected_ledger()
     assert _read_ledger(out, chunk_size=5) == _expected_ledger()
     assert full_scans == []
+
+
+@pytest.mark.parametrize(
+    ("sheet", "columns", "last_row"),
+    [
+        ("公式", range(12), 7),
+        ("前缀", range(4), 2),
+        ("位置&隐含", range(8), 4),
+        ("CDATA", range(2), 0),
+        ("UTF16", range(2), 0),
+    ],
+)
+def test_all_columns_mode_finds_the_same_formulas(handmade, sheet, columns, last_row):
+    """`ALL_COLUMNS` (what validation reads before it knows the columns) agrees with asking
+    for the columns: shared, array, implied-position, prefixed, CDATA and UTF-16 cells."""
+    every = read_formulas(handmade, sheet, formulas_reader.ALL_COLUMNS, 0, formulas_reader.LAST_ROW)
+    asked = read_formulas(handmade, sheet, columns, 0, last_row)
+    assert {k: v for k, v in asked.items() if v is not None} == {
+        k: v for k, v in every.items() if k in asked and v is not None
+    }
+    assert all(every.get(k) == v for k, v in asked.items())
+
+
+def test_all_columns_mode_on_a_built_ledger(built):
+    every = read_formulas(
+        built, layout.SHEET_LEDGER, formulas_reader.ALL_COLUMNS, 0, formulas_reader.LAST_ROW
+    )
+    assert {k: v for k, v in _expected_ledger().items() if v is not None} == {
+        k: v for k, v in every.items() if k[0] <= LAST + 2
+    }
