@@ -356,6 +356,12 @@ def due(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="另写一份到期清单工作簿（.xlsx）。")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="有已逾期的客户或已过期的证件时退出码为 1（供定时任务判断）。"
+        ),
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """列出到期审核与到期证件：已逾期、即将到期、从未审核的客户，已过期或即将过期的资信证明，
@@ -411,6 +417,11 @@ def due(
             branch=branch,
         )
         err_console.print(f"到期清单工作簿：{output}")
+    lapsed = (lists["reviews"]["flag"] == "已逾期").any() or (
+        lists["documents"]["doc_status"] == "已过期"
+    ).any()
+    if strict and lapsed:
+        raise typer.Exit(1)
 
 
 _DUE_SHOWN = (

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ledger_xl import layout
-from ledger_xl.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, mask_id
+from ledger_xl.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, grade_ranks, mask_id
 from ledger_xl.rules import Rules
 
 DUE_UNKNOWN = "无法判断"
@@ -290,6 +290,7 @@ def risk_warnings(
     as_of: dt.date,
     rules: Rules,
     branch: str | None = None,
+    rules_by_file: dict[str, Rules] | None = None,
 ) -> pd.DataFrame:
     """风险预警, one row per customer and kind, 已停用 left out:
 
@@ -305,9 +306,11 @@ def risk_warnings(
     score = frame["composite_score"].to_numpy(dtype=float)
     prev_score = previous["previous_score"].to_numpy(dtype=float)
     rank = frame["grade_rank"].to_numpy(dtype=float)
-    order = {b.grade: i for i, b in enumerate(rules.scoring.bands)}
-    order[rules.scoring.fallback_grade] = len(rules.scoring.bands)
-    prev_rank = np.array([order.get(g, np.nan) for g in previous["previous_grade"]], dtype=float)
+    own = [(rules_by_file or {}).get(f, rules) for f in frame[FILE]]  # each workbook's rules
+    prev_rank = np.array(
+        [grade_ranks([g], r)[0] for g, r in zip(previous["previous_grade"], own, strict=True)],
+        dtype=float,
+    )
     approved = (frame["status"] == APPROVED).to_numpy()
     expired_types: dict[tuple[str, str], list[str]] = {}
     for file, cid, kind in zip(
@@ -320,7 +323,8 @@ def risk_warnings(
     year_ago = np.datetime64(_one_year_before(as_of), "D")
     report = frame["credit_report_date"].to_numpy(dtype="datetime64[D]")
     stale = ~np.isnat(report) & (report < year_ago)
-    worst = (frame["grade"] == rules.scoring.fallback_grade).to_numpy()
+    worst_grade = [r.scoring.fallback_grade for r in own]
+    worst = frame["grade"].to_numpy(dtype=object) == np.array(worst_grade, dtype=object)
 
     rows: list[dict] = []
 
@@ -357,7 +361,7 @@ def risk_warnings(
         add(
             i,
             WARN_WORST_GRADE,
-            f"评级为 {rules.scoring.fallback_grade}（综合评分 {score[i]:g}），仍为审核通过",
+            f"评级为 {worst_grade[i]}（综合评分 {score[i]:g}），仍为审核通过",
         )
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in WARNING_COLUMNS})
@@ -393,6 +397,7 @@ def portfolio_due(
             portfolio.as_of,
             portfolio.rules,
             branch,
+            portfolio.rules_by_file,
         ),
     }
 

@@ -392,7 +392,12 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
         ].reset_index(drop=True),
         "documents": due.expiring_documents(portfolio.documents),
         "warnings": due.risk_warnings(
-            customers, portfolio.documents, portfolio.reviews, portfolio.as_of, rules
+            customers,
+            portfolio.documents,
+            portfolio.reviews,
+            portfolio.as_of,
+            rules,
+            rules_by_file=portfolio.rules_by_file,
         ),
         "data_quality": pd.DataFrame(quality, columns=["item", "count", "note"]),
     }

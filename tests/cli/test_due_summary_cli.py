@@ -145,3 +145,12 @@ def test_a_customer_in_two_files_is_pointed_out(branches, tmp_path):
     result = _run("summarize", tmp_path, "--as-of", AS_OF.isoformat())
     assert result.exit_code == 0, result.output
     assert "出现在不止一个文件中" in result.output
+
+
+def test_strict_exit_code_for_scheduled_jobs(branches):
+    plain = _run("due", branches, "--as-of", AS_OF.isoformat(), "--format", "json")
+    assert plain.exit_code == 0
+    strict = _run("due", branches, "--as-of", AS_OF.isoformat(), "--format", "json", "--strict")
+    assert strict.exit_code == 1  # the demo has overdue customers
+    early = _run("due", branches, "--as-of", "2000-01-01", "--strict", "--format", "json")
+    assert early.exit_code == 0, early.output  # before anything was due
