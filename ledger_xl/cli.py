@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ledger_xl import layout
 from ledger_xl import template as template_module
 from ledger_xl.errors import LedgerXLError
 from ledger_xl.findings import Report, Severity
@@ -307,7 +308,12 @@ def _cell(value) -> str:
     return str(value)
 
 
-_FLAG_STYLE = {"已逾期": "red", "已过期": "red", "即将到期": "yellow", "无法判断": "magenta"}
+_FLAG_STYLE = {
+    layout.DUE_OVERDUE: "red",
+    layout.DOC_EXPIRED: "red",
+    layout.DUE_SOON: "yellow",  # the same word for documents
+    "无法判断": "magenta",  # due.DUE_UNKNOWN, without importing pandas at start-up
+}
 
 
 def _print_list(title: str, frame, columns: tuple[str, ...], empty: str) -> None:
@@ -400,7 +406,13 @@ def due(
         console.print(
             "合计："
             + "，".join(
-                f"{k} {int(counts.get(k, 0))}" for k in ("已逾期", "未审核", "无法判断", "即将到期")
+                f"{k} {int(counts.get(k, 0))}"
+                for k in (
+                    layout.DUE_OVERDUE,
+                    layout.DUE_NEVER,
+                    due_module.DUE_UNKNOWN,
+                    layout.DUE_SOON,
+                )
             )
             + f"；证件 {len(lists['documents'])} 份；预警 {len(lists['warnings'])} 条"
         )
@@ -417,8 +429,8 @@ def due(
             branch=branch,
         )
         err_console.print(f"到期清单工作簿：{output}")
-    lapsed = (lists["reviews"]["flag"] == "已逾期").any() or (
-        lists["documents"]["doc_status"] == "已过期"
+    lapsed = (lists["reviews"]["flag"] == layout.DUE_OVERDUE).any() or (
+        lists["documents"]["doc_status"] == layout.DOC_EXPIRED
     ).any()
     if strict and lapsed:
         raise typer.Exit(1)

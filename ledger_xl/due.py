@@ -15,7 +15,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ledger_xl import layout
+from ledger_xl import layout, schedule
 from ledger_xl.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, grade_ranks, mask_id
 from ledger_xl.rules import Rules
 
@@ -120,7 +120,7 @@ LABELS = {
     ROW: "行号",
 }
 
-APPROVED = "审核通过"
+APPROVED = layout.STATUS_APPROVED
 
 
 def _active(frame: pd.DataFrame) -> np.ndarray:
@@ -241,13 +241,6 @@ def expiring_documents(
     return out[list(DOCUMENT_COLUMNS)].reset_index(drop=True)
 
 
-def _one_year_before(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 Feb
-        return day.replace(year=day.year - 1, day=28)
-
-
 def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     """For each customer, the newest 审核记录 with a score or grade dated before its 最近审核日期
     (the review the current score replaced): previous_review, previous_score, previous_grade.
@@ -320,7 +313,7 @@ def risk_warnings(
         strict=True,
     ):
         expired_types.setdefault((file, cid), []).append(kind or "证件")
-    year_ago = np.datetime64(_one_year_before(as_of), "D")
+    year_ago = np.datetime64(schedule.one_year_before(as_of), "D")
     report = frame["credit_report_date"].to_numpy(dtype="datetime64[D]")
     stale = ~np.isnat(report) & (report < year_ago)
     worst_grade = [r.scoring.fallback_grade for r in own]

@@ -64,6 +64,8 @@ DUE_SOON = "即将到期"
 DUE_OK = "正常"
 DUE_NEVER = "未审核"
 STATUS_INACTIVE = "已停用"
+STATUS_APPROVED = "审核通过"
+STATUS_REJECTED = "审核未通过"
 
 DOC_EXPIRED = "已过期"
 DOC_SOON = "即将到期"

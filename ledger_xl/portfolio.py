@@ -148,9 +148,10 @@ def enrich_ledger(
             out[key] = ""
     for key in computed.columns:
         out[key] = computed[key].to_numpy()
-    raw = full["last_review"] if "last_review" in full.columns else pd.Series([None] * len(full))
-    out["last_review_raw"] = _texts(raw)
-    out["last_review_unreadable"] = (out["last_review_raw"] != "") & np.isnat(values.dates(raw))
+    out["last_review_raw"] = _texts(full["last_review"])
+    out["last_review_unreadable"] = (out["last_review_raw"] != "") & np.isnat(
+        out["last_review"].to_numpy(dtype="datetime64[D]")
+    )
     out["due_soon_days"] = rules.cycles.due_soon_days
     out["doc_soon_days"] = rules.cycles.document_soon_days
     out["grade_rank"] = grade_ranks(out["grade"], rules)
@@ -179,13 +180,7 @@ def enrich_documents(
     if credentials is None or credentials.empty:
         return _empty([*columns, "expires_raw", "superseded", "branch", "status", FILE, ROW])
     frame = credentials.reset_index(drop=True)
-    out = pd.DataFrame(index=frame.index)
-    for c in layout.CREDENTIAL_COLUMNS:
-        raw = _column(frame, c.key)
-        if c.kind == "date":
-            out[c.key] = values.dates(raw)
-        elif c.kind != "formula":
-            out[c.key] = _texts(raw)
+    out = _typed(frame, layout.CREDENTIAL_COLUMNS)
     out["expires_raw"] = _texts(_column(frame, "expires"))
     status = schedule.document_status(
         _column(frame, "expires"),
@@ -217,19 +212,26 @@ def enrich_reviews(
     if reviews is None or reviews.empty:
         return _empty([*columns, FILE, ROW])
     frame = reviews.reset_index(drop=True)
+    out = _typed(frame, layout.REVIEW_COLUMNS)
+    out[FILE] = file
+    out[ROW] = rows if rows is not None else list(range(len(out)))
+    used = (out["customer_id"] != "") | ~np.isnat(out["review_date"].to_numpy())
+    return out[used.to_numpy()].reset_index(drop=True)
+
+
+def _typed(frame: pd.DataFrame, columns: tuple[layout.Column, ...]) -> pd.DataFrame:
+    """A side table's input columns typed: dates as datetime64, numbers as float, the rest
+    as text; formula columns are left for the caller to compute."""
     out = pd.DataFrame(index=frame.index)
-    for c in layout.REVIEW_COLUMNS:
+    for c in columns:
         raw = _column(frame, c.key)
         if c.kind == "date":
             out[c.key] = values.dates(raw)
         elif c.kind == "number":
             out[c.key] = values.numbers(raw)
-        else:
+        elif c.kind != "formula":
             out[c.key] = _texts(raw)
-    out[FILE] = file
-    out[ROW] = rows if rows is not None else list(range(len(out)))
-    used = (out["customer_id"] != "") | ~np.isnat(out["review_date"].to_numpy())
-    return out[used.to_numpy()].reset_index(drop=True)
+    return out
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:

@@ -47,6 +47,14 @@ def cycle_months(risk: pd.Series, category: pd.Series, cycles: CycleRules) -> np
     )
 
 
+def one_year_before(day: dt.date) -> dt.date:
+    """The same day a year earlier; 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
 def days_between(later: np.ndarray, as_of: dt.date) -> np.ndarray:
     """`later − as_of` in days as float, NaN where `later` is NaT."""
     later = np.asarray(later, dtype="datetime64[D]")

@@ -201,14 +201,6 @@ def grade_labels(rules: Rules) -> list[str]:
     ]
 
 
-def _counts(cells, labels: list[str], other: str = UNKNOWN) -> list[tuple[str, int]]:
-    """(label, count) for each label, then `other` for everything else: sums to len(cells)."""
-    cells = np.asarray(cells, dtype=object)
-    counts = [(label, int(np.sum(cells == label))) for label in labels]
-    rest = len(cells) - sum(c for _, c in counts)
-    return [*counts, (other, rest)]
-
-
 def month_starts(as_of: dt.date, months: int = MONTHS_AHEAD) -> list[dt.date]:
     """The first day of the as-of month and of each following month (`months` + 1 dates)."""
     return [
@@ -217,53 +209,12 @@ def month_starts(as_of: dt.date, months: int = MONTHS_AHEAD) -> list[dt.date]:
     ]
 
 
-def due_by_month(customers: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Active customers whose 下次审核日期 falls in each of the next 12 months (the as-of
-    month counted from the as-of day, as overdue ones are counted apart)."""
-    active = customers[customers["status"] != layout.STATUS_INACTIVE]
-    due = active["next_review"].to_numpy(dtype="datetime64[D]")
-    starts = month_starts(as_of)
-    rows = []
-    for k in range(MONTHS_AHEAD):
-        low = np.datetime64(as_of if k == 0 else starts[k], "D")
-        high = np.datetime64(starts[k + 1], "D")
-        rows.append(
-            {
-                "month": starts[k],
-                "label": f"{starts[k].year}年{starts[k].month}月",
-                "count": int(np.sum(~np.isnat(due) & (due >= low) & (due < high))),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _timing(customers: pd.DataFrame, as_of: dt.date) -> list[tuple[str, int]]:
-    active = customers[customers["status"] != layout.STATUS_INACTIVE]
-    due = active["next_review"].to_numpy(dtype="datetime64[D]")
-    known = ~np.isnat(due)
-    day = np.datetime64(as_of, "D")
-    horizon = np.datetime64(month_starts(as_of)[-1], "D")
-    return [
-        ("已逾期", int(np.sum(known & (due < day)))),
-        (f"未来{MONTHS_AHEAD}个月内", int(np.sum(known & (due >= day) & (due < horizon)))),
-        (f"{MONTHS_AHEAD}个月以后", int(np.sum(known & (due >= horizon)))),
-        ("无下次审核日期（未审核或无法判断）", int(np.sum(~known))),
-    ]
-
-
 def crosstab(customers: pd.DataFrame, column: str, labels: list[str]) -> pd.DataFrame:
-    """所属分公司 × `column`: one row per branch (blank branch as （未填写）) and a 合计 row;
-    one column per label, an unknown column, and 合计. Every row sums to its 合计."""
-    branch = customers["branch"].replace("", BLANK_BRANCH)
-    branches = sorted(set(branch))
-    rows = {}
-    for name in branches:
-        cells = customers[column].to_numpy(dtype=object)[(branch == name).to_numpy()]
-        counts = dict(_counts(cells, labels))
-        rows[name] = {**counts, TOTAL: len(cells)}
-    table = pd.DataFrame.from_dict(rows, orient="index", columns=[*labels, UNKNOWN, TOTAL]).fillna(
-        0
-    )
+    """所属分公司 × `column` (the template's branch table, `branch_counts`) for every branch in
+    the data, the blank branch as （未填写）, and a 合计 row. Every row sums to its 合计."""
+    branches = sorted(set(customers["branch"]), key=lambda b: b or BLANK_BRANCH)
+    table = branch_counts(customers, customers[column], branches, labels)
+    table = table.rename(index={"": BLANK_BRANCH})
     table.loc[TOTAL] = table.sum(axis=0)
     table.index.name = "所属分公司"
     return table.astype(int)
@@ -301,42 +252,32 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
     statuses = list(rules.field("status").allowed)
     risks = list(rules.field("risk_level").allowed)
     grades = grade_labels(rules)
-    active = customers["status"] != layout.STATUS_INACTIVE
-    flags = customers["due_flag"].to_numpy(dtype=object).copy()
-    flags[(~active).to_numpy()] = layout.STATUS_INACTIVE
-    due_labels = [layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_NEVER, layout.DUE_OK]
     documents = portfolio.documents
-    current = documents[~documents["superseded"].to_numpy(dtype=bool)]
-    doc_status = current["doc_status"].to_numpy(dtype=object)
-    sections: list[tuple[str, list[tuple[str, int]]]] = [
-        ("总体", [("客户总数", total), ("分公司数", customers["branch"].nunique())]),
-        ("按审核状态", _counts(customers["status"], statuses)),
-        (GRADE_SECTION, _counts(customers["grade"], grades)),
-        ("按风险等级", _counts(customers["risk_level"], risks)),
-        (
-            "按到期提示",
-            [
-                *_counts(flags, [*due_labels, layout.STATUS_INACTIVE], DUE_UNKNOWN_LABEL),
-            ],
-        ),
-        (TIMING_SECTION, _timing(customers, portfolio.as_of)),
-        (
-            "资信证明",
-            [
-                (f"资信证明{label}", int(np.sum(doc_status == label)))
-                for label in (layout.DOC_EXPIRED, layout.DOC_SOON)
-            ],
-        ),
-    ]
+    # The template's figures, over the used rows: the enriched frame holds the formula
+    # columns too, and a renewed document's 证件状态 is 已更新, so it is not counted.
+    figures = dict(
+        key_figures(customers, customers, documents["doc_status"], rules, portfolio.as_of)
+    )
+    months = figures.pop(MONTHS_SECTION)
+    figures["总体"].append(KeyFigure("分公司数", customers["branch"].nunique(), ""))
     key = pd.DataFrame(
         [
-            {"section": name, "label": label, "count": count}
-            for name, items in sections
-            for label, count in items
+            {"section": name, "label": item.label, "count": item.count}
+            for name, items in figures.items()
+            for item in items
         ]
     )
-    grade_counts = pd.DataFrame(_counts(customers["grade"], grades), columns=["grade", "count"])
+    grade_counts = pd.DataFrame(
+        [(i.label, i.count) for i in figures[GRADE_SECTION]], columns=["grade", "count"]
+    )
     grade_counts["share"] = grade_counts["count"] / total if total else 0.0
+    due_by_month = pd.DataFrame(
+        {
+            "month": month_starts(portfolio.as_of)[:MONTHS_AHEAD],
+            "label": [i.label for i in months],
+            "count": [i.count for i in months],
+        }
+    )
     lists = due.due_reviews(customers, within)
     quality = [
         (
@@ -384,7 +325,7 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
         "branch_grade": crosstab(customers, "grade", grades),
         "grades": grade_counts,
         "scores": score_distribution(customers),
-        "due_by_month": due_by_month(customers, portfolio.as_of),
+        "due_by_month": due_by_month,
         "overdue": lists[lists["flag"] == layout.DUE_OVERDUE].reset_index(drop=True),
         "due_soon": lists[lists["flag"] == layout.DUE_SOON].reset_index(drop=True),
         "never_reviewed": lists[

@@ -11,11 +11,11 @@ from collections import defaultdict
 
 import numpy as np
 
-from ledger_xl import values
+from ledger_xl import layout, schedule, values
 from ledger_xl.checks.cells import BLANK, kinds
 from ledger_xl.checks.context import CheckContext
 
-APPROVED, REJECTED = "审核通过", "审核未通过"
+APPROVED, REJECTED = layout.STATUS_APPROVED, layout.STATUS_REJECTED
 MAX_OTHERS = 3
 
 
@@ -115,7 +115,7 @@ def check_consistency(ctx: CheckContext) -> None:
                 )
     if "credit_report_date" in ctx.ledger.columns:
         report = values.dates(frame["credit_report_date"])
-        year_ago = np.datetime64(_one_year_before(ctx.as_of), "D")
+        year_ago = np.datetime64(schedule.one_year_before(ctx.as_of), "D")
         for i in ctx.rows_where(~np.isnat(report) & (report < year_ago)):
             ctx.emit(
                 "credit-report-stale",
@@ -136,10 +136,3 @@ def _approved_grade_d(ctx: CheckContext) -> None:
     key = "grade" if "grade" in ctx.ledger.columns else "status"
     for i in ctx.rows_where((_status(ctx) == APPROVED) & (grade == worst)):
         ctx.emit("approved-grade-d", ctx.ledger, i, key, value=worst)
-
-
-def _one_year_before(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
