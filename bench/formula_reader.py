@@ -22,11 +22,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger_xl import formulas, layout
-from ledger_xl.demo_data import generate_demo
-from ledger_xl.io.build import BuildOptions, LedgerContent, build_ledger_workbook
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.core import formulas, layout
+from ledger_xl.core.rules import DEFAULT_RULES
 from ledger_xl.io.formulas_reader import read_formulas
-from ledger_xl.rules import DEFAULT_RULES
+from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
 AS_OF = dt.date(2026, 11, 23)
 

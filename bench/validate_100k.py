@@ -19,11 +19,11 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from ledger_xl import layout
-from ledger_xl.checks.identifiers import uscc_check_char
-from ledger_xl.demo_data import generate_demo
-from ledger_xl.io.build import BuildOptions, LedgerContent, build_ledger_workbook
-from ledger_xl.validate import validate_workbook
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.app.validate import validate_workbook
+from ledger_xl.core import layout
+from ledger_xl.core.identifiers import uscc_check_char
+from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
 AS_OF = dt.date(2026, 11, 23)
 SHEETS = (

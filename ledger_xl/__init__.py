@@ -14,14 +14,14 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "validate_workbook": ("ledger_xl.validate", "validate_workbook"),
-    "validate_paths": ("ledger_xl.validate", "validate_paths"),
-    "load_portfolio": ("ledger_xl.portfolio", "load"),
-    "portfolio_from_frames": ("ledger_xl.portfolio", "from_frames"),
-    "due_reviews": ("ledger_xl.due", "due_reviews"),
-    "expiring_documents": ("ledger_xl.due", "expiring_documents"),
-    "risk_warnings": ("ledger_xl.due", "risk_warnings"),
-    "summary_tables": ("ledger_xl.summary", "summary_tables"),
+    "validate_workbook": ("ledger_xl.app.validate", "validate_workbook"),
+    "validate_paths": ("ledger_xl.app.validate", "validate_paths"),
+    "load_portfolio": ("ledger_xl.core.portfolio", "load"),
+    "portfolio_from_frames": ("ledger_xl.core.portfolio", "from_frames"),
+    "due_reviews": ("ledger_xl.core.due", "due_reviews"),
+    "expiring_documents": ("ledger_xl.core.due", "expiring_documents"),
+    "risk_warnings": ("ledger_xl.core.due", "risk_warnings"),
+    "summary_tables": ("ledger_xl.core.summary", "summary_tables"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -16,13 +16,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ledger_xl import layout
-from ledger_xl import template as template_module
-from ledger_xl.errors import LedgerXLError
-from ledger_xl.findings import Report, Severity
-from ledger_xl.importer import import_customers
-from ledger_xl.io.build import BuildOptions, Protection, build_ledger_workbook
-from ledger_xl.rules import TEMPLATE_VERSION
+from ledger_xl.app import template as template_module
+from ledger_xl.app.importer import import_customers
+from ledger_xl.core import layout
+from ledger_xl.core.errors import LedgerXLError
+from ledger_xl.core.findings import Report, Severity
+from ledger_xl.core.rules import TEMPLATE_VERSION
+from ledger_xl.io.xlsx.ledger import BuildOptions, Protection, build_ledger_workbook
 
 app = typer.Typer(
     name="ledger-xl",
@@ -160,7 +160,7 @@ def demo(
     force: ForceOpt = False,
 ) -> None:
     """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误。"""
-    from ledger_xl import demo as demo_module  # generating data is only needed here
+    from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
     day = _parse_date(as_of)
     result = demo_module.run_demo(out, day, overwrite=force)
@@ -219,10 +219,10 @@ def validate(
 
     退出码：0 没有错误（可有警告），1 发现错误，2 命令无法执行。
     """
-    from ledger_xl import report as report_module
-    from ledger_xl.findings import CATALOGUE
+    from ledger_xl import terminal as report_module
+    from ledger_xl.app.validate import expand_paths
+    from ledger_xl.core.findings import CATALOGUE
     from ledger_xl.io.output import check_writable
-    from ledger_xl.validate import expand_paths
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter("--format 只能是 text 或 json")
@@ -242,7 +242,7 @@ def validate(
         check_writable(report, force)
     rules = None
     if standard is not None:
-        from ledger_xl.validate import read_standard
+        from ledger_xl.app.validate import read_standard
 
         rules = read_standard(standard)
     result = _validate_with_progress(
@@ -253,7 +253,7 @@ def validate(
     else:
         report_module.render_terminal(result, console, lang=lang)
     if report is not None:
-        from ledger_xl.io.findings_book import build_findings_workbook
+        from ledger_xl.io.xlsx.findings import build_findings_workbook
 
         build_findings_workbook(report, result, overwrite=force, lang=lang)
         err_console.print(f"问题清单工作簿：{report}")
@@ -268,8 +268,8 @@ PathsArg = Annotated[
 
 def _load_portfolio(paths: list[str], day: dt.date):
     """Expand the arguments and read the workbooks; unreadable files are named, not fatal."""
-    from ledger_xl import portfolio
-    from ledger_xl.validate import expand_paths
+    from ledger_xl.app.validate import expand_paths
+    from ledger_xl.core import portfolio
 
     files, missing = expand_paths(paths)
     for argument in missing:
@@ -317,7 +317,7 @@ _FLAG_STYLE = {
 
 
 def _print_list(title: str, frame, columns: tuple[str, ...], empty: str) -> None:
-    from ledger_xl.due import LABELS
+    from ledger_xl.core.due import LABELS
 
     if frame.empty:
         console.print(f"[bold]{title}[/]：{empty}")
@@ -372,7 +372,7 @@ def due(
 ) -> None:
     """列出到期审核与到期证件：已逾期、即将到期、从未审核的客户，已过期或即将过期的资信证明，
     以及风险预警。已停用的客户不列出；按紧急程度排序（逾期最久的在前）。"""
-    from ledger_xl import due as due_module
+    from ledger_xl.core import due as due_module
 
     if output_format not in ("table", "json"):
         raise typer.BadParameter("--format 只能是 table 或 json")
@@ -417,7 +417,7 @@ def due(
             + f"；证件 {len(lists['documents'])} 份；预警 {len(lists['warnings'])} 条"
         )
     if output is not None:
-        from ledger_xl.io.due_book import build_due_workbook
+        from ledger_xl.io.xlsx.due_list import build_due_workbook
 
         build_due_workbook(
             output,
@@ -477,7 +477,7 @@ def summarize(
 ) -> None:
     """汇总台账：客户数按审核状态、评级、风险等级、分公司的分布，逾期与即将到期，
     评分分布，未来12个月每月到期数，风险预警；-o 写出带原生图表的汇总工作簿。"""
-    from ledger_xl import summary
+    from ledger_xl.core import summary
 
     day = _parse_date(as_of)
     if output is not None:
@@ -514,7 +514,7 @@ def summarize(
     for _, r in flagged.iterrows():
         console.print(f"[yellow]注意：[/]{r['item']} {r['count']}（{r['note']}）")
     if output is not None:
-        from ledger_xl.io.summary_book import build_summary_workbook
+        from ledger_xl.io.xlsx.summary import build_summary_workbook
 
         build_summary_workbook(output, tables, data, overwrite=force)
         console.print(f"汇总工作簿：{output}")
@@ -538,8 +538,8 @@ def report(
     force: ForceOpt = False,
 ) -> None:
     """为一个客户生成一页的客户审核报告（A4，可打印签字）。"""
-    from ledger_xl.io import review_report
     from ledger_xl.io.output import check_writable
+    from ledger_xl.io.xlsx import review_report
 
     day = _parse_date(as_of)
     target = output or Path(f"审核报告_{customer.strip()}.xlsx")
@@ -558,7 +558,7 @@ def report(
 def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, standard=None):
     from rich.progress import Progress
 
-    from ledger_xl.validate import validate_paths
+    from ledger_xl.app.validate import validate_paths
 
     if not show or len(files) < 2:
         return validate_paths(files, day, lang, skip, only, jobs, standard=standard)

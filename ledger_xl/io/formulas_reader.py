@@ -38,7 +38,7 @@ from typing import IO
 
 from defusedxml import ElementTree
 
-from ledger_xl.errors import WorkbookReadError
+from ledger_xl.core.errors import WorkbookReadError
 
 CHUNK_SIZE = 1 << 20  # the XML is scanned in pieces of at most this size (plus a row)
 MAX_ROW = 1_048_576

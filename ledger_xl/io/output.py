@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ledger_xl.errors import OutputError
+from ledger_xl.core.errors import OutputError
 from ledger_xl.io.sniff import excel_owner_files
 
 

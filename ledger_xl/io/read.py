@@ -15,11 +15,11 @@ import pandas as pd
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
-from ledger_xl import layout
-from ledger_xl.errors import WorkbookReadError
-from ledger_xl.io import rulesheets
-from ledger_xl.io.grid import Grid
-from ledger_xl.rules import Rules
+from ledger_xl.core import layout
+from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.grid import Grid
+from ledger_xl.core.rules import Rules
+from ledger_xl.io.xlsx import rulesheets
 
 
 @dataclass

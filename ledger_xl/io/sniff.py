@@ -30,8 +30,8 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeElementTree
 
-from ledger_xl.findings import Finding, Severity, finding
-from ledger_xl.layout import SHEET_LEDGER
+from ledger_xl.core.findings import Finding, Severity, finding
+from ledger_xl.core.layout import SHEET_LEDGER
 
 __all__ = ["OLE2_MAGIC", "SniffFailure", "excel_owner_files", "fatal", "sniff"]
 

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ledger_xl.cli import app
+from ledger_xl.core.rules import DEFAULT_RULES
 from ledger_xl.io.read import read_ledger_workbook
-from ledger_xl.rules import DEFAULT_RULES
 
 runner = CliRunner()
 README = Path(__file__).resolve().parents[2] / "README.md"

@@ -10,9 +10,9 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from ledger_xl import due, portfolio, summary
+from ledger_xl.app.demo import BRANCH_FOLDER, run_demo
 from ledger_xl.cli import app
-from ledger_xl.demo import BRANCH_FOLDER, run_demo
+from ledger_xl.core import due, portfolio, summary
 from ledger_xl.io.read import open_calamine
 
 AS_OF = dt.date(2026, 11, 23)

@@ -9,16 +9,16 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 import pytest
 
-from ledger_xl import layout
-from ledger_xl.checks.identifiers import looks_like_mangled_id, resident_id_problem, uscc_problem
-from ledger_xl.demo_data import (
+from ledger_xl.app.demo_data import (
     DEFAULT_AS_OF,
     MIN_CUSTOMERS,
     DemoData,
     PlantedMistake,
     generate_demo,
 )
-from ledger_xl.rules import DEFAULT_CYCLES, DEFAULT_FIELDS, FORMATS, REGEX_PREFIX, FieldType
+from ledger_xl.core import layout
+from ledger_xl.core.identifiers import looks_like_mangled_id, resident_id_problem, uscc_problem
+from ledger_xl.core.rules import DEFAULT_CYCLES, DEFAULT_FIELDS, FORMATS, REGEX_PREFIX, FieldType
 
 AS_OF = DEFAULT_AS_OF
 SCORES = ("score_financial", "score_credit", "score_history", "score_reputation")

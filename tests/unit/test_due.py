@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from ledger_xl import due, portfolio
-from ledger_xl.rules import DEFAULT_RULES
+from ledger_xl.core import due, portfolio
+from ledger_xl.core.rules import DEFAULT_RULES
 from tests.validation.helpers import AS_OF, good_credentials, good_review, good_row
 
 

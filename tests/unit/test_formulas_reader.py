@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ledger_xl import formulas, layout
-from ledger_xl.demo_data import generate_demo
-from ledger_xl.errors import WorkbookReadError
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.core import formulas, layout
+from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.rules import DEFAULT_RULES
 from ledger_xl.io import formulas_reader, libreoffice
-from ledger_xl.io.build import BuildOptions, LedgerContent, build_ledger_workbook
 from ledger_xl.io.formulas_reader import read_formulas
-from ledger_xl.rules import DEFAULT_RULES
+from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from ledger_xl.checks.identifiers import (
+from ledger_xl.core.identifiers import (
     USCC_CHARSET,
     USCC_WEIGHTS,
     looks_like_mangled_id,

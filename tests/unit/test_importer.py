@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 import xlsxwriter
 
-from ledger_xl.errors import InputError
-from ledger_xl.importer import import_customers
+from ledger_xl.app.importer import import_customers
+from ledger_xl.core.errors import InputError
 
 CSV = (
     "公司名称,信用代码,分公司,客户类别,风险等级,联系人,电话,注册资本,成立时间,最近审核日期,"

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ledger_xl.parsing import looks_like_date, parse_date_text, parse_number_text
+from ledger_xl.core.parsing import looks_like_date, parse_date_text, parse_number_text
 
 
 @pytest.mark.parametrize(

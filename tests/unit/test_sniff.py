@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from ledger_xl.findings import CATALOGUE, Finding, Severity
+from ledger_xl.core.findings import CATALOGUE, Finding, Severity
+from ledger_xl.core.layout import SHEET_LEDGER
 from ledger_xl.io import sniff as sniff_module
-from ledger_xl.io.build import build_ledger_workbook
 from ledger_xl.io.sniff import (
     DETAIL_NO_WORKBOOK,
     DETAIL_ZIP_BOMB,
@@ -27,7 +27,7 @@ from ledger_xl.io.sniff import (
     fatal,
     sniff,
 )
-from ledger_xl.layout import SHEET_LEDGER
+from ledger_xl.io.xlsx.ledger import build_ledger_workbook
 
 FREE, END, FATSECT, NOSTREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
 

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledger_xl import portfolio, schedule, summary, twins
-from ledger_xl.demo_data import generate_demo
-from ledger_xl.rules import DEFAULT_RULES
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.core import portfolio, schedule, summary, twins
+from ledger_xl.core.rules import DEFAULT_RULES
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledger_xl import layout, schedule, twins
-from ledger_xl.rules import DEFAULT_RULES
-from ledger_xl.scoring import composite_scores, excel_round, grades
+from ledger_xl.core import layout, schedule, twins
+from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.scoring import composite_scores, excel_round, grades
 
 D = dt.date
 

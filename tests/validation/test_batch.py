@@ -9,8 +9,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from ledger_xl.app.validate import validate_paths
 from ledger_xl.cli import app
-from ledger_xl.validate import validate_paths
 
 from .helpers import AS_OF, build, good_row, uscc
 
@@ -133,7 +133,7 @@ def test_damaged_copies_never_raise(tmp_path):
     """Random byte damage anywhere in a workbook gives findings, never a traceback."""
     import random
 
-    from ledger_xl.validate import validate_workbook
+    from ledger_xl.app.validate import validate_workbook
 
     original = build(tmp_path, name="原件.xlsx").read_bytes()
     rng = random.Random(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ledger_xl.findings import CATALOGUE, finding
+from ledger_xl.core.findings import CATALOGUE, finding
 
 ROOT = Path(__file__).resolve().parents[2]
 

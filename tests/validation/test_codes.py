@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from xlsxwriter.utility import xl_col_to_name
 
-from ledger_xl.checks.identifiers import resident_id_check_char
-from ledger_xl.rules import DEFAULT_RULES, Dimension
-from ledger_xl.validate import validate_workbook
+from ledger_xl.app.validate import validate_workbook
+from ledger_xl.core.identifiers import resident_id_check_char
+from ledger_xl.core.rules import DEFAULT_RULES, Dimension
 
 from .helpers import AS_OF, build, codes, good_credentials, good_review, good_row, only, uscc
 
@@ -251,8 +251,8 @@ def test_rules_compared_with_hq_standard_workbook(tmp_path):
     built-in defaults differs from it."""
     from typer.testing import CliRunner
 
+    from ledger_xl.app.validate import read_standard
     from ledger_xl.cli import app
-    from ledger_xl.validate import read_standard
 
     dims = tuple(
         Dimension(name=d.name, column=d.column, weight=w)

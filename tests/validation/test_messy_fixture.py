@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from ledger_xl.app.validate import validate_workbook
 from ledger_xl.cli import app
-from ledger_xl.validate import validate_workbook
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 WORKBOOK = FIXTURES / "messy_branch.xlsx"

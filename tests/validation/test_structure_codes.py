@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xlsxwriter
 
-from ledger_xl.importer import import_customers
+from ledger_xl.app.importer import import_customers
 
 from .helpers import build, codes, only, replace_cell, rewrite_sheet_xml
 

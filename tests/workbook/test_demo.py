@@ -8,13 +8,13 @@ import datetime as dt
 import pytest
 from typer.testing import CliRunner
 
-from ledger_xl import twins
+from ledger_xl.app.demo import MASTER_NAME, run_demo
+from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.cli import app
-from ledger_xl.demo import MASTER_NAME, run_demo
-from ledger_xl.demo_data import generate_demo
+from ledger_xl.core import twins
+from ledger_xl.core.rules import DEFAULT_RULES
 from ledger_xl.io import libreoffice
 from ledger_xl.io.read import read_ledger_workbook
-from ledger_xl.rules import DEFAULT_RULES
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger_xl import due
-from ledger_xl.errors import OutputError
-from ledger_xl.io.due_book import LIST_SPECS, SHEET_ORDER, build_due_workbook
+from ledger_xl.core import due
+from ledger_xl.core.errors import OutputError
 from ledger_xl.io.read import open_calamine
+from ledger_xl.io.xlsx.due_list import LIST_SPECS, SHEET_ORDER, build_due_workbook
 from tests.workbook.test_summary_book import (
     AS_OF,
     assert_flag_colours,

@@ -10,17 +10,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledger_xl import layout, schedule, summary, twins
+from ledger_xl.core import layout, schedule, summary, twins
+from ledger_xl.core.rules import DEFAULT_RULES
 from ledger_xl.io import libreoffice
-from ledger_xl.io.build import (
+from ledger_xl.io.read import open_calamine, read_ledger_workbook, sheet_grid
+from ledger_xl.io.xlsx.ledger import (
     SUMMARY_BRANCH_COL,
     SUMMARY_FIRST_ROW,
     BuildOptions,
     LedgerContent,
     build_ledger_workbook,
 )
-from ledger_xl.io.read import open_calamine, read_ledger_workbook, sheet_grid
-from ledger_xl.rules import DEFAULT_RULES
 
 from .parity_data import AS_OF, parity_credentials, parity_ledger
 
@@ -116,7 +116,7 @@ def test_boundary_score_rounds_like_the_engine():
     frame = pd.DataFrame(
         {"财务状况": [84.95], "信用记录": [84.95], "合作历史": [84.95], "市场声誉": [84.95]}
     )
-    from ledger_xl.scoring import composite_scores, grades
+    from ledger_xl.core.scoring import composite_scores, grades
 
     scores = composite_scores(frame, DEFAULT_RULES.scoring)
     assert scores.tolist() == [85.0]

@@ -13,10 +13,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ledger_xl import portfolio
-from ledger_xl.demo_data import generate_demo
-from ledger_xl.errors import LedgerXLError, OutputError
-from ledger_xl.io.review_report import (
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.core import portfolio
+from ledger_xl.core.errors import LedgerXLError, OutputError
+from ledger_xl.core.portfolio import ID_DOCUMENT, Portfolio, mask_id
+from ledger_xl.io.xlsx.review_report import (
     MAX_REVIEWS,
     SHEET_NAME,
     CustomerNotFound,
@@ -24,7 +25,6 @@ from ledger_xl.io.review_report import (
     find_customer,
     render_pdf,
 )
-from ledger_xl.portfolio import ID_DOCUMENT, Portfolio, mask_id
 
 AS_OF = dt.date(2026, 11, 23)
 FILE = "演示.xlsx"

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from openpyxl.utils import get_column_letter
 
-from ledger_xl import layout
-from ledger_xl.io.build import BuildOptions, LedgerContent, Protection, build_ledger_workbook
-from ledger_xl.rules import DEFAULT_RULES, FieldType
+from ledger_xl.core import layout
+from ledger_xl.core.rules import DEFAULT_RULES, FieldType
+from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, Protection, build_ledger_workbook
 
 INPUTS = [f for f in DEFAULT_RULES.fields if f.is_input]
 FORMULA_FIELDS = [f for f in DEFAULT_RULES.fields if not f.is_input]
@@ -153,7 +153,7 @@ def test_built_workbook_records_template_version_and_fingerprint(tmp_path):
 
 
 def test_refuses_to_overwrite_or_write_over_an_open_workbook(tmp_path):
-    from ledger_xl.errors import OutputError
+    from ledger_xl.core.errors import OutputError
 
     target = tmp_path / "台账.xlsx"
     build_ledger_workbook(target)

@@ -13,12 +13,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ledger_xl import due, portfolio, summary
-from ledger_xl.demo_data import generate_demo
-from ledger_xl.errors import OutputError
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.core import due, portfolio, summary
+from ledger_xl.core.errors import OutputError
 from ledger_xl.io import libreoffice
 from ledger_xl.io.read import open_calamine, sheet_grid
-from ledger_xl.io.summary_book import (
+from ledger_xl.io.xlsx.summary import (
     LIST_SPECS,
     SHEET_ORDER,
     build_summary_workbook,

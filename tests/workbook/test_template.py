@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import zipfile
 
-from ledger_xl import layout
+from ledger_xl.app.template import COMMITTED_TEMPLATE, write_template
+from ledger_xl.core import layout
+from ledger_xl.core.rules import DEFAULT_RULES, TEMPLATE_VERSION
 from ledger_xl.io.read import read_ledger_workbook
-from ledger_xl.rules import DEFAULT_RULES, TEMPLATE_VERSION
-from ledger_xl.template import COMMITTED_TEMPLATE, write_template
 
 
 def _parts(path) -> dict[str, bytes]:
@@ -22,7 +22,7 @@ def test_committed_template_is_up_to_date(tmp_path):
     stale = [name for name in committed if committed[name] != rebuilt[name]]
     assert stale == [], (
         f"templates/ledger_template.xlsx is out of date in {stale}; "
-        "regenerate it with: python -m ledger_xl.template"
+        "regenerate it with: python -m ledger_xl.app.template"
     )
 
 
