@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.core import formulas, layout
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.io.formulas_reader import read_formulas
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 

@@ -268,8 +268,9 @@ PathsArg = Annotated[
 
 def _load_portfolio(paths: list[str], day: dt.date):
     """Expand the arguments and read the workbooks; unreadable files are named, not fatal."""
+    from ledger_xl.app.portfolio import load
     from ledger_xl.app.validate import expand_paths
-    from ledger_xl.core import portfolio
+    from ledger_xl.core.portfolio import shared_customer_ids
 
     files, missing = expand_paths(paths)
     for argument in missing:
@@ -277,18 +278,16 @@ def _load_portfolio(paths: list[str], day: dt.date):
     if not files:
         err_console.print("[red]错误：[/]没有找到台账工作簿")
         raise typer.Exit(2)
-    result = portfolio.load(files, day)
+    result = load(files, day)
     for name, reason in result.unreadable:
         err_console.print(f"[yellow]跳过无法读取的文件：[/]{name}：{reason}")
     if not result.files:
         err_console.print("[red]错误：[/]没有一个工作簿能读取，请先用 ledger-xl validate 检查")
         raise typer.Exit(2)
-    claimed = result.customers[result.customers["customer_id"] != ""]
-    files_per_id = claimed.groupby("customer_id")["file"].nunique()
-    shared = files_per_id[files_per_id > 1]
-    if len(shared):
-        example = shared.index[0]
-        where = "、".join(sorted(claimed.loc[claimed["customer_id"] == example, "file"].unique()))
+    shared = shared_customer_ids(result)
+    if shared:
+        example = next(iter(shared))
+        where = "、".join(shared[example])
         err_console.print(
             f"[yellow]注意：[/]{len(shared)} 个客户编号出现在不止一个文件中（如 {example}：{where}），"
             "清单和汇总会把它们各算一次；总部台账和分公司台账请不要一起给出"

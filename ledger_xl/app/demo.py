@@ -9,9 +9,10 @@ from pathlib import Path
 import pandas as pd
 
 from ledger_xl.app.demo_data import DemoData, PlantedMistake, generate_demo
-from ledger_xl.core import due, portfolio, schedule, summary, twins
+from ledger_xl.app.portfolio import load as load_portfolio
+from ledger_xl.core import due, schedule, summary, twins
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import OutputError
-from ledger_xl.core.rules import DEFAULT_RULES
 from ledger_xl.io.output import check_writable
 from ledger_xl.io.xlsx.due_list import build_due_workbook
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
@@ -83,7 +84,7 @@ def run_demo(
     figures = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, as_of)
     # What HQ does with the branch workbooks once they are back: read them (read-only) and
     # write the due list, the summary and a review report.
-    branches = portfolio.load(list(branch_files.values()), as_of)
+    branches = load_portfolio(list(branch_files.values()), as_of)
     lists = due.portfolio_due(branches)
     build_due_workbook(due_file, lists, branches, overwrite=overwrite)
     build_summary_workbook(

@@ -31,12 +31,13 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 from ledger_xl.core import layout
+from ledger_xl.core.defaults import DEFAULT_CYCLES, DEFAULT_FIELDS, DEFAULT_SCORING
 from ledger_xl.core.identifiers import (
     USCC_CHARSET,
     resident_id_check_char,
     uscc_check_char,
 )
-from ledger_xl.core.rules import DEFAULT_CYCLES, DEFAULT_FIELDS, DEFAULT_SCORING, FieldType
+from ledger_xl.core.rules import FieldType
 
 DEFAULT_SEED = 20261123
 DEFAULT_AS_OF = date(2026, 11, 23)

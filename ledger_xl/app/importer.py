@@ -9,18 +9,19 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from ledger_xl.core import parsing, values
+from ledger_xl.core.book import header_lookup, ledger_headers, normalise_header
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import InputError, WorkbookReadError
 from ledger_xl.core.findings import Report, finding
 from ledger_xl.core.grid import Grid
-from ledger_xl.core.rules import DEFAULT_RULES, FieldRule, FieldType, Rules
-from ledger_xl.io.read import open_calamine, sheet_grid
+from ledger_xl.core.rules import FieldRule, FieldType, Rules
+from ledger_xl.io.read import open_workbook
 from ledger_xl.io.xlsx.ledger import LedgerContent
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
@@ -37,15 +38,6 @@ class ImportResult:
     sheet: str
     rows: int
     matched: dict[str, str] = field(default_factory=dict)  # source header -> ledger header
-
-
-def normalise_header(text: object) -> str:
-    """Header text as compared: no spaces or required-markers, ASCII parentheses."""
-    if not isinstance(text, str):
-        return ""
-    text = text.replace("（", "(").replace("）", ")").replace("*", "").replace("＊", "")
-    text = re.sub(r"\s+", "", text)
-    return text.removesuffix("(必填)")
 
 
 def import_customers(
@@ -84,27 +76,28 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 def _read_workbook(path: Path, rules: Rules, sheet: str | None) -> Grid:
     try:
-        book = open_calamine(path)
+        book = open_workbook(path, ledger=False)  # sniffed first, like every other input
+        names = [sheet] if sheet else book.sheet_names
+        if sheet and sheet not in book.sheet_names:
+            raise InputError(
+                f"{path.name} 中没有工作表“{sheet}”；现有：{'、'.join(book.sheet_names)}"
+            )
+        for name in names:
+            grid = book.grid(name)
+            if grid is not None and _header_row(grid, rules) is not None:
+                return grid
     except WorkbookReadError as exc:
-        raise InputError(str(exc)) from exc
-    names = [sheet] if sheet else book.sheet_names
-    if sheet and sheet not in book.sheet_names:
-        raise InputError(f"{path.name} 中没有工作表“{sheet}”；现有：{'、'.join(book.sheet_names)}")
-    for name in names:
-        grid = sheet_grid(book, name)
-        if grid is not None and _header_row(grid, rules) is not None:
-            return grid
+        reason = exc.finding.message if hasattr(exc, "finding") else exc.detail
+        raise InputError(f"{path.name}：{reason}") from exc
     raise InputError(
         f"{path.name}：在任何工作表的前 20 行都找不到客户表头（至少需要“客户名称”等两个台账列名）"
     )
 
 
 def _header_lookup(rules: Rules) -> dict[str, FieldRule]:
-    lookup = {}
-    for f in rules.fields:
-        for name in (f.header, *f.aliases):
-            lookup.setdefault(normalise_header(name), f)
-    return lookup
+    """Normalised header or alias → the field: the same matching rule as the ledger reader."""
+    by_key = {f.key: f for f in rules.fields}
+    return {name: by_key[key] for name, key in header_lookup(ledger_headers(rules)).items()}
 
 
 def _header_row(grid: Grid, rules: Rules) -> int | None:

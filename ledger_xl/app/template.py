@@ -8,7 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ledger_xl.core.rules import DEFAULT_RULES, Rules
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import Rules
 from ledger_xl.io.xlsx.ledger import BuildOptions, Protection, build_ledger_workbook
 
 TEMPLATE_ROWS = 500

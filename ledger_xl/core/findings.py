@@ -1,4 +1,5 @@
-"""Findings are data: one catalogue of codes, and the Report that collects them.
+"""Findings are data: one catalogue of codes, the Report that collects them, and the results of
+validating files (`FileResult`, `BatchResult`) with their JSON form.
 
 Every finding has a stable code, a severity, a location (file, sheet, cell, row, column,
 customer) the offending value and a message in Chinese (English on request), rendered from
@@ -8,6 +9,9 @@ the catalogue's templates.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -390,3 +394,141 @@ class Report(BaseModel):
 
     def add(self, item: Finding) -> None:
         self.findings.append(item)
+
+
+# ---------------------------------------------------------------- results
+
+
+# The keys of a finding in JSON, in this order; "file" is the enclosing file's path.
+JSON_FINDING_KEYS = (
+    "code",
+    "severity",
+    "sheet",
+    "cell",
+    "row",
+    "column",
+    "customer_id",
+    "value",
+    "message",
+)
+
+
+class FileResult(BaseModel):
+    """What validating one file found."""
+
+    path: str
+    valid: bool
+    rows: int  # customer rows read (0 when the file could not be read)
+    branch: str = ""  # most common 所属分公司 value in the file, "" if none
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> int:
+        return count_severity(self.findings, Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return count_severity(self.findings, Severity.WARNING)
+
+    @property
+    def passed(self) -> bool:
+        """No error: the file is valid and none of its findings is an error."""
+        return self.valid and self.errors == 0
+
+
+class BatchResult(BaseModel):
+    """The files of one `ledger-xl validate` run, in the order they were given."""
+
+    files: list[FileResult]
+
+    @property
+    def valid(self) -> bool:
+        """True when no file has an error."""
+        return all(f.passed for f in self.files)
+
+    def stats(self) -> dict:
+        """Counts over the batch.
+
+        `by_code` is ordered errors first, then by count (descending), then by code;
+        `by_branch` by branch name, the files without a branch ("") last.
+        """
+        by_code: Counter[str] = Counter()
+        severity_of: dict[str, Severity] = {}
+        by_branch: dict[str, dict[str, int]] = {}
+        for file in self.files:
+            counts = by_branch.setdefault(file.branch, {"errors": 0, "warnings": 0})
+            counts["errors"] += file.errors
+            counts["warnings"] += file.warnings
+            for item in file.findings:
+                by_code[item.code] += 1
+                severity_of.setdefault(item.code, item.severity)
+        code_order = sorted(
+            by_code, key=lambda c: (severity_of[c] is not Severity.ERROR, -by_code[c], c)
+        )
+        return {
+            "files": len(self.files),
+            "valid_files": sum(f.passed for f in self.files),
+            "rows": sum(f.rows for f in self.files),
+            "errors": sum(f.errors for f in self.files),
+            "warnings": sum(f.warnings for f in self.files),
+            "by_code": {code: by_code[code] for code in code_order},
+            "by_branch": {
+                name: by_branch[name] for name in sorted(by_branch, key=lambda b: (b == "", b))
+            },
+        }
+
+    def to_json(self) -> str:
+        """The whole result as JSON: each file's findings (without the file) and the stats."""
+        files = [
+            {
+                "path": file.path,
+                "valid": file.valid,
+                "rows": file.rows,
+                "findings": [_finding_json(item) for item in file.findings],
+            }
+            for file in self.files
+        ]
+        return json.dumps({"files": files, "stats": self.stats()}, ensure_ascii=False, indent=2)
+
+
+def _finding_json(item: Finding) -> dict:
+    data = item.model_dump(mode="json")
+    return {key: data[key] for key in JSON_FINDING_KEYS}
+
+
+# ---------------------------------------------------------------- words shared by renderers
+
+
+def describe(code: str, lang: str = "zh") -> str:
+    """A short description of a catalogue code: its message template with the placeholders
+    shown as "…", up to the first semicolon (the advice that follows is left out)."""
+    entry = CATALOGUE.get(code)
+    if entry is None:
+        return ""
+    template = entry.en if lang == "en" else entry.zh
+    return re.split(r"[；;]", re.sub(r"\{\w+\}", "…", template))[0].strip()
+
+
+def severity_label(severity: Severity, lang: str = "zh") -> str:
+    if lang == "en":
+        return "error" if severity is Severity.ERROR else "warning"
+    return "错误" if severity is Severity.ERROR else "警告"
+
+
+def verdict_label(file: FileResult, lang: str = "zh") -> str:
+    """通过 / 有错误 / 有警告 (passed / errors / warnings)."""
+    words = ("passed", "errors", "warnings") if lang == "en" else ("通过", "有错误", "有警告")
+    if not file.passed:
+        return words[1]
+    return words[2] if file.warnings else words[0]
+
+
+def location(item: Finding) -> str:
+    """Where a finding points, as `sheet!cell` (or what part of it is known)."""
+    if item.sheet and item.cell:
+        return f"{item.sheet}!{item.cell}"
+    return item.sheet or item.cell
+
+
+def branch_label(branch: str, lang: str = "zh") -> str:
+    return branch or ("(none)" if lang == "en" else "（未填）")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xlsxwriter.utility import xl_rowcol_to_cell
+from ledger_xl.core import a1
 
 
 class Grid:
@@ -28,7 +28,7 @@ class Grid:
 
     @staticmethod
     def a1(row: int, col: int) -> str:
-        return xl_rowcol_to_cell(row, col)
+        return a1.cell(row, col)
 
     def find_row(self, text: str, col: int) -> int | None:
         for row in range(self.height):

@@ -14,14 +14,14 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ledger_xl.core import layout, schedule, twins, values
-from ledger_xl.core.errors import LedgerXLError, RulesError
-from ledger_xl.core.rules import DEFAULT_RULES, FieldType, Rules
+from ledger_xl.core.book import LedgerBook
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import FieldType, Rules
 
 # Columns every enriched frame carries besides the field keys.
 FILE = "file"
@@ -259,34 +259,21 @@ def from_frames(
     )
 
 
-def load(paths: Iterable[str | Path], as_of: dt.date) -> Portfolio:
-    """Read workbooks (read-only) into one portfolio; a file that cannot be read is listed in
-    `unreadable` with the reason and the others go on."""
-    from ledger_xl.core.findings import Severity
-    from ledger_xl.io import read  # the only file access of this module
-    from ledger_xl.io.sniff import sniff
-
+def from_books(books: Iterable[LedgerBook], as_of: dt.date) -> Portfolio:
+    """One portfolio from ledger books, each scored and scheduled with its own rules. A book
+    that cannot be used (no ledger table, or broken rule sheets: its formulas and Python
+    would not agree on anything) is listed in `unreadable` with the reason."""
     parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
     unreadable: list[tuple[str, str]] = []
     files: list[str] = []
-    first_rules: Rules | None = None
     rules_by_file: dict[str, Rules] = {}
-    for path in paths:
-        name = str(path)
-        fatal = [f for f in sniff(Path(path)) if f.severity is Severity.ERROR]
-        if fatal:
-            unreadable.append((name, fatal[0].message))
-            continue
-        try:
-            book = read.read_ledger_workbook(path)
-        except (LedgerXLError, RulesError, OSError) as exc:
-            unreadable.append((name, str(exc)))
-            continue
-        except Exception as exc:  # a damaged file is one line in the list, never a traceback
-            unreadable.append((name, f"无法读取（{type(exc).__name__}: {exc}）"))
+    for book in books:
+        name = book.source
+        problem = unusable(book)
+        if problem:
+            unreadable.append((name, problem))
             continue
         files.append(name)
-        first_rules = first_rules or book.rules
         rules_by_file[name] = book.rules
         customers = enrich_ledger(book.ledger.frame, book.rules, as_of, name, book.ledger.rows)
         documents = enrich_documents(
@@ -314,11 +301,31 @@ def load(paths: Iterable[str | Path], as_of: dt.date) -> Portfolio:
         _concat([p[0] for p in parts]),
         _concat([p[1] for p in parts]),
         _concat([p[2] for p in parts]),
-        first_rules or DEFAULT_RULES,
+        rules_by_file[files[0]],
         files,
         unreadable,
         rules_by_file,
     )
+
+
+def unusable(book: LedgerBook) -> str:
+    """Why a book cannot join a portfolio ("" when it can): the opener's fatal finding, or
+    its broken rule sheets."""
+    if book.fatal is not None:
+        return book.fatal.message
+    if not book.checkable:
+        return "找不到台账表"
+    return "" if book.rules_error is None else str(book.rules_error)
+
+
+def shared_customer_ids(portfolio: Portfolio) -> dict[str, list[str]]:
+    """客户编号 found in more than one file of the portfolio → the files (sorted). Lists and
+    summaries count such a customer once per file (e.g. HQ's master given with a branch's)."""
+    claimed = portfolio.customers[portfolio.customers["customer_id"] != ""]
+    if claimed.empty:
+        return {}
+    files = claimed.groupby("customer_id")[FILE].unique()
+    return {cid: sorted(f) for cid, f in files.items() if len(f) > 1}
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

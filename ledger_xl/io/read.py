@@ -1,49 +1,50 @@
-"""Reading ledger workbooks: read-only, fast values with python-calamine, cell addresses kept.
+"""The one opener: every command, and the importer, read workbooks through this module.
 
-Columns are found by header text (with aliases), not position. Nothing here writes.
+`read_book(path)` sniffs the file (`io.sniff`), reads the values of every sheet it needs with
+python-calamine (each cell keeps its real type: a number stored as text stays text), scans the
+ledger sheet's formula text beside it (`io.formulas_reader`, in a thread while calamine parses),
+reads the custom document properties, and hands all of it to `core.book.book_from_grids`.
+`open_workbook(path)` is the lower step for lists that are not ledgers (`new --from`).
+
+Inputs are opened read-only and never modified; nothing here writes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import zipfile
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
 from ledger_xl.core import layout
+from ledger_xl.core.book import Formulas, LedgerBook, book_from_grids
 from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.findings import Finding, finding
 from ledger_xl.core.grid import Grid
-from ledger_xl.core.rules import Rules
-from ledger_xl.io.xlsx import rulesheets
+from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas
+from ledger_xl.io.sniff import fatal, sniff
 
 
-@dataclass
-class Table:
-    """A sheet's table: values keyed by column key; `rows[i]` is row i's 1-based sheet row."""
+class OpenedWorkbook:
+    """A workbook opened for reading: its sheet names and each sheet's grid on demand (cached).
+    `findings` are the sniff's non-fatal findings (e.g. open in Excel)."""
 
-    sheet: str
-    frame: pd.DataFrame
-    rows: list[int]
-    columns: dict[str, int]  # key -> 0-based sheet column
-    header_row: int  # 0-based
-    unknown_headers: list[str] = field(default_factory=list)
-    duplicate_columns: dict[str, list[int]] = field(default_factory=dict)
+    def __init__(self, path: Path, book: CalamineWorkbook, findings: list[Finding]) -> None:
+        self.path, self._book, self.findings = path, book, findings
+        self._grids: dict[str, Grid | None] = {}
 
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self._book.sheet_names)
 
-@dataclass
-class LedgerWorkbook:
-    path: Path
-    rules: Rules
-    ledger: Table
-    credentials: Table | None
-    reviews: Table | None
-    as_of: dt.date | None
-    properties: dict[str, str]
+    def grid(self, name: str) -> Grid | None:
+        """The sheet's values from A1, or None when there is no such sheet. Raises
+        WorkbookReadError when the sheet's XML is damaged."""
+        if name not in self._grids:
+            self._grids[name] = sheet_grid(self._book, name)
+        return self._grids[name]
 
 
 def open_calamine(path: Path) -> CalamineWorkbook:
@@ -89,97 +90,67 @@ def custom_properties(path: Path) -> dict[str, str]:
     return props
 
 
-def find_header_row(grid: Grid, headers: dict[str, tuple[str, ...]], scan: int = 20) -> int | None:
-    """The first row among the top `scan` that holds at least half of the known headers."""
-    names = {n for options in headers.values() for n in options}
-    need = max(2, len(headers) // 2)
-    for row in range(min(scan, grid.height)):
-        hits = sum(
-            1
-            for col in range(grid.width)
-            if isinstance(grid.value(row, col), str) and grid.value(row, col).strip() in names
-        )
-        if hits >= need:
-            return row
-    return None
-
-
-def read_table(grid: Grid, headers: dict[str, tuple[str, ...]]) -> Table | None:
-    """The table under the header row: rows up to the last non-empty one, keyed by column key.
-
-    Columns are matched by header text or alias; an unknown header is listed in
-    `unknown_headers`, a second column with a known header in `duplicate_columns`.
-    """
-    header_row = find_header_row(grid, headers)
-    if header_row is None:
-        return None
-    by_name = {n: key for key, options in headers.items() for n in options}
-    columns: dict[str, int] = {}
-    unknown: list[str] = []
-    duplicates: dict[str, list[int]] = {}
-    for col in range(grid.width):
-        text = grid.value(header_row, col)
-        if not isinstance(text, str) or not text.strip():
-            continue
-        key = by_name.get(text.strip())
-        if key is None:
-            unknown.append(text.strip())
-        elif key in columns:
-            duplicates.setdefault(key, []).append(col)
-        else:
-            columns[key] = col
-    wanted = list(columns.values())
-    last = header_row
-    for row in range(grid.height - 1, header_row, -1):
-        cells = grid.rows[row]
-        if any(c < len(cells) and cells[c] not in ("", None) for c in wanted):
-            last = row
-            break
-    body = grid.rows[header_row + 1 : last + 1]
-    width = grid.width
-    padded = [r if len(r) == width else [*r, *[""] * (width - len(r))] for r in body]
-    cells = np.empty((len(padded), width), dtype=object)
-    if padded:
-        cells[:] = padded  # element by element: a cell never becomes a nested array
-        cells[cells == ""] = None  # calamine's empty cell; blanks are None everywhere else
-    frame = pd.DataFrame({key: cells[:, col] for key, col in columns.items()}, dtype=object)
-    rows = list(range(header_row + 2, last + 2))
-    return Table(grid.sheet, frame, rows, columns, header_row, unknown, duplicates)
-
-
-def ledger_headers(rules: Rules) -> dict[str, tuple[str, ...]]:
-    return {f.key: (f.header, *f.aliases) for f in rules.fields}
-
-
-def side_headers(columns: tuple[layout.Column, ...]) -> dict[str, tuple[str, ...]]:
-    return {c.key: (c.header, *c.aliases) for c in columns}
-
-
-def read_ledger_workbook(path: str | Path) -> LedgerWorkbook:
-    """Read a ledger workbook (values as cached in the file) with its own rules."""
+def open_workbook(path: str | Path, *, lang: str = "zh", ledger: bool = True) -> OpenedWorkbook:
+    """Sniff and open a workbook for reading. Raises WorkbookReadError carrying the sniff's
+    fatal finding (`exc.finding`) when it cannot be read. `ledger=False` accepts any workbook
+    calamine reads (no 台账 sheet needed; .xls and .ods allowed), for imported lists."""
     path = Path(path)
-    book = open_calamine(path)
-    rules = rulesheets.read_rules(lambda name: sheet_grid(book, name))
-    grid = sheet_grid(book, layout.SHEET_LEDGER)
-    if grid is None:
-        raise WorkbookReadError(path, f"找不到工作表“{layout.SHEET_LEDGER}”")
-    ledger = read_table(grid, ledger_headers(rules))
-    if ledger is None:
-        raise WorkbookReadError(path, f"工作表“{layout.SHEET_LEDGER}”中找不到台账表头")
-    as_of = grid.value(0, 1)
-    if isinstance(as_of, dt.datetime):
-        as_of = as_of.date()
-    credentials = reviews = None
-    if (g := sheet_grid(book, layout.SHEET_CREDENTIALS)) is not None:
-        credentials = read_table(g, side_headers(layout.CREDENTIAL_COLUMNS))
-    if (g := sheet_grid(book, layout.SHEET_REVIEWS)) is not None:
-        reviews = read_table(g, side_headers(layout.REVIEW_COLUMNS))
-    return LedgerWorkbook(
-        path,
-        rules,
-        ledger,
-        credentials,
-        reviews,
-        as_of if isinstance(as_of, dt.date) else None,
-        custom_properties(path),
-    )
+    early = sniff(path, lang=lang, ledger=ledger)
+    if fatal(early):
+        raise _refused(path, early[0])
+    try:
+        book = open_calamine(path)
+    except WorkbookReadError as exc:
+        raise _refused(
+            path, finding("file-unreadable", lang=lang, file=str(path), detail=exc.detail)
+        ) from exc
+    return OpenedWorkbook(path, book, early)
+
+
+def _refused(path: Path, reason: Finding) -> WorkbookReadError:
+    error = WorkbookReadError(path, reason.message)
+    error.finding = reason
+    return error
+
+
+def read_book(path: str | Path, *, lang: str = "zh", formulas: bool = True) -> LedgerBook:
+    """Read a ledger workbook into a `LedgerBook` (read-only).
+
+    Never raises for what is in the file: a file that cannot be read gives a book without a
+    ledger table whose `findings` say why (`book.fatal`); broken rule sheets, a missing 台账
+    sheet or header are findings too. `formulas=False` skips the formula text (lists and
+    summaries need only the values)."""
+    path = Path(path)
+    source = str(path)
+    try:
+        opened = open_workbook(path, lang=lang)
+    except WorkbookReadError as exc:
+        return LedgerBook(source, findings=[exc.finding])
+    if not formulas:
+        return book_from_grids(
+            source,
+            opened.grid,
+            properties=custom_properties(path),
+            findings=opened.findings,
+            lang=lang,
+        )
+    # The formula scan runs beside the value read: python-calamine parses a sheet without
+    # holding the GIL, so the two overlap on a second core.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas") as pool:
+        scan = pool.submit(_scan_formulas, path)
+        book = book_from_grids(
+            source,
+            opened.grid,
+            properties=custom_properties(path),
+            findings=opened.findings,
+            lang=lang,
+        )
+        book.formula_source = scan.result()
+    return book
+
+
+def _scan_formulas(path: Path) -> Formulas | WorkbookReadError:
+    try:
+        return read_formulas(path, layout.SHEET_LEDGER, ALL_COLUMNS, 0, LAST_ROW)
+    except WorkbookReadError as exc:  # raised where the formulas are needed
+        return exc

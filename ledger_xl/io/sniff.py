@@ -33,7 +33,21 @@ from defusedxml import ElementTree as SafeElementTree
 from ledger_xl.core.findings import Finding, Severity, finding
 from ledger_xl.core.layout import SHEET_LEDGER
 
-__all__ = ["OLE2_MAGIC", "SniffFailure", "excel_owner_files", "fatal", "sniff"]
+__all__ = ["CODES", "OLE2_MAGIC", "SniffFailure", "excel_owner_files", "fatal", "sniff"]
+
+# The file-level codes; the opener (`io.read`) reports them too, through the sniff's findings.
+CODES = (
+    "file-not-found",
+    "file-not-zip",
+    "file-truncated",
+    "file-encrypted",
+    "file-legacy-xls",
+    "file-csv",
+    "file-empty",
+    "file-xml-bomb",
+    "file-unreadable",
+    "file-open-in-excel",
+)
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_LOCAL = b"PK\x03\x04"
@@ -75,9 +89,13 @@ class SniffFailure(Exception):  # internal control flow, never escapes sniff()
         self.code, self.detail, self.value = code, detail, value
 
 
-def sniff(path: Path, lang: str = "zh") -> list[Finding]:
+def sniff(path: Path, lang: str = "zh", ledger: bool = True) -> list[Finding]:
     """File-level findings for `path`: at most one error (fatal: skip the file) and the
-    `file-open-in-excel` warning when Excel's owner file lies beside it. [] means go ahead."""
+    `file-open-in-excel` warning when Excel's owner file lies beside it. [] means go ahead.
+
+    `ledger=False` sniffs a list to import rather than a ledger: no 台账 sheet is needed, and
+    a legacy .xls, an .xlsb or an OpenDocument spreadsheet is accepted (python-calamine
+    reads them); the damage, encryption and bomb checks stay."""
     path = Path(path)
 
     def make(code: str, detail: str = "", value: object = None) -> Finding:
@@ -92,7 +110,7 @@ def sniff(path: Path, lang: str = "zh") -> list[Finding]:
 
     found: list[Finding] = []
     try:
-        _check(path)
+        _check(path, ledger)
     except SniffFailure as failure:
         found.append(make(failure.code, failure.detail, failure.value))
     except PermissionError:
@@ -137,17 +155,22 @@ def excel_owner_files(path: Path) -> list[Path]:
 # -- the checks -----------------------------------------------------------------------------
 
 
-def _check(path: Path) -> None:
+def _check(path: Path, ledger: bool = True) -> None:
     with path.open("rb") as fh:  # read-only; nothing here writes
         size = _size(fh)
         if size == 0:
             raise SniffFailure("file-empty")
         head = fh.read(HEAD_BYTES)
         if head.startswith(OLE2_MAGIC):
-            _check_ole(fh, size)
+            try:
+                _check_ole(fh, size)
+            except SniffFailure as failure:
+                if ledger or failure.code != "file-legacy-xls":
+                    raise
+                return  # a legacy .xls list: python-calamine reads it
         if head[:4] not in _ZIP_SIGNATURES:
             _check_not_zip(path, head, size)
-        _check_zip(fh)
+        _check_zip(fh, ledger)
 
 
 def _size(fh: BinaryIO) -> int:
@@ -328,7 +351,7 @@ def _looks_delimited(text: str) -> bool:
 # -- the zip package ---------------------------------------------------------------------------
 
 
-def _check_zip(fh: BinaryIO) -> None:
+def _check_zip(fh: BinaryIO, ledger: bool = True) -> None:
     fh.seek(0)
     try:
         archive = zipfile.ZipFile(fh)
@@ -340,6 +363,10 @@ def _check_zip(fh: BinaryIO) -> None:
             raise SniffFailure("file-empty")
         members = {info.filename.lower(): info for info in infos}
         if not all(part.lower() in members for part in _EXCEL_PARTS):
+            if not ledger and _other_spreadsheet(members):
+                for info in infos:
+                    _check_ratio(info)
+                return
             raise SniffFailure("file-unreadable", _not_a_workbook(members))
         for info in infos:
             _check_ratio(info)
@@ -347,8 +374,13 @@ def _check_zip(fh: BinaryIO) -> None:
             if _XML_PARTS.fullmatch(info.filename):
                 _check_prolog(archive, info)
         names = _sheet_names(archive, members["xl/workbook.xml"])
-    if SHEET_LEDGER not in names:
+    if ledger and SHEET_LEDGER not in names:
         raise SniffFailure("ledger-sheet-missing", value=SHEET_LEDGER)
+
+
+def _other_spreadsheet(members: dict[str, zipfile.ZipInfo]) -> bool:
+    """An .xlsb or OpenDocument spreadsheet, which python-calamine reads for an import."""
+    return "xl/workbook.bin" in members or ("mimetype" in members and "content.xml" in members)
 
 
 def _not_a_workbook(members: dict[str, zipfile.ZipInfo]) -> str:

@@ -12,8 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ledger_xl.cli import app
-from ledger_xl.core.rules import DEFAULT_RULES
-from ledger_xl.io.read import read_ledger_workbook
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.io.read import read_book
 
 runner = CliRunner()
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -28,7 +28,7 @@ def test_template_writes_an_empty_ledger(tmp_path):
     result = _run("template", "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "已写出空白台账模板" in result.output
-    book = read_ledger_workbook(out)
+    book = read_book(out)
     assert book.rules == DEFAULT_RULES and len(book.ledger.frame) == 0
 
 
@@ -54,7 +54,7 @@ def test_new_imports_a_csv_and_reports_problems(tmp_path):
     assert result.exit_code == 0, result.output
     assert "导入 2 个客户" in result.output
     assert "注册资本(万元)”应为数字，现为“N/A”" in result.output
-    frame = read_ledger_workbook(out).ledger.frame
+    frame = read_book(out).ledger.frame
     assert frame["customer_id"].tolist() == ["SH000001", "SH000002"]
     assert frame["registered_capital"].tolist() == ["N/A", 500.0]
     assert hashlib.sha256(source.read_bytes()).hexdigest() == digest  # input untouched

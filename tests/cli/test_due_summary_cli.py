@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ledger_xl.app.demo import BRANCH_FOLDER, run_demo
+from ledger_xl.app.portfolio import load as load_portfolio
 from ledger_xl.cli import app
-from ledger_xl.core import due, portfolio, summary
+from ledger_xl.core import due, summary
 from ledger_xl.io.read import open_calamine
 
 AS_OF = dt.date(2026, 11, 23)
@@ -47,7 +48,7 @@ def test_due_json_equals_the_library(branches):
     result = _run("due", branches, "--as-of", AS_OF.isoformat(), "--format", "json")
     assert result.exit_code == 0, result.output
     document = json.loads(result.output)
-    data = portfolio.load(sorted(branches.glob("*.xlsx")), AS_OF)
+    data = load_portfolio(sorted(branches.glob("*.xlsx")), AS_OF)
     lists = due.portfolio_due(data)
     assert document["as_of"] == AS_OF.isoformat()
     assert len(document["files"]) == 5 and document["unreadable"] == []
@@ -110,7 +111,7 @@ def test_summarize_prints_and_writes(branches, tmp_path):
     out = tmp_path / "汇总.xlsx"
     result = _run("summarize", branches, "--as-of", AS_OF.isoformat(), "-o", out)
     assert result.exit_code == 0, result.output
-    tables = summary.summary_tables(portfolio.load(sorted(branches.glob("*.xlsx")), AS_OF))
+    tables = summary.summary_tables(load_portfolio(sorted(branches.glob("*.xlsx")), AS_OF))
     total = int(tables["key_figures"].query("label == '客户总数'")["count"].iloc[0])
     assert total == 120
     assert f"客户总数 {total}" in result.output
@@ -119,7 +120,7 @@ def test_summarize_prints_and_writes(branches, tmp_path):
 
 
 def test_report_for_one_customer(branches, tmp_path):
-    data = portfolio.load(sorted(branches.glob("*.xlsx")), AS_OF)
+    data = load_portfolio(sorted(branches.glob("*.xlsx")), AS_OF)
     customer = data.customers["customer_id"].iloc[0]
     out = tmp_path / "报告.xlsx"
     result = _run(

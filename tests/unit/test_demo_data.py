@@ -17,8 +17,9 @@ from ledger_xl.app.demo_data import (
     generate_demo,
 )
 from ledger_xl.core import layout
+from ledger_xl.core.defaults import DEFAULT_CYCLES, DEFAULT_FIELDS
 from ledger_xl.core.identifiers import looks_like_mangled_id, resident_id_problem, uscc_problem
-from ledger_xl.core.rules import DEFAULT_CYCLES, DEFAULT_FIELDS, FORMATS, REGEX_PREFIX, FieldType
+from ledger_xl.core.rules import FORMATS, REGEX_PREFIX, FieldType
 
 AS_OF = DEFAULT_AS_OF
 SCORES = ("score_financial", "score_credit", "score_history", "score_reputation")

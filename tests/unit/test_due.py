@@ -8,8 +8,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from ledger_xl.app.portfolio import load as load_portfolio
 from ledger_xl.core import due, portfolio
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 from tests.validation.helpers import AS_OF, good_credentials, good_review, good_row
 
 
@@ -197,7 +198,7 @@ def test_library_calls_are_exported():
     import ledger_xl
 
     assert ledger_xl.due_reviews is due.due_reviews
-    assert ledger_xl.load_portfolio is portfolio.load
+    assert ledger_xl.load_portfolio is load_portfolio
     assert callable(ledger_xl.validate_workbook) and callable(ledger_xl.summary_tables)
     with pytest.raises(AttributeError):
         ledger_xl.no_such_call  # noqa: B018

@@ -10,8 +10,8 @@ import pytest
 
 from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.core import formulas, layout
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import WorkbookReadError
-from ledger_xl.core.rules import DEFAULT_RULES
 from ledger_xl.io import formulas_reader, libreoffice
 from ledger_xl.io.formulas_reader import read_formulas
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook

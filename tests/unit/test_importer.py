@@ -138,7 +138,7 @@ def test_english_messages_on_request(tmp_path):
     ("name", "content", "words"),
     [
         ("list.pdf", b"%PDF", "不支持的文件类型"),
-        ("list.xlsx", b"not a zip at all", "无法作为 Excel 工作簿打开"),
+        ("list.xlsx", b"not a zip at all", "不是有效的 .xlsx 文件"),
         ("list.csv", "甲,乙\n1,2\n".encode(), "找不到客户表头"),
     ],
 )

@@ -7,8 +7,8 @@ import json
 import pytest
 from rich.console import Console
 
-from ledger_xl.core.findings import finding
-from ledger_xl.terminal import BatchResult, FileResult, describe, render_terminal
+from ledger_xl.core.findings import BatchResult, FileResult, describe, finding
+from ledger_xl.terminal import render_terminal
 
 FINDING_KEYS = [
     "code",

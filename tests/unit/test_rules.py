@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from ledger_xl.core import layout
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import RulesError
 from ledger_xl.core.grid import Grid
-from ledger_xl.core.rules import DEFAULT_RULES, Dimension, ScoringRules
-from ledger_xl.io.xlsx.rulesheets import FIELD_HEADERS, read_cycles, read_field_rules, read_scoring
+from ledger_xl.core.rules import Dimension, ScoringRules
+from ledger_xl.core.rulesheets import FIELD_HEADERS, read_cycles, read_field_rules, read_scoring
 
 
 def test_default_weights_sum_to_one_and_fingerprint_is_stable():
@@ -121,7 +122,7 @@ def test_broken_field_rule_names_sheet_and_cell(override, cell, words):
 
 
 def test_dimension_with_no_column_is_refused():
-    from ledger_xl.io.xlsx.rulesheets import read_rules
+    from ledger_xl.core.rulesheets import read_rules
 
     fields_only_name = read_field_rules(_field_grid())
     grids = {

@@ -12,7 +12,7 @@ import pytest
 
 from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.core import portfolio, schedule, summary, twins
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ledger_xl.core import layout, schedule, twins
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.scoring import composite_scores, excel_round, grades
 
 D = dt.date

@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from ledger_xl.app.validate import validate_workbook
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.identifiers import resident_id_check_char, uscc_check_char
-from ledger_xl.core.rules import DEFAULT_RULES, Rules
+from ledger_xl.core.rules import Rules
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
 AS_OF = dt.date(2026, 3, 31)

@@ -9,8 +9,9 @@ import pytest
 from xlsxwriter.utility import xl_col_to_name
 
 from ledger_xl.app.validate import validate_workbook
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.identifiers import resident_id_check_char
-from ledger_xl.core.rules import DEFAULT_RULES, Dimension
+from ledger_xl.core.rules import Dimension
 
 from .helpers import AS_OF, build, codes, good_credentials, good_review, good_row, only, uscc
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from xlsxwriter.utility import xl_col_to_name
 
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 
 from .helpers import build, only, replace_cell, rewrite_sheet_xml
 

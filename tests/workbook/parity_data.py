@@ -9,7 +9,7 @@ import random
 import pandas as pd
 
 from ledger_xl.core import layout
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 
 AS_OF = dt.date(2026, 3, 31)
 

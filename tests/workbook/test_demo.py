@@ -12,9 +12,9 @@ from ledger_xl.app.demo import MASTER_NAME, run_demo
 from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.cli import app
 from ledger_xl.core import twins
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.io import libreoffice
-from ledger_xl.io.read import read_ledger_workbook
+from ledger_xl.io.read import read_book
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -25,10 +25,10 @@ def demo(tmp_path_factory):
 
 
 def test_branch_workbooks_partition_the_master(demo):
-    master = read_ledger_workbook(demo.master).ledger.frame
+    master = read_book(demo.master).ledger.frame
     ids = []
     for branch, path in demo.branch_files.items():
-        frame = read_ledger_workbook(path).ledger.frame
+        frame = read_book(path).ledger.frame
         assert set(frame["branch"]) == {branch}
         ids += frame["customer_id"].tolist()
     assert sorted(ids) == sorted(master["customer_id"].tolist())
@@ -36,7 +36,7 @@ def test_branch_workbooks_partition_the_master(demo):
 
 
 def test_planted_mistakes_are_in_the_workbook_as_typed(demo):
-    book = read_ledger_workbook(demo.master)
+    book = read_book(demo.master)
     frame = book.ledger.frame
     ledger_mistakes = [m for m in demo.planted if m.table == "ledger"]
     assert len(ledger_mistakes) >= 15
@@ -72,11 +72,11 @@ def test_demo_shows_every_due_state_and_grade(demo):
 def test_libreoffice_agrees_with_the_demo_cache(demo, soffice, tmp_path):
     data = generate_demo(as_of=AS_OF)
     recalculated = libreoffice.recalculate(demo.branch_files["广州分公司"], tmp_path)
-    engine = read_ledger_workbook(recalculated)
-    cached = read_ledger_workbook(demo.branch_files["广州分公司"])
+    engine = read_book(recalculated)
+    cached = read_book(demo.branch_files["广州分公司"])
     today = dt.date.today()
     # The demo's 基准日 is =TODAY(); LibreOffice evaluates it today.
-    assert engine.as_of == today
+    assert engine.cached_as_of == today
     ledger = data.ledger[data.ledger["branch"] == "广州分公司"].reset_index(drop=True)
     expected = twins.ledger_formulas(ledger, DEFAULT_RULES, today)
     assert engine.ledger.frame["grade"].tolist() == [g or None for g in expected["grade"]]

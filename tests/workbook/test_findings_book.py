@@ -9,11 +9,10 @@ import openpyxl
 import pytest
 
 from ledger_xl.core.errors import OutputError
-from ledger_xl.core.findings import finding
+from ledger_xl.core.findings import BatchResult, FileResult, finding
 from ledger_xl.io import libreoffice
 from ledger_xl.io.xlsx import findings as findings_book
 from ledger_xl.io.xlsx.findings import build_findings_workbook
-from ledger_xl.terminal import BatchResult, FileResult
 
 HOSTILE = '=HYPERLINK("http://evil.example","点我")'
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from ledger_xl.core import layout, schedule, summary, twins
-from ledger_xl.core.rules import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.io import libreoffice
-from ledger_xl.io.read import open_calamine, read_ledger_workbook, sheet_grid
+from ledger_xl.io.read import open_calamine, read_book, sheet_grid
 from ledger_xl.io.xlsx.ledger import (
     SUMMARY_BRANCH_COL,
     SUMMARY_FIRST_ROW,
@@ -82,8 +82,8 @@ def recalculated(tmp_path_factory, soffice):
 
 def test_ledger_formulas_equal_python_twins(recalculated):
     ledger, _, _, _, out = recalculated
-    engine = read_ledger_workbook(out)
-    assert engine.as_of == AS_OF
+    engine = read_book(out)
+    assert engine.cached_as_of == AS_OF
     assert len(engine.ledger.frame) == len(ledger)
     expected = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
     bad = []
@@ -125,7 +125,7 @@ def test_boundary_score_rounds_like_the_engine():
 
 def test_credential_formulas_equal_python_twins(recalculated):
     _, credentials, _, _, out = recalculated
-    engine = read_ledger_workbook(out)
+    engine = read_book(out)
     expected = schedule.document_status(
         credentials["expires"],
         AS_OF,
@@ -208,17 +208,17 @@ def test_summary_branch_tables_equal_python(recalculated):
 def test_cached_values_are_what_the_engine_computes(recalculated):
     """Readers that do not recalculate see the same numbers LibreOffice computes."""
     _, _, built, _, out = recalculated
-    cached = read_ledger_workbook(built).ledger.frame
-    engine = read_ledger_workbook(out).ledger.frame
+    cached = read_book(built).ledger.frame
+    engine = read_book(out).ledger.frame
     for key in ("composite_score", "grade", "next_review", "days_to_due", "due_flag"):
         assert [_engine_value(v) for v in cached[key]] == [_engine_value(v) for v in engine[key]]
 
 
 def test_engine_recalculates_rather_than_keeping_the_cache(recalculated, tmp_path):
     ledger, _, _, stale, _ = recalculated
-    cached = read_ledger_workbook(stale).ledger.frame["days_to_due"].tolist()
+    cached = read_book(stale).ledger.frame["days_to_due"].tolist()
     out = libreoffice.recalculate(stale, tmp_path / "lo")
-    fresh = read_ledger_workbook(out)
+    fresh = read_book(out)
     today = dt.date.today()
     expected = twins.ledger_formulas(ledger, DEFAULT_RULES, today)["days_to_due"]
     assert _mismatches(expected, fresh.ledger.frame["days_to_due"], fresh.ledger.rows, "d") == []

@@ -11,7 +11,8 @@ import pytest
 from openpyxl.utils import get_column_letter
 
 from ledger_xl.core import layout
-from ledger_xl.core.rules import DEFAULT_RULES, FieldType
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import FieldType
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, Protection, build_ledger_workbook
 
 INPUTS = [f for f in DEFAULT_RULES.fields if f.is_input]

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.app.portfolio import load as load_portfolio
 from ledger_xl.core import due, portfolio, summary
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io import libreoffice
@@ -439,7 +440,7 @@ def test_empty_lists_keep_their_sheets(tmp_path, data):
 
 
 def test_empty_portfolio(tmp_path):
-    p = portfolio.load([], AS_OF)
+    p = load_portfolio([], AS_OF)
     path = build_summary_workbook(tmp_path / "汇总.xlsx", summary.summary_tables(p), p)
     g = grid(path, "概览")
     assert g.value(3, 1) == 0

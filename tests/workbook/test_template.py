@@ -6,8 +6,9 @@ import zipfile
 
 from ledger_xl.app.template import COMMITTED_TEMPLATE, write_template
 from ledger_xl.core import layout
-from ledger_xl.core.rules import DEFAULT_RULES, TEMPLATE_VERSION
-from ledger_xl.io.read import read_ledger_workbook
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import TEMPLATE_VERSION
+from ledger_xl.io.read import read_book
 
 
 def _parts(path) -> dict[str, bytes]:
@@ -27,7 +28,7 @@ def test_committed_template_is_up_to_date(tmp_path):
 
 
 def test_template_reads_back_with_default_rules_and_no_rows():
-    book = read_ledger_workbook(COMMITTED_TEMPLATE)
+    book = read_book(COMMITTED_TEMPLATE)
     assert book.rules == DEFAULT_RULES
     assert len(book.ledger.frame) == 0
     assert book.properties[layout.PROP_TEMPLATE_VERSION] == TEMPLATE_VERSION

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from ledger_xl.core import parsing, values
-from ledger_xl.core.checks.context import CheckContext
+from ledger_xl.core.book import Table
+from ledger_xl.core.checks.context import CheckContext, emits
 from ledger_xl.core.identifiers import USCC_CHARSET, USCC_LENGTH, USCC_WEIGHTS
 from ledger_xl.core.rules import FORMATS, REGEX_PREFIX, FieldRule, FieldType
-from ledger_xl.io.read import Table
 
 BLANK, TEXT, NUMBER, DATE, OTHER = 0, 1, 2, 3, 4
 _KIND = {
@@ -52,6 +52,24 @@ def kinds(cells: list) -> np.ndarray:
     return out
 
 
+@emits(
+    "required-missing",
+    "not-a-number",
+    "number-as-text",
+    "not-a-date",
+    "date-as-text",
+    "date-impossible",
+    "value-not-allowed",
+    "out-of-range",
+    "phone-invalid",
+    "email-invalid",
+    "pattern-mismatch",
+    "uscc-length",
+    "uscc-charset",
+    "uscc-check",
+    "id-stored-as-number",
+    "formula-text",
+)
 def check_ledger_cells(ctx: CheckContext) -> None:
     for rule in ctx.rules.fields:
         if rule.is_input and rule.key in ctx.ledger.columns:

@@ -1,43 +1,79 @@
-"""What every check sees: one workbook's tables with cell addresses, its rules, the as-of date,
-and a way to emit findings that point at a cell."""
+"""What every check sees: one workbook (a `LedgerBook`: tables with cell addresses, rules,
+formula text, properties), the as-of date, and a way to emit findings that point at a cell.
+
+A check is a function `check(ctx)` that declares the catalogue codes it owns with the
+`emits` decorator (as frictionless' checks declare their errors); `ledger_xl.core.checks.CHECKS`
+lists them in the order they run."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from concurrent.futures import Future
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from xlsxwriter.utility import xl_col_to_name
 
-from ledger_xl.core.findings import Finding, finding
+from ledger_xl.core import layout, scoring
+from ledger_xl.core.a1 import column_letters
+from ledger_xl.core.book import LedgerBook, Table
+from ledger_xl.core.findings import CATALOGUE, Finding, finding
 from ledger_xl.core.rules import Rules
-from ledger_xl.io.read import Table
+
+Check = Callable[["CheckContext"], None]
+
+
+def emits(*codes: str) -> Callable[[Check], Check]:
+    """Declare the catalogue codes a check owns (read by the code-ownership test and docs)."""
+    unknown = [c for c in codes if c not in CATALOGUE]
+    if unknown:
+        raise ValueError(f"codes not in the catalogue: {unknown}")
+
+    def mark(check: Check) -> Check:
+        check.codes = tuple(codes)  # type: ignore[attr-defined]
+        return check
+
+    return mark
 
 
 @dataclass
 class CheckContext:
-    path: Path
-    rules: Rules
+    book: LedgerBook
     as_of: dt.date
-    ledger: Table
-    credentials: Table | None = None
-    reviews: Table | None = None
-    cached_as_of: dt.date | None = None  # 基准日 as last saved in the workbook
-    properties: dict[str, str] = field(default_factory=dict)
     lang: str = "zh"
+    standard: Rules | None = None  # HQ's rules that `rules-changed` compares with
     used: np.ndarray | None = None  # ledger rows that hold a customer (not blank lines)
     findings: list[Finding] = field(default_factory=list)
-    # The ledger sheet's formulas read in the background (`read_formulas(..., ALL_COLUMNS)`),
-    # or None to read them when needed.
-    formula_prefetch: Future | None = field(default=None, repr=False)
-    standard: Rules | None = (
-        None  # HQ's rules that `rules-changed` compares with (default: built-in)
-    )
     _memo: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def rules(self) -> Rules:
+        return self.book.rules
+
+    @property
+    def ledger(self) -> Table:
+        assert self.book.ledger is not None, "checks run only on a book with a ledger table"
+        return self.book.ledger
+
+    @property
+    def credentials(self) -> Table | None:
+        return self.book.credentials
+
+    @property
+    def reviews(self) -> Table | None:
+        return self.book.reviews
+
+    @property
+    def file(self) -> str:
+        return self.book.source
+
+    @property
+    def cached_as_of(self) -> dt.date | None:
+        return self.book.cached_as_of
+
+    @property
+    def properties(self) -> dict[str, str]:
+        return self.book.properties
 
     def __post_init__(self) -> None:
         if self.used is None:
@@ -53,15 +89,13 @@ class CheckContext:
     def header(self, table: Table, key: str) -> str:
         if table is self.ledger:
             return self.rules.header(key)
-        from ledger_xl.core import layout
-
         for column in (*layout.CREDENTIAL_COLUMNS, *layout.REVIEW_COLUMNS):
             if column.key == key:
                 return column.header
         return key
 
     def cell(self, table: Table, i: int, key: str) -> str:
-        return f"{xl_col_to_name(table.columns[key])}{table.rows[i]}"
+        return f"{column_letters(table.columns[key])}{table.rows[i]}"
 
     def memo(self, key: object, compute):
         """`compute()` once per check run; later calls with the same key reuse the result."""
@@ -79,8 +113,6 @@ class CheckContext:
 
     def scores(self) -> pd.DataFrame:
         """综合评分 and 评级 as the twins compute them from the workbook's own rules."""
-        from ledger_xl.core import scoring
-
         return self.memo("scores", lambda: scoring.score_ledger(self.full_ledger(), self.rules))
 
     def full_ledger(self) -> pd.DataFrame:
@@ -113,7 +145,7 @@ class CheckContext:
         detail: str = "",
     ) -> None:
         """Record a finding at row `i` (0-based in the table) and column `key`."""
-        where: dict = {"file": str(self.path), "sheet": table.sheet}
+        where: dict = {"file": self.file, "sheet": table.sheet}
         if key is not None:
             where["column"] = self.header(table, key)
         if i is not None:
@@ -144,7 +176,7 @@ class CheckContext:
                 value=value,
                 allowed=allowed,
                 detail=detail,
-                file=str(self.path),
+                file=self.file,
                 sheet=sheet,
                 cell=cell,
                 column=column,

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ledger_xl.core import layout, values
+from ledger_xl.core.book import Table
 from ledger_xl.core.checks import cells
-from ledger_xl.core.checks.context import CheckContext
+from ledger_xl.core.checks.context import CheckContext, emits
 from ledger_xl.core.checks.rows import APPROVED
 from ledger_xl.core.identifiers import resident_id_problem
 from ledger_xl.core.rules import FieldRule, FieldType
-from ledger_xl.io.read import Table
 
 ID_CARD = "法定代表人身份证"
 LICENCE = "营业执照"
@@ -58,6 +58,7 @@ def _check_side_cells(ctx: CheckContext, table: Table, columns, skip: set[str]) 
             cells.check_column(ctx, table, side_rule(column))
 
 
+@emits("resident-id-invalid", "approved-expired-document", "unknown-customer")
 def check_credentials(ctx: CheckContext) -> None:
     table = ctx.credentials
     if table is None or not len(table.frame):
@@ -144,6 +145,7 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
             )
 
 
+@emits("last-review-mismatch")
 def check_reviews(ctx: CheckContext) -> None:
     table = ctx.reviews
     if table is None or not len(table.frame):

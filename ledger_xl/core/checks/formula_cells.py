@@ -14,8 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ledger_xl.core import formulas, twins, values
-from ledger_xl.core.checks.context import CheckContext
-from ledger_xl.io.formulas_reader import read_formulas
+from ledger_xl.core.checks.context import CheckContext, emits
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 _AS_OF_DEPENDENT = {"days_to_due", "due_flag"}
@@ -33,6 +32,7 @@ def normalise_formula(text: str) -> str:
     return "".join(parts)
 
 
+@emits("formula-overwritten", "formula-edited", "formula-value-mismatch")
 def check_formulas(ctx: CheckContext) -> None:
     table = ctx.ledger
     keys = [f.key for f in ctx.rules.fields if not f.is_input and f.key in table.columns]
@@ -41,19 +41,11 @@ def check_formulas(ctx: CheckContext) -> None:
     template = formulas.ledger_formulas(ctx.rules)
     raw = {k: t.removeprefix("=") for k, t in template.items()}
     expected = {k: normalise_formula(t) for k, t in template.items()}
-    if ctx.formula_prefetch is not None:
-        found = ctx.formula_prefetch.result()
-        if isinstance(found, Exception):
-            raise found
-    else:
-        found = read_formulas(
-            ctx.path,
-            table.sheet,
-            [table.columns[k] for k in keys],
-            table.rows[0] - 1,
-            table.rows[-1] - 1,
-        )
+    found = ctx.book.formulas()  # raises WorkbookReadError when the formula read failed
     tampered: set[tuple[int, str]] = set()
+    if found is None:  # a book read without its formula text: only the values are checked
+        _check_cached_values(ctx, keys, tampered)
+        return
     for key in keys:
         col = table.columns[key]
         cached = table.frame[key].tolist()

@@ -13,7 +13,7 @@ import numpy as np
 
 from ledger_xl.core import layout, schedule, values
 from ledger_xl.core.checks.cells import BLANK, kinds
-from ledger_xl.core.checks.context import CheckContext
+from ledger_xl.core.checks.context import CheckContext, emits
 
 APPROVED, REJECTED = layout.STATUS_APPROVED, layout.STATUS_REJECTED
 MAX_OTHERS = 3
@@ -25,6 +25,7 @@ def _status(ctx: CheckContext) -> np.ndarray:
     return values.texts(ctx.ledger.frame["status"])
 
 
+@emits("conditional-missing")
 def check_conditional_presence(ctx: CheckContext) -> None:
     """审核通过 / 审核未通过 need the review date, reviewer and every score; 未通过 an opinion."""
     status = _status(ctx)
@@ -79,6 +80,7 @@ def _normalise_ids(ctx: CheckContext, key: str) -> list[str | None]:
     return out
 
 
+@emits("duplicate-customer-id", "duplicate-uscc")
 def check_uniqueness(ctx: CheckContext) -> None:
     for key, code in (("customer_id", "duplicate-customer-id"), ("uscc", "duplicate-uscc")):
         ids = normalised_ids(ctx, key)
@@ -98,6 +100,7 @@ def check_uniqueness(ctx: CheckContext) -> None:
                 )
 
 
+@emits("date-after-as-of", "credit-report-stale", "approved-grade-d")
 def check_consistency(ctx: CheckContext) -> None:
     frame = ctx.ledger.frame
     as_of = np.datetime64(ctx.as_of, "D")

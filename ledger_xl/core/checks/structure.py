@@ -6,13 +6,14 @@ Codes: column-missing, column-duplicate, column-unknown, template-version, rules
 
 from __future__ import annotations
 
-from xlsxwriter.utility import xl_col_to_name
-
 from ledger_xl.core import layout
-from ledger_xl.core.checks.context import CheckContext
-from ledger_xl.core.rules import DEFAULT_RULES, TEMPLATE_VERSION, Rules
+from ledger_xl.core.a1 import column_letters
+from ledger_xl.core.checks.context import CheckContext, emits
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import TEMPLATE_VERSION, Rules
 
 
+@emits("column-missing", "column-duplicate", "column-unknown")
 def check_columns(ctx: CheckContext) -> None:
     table = ctx.ledger
     sheet = table.sheet
@@ -21,7 +22,7 @@ def check_columns(ctx: CheckContext) -> None:
         if rule.key not in table.columns and (rule.required or not rule.is_input):
             ctx.emit_file("column-missing", sheet=sheet, cell=header_cell, column=rule.header)
     for key, extra in table.duplicate_columns.items():
-        letters = "、".join(xl_col_to_name(c) for c in [table.columns[key], *extra])
+        letters = "、".join(column_letters(c) for c in [table.columns[key], *extra])
         header = ctx.rules.header(key)
         for col in extra:
             ctx.emit_file(
@@ -29,12 +30,13 @@ def check_columns(ctx: CheckContext) -> None:
                 sheet=sheet,
                 value=letters,
                 column=header,
-                cell=f"{xl_col_to_name(col)}{table.header_row + 1}",
+                cell=f"{column_letters(col)}{table.header_row + 1}",
             )
     for header in table.unknown_headers:
         ctx.emit_file("column-unknown", sheet=sheet, value=header, cell=header_cell)
 
 
+@emits("template-version", "rules-changed")
 def check_provenance(ctx: CheckContext) -> None:
     version = ctx.properties.get(layout.PROP_TEMPLATE_VERSION)
     if version != TEMPLATE_VERSION:

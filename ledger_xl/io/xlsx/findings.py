@@ -24,16 +24,17 @@ import unicodedata
 from pathlib import Path
 
 from ledger_xl.core.errors import OutputError
-from ledger_xl.core.findings import Finding, Severity
-from ledger_xl.io.output import atomic_output
-from ledger_xl.io.xlsx.ledger import AMBER, FILL_HEADER, RED, _print_setup, _Workbook
-from ledger_xl.terminal import (
+from ledger_xl.core.findings import (
     BatchResult,
     FileResult,
+    Finding,
+    Severity,
     describe,
     severity_label,
     verdict_label,
 )
+from ledger_xl.io.output import atomic_output
+from ledger_xl.io.xlsx.ledger import AMBER, FILL_HEADER, RED, _print_setup, _Workbook
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_LINKS = 65_530  # hyperlinks per worksheet; beyond it cells are plain text

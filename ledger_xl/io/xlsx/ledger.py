@@ -19,7 +19,8 @@ import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ledger_xl.core import formulas, layout, schedule, summary, twins, values
-from ledger_xl.core.rules import DEFAULT_RULES, TEMPLATE_VERSION, FieldRule, FieldType, Rules
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import TEMPLATE_VERSION, FieldRule, FieldType, Rules
 from ledger_xl.io.output import atomic_output
 from ledger_xl.io.xlsx import guide, rulesheets
 

@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from ledger_xl.core import layout
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import LedgerXLError
 from ledger_xl.core.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, label, mask_id
-from ledger_xl.core.rules import DEFAULT_RULES, Rules
+from ledger_xl.core.rules import Rules
 from ledger_xl.io import libreoffice
 from ledger_xl.io.output import atomic_output, check_writable
 from ledger_xl.io.xlsx.ledger import AMBER, FILL_HEADER, RED, _Workbook
