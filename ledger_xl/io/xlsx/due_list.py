@@ -15,19 +15,18 @@ from pathlib import Path
 import pandas as pd
 
 from ledger_xl.core.due import DOCUMENT_COLUMNS, DUE_COLUMNS, WARNING_COLUMNS, WARNING_KINDS
-from ledger_xl.io.output import atomic_output
+from ledger_xl.io.xlsx import kit
+from ledger_xl.io.xlsx.kit import portrait
 from ledger_xl.io.xlsx.list_sheets import (
     DOCUMENT_FLAGS,
     REVIEW_FLAGS,
-    Formats,
     ListSpec,
     ListWriter,
     as_datetime,
     check_rows,
     document_spec,
     flag_counts,
-    new_workbook,
-    portrait,
+    list_formats,
     review_spec,
     window_text,
     write_notes,
@@ -73,18 +72,16 @@ def build_due_workbook(
     `document_within` and `branch` only word the 说明 sheet. Returns the path."""
     target = Path(path)
     check_rows({LIST_SPECS[key].sheet: lists[key] for key in LIST_SPECS})
-    with atomic_output(target, overwrite) as temp:
-        wb = new_workbook(temp, TITLE)
-        formats = Formats(wb)
+    with kit.written(target, overwrite, title=TITLE) as wb:
+        formats = list_formats(wb)
         writer = ListWriter(wb, formats)
         sheets = [writer.write(spec, lists[key]) for key, spec in LIST_SPECS.items()]
         _write_notes(wb, formats, lists, portfolio, within, document_within, branch)
         sheets[0].activate()
-        wb.close()
     return target
 
 
-def _write_notes(wb, f: Formats, lists, portfolio, within, document_within, branch) -> None:
+def _write_notes(wb, f: kit.Formats, lists, portfolio, within, document_within, branch) -> None:
     ws = wb.add_worksheet(SHEET_NOTES)
     ws.write_string(0, 0, TITLE, f.title)
     ws.set_row(0, 24)

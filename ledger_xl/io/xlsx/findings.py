@@ -18,9 +18,7 @@ A relative target keeps working when the findings workbook travels with the bran
 
 from __future__ import annotations
 
-import datetime as dt
 import os
-import unicodedata
 from pathlib import Path
 
 from ledger_xl.core.errors import OutputError
@@ -33,12 +31,8 @@ from ledger_xl.core.findings import (
     severity_label,
     verdict_label,
 )
-from ledger_xl.io.output import atomic_output
-from ledger_xl.io.xlsx.ledger import AMBER, FILL_HEADER, RED, _print_setup, _Workbook
-
-EXCEL_MAX_ROWS = 1_048_576
-EXCEL_MAX_LINKS = 65_530  # hyperlinks per worksheet; beyond it cells are plain text
-GREEN = {"bg_color": "#C6EFCE", "font_color": "#006100"}
+from ledger_xl.io.xlsx import kit
+from ledger_xl.io.xlsx.kit import AMBER, EXCEL_MAX_LINKS, EXCEL_MAX_ROWS, FILL_HEADER, GREEN, RED
 
 SHEET_NAMES = {
     "zh": ("问题清单", "按文件统计", "按代码统计"),
@@ -132,8 +126,9 @@ def build_findings_workbook(
         raise OutputError(
             f"共 {total} 条问题，超过 Excel 一张工作表的行数上限；请改用 --format json 输出"
         )
-    with atomic_output(target, overwrite) as temp:
-        _FindingsBook(temp, result, target.resolve().parent, lang).build()
+    words = _WORDS["en" if lang == "en" else "zh"]
+    with kit.written(target, overwrite, title=words["title"]) as wb:
+        _FindingsBook(wb, result, target.resolve().parent, lang).build()
     return target
 
 
@@ -189,14 +184,11 @@ def external_url(path: str, anchor: str = "") -> str:
 
 
 class _FindingsBook:
-    def __init__(self, path: Path, result: BatchResult, base: Path, lang: str) -> None:
+    def __init__(self, wb: kit.Workbook, result: BatchResult, base: Path, lang: str) -> None:
         self.result, self.base = result, base
         self.lang = "en" if lang == "en" else "zh"
         self.words = _WORDS[self.lang]
-        self.wb = _Workbook(
-            str(path),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-        )
+        self.wb = wb
         self.header = self.wb.add_format(
             {
                 "bold": True,
@@ -222,19 +214,10 @@ class _FindingsBook:
         self.stats = result.stats()
 
     def build(self) -> None:
-        self.wb.set_properties(
-            {
-                "title": self.words["title"],
-                "author": "ledger_xl",
-                "created": dt.datetime.now(),
-                "comments": "由 ledger_xl 生成",
-            }
-        )
         findings_sheet, by_file_sheet, by_code_sheet = SHEET_NAMES[self.lang]
         self.write_findings(findings_sheet)
         self.write_by_file(by_file_sheet)
         self.write_by_code(by_code_sheet)
-        self.wb.close()
 
     def _link_path(self, file: str) -> str:
         if file not in self._links:
@@ -274,7 +257,7 @@ class _FindingsBook:
         )
         ws.freeze_panes(1, 0)
         ws.set_row(0, 22)
-        _print_setup(ws, 0)
+        kit.print_setup(ws, 0)
         ws.fit_to_pages(1, 0)
 
     # ------------------------------------------------------------ 问题清单
@@ -301,7 +284,7 @@ class _FindingsBook:
             ]
             for file, item in rows[:2000]
         ]
-        _set_widths(ws, headers, samples, _FINDING_WIDTHS)
+        kit.fit_columns(ws, headers, samples, _FINDING_WIDTHS)
         ws.activate()
 
     def _finding_row(self, ws, row: int, file: FileResult, item: Finding) -> None:
@@ -353,9 +336,9 @@ class _FindingsBook:
             kind = "error" if not file.passed else "warning" if file.warnings else "pass"
             ws.write_string(row, col + 3, verdict_label(file, self.lang), self.verdict[kind])
         samples = [[f.path, f.branch] for f in self.result.files[:2000]]
-        _set_widths(ws, headers[:2], samples, ((12, 50), (8, 16)))
+        kit.fit_columns(ws, headers[:2], samples, ((12, 50), (8, 16)))
         for col, code in enumerate(codes, start=2):
-            ws.set_column(col, col, max(8, min(_display_width(code) + 4, 26)))
+            ws.set_column(col, col, max(8, min(kit.display_width(code) + 4, 26)))
         last = len(headers) - 1
         ws.set_column(last - 3, last, 9)
 
@@ -376,16 +359,4 @@ class _FindingsBook:
             ws.write_number(row, 2, count, self.number)
             ws.write_string(row, 3, describe(code, self.lang), self.text)
         samples = [[code, "", "", describe(code, self.lang)] for code in by_code]
-        _set_widths(ws, headers, samples, ((12, 28), (6, 8), (6, 8), (30, 90)))
-
-
-def _display_width(text: str) -> int:
-    """Columns `text` takes in Excel's default font: CJK characters count double."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _set_widths(ws, headers, samples: list[list[str]], limits) -> None:
-    for col, (header, (low, high)) in enumerate(zip(headers, limits, strict=True)):
-        widest = max((_display_width(row[col]) for row in samples), default=0)
-        widest = max(widest, _display_width(header) + 3)  # room for the filter button
-        ws.set_column(col, col, max(low, min(widest + 1, high)))
+        kit.fit_columns(ws, headers, samples, ((12, 28), (6, 8), (6, 8), (30, 90)))

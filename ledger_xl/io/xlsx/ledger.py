@@ -14,43 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import xlsxwriter
-import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ledger_xl.core import formulas, layout, schedule, summary, twins, values
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.rules import TEMPLATE_VERSION, FieldRule, FieldType, Rules
-from ledger_xl.io.output import atomic_output
-from ledger_xl.io.xlsx import guide, rulesheets
+from ledger_xl.io.xlsx import guide, kit, rulesheets
+from ledger_xl.io.xlsx.kit import AMBER, FILL_FORMULA, FILL_HEADER, RED
 
 # A fixed timestamp makes the committed template reproducible byte for byte in its XML.
 REPRODUCIBLE_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
-
-FILL_FORMULA = "#E7E6E6"
-FILL_HEADER = "#1F4E78"
-RED = {"bg_color": "#FFC7CE", "font_color": "#9C0006"}
-AMBER = {"bg_color": "#FFEB9C", "font_color": "#9C5700"}
-
-
-class _Worksheet(xlsxwriter.worksheet.Worksheet):
-    """A worksheet that prepares each distinct formula text once.
-
-    XlsxWriter scans every formula with ~30 regular expressions (future-function prefixes);
-    a ledger repeats seven ~500-character formulas on every row, so caching the prepared text
-    makes building several times faster. Installed as the workbook's `worksheet_class`.
-    """
-
-    def _prepare_formula(self, formula, expand_future_functions=False):
-        cache = self.__dict__.setdefault("_ledger_xl_formula_cache", {})
-        key = (formula, expand_future_functions)
-        if key not in cache:
-            cache[key] = super()._prepare_formula(formula, expand_future_functions)
-        return cache[key]
-
-
-class _Workbook(xlsxwriter.Workbook):
-    worksheet_class = _Worksheet
 
 
 class Protection(StrEnum):
@@ -99,8 +72,11 @@ def build_ledger_workbook(
     unless `overwrite`). Returns the path."""
     content = content or LedgerContent()
     options = options or BuildOptions()
-    with atomic_output(path, overwrite) as temp:
-        _Builder(temp, content, rules, options).build()
+    created = REPRODUCIBLE_TIME if options.reproducible else dt.datetime.now()
+    with kit.written(
+        path, overwrite, title=options.title, created=created, subject="客户审核管理台账"
+    ) as wb:
+        _Builder(wb, content, rules, options).build()
     return Path(path)
 
 
@@ -114,46 +90,20 @@ def _frame(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 class _Builder:
-    def __init__(self, path: Path, content: LedgerContent, rules: Rules, opts: BuildOptions):
+    def __init__(self, wb: kit.Workbook, content: LedgerContent, rules: Rules, opts: BuildOptions):
         self.rules, self.opts = rules, opts
         self.as_of = opts.fixed_as_of or opts.cache_date or dt.date.today()
         self.ledger = _frame(content.ledger, [f.key for f in rules.fields if f.is_input])
         credential_inputs = [c.key for c in layout.CREDENTIAL_COLUMNS if c.kind != "formula"]
         self.credentials = _frame(content.credentials, credential_inputs)
         self.reviews = _frame(content.reviews, [c.key for c in layout.REVIEW_COLUMNS])
-        self.wb = _Workbook(
-            str(path),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-        )
-        self._formats: dict[tuple, object] = {}
+        self.wb = wb
+        self.fmt = kit.Formats(wb, _BASE_FORMATS)
         self.lock_tables = opts.protection is Protection.LEDGER
-
-    # ------------------------------------------------------------ formats
-
-    def fmt(self, name: str, locked: bool = True, **extra):
-        key = (name, locked, tuple(sorted(extra.items())))
-        if key not in self._formats:
-            props = dict(_BASE_FORMATS[name])
-            props.update(extra)
-            if not locked:
-                props["locked"] = False
-            self._formats[key] = self.wb.add_format(props)
-        return self._formats[key]
 
     # ------------------------------------------------------------ the whole book
 
     def build(self) -> None:
-        created = REPRODUCIBLE_TIME if self.opts.reproducible else dt.datetime.now()
-        self.wb.set_properties(
-            {
-                "title": self.opts.title,
-                "subject": "客户审核管理台账",
-                "author": "ledger_xl",
-                "company": "",
-                "created": created,
-                "comments": "由 ledger_xl 生成",
-            }
-        )
         self.wb.set_custom_property(layout.PROP_TEMPLATE_VERSION, TEMPLATE_VERSION)
         self.wb.set_custom_property(layout.PROP_RULES_FINGERPRINT, self.rules.fingerprint())
         self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
@@ -199,7 +149,6 @@ class _Builder:
                     self.opts.password or "", {"select_locked_cells": True, "autofilter": True}
                 )
         self.wb.get_worksheet_by_name(layout.SHEET_LEDGER).activate()
-        self.wb.close()
 
     # ------------------------------------------------------------ 台账
 
@@ -264,7 +213,7 @@ class _Builder:
             self._validate(ws, top + 1, col, last, f)
         ws.set_row(top, 30)
         ws.freeze_panes(top + 1, 2)
-        _print_setup(ws, top)
+        kit.print_setup(ws, top)
         due_col = xl_col_to_name([f.key for f in fields].index("due_flag"))
         data = (top + 1, 0, last, len(fields) - 1)
         first_cell = f"${due_col}{top + 2}"
@@ -392,7 +341,7 @@ class _Builder:
             self._validate_column(ws, top + 1, col, last, c)
         ws.set_row(top, 30)
         ws.freeze_panes(top + 1, 2)
-        _print_setup(ws, top)
+        kit.print_setup(ws, top)
         return ws, top, last
 
     def _column_format(self, c: layout.Column):
@@ -704,14 +653,6 @@ def _validation(
             "error_message": f"“{header}”须为不小于 {minimum:g} 的数字。",
         }
     return {"input_title": title[:32], "input_message": (hint or header)[:255], **rule}
-
-
-def _print_setup(ws, header_row: int) -> None:
-    """A4 landscape, the header repeated on every page, page numbers in the footer."""
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.repeat_rows(header_row)
-    ws.set_footer("&C第 &P 页，共 &N 页")
 
 
 def _datetime(day: dt.date) -> dt.datetime:

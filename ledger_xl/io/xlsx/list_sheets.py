@@ -23,8 +23,8 @@ from xlsxwriter.utility import xl_col_to_name
 from ledger_xl.core import layout
 from ledger_xl.core.due import DUE_UNKNOWN, LABELS
 from ledger_xl.core.errors import OutputError
-from ledger_xl.io.xlsx.findings import EXCEL_MAX_ROWS, _display_width
-from ledger_xl.io.xlsx.ledger import AMBER, FILL_HEADER, RED, _print_setup, _Workbook
+from ledger_xl.io.xlsx import kit
+from ledger_xl.io.xlsx.kit import AMBER, EXCEL_MAX_ROWS, FILL_HEADER, landscape
 
 DATE_FORMAT = "yyyy-mm-dd"
 TABLE_STYLE = "Table Style Light 9"
@@ -81,23 +81,6 @@ def document_spec(sheet: str, table: str, columns: tuple[str, ...], empty: str) 
     return ListSpec(sheet, table, columns, empty, "doc_status", layout.DOC_EXPIRED, layout.DOC_SOON)
 
 
-def new_workbook(path: Path, title: str) -> _Workbook:
-    """A fresh workbook that never turns text into numbers, formulas or links."""
-    wb = _Workbook(
-        str(path),
-        {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-    )
-    wb.set_properties(
-        {
-            "title": title,
-            "author": "ledger_xl",
-            "created": dt.datetime.now(),
-            "comments": "由 ledger_xl 生成",
-        }
-    )
-    return wb
-
-
 def check_rows(frames: dict[str, pd.DataFrame]) -> None:
     """Refuse a list longer than an Excel sheet holds (before anything is written)."""
     for name, frame in frames.items():
@@ -107,73 +90,47 @@ def check_rows(frames: dict[str, pd.DataFrame]) -> None:
             )
 
 
-def portrait(ws) -> None:
-    """A4 portrait, one page wide, page numbers in the footer."""
-    ws.set_paper(9)
-    ws.set_portrait()
-    ws.fit_to_pages(1, 0)
-    ws.set_footer("&C第 &P 页，共 &N 页")
+# The styles of the summary and due workbooks, besides `kit.STYLES` (see `list_formats`).
+STYLES: dict[str, dict] = {
+    "title": {"bold": True, "font_size": 16, "font_color": FILL_HEADER},
+    "subtitle": {"bold": True, "font_size": 12, "font_color": FILL_HEADER},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "text": {"num_format": "@"},
+    "centred": {"num_format": "@", "align": "center"},
+    "indent": {"border": 1, "indent": 2},
+    "date": {"num_format": DATE_FORMAT, "align": "left"},
+    "whole": {"num_format": "0", "align": "right", "indent": 1},
+    "score": {"num_format": "0.0", "align": "right", "indent": 1},
+    "info_number": {"num_format": "0", "align": "left"},
+    "percent": {"num_format": "0.0%", "border": 1},
+    "cell": {"border": 1},
+    "count": {"num_format": "0", "border": 1},
+    "header_line": {"bold": True, "font_color": "#FFFFFF", "bg_color": FILL_HEADER, "border": 1},
+    "total": {"bold": True, "border": 1, "top": 2, "bg_color": "#DDEBF7"},
+    "total_column": {"bold": True, "border": 1, "bg_color": "#DDEBF7", "num_format": "0"},
+    "total_count": {
+        "bold": True,
+        "border": 1,
+        "top": 2,
+        "bg_color": "#DDEBF7",
+        "num_format": "0",
+    },
+    "total_percent": {
+        "bold": True,
+        "border": 1,
+        "top": 2,
+        "bg_color": "#DDEBF7",
+        "num_format": "0.0%",
+    },
+    "month": {"num_format": "yyyy-mm", "border": 1, "align": "left"},
+    "attention": {"border": 1, "bold": True, "font_color": AMBER["font_color"]},
+    "wrap_cell": {"border": 1, "text_wrap": True, "valign": "top"},
+}
 
 
-def landscape(ws, header_row: int | None = None) -> None:
-    """A4 landscape, one page wide, the header row (if any) repeated on every page."""
-    if header_row is None:
-        ws.set_paper(9)
-        ws.set_landscape()
-        ws.set_footer("&C第 &P 页，共 &N 页")
-    else:
-        _print_setup(ws, header_row)
-    ws.fit_to_pages(1, 0)
-
-
-class Formats:
-    """The cell formats of the summary and due workbooks (colours from `io.build`)."""
-
-    def __init__(self, wb: _Workbook) -> None:
-        add = wb.add_format
-        self.header = add(
-            {
-                "bold": True,
-                "font_color": "#FFFFFF",
-                "bg_color": FILL_HEADER,
-                "border": 1,
-                "valign": "vcenter",
-                "text_wrap": True,
-            }
-        )
-        self.title = add({"bold": True, "font_size": 16, "font_color": FILL_HEADER})
-        self.subtitle = add({"bold": True, "font_size": 12, "font_color": FILL_HEADER})
-        self.bold = add({"bold": True})
-        self.note = add({"italic": True, "font_color": "#595959"})
-        self.wrap = add({"text_wrap": True, "valign": "top"})
-        self.text = add({"num_format": "@"})
-        self.centred = add({"num_format": "@", "align": "center"})
-        self.indent = add({"border": 1, "indent": 2})
-        self.date = add({"num_format": DATE_FORMAT, "align": "left"})
-        self.whole = add({"num_format": "0", "align": "right", "indent": 1})
-        self.score = add({"num_format": "0.0", "align": "right", "indent": 1})
-        self.info_number = add({"num_format": "0", "align": "left"})
-        self.percent = add({"num_format": "0.0%", "border": 1})
-        self.cell = add({"border": 1})
-        self.count = add({"num_format": "0", "border": 1})
-        self.header_line = add(
-            {"bold": True, "font_color": "#FFFFFF", "bg_color": FILL_HEADER, "border": 1}
-        )
-        self.total = add({"bold": True, "border": 1, "top": 2, "bg_color": "#DDEBF7"})
-        self.total_column = add(
-            {"bold": True, "border": 1, "bg_color": "#DDEBF7", "num_format": "0"}
-        )
-        self.total_count = add(
-            {"bold": True, "border": 1, "top": 2, "bg_color": "#DDEBF7", "num_format": "0"}
-        )
-        self.total_percent = add(
-            {"bold": True, "border": 1, "top": 2, "bg_color": "#DDEBF7", "num_format": "0.0%"}
-        )
-        self.month = add({"num_format": "yyyy-mm", "border": 1, "align": "left"})
-        self.attention = add({"border": 1, "bold": True, "font_color": AMBER["font_color"]})
-        self.wrap_cell = add({"border": 1, "text_wrap": True, "valign": "top"})
-        self.red = add(RED)
-        self.amber = add(AMBER)
+def list_formats(wb: kit.Workbook) -> kit.Formats:
+    """The formats of the summary and due workbooks."""
+    return kit.Formats(wb, STYLES)
 
 
 # ---------------------------------------------------------------- cell values
@@ -232,7 +189,7 @@ def write_notes(ws, row: int, lines, fmt, last_col: int, width: float) -> int:
     its wrapped text. Returns the row after the last line."""
     for line in lines:
         ws.merge_range(row, 0, row, last_col, line, fmt)
-        lines_needed = math.ceil(_display_width(line) / max(width - 2, 1))
+        lines_needed = math.ceil(kit.display_width(line) / max(width - 2, 1))
         if lines_needed > 1:
             ws.set_row(row, 15 * lines_needed + 2)
         row += 1
@@ -255,7 +212,7 @@ def window_text(within: int | None, portfolio, attribute: str, name: str) -> str
 class ListWriter:
     """Writes `ListSpec` sheets into one workbook."""
 
-    def __init__(self, wb: _Workbook, formats: Formats) -> None:
+    def __init__(self, wb: kit.Workbook, formats: kit.Formats) -> None:
         self.wb, self.f = wb, formats
 
     def write(self, spec: ListSpec, frame: pd.DataFrame):
@@ -323,10 +280,10 @@ class ListWriter:
                 low, high = _WIDTHS.get(key, _TEXT_WIDTH)
                 cells = sample[key].tolist() if key in sample.columns else []
                 widest = max(
-                    (_display_width(shown_text(key, v)) for v in cells if key not in WHOLE_KEYS),
+                    (kit.display_width(shown_text(key, v)) for v in cells if key not in WHOLE_KEYS),
                     default=6,
                 )
-            widest = max(widest, _display_width(header) + 3)  # room for the filter button
+            widest = max(widest, kit.display_width(header) + 3)  # room for the filter button
             fmt = self.f.date if key in DATE_KEYS else None
             ws.set_column(col, col, max(low, min(widest + 1, high)), fmt)
 

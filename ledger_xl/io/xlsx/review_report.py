@@ -34,8 +34,9 @@ from ledger_xl.core.errors import LedgerXLError
 from ledger_xl.core.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, label, mask_id
 from ledger_xl.core.rules import Rules
 from ledger_xl.io import libreoffice
-from ledger_xl.io.output import atomic_output, check_writable
-from ledger_xl.io.xlsx.ledger import AMBER, FILL_HEADER, RED, _Workbook
+from ledger_xl.io.output import check_writable
+from ledger_xl.io.xlsx import kit
+from ledger_xl.io.xlsx.kit import AMBER, FILL_HEADER, RED
 
 SHEET_NAME = "审核报告"
 TITLE = "客户审核报告"
@@ -219,8 +220,10 @@ def build_review_report(
     Returns the path."""
     position = find_customer(portfolio, customer_id)
     data = ReportData.of(portfolio, position)
-    with atomic_output(path, overwrite) as temp:
-        _Report(temp, data).build()
+    c = data.customer
+    title = f"{TITLE} {_text(c.get('customer_id'))} {_text(c.get('name'))}"
+    with kit.written(path, overwrite, title=title, subject=TITLE) as wb:
+        _Report(wb, data).build()
     return Path(path)
 
 
@@ -394,29 +397,17 @@ _TONES = {
 
 
 class _Report:
-    def __init__(self, path: Path, data: ReportData) -> None:
+    def __init__(self, wb: kit.Workbook, data: ReportData) -> None:
         self.data = data
         self.rules = data.rules
         self.customer = data.customer
-        self.wb = _Workbook(
-            str(path),
-            {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-        )
+        self.wb = wb
         self.ws = self.wb.add_worksheet(SHEET_NAME)
-        self._formats: dict[tuple, object] = {}
+        self.fmt = kit.Formats(wb, _FORMATS, _TONES)
         self.heights: dict[int, float] = {}
         self.row = 0
 
     # ------------------------------------------------------------ plumbing
-
-    def fmt(self, name: str, *tones: str):
-        key = (name, tones)
-        if key not in self._formats:
-            props = dict(_FORMATS[name])
-            for tone in tones:
-                props.update(_TONES[tone])
-            self._formats[key] = self.wb.add_format(props)
-        return self._formats[key]
 
     def put(self, row: int, first: int, last: int, value: object, cell_format) -> None:
         """Write a typed value into columns first..last of `row` (merged when more than one)
@@ -483,16 +474,6 @@ class _Report:
     # ------------------------------------------------------------ the sheet
 
     def build(self) -> None:
-        c = self.customer
-        self.wb.set_properties(
-            {
-                "title": f"{TITLE} {_text(c.get('customer_id'))} {_text(c.get('name'))}",
-                "subject": TITLE,
-                "author": "ledger_xl",
-                "created": dt.datetime.now(),
-                "comments": "由 ledger_xl 生成",
-            }
-        )
         for col, width in enumerate(WIDTHS):
             self.ws.set_column(col, col, width)
         self.write_heading()
@@ -507,7 +488,6 @@ class _Report:
             self.ws.set_row(row, height)
         self.print_setup()
         self.ws.activate()
-        self.wb.close()
 
     def write_heading(self) -> None:
         c = self.customer

@@ -27,18 +27,15 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from ledger_xl.core import layout
 from ledger_xl.core.due import DOCUMENT_COLUMNS, DUE_COLUMNS, WARNING_COLUMNS
 from ledger_xl.core.summary import TOTAL, UNKNOWN
-from ledger_xl.io.output import atomic_output
-from ledger_xl.io.xlsx.findings import _display_width
+from ledger_xl.io.xlsx import kit
+from ledger_xl.io.xlsx.kit import landscape, portrait
 from ledger_xl.io.xlsx.list_sheets import (
-    Formats,
     ListSpec,
     ListWriter,
     as_datetime,
     check_rows,
     document_spec,
-    landscape,
-    new_workbook,
-    portrait,
+    list_formats,
     review_spec,
     window_text,
     write_notes,
@@ -110,8 +107,8 @@ def build_summary_workbook(
     the notes (the 即将到期 window the tables were computed with). Returns the path."""
     target = Path(path)
     check_rows({LIST_SPECS[key].sheet: tables[key] for key in LIST_SPECS})
-    with atomic_output(target, overwrite) as temp:
-        _SummaryBook(temp, tables, portfolio, within).build()
+    with kit.written(target, overwrite, title=TITLE) as wb:
+        _SummaryBook(wb, tables, portfolio, within).build()
     return target
 
 
@@ -142,10 +139,12 @@ def grade_colours(columns: list[str], rules) -> dict[str, str]:
 
 
 class _SummaryBook:
-    def __init__(self, path: Path, tables: dict[str, pd.DataFrame], portfolio, within) -> None:
+    def __init__(
+        self, wb: kit.Workbook, tables: dict[str, pd.DataFrame], portfolio, within
+    ) -> None:
         self.tables, self.portfolio, self.within = tables, portfolio, within
-        self.wb = new_workbook(path, TITLE)
-        self.f = Formats(self.wb)
+        self.wb = wb
+        self.f = list_formats(self.wb)
         self.lists = ListWriter(self.wb, self.f)
         # Cell ranges the charts read, filled in while writing 概览 and 月度到期.
         self.status_rows: tuple[int, int] | None = None  # first, last row on 概览 (col A:B)
@@ -162,7 +161,6 @@ class _SummaryBook:
         self.write_notes()
         self.write_charts(charts)
         overview.activate()
-        self.wb.close()
 
     # ------------------------------------------------------------ 概览
 
@@ -208,7 +206,7 @@ class _SummaryBook:
         self.grade_cross = (header + 1, header + 2, n_branches)
         widest = max(
             (
-                _display_width(str(name))
+                kit.display_width(str(name))
                 for t in ("branch_status", "branch_grade")
                 for name in self.tables[t].index
             ),
@@ -218,7 +216,7 @@ class _SummaryBook:
         widths: dict[int, int] = {}
         for t in ("branch_status", "branch_grade"):
             for j, name in enumerate(self.tables[t].columns, start=1):
-                width = max(9, _display_width(str(name)) + 2)
+                width = max(9, kit.display_width(str(name)) + 2)
                 widths[_CROSS_COL + j] = max(widths.get(_CROSS_COL + j, 0), width)
         for col, width in widths.items():
             ws.set_column(col, col, width)
