@@ -311,7 +311,7 @@ _FLAG_STYLE = {
     layout.DUE_OVERDUE: "red",
     layout.DOC_EXPIRED: "red",
     layout.DUE_SOON: "yellow",  # the same word for documents
-    "无法判断": "magenta",  # due.DUE_UNKNOWN, without importing pandas at start-up
+    layout.DUE_UNKNOWN: "magenta",
 }
 
 
@@ -409,7 +409,7 @@ def due(
                 for k in (
                     layout.DUE_OVERDUE,
                     layout.DUE_NEVER,
-                    due_module.DUE_UNKNOWN,
+                    layout.DUE_UNKNOWN,
                     layout.DUE_SOON,
                 )
             )

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ledger_xl.app.demo_data import DemoData, PlantedMistake, generate_demo
 from ledger_xl.app.portfolio import load as load_portfolio
-from ledger_xl.core import due, schedule, summary, twins
+from ledger_xl.core import due, layout, summary, twins
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import check_writable
@@ -74,13 +74,7 @@ def run_demo(
             path, branch_content(data, branch), options=options, overwrite=overwrite
         )
     computed = twins.ledger_formulas(data.ledger, DEFAULT_RULES, as_of)
-    docs = schedule.document_status(
-        data.credentials["expires"],
-        as_of,
-        DEFAULT_RULES.cycles,
-        data.credentials["customer_id"],
-        data.credentials["doc_type"],
-    )
+    docs = twins.credential_formulas(data.credentials, DEFAULT_RULES, as_of)
     figures = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, as_of)
     # What HQ does with the branch workbooks once they are back: read them (read-only) and
     # write the due list, the summary and a review report.
@@ -106,7 +100,15 @@ def run_demo(
         report_file,
         customer,
         {
-            **{k: int(flags.get(k, 0)) for k in ("已逾期", "未审核", "无法判断", "即将到期")},
+            **{
+                k: int(flags.get(k, 0))
+                for k in (
+                    layout.DUE_OVERDUE,
+                    layout.DUE_NEVER,
+                    layout.DUE_UNKNOWN,
+                    layout.DUE_SOON,
+                )
+            },
             "证件": len(lists["documents"]),
             "预警": len(lists["warnings"]),
         },

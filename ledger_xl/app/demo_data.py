@@ -18,7 +18,6 @@ Cell values are plain Python objects: str, float, datetime.date or None (blank).
 
 from __future__ import annotations
 
-import calendar
 import math
 import random
 import re
@@ -26,11 +25,10 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 
-from ledger_xl.core import layout
+from ledger_xl.core import layout, schedule, scoring
 from ledger_xl.core.defaults import DEFAULT_CYCLES, DEFAULT_FIELDS, DEFAULT_SCORING
 from ledger_xl.core.identifiers import (
     USCC_CHARSET,
@@ -48,8 +46,6 @@ CREDENTIAL_KEYS = tuple(c.key for c in layout.CREDENTIAL_COLUMNS if c.kind != "f
 REVIEW_KEYS = tuple(c.key for c in layout.REVIEW_COLUMNS)
 SCORE_KEYS = tuple(f.key for f in DEFAULT_FIELDS if f.type is FieldType.SCORE)
 
-_KEY_BY_HEADER = {f.header: f.key for f in DEFAULT_FIELDS}
-_WEIGHTS = {_KEY_BY_HEADER[d.column]: Decimal(str(d.weight)) for d in DEFAULT_SCORING.dimensions}
 
 
 @dataclass
@@ -277,24 +273,18 @@ def generate_demo(
 
 
 def add_months(day: date, months: int) -> date:
-    """Excel EDATE: the same day `months` later, clamped to the end of a shorter month."""
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(day.day, last))
+    """Excel EDATE (the ledger's twin)."""
+    return schedule.add_months(day, months)
 
 
 def composite_score(scores: tuple[float, ...]) -> float:
-    """Weighted score of the four dimensions, rounded half up to one decimal."""
-    total = sum(Decimal(str(s)) * _WEIGHTS[k] for k, s in zip(SCORE_KEYS, scores, strict=True))
-    return float(total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """The default weights' 综合评分 of the four dimension scores (the ledger's twin)."""
+    return scoring.composite_score(scores, DEFAULT_SCORING)
 
 
 def grade_for(composite: float) -> str:
-    for band in DEFAULT_SCORING.bands:
-        if composite >= band.lower:
-            return band.grade
-    return DEFAULT_SCORING.fallback_grade
+    """The default bands' 评级 (the ledger's twin)."""
+    return scoring.grade_for(composite, DEFAULT_SCORING)
 
 
 def _review_id(customer_id: str, when: date) -> str:

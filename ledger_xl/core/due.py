@@ -19,11 +19,9 @@ from ledger_xl.core import layout, schedule
 from ledger_xl.core.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, grade_ranks, mask_id
 from ledger_xl.core.rules import Rules
 
-DUE_UNKNOWN = "无法判断"
-
 # Urgency order of the due list: most overdue first, then never reviewed, then what cannot
 # be judged, then what falls due soonest.
-_URGENCY = {layout.DUE_OVERDUE: 0, layout.DUE_NEVER: 1, DUE_UNKNOWN: 2, layout.DUE_SOON: 3}
+_URGENCY = {layout.DUE_OVERDUE: 0, layout.DUE_NEVER: 1, layout.DUE_UNKNOWN: 2, layout.DUE_SOON: 3}
 
 DUE_COLUMNS = (
     "flag",
@@ -154,11 +152,11 @@ def due_reviews(
     flag[never] = layout.DUE_NEVER
     reason[never] = "没有最近审核日期"
     unreadable = frame["last_review_unreadable"].to_numpy(dtype=bool)
-    flag[unreadable] = DUE_UNKNOWN
+    flag[unreadable] = layout.DUE_UNKNOWN
     for i in np.flatnonzero(unreadable):
         reason[i] = f"最近审核日期“{frame['last_review_raw'].iat[i]}”不是日期，请改为日期格式"
     no_cycle = ~never & ~unreadable & np.isnan(frame["cycle_months"].to_numpy(dtype=float))
-    flag[no_cycle] = DUE_UNKNOWN
+    flag[no_cycle] = layout.DUE_UNKNOWN
     for i in np.flatnonzero(no_cycle):
         reason[i] = (
             f"风险等级“{frame['risk_level'].iat[i]}”与客户类别“{frame['category'].iat[i]}”"
@@ -210,16 +208,16 @@ def expiring_documents(
         status[known & (days <= within)] = layout.DOC_SOON
         status[known & (days < 0)] = layout.DOC_EXPIRED
     unreadable = (frame["expires_raw"] != "").to_numpy() & np.isnan(days)
-    status[unreadable] = DUE_UNKNOWN
+    status[unreadable] = layout.DUE_UNKNOWN
     reason = np.full(len(frame), "", dtype=object)
     for i in range(len(frame)):
         if status[i] == layout.DOC_EXPIRED:
             reason[i] = f"已过期 {int(-days[i])} 天"
         elif status[i] == layout.DOC_SOON:
             reason[i] = "今天到期" if days[i] == 0 else f"{int(days[i])} 天后到期"
-        elif status[i] == DUE_UNKNOWN:
+        elif status[i] == layout.DUE_UNKNOWN:
             reason[i] = f"有效期至“{frame['expires_raw'].iat[i]}”不是日期，请改为日期格式"
-    listed = np.isin(status, [layout.DOC_EXPIRED, layout.DOC_SOON, DUE_UNKNOWN])
+    listed = np.isin(status, [layout.DOC_EXPIRED, layout.DOC_SOON, layout.DUE_UNKNOWN])
     out = pd.DataFrame(
         {
             "doc_status": status[listed],
@@ -234,7 +232,7 @@ def expiring_documents(
     if mask:
         is_id = (out["doc_type"] == ID_DOCUMENT).to_numpy()
         out.loc[is_id, "doc_number"] = [mask_id(n) for n in out.loc[is_id, "doc_number"]]
-    order = {layout.DOC_EXPIRED: 0, DUE_UNKNOWN: 1, layout.DOC_SOON: 2}
+    order = {layout.DOC_EXPIRED: 0, layout.DUE_UNKNOWN: 1, layout.DOC_SOON: 2}
     out["_order"] = out["doc_status"].map(order)
     out["_days"] = out["days"].fillna(0.0)
     out = out.sort_values(["_order", "_days", "customer_id"], kind="stable")

@@ -63,6 +63,7 @@ DUE_OVERDUE = "已逾期"
 DUE_SOON = "即将到期"
 DUE_OK = "正常"
 DUE_NEVER = "未审核"
+DUE_UNKNOWN = "无法判断"  # the due lists' word when the formulas cannot judge (reason given)
 STATUS_INACTIVE = "已停用"
 STATUS_APPROVED = "审核通过"
 STATUS_REJECTED = "审核未通过"

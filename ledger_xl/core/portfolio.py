@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import layout, schedule, twins, values
+from ledger_xl.core import layout, twins, values
 from ledger_xl.core.book import LedgerBook
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.rules import FieldType, Rules
@@ -95,6 +95,24 @@ class Portfolio:
         """The rules a workbook's rows were computed with (its own 评分标准 and 审核周期)."""
         return self.rules_by_file.get(file, self.rules)
 
+    def all_rules(self) -> list[Rules]:
+        """Every workbook's rules, in file order (the portfolio's `rules` when it has none)."""
+        return list(self.rules_by_file.values()) or [self.rules]
+
+    def labels(self) -> dict[str, list[str]]:
+        """The values a summary lists for 审核状态, 风险等级 and 评级: those of every
+        workbook's rules, in order of first appearance."""
+        every = self.all_rules()
+        return {
+            "status": _union(list(r.field("status").allowed) for r in every),
+            "risk_level": _union(list(r.field("risk_level").allowed) for r in every),
+            "grade": _union(grade_labels(r) for r in every),
+        }
+
+    def incomplete_grades(self) -> set[str]:
+        """The 评级 label of an incomplete score in any workbook (待补充 by default)."""
+        return {r.scoring.incomplete_grade for r in self.all_rules()}
+
 
 def text(value: object) -> str:
     """A cell as display text: blanks "", whole floats without ".0", dates in ISO form."""
@@ -160,6 +178,21 @@ def enrich_ledger(
     return out[used].reset_index(drop=True)
 
 
+def grade_labels(rules: Rules) -> list[str]:
+    """The grades best first, the fallback grade, then the incomplete label."""
+    return [b.grade for b in rules.scoring.bands] + [
+        rules.scoring.fallback_grade,
+        rules.scoring.incomplete_grade,
+    ]
+
+
+def _union(lists: Iterable[list[str]]) -> list[str]:
+    out: list[str] = []
+    for items in lists:
+        out.extend(item for item in items if item not in out)
+    return out
+
+
 def grade_ranks(grades: Iterable[str], rules: Rules) -> np.ndarray:
     """0 for the best band, one more per band down, the fallback grade last; NaN otherwise."""
     order = {b.grade: i for i, b in enumerate(rules.scoring.bands)}
@@ -182,13 +215,7 @@ def enrich_documents(
     frame = credentials.reset_index(drop=True)
     out = _typed(frame, layout.CREDENTIAL_COLUMNS)
     out["expires_raw"] = _texts(_column(frame, "expires"))
-    status = schedule.document_status(
-        _column(frame, "expires"),
-        as_of,
-        rules.cycles,
-        _column(frame, "customer_id"),
-        _column(frame, "doc_type"),
-    )
+    status = twins.credential_formulas(frame, rules, as_of)
     out["doc_status"] = status["doc_status"].to_numpy()
     out["doc_days"] = status["doc_days"].to_numpy()
     out["superseded"] = out["doc_status"] == layout.DOC_RENEWED

@@ -36,6 +36,13 @@ def edate(start: np.ndarray, months: np.ndarray) -> np.ndarray:
     return result
 
 
+def add_months(day: dt.date, months: int) -> dt.date:
+    """EDATE for one date: `months` later (or earlier), clamped to the end of a shorter month;
+    the scalar form of `edate`, which it calls."""
+    result = edate(np.array([day], dtype="datetime64[D]"), np.array([months], dtype=float))[0]
+    return result.astype(dt.date)
+
+
 def cycle_months(risk: pd.Series, category: pd.Series, cycles: CycleRules) -> np.ndarray:
     """审核周期(月) per row; NaN where the risk level or category is not in the cycle table."""
     return np.array(

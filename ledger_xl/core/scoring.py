@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -76,3 +77,17 @@ def score_ledger(ledger: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     return pd.DataFrame(
         {"composite_score": scores, "grade": grades(scores, rules.scoring)}, index=ledger.index
     )
+
+
+def composite_score(scores: Sequence[float], scoring: ScoringRules) -> float:
+    """One row's 综合评分 from its dimension scores (in dimension order): the same left-to-right
+    weighted sum and Excel ROUND as `composite_scores`, for a single value."""
+    total = 0.0
+    for score, dim in zip(scores, scoring.dimensions, strict=True):
+        total = total + float(score) * dim.weight
+    return excel_round(total, 1)
+
+
+def grade_for(score: float, scoring: ScoringRules) -> str:
+    """One 综合评分's grade (the incomplete label for NaN), as `grades` gives it."""
+    return str(grades(np.array([score], dtype=float), scoring)[0])

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ledger_xl.core import formulas, layout, twins, values
+from ledger_xl.core.portfolio import grade_labels
 from ledger_xl.core.rules import Rules
 
 GRADE_SECTION = "按评级"
@@ -19,7 +20,6 @@ UNKNOWN = "（未填写或无法识别）"
 BLANK_BRANCH = "（未填写）"
 TOTAL = "合计"
 MONTHS_AHEAD = 12
-DUE_UNKNOWN_LABEL = "无法判断"
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ def key_figures(
     doc_status: pd.Series,
     rules: Rules,
     as_of: dt.date,
+    labels: dict[str, list[str]] | None = None,
 ) -> list[tuple[str, list[KeyFigure]]]:
     """Sections of (label, count, formula): totals, by status, grade, risk, due flag, when the
     next reviews fall, documents, and reviews due per month for the next 12 months.
@@ -66,7 +67,16 @@ def key_figures(
     `twins.ledger_formulas(...)`, `doc_status` the 证件状态 column of 资信证明. Each
     breakdown ends with an unknown bucket (客户总数 minus the rest), so it sums to 客户总数.
     Counts mirror the formulas cell for cell, COUNTIFS semantics included.
+
+    `labels` overrides the listed values of "status", "risk_level" and "grade" (default: from
+    `rules`), for a portfolio whose workbooks have different rules (`Portfolio.labels`).
     """
+    shown = {
+        "status": list(rules.field("status").allowed),
+        "risk_level": list(rules.field("risk_level").allowed),
+        "grade": grade_labels(rules),
+        **(labels or {}),
+    }
     h = rules.header
     used = ~twins.empty_rows(ledger)
     n_used = int(used.sum())
@@ -97,7 +107,7 @@ def key_figures(
         for label in due_labels
     ]
     due_items.append(inactive)
-    due_items.append(_rest(DUE_UNKNOWN_LABEL, due_items))
+    due_items.append(_rest(layout.DUE_UNKNOWN, due_items))
 
     next_col, status_col = _ref(h("next_review")), _ref(h("status"))
     not_inactive = f'{status_col},"<>{layout.STATUS_INACTIVE}"'
@@ -156,11 +166,11 @@ def key_figures(
     ]
     return [
         ("总体", [total]),
-        ("按审核状态", section("status", rules.field("status").allowed, ledger["status"])),
-        (GRADE_SECTION, section("grade", grade_labels(rules), computed["grade"])),
+        ("按审核状态", section("status", shown["status"], ledger["status"])),
+        (GRADE_SECTION, section("grade", shown["grade"], computed["grade"])),
         (
             "按风险等级",
-            section("risk_level", rules.field("risk_level").allowed, ledger["risk_level"]),
+            section("risk_level", shown["risk_level"], ledger["risk_level"]),
         ),
         ("按到期提示", due_items),
         (TIMING_SECTION, timing),
@@ -192,13 +202,6 @@ def branch_counts(
 
 SCORE_BINS = ((0.0, 50.0), (50.0, 60.0), (60.0, 70.0), (70.0, 80.0), (80.0, 90.0), (90.0, 100.0))
 NOT_SCORED = "未评分"
-
-
-def grade_labels(rules: Rules) -> list[str]:
-    return [b.grade for b in rules.scoring.bands] + [
-        rules.scoring.fallback_grade,
-        rules.scoring.incomplete_grade,
-    ]
 
 
 def month_starts(as_of: dt.date, months: int = MONTHS_AHEAD) -> list[dt.date]:
@@ -249,14 +252,16 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
 
     customers, rules = portfolio.customers, portfolio.rules
     total = len(customers)
-    statuses = list(rules.field("status").allowed)
-    risks = list(rules.field("risk_level").allowed)
-    grades = grade_labels(rules)
+    # Each workbook keeps its own rules: the listed values are those of every workbook.
+    shown = portfolio.labels()
+    statuses, risks, grades = shown["status"], shown["risk_level"], shown["grade"]
     documents = portfolio.documents
     # The template's figures, over the used rows: the enriched frame holds the formula
     # columns too, and a renewed document's 证件状态 is 已更新, so it is not counted.
     figures = dict(
-        key_figures(customers, customers, documents["doc_status"], rules, portfolio.as_of)
+        key_figures(
+            customers, customers, documents["doc_status"], rules, portfolio.as_of, labels=shown
+        )
     )
     months = figures.pop(MONTHS_SECTION)
     figures["总体"].append(KeyFigure("分公司数", customers["branch"].nunique(), ""))
@@ -309,7 +314,7 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
         ("所属分公司未填写", int((customers["branch"] == "").sum()), "分公司表中记为（未填写）"),
         (
             "评分不全（评级待补充）",
-            int((customers["grade"] == rules.scoring.incomplete_grade).sum()),
+            int(customers["grade"].isin(portfolio.incomplete_grades()).sum()),
             "四项维度评分未填全，无法计算综合评分",
         ),
         (
@@ -329,7 +334,7 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
         "overdue": lists[lists["flag"] == layout.DUE_OVERDUE].reset_index(drop=True),
         "due_soon": lists[lists["flag"] == layout.DUE_SOON].reset_index(drop=True),
         "never_reviewed": lists[
-            lists["flag"].isin([layout.DUE_NEVER, due.DUE_UNKNOWN])
+            lists["flag"].isin([layout.DUE_NEVER, layout.DUE_UNKNOWN])
         ].reset_index(drop=True),
         "documents": due.expiring_documents(portfolio.documents),
         "warnings": due.risk_warnings(

@@ -1,4 +1,5 @@
-"""Every formula column of the workbook, computed in Python: the twins of the template formulas."""
+"""Every formula column of the workbook, computed in Python: the twins of the template formulas
+(`formulas.ledger_formulas` for 台账, `formulas.credential_formulas` for 资信证明)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import schedule, scoring, values
+from ledger_xl.core import layout, schedule, scoring, values
 from ledger_xl.core.rules import Rules
 
 
@@ -43,3 +44,20 @@ def ledger_formulas(
     result.loc[unused, "grade"] = ""
     result.loc[unused, "due_flag"] = ""
     return result
+
+
+def credential_formulas(credentials: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:
+    """资信证明's formula columns — 证件状态 and 剩余天数 — for a frame keyed by column key
+    (missing columns blank), as the template's formulas compute them."""
+
+    def column(key: str) -> pd.Series:
+        if key in credentials.columns:
+            return credentials[key]
+        return pd.Series([None] * len(credentials), index=credentials.index, dtype=object)
+
+    return schedule.document_status(
+        column("expires"), as_of, rules.cycles, column("customer_id"), column("doc_type")
+    )
+
+
+CREDENTIAL_FORMULA_KEYS = tuple(c.key for c in layout.CREDENTIAL_COLUMNS if c.kind == "formula")

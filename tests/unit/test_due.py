@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ledger_xl.app.portfolio import load as load_portfolio
-from ledger_xl.core import due, portfolio
+from ledger_xl.core import due, layout, portfolio
 from ledger_xl.core.defaults import DEFAULT_RULES
 from tests.validation.helpers import AS_OF, good_credentials, good_review, good_row
 
@@ -95,7 +95,7 @@ def test_due_list_follows_the_workbook_flags(ledger):
     listed = due.due_reviews(ledger.customers)
     frame = ledger.customers.set_index("customer_id")
     for cid, flag in zip(listed["customer_id"], listed["flag"], strict=True):
-        assert frame.at[cid, "due_flag"] == ("" if flag == due.DUE_UNKNOWN else flag)
+        assert frame.at[cid, "due_flag"] == ("" if flag == layout.DUE_UNKNOWN else flag)
 
 
 def documents_portfolio():

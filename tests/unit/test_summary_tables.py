@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from ledger_xl.app.demo_data import generate_demo
-from ledger_xl.core import portfolio, schedule, summary, twins
+from ledger_xl.core import layout, portfolio, schedule, summary, twins
 from ledger_xl.core.defaults import DEFAULT_RULES
 
 AS_OF = dt.date(2026, 11, 23)
@@ -56,7 +56,7 @@ def test_every_breakdown_sums_to_the_customers(tables, demo):
     assert sum(timing.values()) + by["按到期提示"]["已停用"] == total
     assert by["按审核状态"][summary.UNKNOWN] == 1
     assert by["按风险等级"][summary.UNKNOWN] == 1
-    assert by["按到期提示"][summary.DUE_UNKNOWN_LABEL] >= 1
+    assert by["按到期提示"][layout.DUE_UNKNOWN] >= 1
 
 
 def test_crosstabs_reconcile(tables, demo):
@@ -91,7 +91,7 @@ def test_lists_agree_with_the_figures(tables):
     by = sections(tables)["按到期提示"]
     assert len(tables["overdue"]) == by["已逾期"]
     assert len(tables["due_soon"]) == by["即将到期"]
-    assert len(tables["never_reviewed"]) == by["未审核"] + by[summary.DUE_UNKNOWN_LABEL]
+    assert len(tables["never_reviewed"]) == by["未审核"] + by[layout.DUE_UNKNOWN]
     assert (tables["overdue"]["days"] < 0).all()
     assert tables["overdue"]["days"].is_monotonic_increasing
 

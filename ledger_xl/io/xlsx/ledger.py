@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from ledger_xl.core import formulas, layout, schedule, summary, twins, values
+from ledger_xl.core import formulas, layout, summary, twins, values
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.rules import TEMPLATE_VERSION, FieldRule, FieldType, Rules
 from ledger_xl.io.xlsx import guide, kit, rulesheets
@@ -108,13 +108,7 @@ class _Builder:
         self.wb.set_custom_property(layout.PROP_RULES_FINGERPRINT, self.rules.fingerprint())
         self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
         self.formula_values = twins.ledger_formulas(self.ledger, self.rules, self.as_of)
-        self.doc_values = schedule.document_status(
-            self.credentials["expires"],
-            self.as_of,
-            self.rules.cycles,
-            self.credentials["customer_id"],
-            self.credentials["doc_type"],
-        )
+        self.doc_values = twins.credential_formulas(self.credentials, self.rules, self.as_of)
         sheets = {
             layout.SHEET_LEDGER: self.write_ledger,
             layout.SHEET_CREDENTIALS: self.write_credentials,

@@ -21,7 +21,7 @@ import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
 from ledger_xl.core import layout
-from ledger_xl.core.due import DUE_UNKNOWN, LABELS
+from ledger_xl.core.due import LABELS
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io.xlsx import kit
 from ledger_xl.io.xlsx.kit import AMBER, EXCEL_MAX_ROWS, FILL_HEADER, landscape
@@ -180,8 +180,8 @@ def flag_counts(frame: pd.DataFrame, column: str, labels: tuple[str, ...]) -> li
     return out + [(other or "（空白）", cells.count(other)) for other in others]
 
 
-REVIEW_FLAGS = (layout.DUE_OVERDUE, layout.DUE_NEVER, DUE_UNKNOWN, layout.DUE_SOON)
-DOCUMENT_FLAGS = (layout.DOC_EXPIRED, DUE_UNKNOWN, layout.DOC_SOON)
+REVIEW_FLAGS = (layout.DUE_OVERDUE, layout.DUE_NEVER, layout.DUE_UNKNOWN, layout.DUE_SOON)
+DOCUMENT_FLAGS = (layout.DOC_EXPIRED, layout.DUE_UNKNOWN, layout.DOC_SOON)
 
 
 def write_notes(ws, row: int, lines, fmt, last_col: int, width: float) -> int:
@@ -200,8 +200,7 @@ def window_text(within: int | None, portfolio, attribute: str, name: str) -> str
     """How a reminder window was chosen: the given days, or each workbook's own setting."""
     if within is not None:
         return f"{within} 天内到期（命令行指定）"
-    rules = list(getattr(portfolio, "rules_by_file", {}).values()) or [portfolio.rules]
-    days = sorted({int(getattr(r.cycles, attribute)) for r in rules})
+    days = sorted({int(getattr(r.cycles, attribute)) for r in portfolio.all_rules()})
     shown = "、".join(str(d) for d in days)
     return f"按各工作簿的{name}（{shown} 天）"
 

@@ -43,7 +43,6 @@ TITLE = "客户审核报告"
 MAX_REVIEWS = 6  # newest review records shown; older ones are counted
 MAX_DOCUMENTS = 8  # credit documents shown (current ones first)
 FOOTER = "内部资料 注意保密 · 由 ledger_xl 生成"
-DUE_UNKNOWN = "无法判断"  # as the due list says when 最近审核日期 cannot be read
 
 # Column widths (Excel character units) of the eight-column grid, A..H: about one A4
 # portrait width at 10 pt.
@@ -572,7 +571,7 @@ class _Report:
                 value, name = f"{_text(c.get('last_review_raw'))}（无法识别为日期）", "text"
                 items.append((caption, value, name, ("amber",)))
             elif key == "due_flag" and unreadable and not flag:
-                items.append((caption, DUE_UNKNOWN, name, ("amber",)))
+                items.append((caption, layout.DUE_UNKNOWN, name, ("amber",)))
             elif key in ("days_to_due", "due_flag"):
                 items.append((caption, value, name, tone))
             else:

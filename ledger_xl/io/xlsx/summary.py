@@ -122,18 +122,21 @@ _GRADE_SCALES = {
 }
 
 
-def grade_colours(columns: list[str], rules) -> dict[str, str]:
-    """Green for the best grade through red for the fallback grade; greys for the rest."""
-    scale = [b.grade for b in rules.scoring.bands] + [rules.scoring.fallback_grade]
-    if len(scale) in _GRADE_SCALES:
-        palette = list(_GRADE_SCALES[len(scale)])
-    else:  # hues from green to red
-        palette = []
-        for i in range(len(scale)):
-            r, g, b = colorsys.hls_to_rgb((1 - i / (len(scale) - 1)) / 3, 0.45, 0.6)
-            palette.append(f"#{round(r * 255):02X}{round(g * 255):02X}{round(b * 255):02X}")
-    colours = dict(zip(scale, palette, strict=True))
-    colours[rules.scoring.incomplete_grade] = INCOMPLETE_COLOUR
+def grade_colours(columns: list[str], every_rules) -> dict[str, str]:
+    """Green for the best grade through red for the fallback grade of each workbook's scale
+    (the first workbook naming a grade colours it); greys for the rest."""
+    colours: dict[str, str] = {}
+    for rules in reversed(list(every_rules)):
+        scale = [b.grade for b in rules.scoring.bands] + [rules.scoring.fallback_grade]
+        if len(scale) in _GRADE_SCALES:
+            palette = list(_GRADE_SCALES[len(scale)])
+        else:  # hues from green to red
+            palette = []
+            for i in range(len(scale)):
+                r, g, b = colorsys.hls_to_rgb((1 - i / (len(scale) - 1)) / 3, 0.45, 0.6)
+                palette.append(f"#{round(r * 255):02X}{round(g * 255):02X}{round(b * 255):02X}")
+        colours.update(zip(scale, palette, strict=True))
+        colours[rules.scoring.incomplete_grade] = INCOMPLETE_COLOUR
     colours[UNKNOWN] = UNKNOWN_COLOUR
     return {c: colours[c] for c in columns if c in colours}
 
@@ -400,7 +403,7 @@ class _SummaryBook:
         last = first + n - 1
         table = self.tables["branch_grade"]
         columns = [str(c) for c in table.columns]
-        colours = grade_colours(columns, self.portfolio.rules)
+        colours = grade_colours(columns, self.portfolio.all_rules())
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
         col0 = _CROSS_COL
         for j, name in enumerate(columns, start=1):
