@@ -13,14 +13,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from ledger_xl import terminal
 from ledger_xl.app import template as template_module
-from ledger_xl.app.importer import import_customers
-from ledger_xl.core import layout
 from ledger_xl.core.errors import LedgerXLError
-from ledger_xl.core.findings import Report, Severity
 from ledger_xl.core.rules import TEMPLATE_VERSION
 from ledger_xl.io.xlsx.ledger import BuildOptions, Protection, build_ledger_workbook
 
@@ -33,8 +29,8 @@ app = typer.Typer(
 )
 # Piped output has no terminal width to respect: a wide console keeps each finding on a line.
 _PIPED_WIDTH = None if sys.stdout.isatty() else 200
-console = Console(highlight=False, soft_wrap=True, width=_PIPED_WIDTH)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = terminal.make_console(width=_PIPED_WIDTH)
+err_console = terminal.make_console(stderr=True)
 
 ForceOpt = Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖它。")]
 ProtectionOpt = Annotated[
@@ -62,7 +58,7 @@ def _friendly(command):
         try:
             return command(*args, **kwargs)
         except LedgerXLError as exc:
-            err_console.print(f"[red]错误：[/]{exc}")
+            terminal.error(err_console, str(exc))
             raise typer.Exit(2) from None
 
     return wrapper
@@ -113,6 +109,8 @@ def new(
 
     无法识别的值按原样保留并列出，不丢任何一行。
     """
+    from ledger_xl.app.importer import import_customers
+
     result = import_customers(source, sheet=sheet, lang=lang)
     build_ledger_workbook(
         output,
@@ -120,32 +118,7 @@ def new(
         options=BuildOptions(spare_rows=rows, protection=protection, password=password),
         overwrite=force,
     )
-    console.print(
-        f"已从 {source}{'（' + result.sheet + '）' if result.sheet else ''} "
-        f"导入 {result.rows} 个客户，写出台账：{output}"
-    )
-    console.print(
-        "匹配的列：" + "，".join(f"{s}→{h}" if s != h else h for s, h in result.matched.items())
-    )
-    _print_findings(result.report, limit=50)
-    if result.report.findings:
-        console.print("以上问题的值已按原样保留在台账中，请在台账里修改。")
-
-
-def _print_findings(report: Report, limit: int) -> None:
-    if not report.findings:
-        console.print("[green]未发现问题。[/]")
-        return
-    table = Table(title=f"导入时发现 {report.errors} 个错误、{report.warnings} 个警告")
-    for name in ("级别", "位置", "客户编号", "问题"):
-        table.add_column(name, overflow="fold")
-    for item in report.findings[:limit]:
-        level = "[red]错误[/]" if item.severity is Severity.ERROR else "[yellow]警告[/]"
-        where = f"{item.sheet + '!' if item.sheet else ''}{item.cell}"
-        table.add_row(level, where, item.customer_id, item.message)
-    console.print(table)
-    if len(report.findings) > limit:
-        console.print(f"……另有 {len(report.findings) - limit} 条未列出。")
+    terminal.print_import(console, result, output)
 
 
 @app.command()
@@ -234,9 +207,9 @@ def validate(
     day = _parse_date(as_of)
     files, missing = expand_paths(paths)
     for argument in missing:
-        err_console.print(f"[yellow]注意：[/]“{argument}”没有匹配到任何工作簿")
+        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
     if not files:
-        err_console.print("[red]错误：[/]没有找到要校验的工作簿")
+        terminal.error(err_console, "没有找到要校验的工作簿")
         raise typer.Exit(2)
     if report is not None:
         check_writable(report, force)
@@ -274,61 +247,26 @@ def _load_portfolio(paths: list[str], day: dt.date):
 
     files, missing = expand_paths(paths)
     for argument in missing:
-        err_console.print(f"[yellow]注意：[/]“{argument}”没有匹配到任何工作簿")
+        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
     if not files:
-        err_console.print("[red]错误：[/]没有找到台账工作簿")
+        terminal.error(err_console, "没有找到台账工作簿")
         raise typer.Exit(2)
     result = load(files, day)
     for name, reason in result.unreadable:
-        err_console.print(f"[yellow]跳过无法读取的文件：[/]{name}：{reason}")
+        terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
     if not result.files:
-        err_console.print("[red]错误：[/]没有一个工作簿能读取，请先用 ledger-xl validate 检查")
+        terminal.error(err_console, "没有一个工作簿能读取，请先用 ledger-xl validate 检查")
         raise typer.Exit(2)
     shared = shared_customer_ids(result)
     if shared:
         example = next(iter(shared))
         where = "、".join(shared[example])
-        err_console.print(
-            f"[yellow]注意：[/]{len(shared)} 个客户编号出现在不止一个文件中（如 {example}：{where}），"
-            "清单和汇总会把它们各算一次；总部台账和分公司台账请不要一起给出"
+        terminal.notice(
+            err_console,
+            f"{len(shared)} 个客户编号出现在不止一个文件中（如 {example}：{where}），"
+            "清单和汇总会把它们各算一次；总部台账和分公司台账请不要一起给出",
         )
     return result
-
-
-def _cell(value) -> str:
-    import pandas as pd
-
-    if value is None or value is pd.NaT:
-        return ""
-    if isinstance(value, float):
-        return "" if value != value else f"{value:g}"
-    if hasattr(value, "strftime"):
-        return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-    return str(value)
-
-
-_FLAG_STYLE = {
-    layout.DUE_OVERDUE: "red",
-    layout.DOC_EXPIRED: "red",
-    layout.DUE_SOON: "yellow",  # the same word for documents
-    layout.DUE_UNKNOWN: "magenta",
-}
-
-
-def _print_list(title: str, frame, columns: tuple[str, ...], empty: str) -> None:
-    from ledger_xl.core.due import LABELS
-
-    if frame.empty:
-        console.print(f"[bold]{title}[/]：{empty}")
-        return
-    table = Table(title=f"{title}（{len(frame)}）", title_justify="left")
-    for key in columns:
-        table.add_column(LABELS[key], overflow="fold")
-    for row in frame.itertuples(index=False):
-        cells = [_cell(getattr(row, key)) for key in columns]
-        style = _FLAG_STYLE.get(cells[0])
-        table.add_row(*cells, style=style)
-    console.print(table)
 
 
 @app.command()
@@ -393,28 +331,7 @@ def due(
         }
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     else:
-        where = f"（{branch}）" if branch else ""
-        console.print(
-            f"基准日 {day.isoformat()}，{len(data.files)} 个工作簿，"
-            f"{len(data.customers)} 个客户{where}"
-        )
-        _print_list("待审核客户", lists["reviews"], _DUE_SHOWN, "没有逾期、即将到期或未审核的客户")
-        _print_list("证件到期", lists["documents"], _DOCS_SHOWN, "没有过期或即将到期的资信证明")
-        _print_list("风险预警", lists["warnings"], _WARN_SHOWN, "没有风险预警")
-        counts = lists["reviews"]["flag"].value_counts()
-        console.print(
-            "合计："
-            + "，".join(
-                f"{k} {int(counts.get(k, 0))}"
-                for k in (
-                    layout.DUE_OVERDUE,
-                    layout.DUE_NEVER,
-                    layout.DUE_UNKNOWN,
-                    layout.DUE_SOON,
-                )
-            )
-            + f"；证件 {len(lists['documents'])} 份；预警 {len(lists['warnings'])} 条"
-        )
+        terminal.print_due(console, data, lists, branch)
     if output is not None:
         from ledger_xl.io.xlsx.due_list import build_due_workbook
 
@@ -428,37 +345,9 @@ def due(
             branch=branch,
         )
         err_console.print(f"到期清单工作簿：{output}")
-    lapsed = (lists["reviews"]["flag"] == layout.DUE_OVERDUE).any() or (
-        lists["documents"]["doc_status"] == layout.DOC_EXPIRED
-    ).any()
+    lapsed = due_module.lapsed(lists)
     if strict and lapsed:
         raise typer.Exit(1)
-
-
-_DUE_SHOWN = (
-    "flag",
-    "customer_id",
-    "name",
-    "branch",
-    "risk_level",
-    "grade",
-    "last_review",
-    "next_review",
-    "days",
-    "reviewer",
-    "reason",
-)
-_DOCS_SHOWN = (
-    "doc_status",
-    "customer_id",
-    "name",
-    "branch",
-    "doc_type",
-    "expires",
-    "days",
-    "reason",
-)
-_WARN_SHOWN = ("warning", "customer_id", "name", "branch", "status", "grade", "detail")
 
 
 @app.command()
@@ -485,33 +374,7 @@ def summarize(
         check_writable(output, force)
     data = _load_portfolio(paths, day)
     tables = summary.summary_tables(data)
-    console.print(f"基准日 {day.isoformat()}，{len(data.files)} 个工作簿")
-    figures = tables["key_figures"]
-    for section, group in figures.groupby("section", sort=False):
-        items = [f"{r.label} {r['count']}" for _, r in group.iterrows()]
-        console.print(f"  {section}：" + "，".join(items))
-    for key, title in (("branch_status", "分公司 × 审核状态"), ("branch_grade", "分公司 × 评级")):
-        frame = tables[key]
-        table = Table(title=title, title_justify="left")
-        table.add_column("所属分公司")
-        for column in frame.columns:
-            table.add_column(str(column), justify="right")
-        for name, row in frame.iterrows():
-            table.add_row(str(name), *(str(int(v)) for v in row))
-        console.print(table)
-    months = tables["due_by_month"]
-    console.print(
-        "未来12个月每月到期：" + "，".join(f"{r.label} {r['count']}" for _, r in months.iterrows())
-    )
-    console.print(
-        f"逾期 {len(tables['overdue'])}，即将到期 {len(tables['due_soon'])}，"
-        f"未审核或无法判断 {len(tables['never_reviewed'])}，"
-        f"证件到期 {len(tables['documents'])}，风险预警 {len(tables['warnings'])}"
-    )
-    quality = tables["data_quality"]
-    flagged = quality[(quality["count"] > 0) & (quality["item"] != "评分不全（评级待补充）")]
-    for _, r in flagged.iterrows():
-        console.print(f"[yellow]注意：[/]{r['item']} {r['count']}（{r['note']}）")
+    terminal.print_summary(console, data, tables)
     if output is not None:
         from ledger_xl.io.xlsx.summary import build_summary_workbook
 
@@ -582,9 +445,12 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("LEDGER_XL_DEBUG"):
             raise
-        err_console.print(
-            f"[red]内部错误：[/]{type(exc).__name__}: {exc}\n"
-            "请把这条信息和所用的命令反馈给开发者（设 LEDGER_XL_DEBUG=1 可看详细信息）。"
+        terminal.say(
+            err_console,
+            "内部错误：",
+            f"{type(exc).__name__}: {exc}\n"
+            "请把这条信息和所用的命令反馈给开发者（设 LEDGER_XL_DEBUG=1 可看详细信息）。",
+            "red",
         )
         sys.exit(3)
 

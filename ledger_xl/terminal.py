@@ -167,3 +167,201 @@ def _render_summary(result: BatchResult, console: Console, lang: str, words: dic
         )
     if stats["by_branch"]:
         console.print(table)
+
+
+# ---------------------------------------------------------------- messages
+
+
+def make_console(stderr: bool = False, width: int | None = None) -> Console:
+    """A console that prints text as given: no markup, no highlighting, no emoji codes, so a
+    customer named "[/]" or "[link=…]" is printed as those characters."""
+    return Console(
+        stderr=stderr,
+        highlight=False,
+        soft_wrap=True,
+        width=width,
+        markup=False,
+        emoji=False,
+    )
+
+
+def say(console: Console, label: str, message: str, style: str) -> None:
+    """One line: a coloured label, then the message as plain text."""
+    console.print(Text.assemble((label, style), message))
+
+
+def error(console: Console, message: str) -> None:
+    say(console, "错误：", message, "red")
+
+
+def notice(console: Console, message: str, label: str = "注意：") -> None:
+    say(console, label, message, "yellow")
+
+
+# ---------------------------------------------------------------- new --from
+
+
+def print_import(console: Console, result, output, limit: int = 50) -> None:
+    """What `ledger-xl new --from` did: rows imported, columns matched, findings."""
+    sheet = f"（{result.sheet}）" if result.sheet else ""
+    console.print(
+        Text(f"已从 {result.source}{sheet} 导入 {result.rows} 个客户，写出台账：{output}")
+    )
+    matched = "，".join(f"{s}→{h}" if s != h else h for s, h in result.matched.items())
+    console.print(Text("匹配的列：" + matched))
+    report = result.report
+    if not report.findings:
+        console.print(Text("未发现问题。", style="green"))
+        return
+    table = Table(title=f"导入时发现 {report.errors} 个错误、{report.warnings} 个警告")
+    for name in ("级别", "位置", "客户编号", "问题"):
+        table.add_column(name, overflow="fold")
+    for item in report.findings[:limit]:
+        table.add_row(
+            Text(severity_label(item.severity), style=_STYLE[item.severity]),
+            Text(location(item)),
+            Text(item.customer_id),
+            Text(item.message),
+        )
+    console.print(table)
+    if len(report.findings) > limit:
+        console.print(Text(f"……另有 {len(report.findings) - limit} 条未列出。"))
+    console.print(Text("以上问题的值已按原样保留在台账中，请在台账里修改。"))
+
+
+# ---------------------------------------------------------------- due
+
+
+DUE_SHOWN = (
+    "flag",
+    "customer_id",
+    "name",
+    "branch",
+    "risk_level",
+    "grade",
+    "last_review",
+    "next_review",
+    "days",
+    "reviewer",
+    "reason",
+)
+DOCUMENTS_SHOWN = (
+    "doc_status",
+    "customer_id",
+    "name",
+    "branch",
+    "doc_type",
+    "expires",
+    "days",
+    "reason",
+)
+WARNINGS_SHOWN = ("warning", "customer_id", "name", "branch", "status", "grade", "detail")
+
+
+def cell_text(value) -> str:
+    """A list cell as printed: blanks empty, whole numbers without .0, dates as ISO."""
+    import pandas as pd
+
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else f"{value:g}"
+    if hasattr(value, "strftime"):
+        return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
+    return str(value)
+
+
+def _flag_styles() -> dict[str, str]:
+    from ledger_xl.core import layout
+
+    return {
+        layout.DUE_OVERDUE: "red",
+        layout.DOC_EXPIRED: "red",
+        layout.DUE_SOON: "yellow",  # the same word for documents
+        layout.DUE_UNKNOWN: "magenta",
+    }
+
+
+def print_list(console: Console, title: str, frame, columns: tuple[str, ...], empty: str) -> None:
+    """A due list as a table, each row coloured by its flag (first column)."""
+    from ledger_xl.core.due import LABELS
+
+    if frame.empty:
+        console.print(Text.assemble((title, "bold"), f"：{empty}"))
+        return
+    styles = _flag_styles()
+    table = Table(title=f"{title}（{len(frame)}）", title_justify="left")
+    for key in columns:
+        table.add_column(LABELS[key], overflow="fold")
+    for row in frame.itertuples(index=False):
+        cells = [cell_text(getattr(row, key)) for key in columns]
+        table.add_row(*(Text(c) for c in cells), style=styles.get(cells[0]))
+    console.print(table)
+
+
+def print_due(console: Console, data, lists: dict, branch: str | None) -> None:
+    """`ledger-xl due` in the terminal: the three lists and the totals."""
+    from ledger_xl.core import layout
+
+    where = f"（{branch}）" if branch else ""
+    console.print(
+        Text(
+            f"基准日 {data.as_of.isoformat()}，{len(data.files)} 个工作簿，"
+            f"{len(data.customers)} 个客户{where}"
+        )
+    )
+    print_list(
+        console, "待审核客户", lists["reviews"], DUE_SHOWN, "没有逾期、即将到期或未审核的客户"
+    )
+    print_list(
+        console, "证件到期", lists["documents"], DOCUMENTS_SHOWN, "没有过期或即将到期的资信证明"
+    )
+    print_list(console, "风险预警", lists["warnings"], WARNINGS_SHOWN, "没有风险预警")
+    counts = lists["reviews"]["flag"].value_counts()
+    flags = (layout.DUE_OVERDUE, layout.DUE_NEVER, layout.DUE_UNKNOWN, layout.DUE_SOON)
+    console.print(
+        Text(
+            "合计："
+            + "，".join(f"{k} {int(counts.get(k, 0))}" for k in flags)
+            + f"；证件 {len(lists['documents'])} 份；预警 {len(lists['warnings'])} 条"
+        )
+    )
+
+
+# ---------------------------------------------------------------- summarize
+
+
+def print_summary(console: Console, data, tables: dict) -> None:
+    """`ledger-xl summarize` in the terminal: key figures, branch tables, months, lists."""
+    console.print(Text(f"基准日 {data.as_of.isoformat()}，{len(data.files)} 个工作簿"))
+    figures = tables["key_figures"]
+    for section, group in figures.groupby("section", sort=False):
+        items = [f"{r.label} {r['count']}" for _, r in group.iterrows()]
+        console.print(Text(f"  {section}：" + "，".join(items)))
+    for key, title in (("branch_status", "分公司 × 审核状态"), ("branch_grade", "分公司 × 评级")):
+        frame = tables[key]
+        table = Table(title=title, title_justify="left")
+        table.add_column("所属分公司")
+        for column in frame.columns:
+            table.add_column(str(column), justify="right")
+        for name, row in frame.iterrows():
+            table.add_row(Text(str(name)), *(str(int(v)) for v in row))
+        console.print(table)
+    months = tables["due_by_month"]
+    console.print(
+        Text(
+            "未来12个月每月到期："
+            + "，".join(f"{r.label} {r['count']}" for _, r in months.iterrows())
+        )
+    )
+    console.print(
+        Text(
+            f"逾期 {len(tables['overdue'])}，即将到期 {len(tables['due_soon'])}，"
+            f"未审核或无法判断 {len(tables['never_reviewed'])}，"
+            f"证件到期 {len(tables['documents'])}，风险预警 {len(tables['warnings'])}"
+        )
+    )
+    quality = tables["data_quality"]
+    flagged = quality[(quality["count"] > 0) & (quality["item"] != "评分不全（评级待补充）")]
+    for _, r in flagged.iterrows():
+        notice(console, f"{r['item']} {r['count']}（{r['note']}）")

@@ -47,7 +47,6 @@ REVIEW_KEYS = tuple(c.key for c in layout.REVIEW_COLUMNS)
 SCORE_KEYS = tuple(f.key for f in DEFAULT_FIELDS if f.type is FieldType.SCORE)
 
 
-
 @dataclass
 class PlantedMistake:
     """One deliberate mistake: which table, customer and column, and what the cell holds."""

@@ -24,6 +24,14 @@ from ledger_xl.core.rules import FieldRule, FieldType, Rules
 from ledger_xl.io.read import open_workbook
 from ledger_xl.io.xlsx.ledger import LedgerContent
 
+# The codes only the importer emits (it reports cell problems with the checks' codes too).
+CODES = (
+    "import-unknown-column",
+    "import-missing-column",
+    "import-computed-column",
+    "import-duplicate-column",
+)
+
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _FORMULA_START = ("=", "+", "-", "@")

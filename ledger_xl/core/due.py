@@ -393,6 +393,15 @@ def portfolio_due(
     }
 
 
+def lapsed(lists: dict[str, pd.DataFrame]) -> bool:
+    """True when `portfolio_due`'s lists hold an overdue customer or an expired document (what
+    `ledger-xl due --strict` exits 1 for)."""
+    return bool(
+        (lists["reviews"]["flag"] == layout.DUE_OVERDUE).any()
+        or (lists["documents"]["doc_status"] == layout.DOC_EXPIRED).any()
+    )
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as JSON-ready dicts: dates as ISO text, missing values as None, whole floats of
     day counts and row numbers as int."""

@@ -375,14 +375,10 @@ def count_severity(findings: list[Finding], severity: Severity) -> int:
     return sum(f.severity is severity for f in findings)
 
 
-class Report(BaseModel):
-    """Findings for one or more files; `valid` when none is an error."""
+class SeverityCounts:
+    """`errors` and `warnings` over a model's `findings`."""
 
-    findings: list[Finding] = Field(default_factory=list)
-
-    @property
-    def valid(self) -> bool:
-        return self.errors == 0
+    findings: list[Finding]
 
     @property
     def errors(self) -> int:
@@ -391,6 +387,16 @@ class Report(BaseModel):
     @property
     def warnings(self) -> int:
         return count_severity(self.findings, Severity.WARNING)
+
+
+class Report(SeverityCounts, BaseModel):
+    """Findings for one or more files; `valid` when none is an error."""
+
+    findings: list[Finding] = Field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.errors == 0
 
     def add(self, item: Finding) -> None:
         self.findings.append(item)
@@ -413,7 +419,7 @@ JSON_FINDING_KEYS = (
 )
 
 
-class FileResult(BaseModel):
+class FileResult(SeverityCounts, BaseModel):
     """What validating one file found."""
 
     path: str
@@ -421,14 +427,6 @@ class FileResult(BaseModel):
     rows: int  # customer rows read (0 when the file could not be read)
     branch: str = ""  # most common 所属分公司 value in the file, "" if none
     findings: list[Finding]
-
-    @property
-    def errors(self) -> int:
-        return count_severity(self.findings, Severity.ERROR)
-
-    @property
-    def warnings(self) -> int:
-        return count_severity(self.findings, Severity.WARNING)
 
     @property
     def passed(self) -> bool:

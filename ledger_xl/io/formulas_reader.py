@@ -38,6 +38,7 @@ from typing import IO
 
 from defusedxml import ElementTree
 
+from ledger_xl.core.a1 import column_index, column_letters
 from ledger_xl.core.errors import WorkbookReadError
 
 CHUNK_SIZE = 1 << 20  # the XML is scanned in pieces of at most this size (plus a row)
@@ -343,7 +344,7 @@ class _Collector:
     def column(self, letters: bytes) -> int:
         col = self.columns.get(letters)
         if col is None:
-            col = self.columns[letters] = _column_index(letters.decode("ascii"))
+            col = self.columns[letters] = column_index(letters.decode("ascii"))
         return col
 
     def text(self, raw: bytes | None) -> str:
@@ -457,7 +458,7 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     """One `findall` per segment. Raises _NeedFullScan at a formula cell without `r`."""
     first_row, last_row, result = collector.first_row, collector.last_row, collector.result
     every = isinstance(collector.wanted, _AllColumns)
-    by_letters = {} if every else {column_name(c).encode("ascii"): c for c in collector.wanted}
+    by_letters = {} if every else {column_letters(c).encode("ascii"): c for c in collector.wanted}
     if every:
         by_letters = _EveryColumn(collector)
     plain = collector.plain
@@ -584,23 +585,6 @@ def _entity(m: re.Match) -> str:
 # ---------------------------------------------------------------- shared formulas
 
 
-def column_name(col: int) -> str:
-    """0-based column index as letters (0 -> A)."""
-    letters = ""
-    col += 1
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _column_index(letters: str) -> int:
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ord(ch) - 64
-    return col - 1
-
-
 class _SharedFormula:
     """A shared formula's master text, split once into literal text and A1 references."""
 
@@ -609,11 +593,10 @@ class _SharedFormula:
         self.parts: list[str | re.Match] = []
         last = 0
         for m in _FORMULA_TOKEN.finditer(text):
-            if m.group("col") is not None and _column_index(m.group("col")) >= MAX_COL:
+            if m.group("col") is not None and column_index(m.group("col")) >= MAX_COL:
                 continue  # e.g. a name like ABCD1 is not a cell reference
             if m.group("col1") is not None and (
-                _column_index(m.group("col1")) >= MAX_COL
-                or _column_index(m.group("col2")) >= MAX_COL
+                column_index(m.group("col1")) >= MAX_COL or column_index(m.group("col2")) >= MAX_COL
             ):
                 continue
             if m.lastgroup is None:  # a string, quoted sheet name or bracket: kept as is
@@ -654,10 +637,10 @@ def _shift(m: re.Match, d_row: int, d_col: int) -> str:
 def _shift_col(anchor: str, letters: str, d_col: int) -> str | None:
     if anchor or not d_col:
         return letters
-    col = _column_index(letters) + d_col
+    col = column_index(letters) + d_col
     if not 0 <= col < MAX_COL:
         return None
-    name = column_name(col)
+    name = column_letters(col)
     return name if letters.isupper() else name.lower()
 
 

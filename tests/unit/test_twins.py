@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ledger_xl.core import layout, schedule, twins
+from ledger_xl.core import layout, schedule, scoring, twins
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.scoring import composite_scores, excel_round, grades
 
@@ -179,3 +179,49 @@ def test_document_status_windows():
     )
     out = schedule.document_status(expires, AS_OF, DEFAULT_RULES.cycles)
     assert out["doc_status"].tolist() == ["已过期", "即将到期", "即将到期", "有效", ""]
+
+
+# ---------------------------------------------------------------- scalar twins vs an oracle
+
+
+def _edate_oracle(day: dt.date, months: int) -> dt.date:
+    """EDATE by the calendar, independently of numpy's month arithmetic."""
+    import calendar
+
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    return dt.date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def test_add_months_is_edate_for_every_day_of_four_years():
+    day = dt.date(2023, 1, 1)
+    while day < dt.date(2027, 1, 1):
+        for months in (-13, -12, -3, -1, 0, 1, 3, 6, 12, 25):
+            assert schedule.add_months(day, months) == _edate_oracle(day, months), (day, months)
+        day += dt.timedelta(days=1)
+
+
+def test_scalar_composite_score_matches_the_column_twin_and_decimal_arithmetic():
+    from decimal import ROUND_HALF_UP, Decimal
+
+    rng = np.random.default_rng(7)
+    scoring_rules = DEFAULT_RULES.scoring
+    rows = np.round(rng.uniform(0, 100, size=(2000, 4)), 1)
+    rows[:5] = [
+        [84.9, 85.0, 85.0, 85.0],
+        [79.5, 92.5, 76.5, 93.5],
+        [0, 0, 0, 0],
+        [100] * 4,
+        [84.95] * 4,
+    ]
+    frame = pd.DataFrame(rows, columns=[d.column for d in scoring_rules.dimensions])
+    column = scoring.composite_scores(frame, scoring_rules)
+    weights = [Decimal(str(d.weight)) for d in scoring_rules.dimensions]
+    for i, row in enumerate(rows):
+        exact = sum(Decimal(str(s)) * w for s, w in zip(row, weights, strict=True))
+        oracle = float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        assert scoring.composite_score(row, scoring_rules) == column[i] == oracle, row
+        assert (
+            scoring.grade_for(oracle, scoring_rules)
+            == scoring.grades(column[i : i + 1], scoring_rules)[0]
+        )

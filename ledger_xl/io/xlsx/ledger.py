@@ -559,18 +559,9 @@ class _Builder:
         return ws
 
 
+# The ledger's styles besides `kit.STYLES` (note, bold, header).
 _BASE_FORMATS: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14, "font_color": FILL_HEADER},
-    "note": {"italic": True, "font_color": "#595959"},
-    "bold": {"bold": True},
-    "header": {
-        "bold": True,
-        "font_color": "#FFFFFF",
-        "bg_color": FILL_HEADER,
-        "border": 1,
-        "text_wrap": True,
-        "valign": "vcenter",
-    },
     "cell": {"border": 1, "valign": "top"},
     "wrap": {"border": 1, "text_wrap": True, "valign": "top"},
     "percent": {"num_format": "0%", "border": 1},
