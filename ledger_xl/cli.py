@@ -15,10 +15,12 @@ from typing import Annotated
 import typer
 
 from ledger_xl import terminal
-from ledger_xl.app import template as template_module
 from ledger_xl.core.errors import LedgerXLError
-from ledger_xl.core.rules import TEMPLATE_VERSION
-from ledger_xl.io.xlsx.ledger import BuildOptions, Protection, build_ledger_workbook
+from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
+
+# Only typer, rich and the light layout module load at start: `ledger-xl --help` answers
+# without importing pandas; each command imports what it needs.
+TEMPLATE_ROWS = 500  # as ledger_xl.app.template.TEMPLATE_ROWS (a test keeps them equal)
 
 app = typer.Typer(
     name="ledger-xl",
@@ -79,10 +81,12 @@ def template(
     output: Annotated[Path, typer.Option("-o", "--output", help="要写出的模板文件（.xlsx）。")],
     protection: ProtectionOpt = Protection.LEDGER,
     password: PasswordOpt = None,
-    rows: RowsOpt = template_module.TEMPLATE_ROWS,
+    rows: RowsOpt = TEMPLATE_ROWS,
     force: ForceOpt = False,
 ) -> None:
     """写出一个空白台账模板（与 templates/ledger_template.xlsx 相同的规则和公式）。"""
+    from ledger_xl.app import template as template_module
+
     path = template_module.write_template(
         output, overwrite=force, protection=protection, password=password, rows=rows
     )
@@ -110,6 +114,7 @@ def new(
     无法识别的值按原样保留并列出，不丢任何一行。
     """
     from ledger_xl.app.importer import import_customers
+    from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
 
     result = import_customers(source, sheet=sheet, lang=lang)
     build_ledger_workbook(

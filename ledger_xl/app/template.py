@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.layout import Protection
 from ledger_xl.core.rules import Rules
-from ledger_xl.io.xlsx.ledger import BuildOptions, Protection, build_ledger_workbook
+from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
 
 TEMPLATE_ROWS = 500
 COMMITTED_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "ledger_template.xlsx"

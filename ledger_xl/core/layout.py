@@ -7,6 +7,9 @@ builder, the readers and the formulas.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
+
+TEMPLATE_VERSION = "1.0"  # the version of this structure, recorded in every workbook built
 
 SHEET_LEDGER = "台账"
 SHEET_FIELD_RULES = "填报规则"
@@ -135,3 +138,18 @@ REVIEW_COLUMNS: tuple[Column, ...] = (
     Column("reviewer", "审核人", "text", "", width=9),
     Column("opinion", "审核意见", "text", "", width=30),
 )
+
+
+class Protection(StrEnum):
+    """What the builder locks.
+
+    LEDGER: rule sheets, 汇总, and the formula columns of 台账/资信证明 (inputs stay editable;
+    the tables are pre-sized because a table cannot grow on a protected sheet).
+    RULES: only the rule sheets and 汇总; the tables stay unprotected, so they grow, sort
+    freely, and formula columns are guarded by data validation only.
+    NONE: nothing is locked.
+    """
+
+    LEDGER = "ledger"
+    RULES = "rules"
+    NONE = "none"

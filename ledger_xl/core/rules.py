@@ -14,8 +14,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-TEMPLATE_VERSION = "1.0"
-
 
 class FieldType(StrEnum):
     """Kind of a ledger column; the value is what 填报规则 shows in its 类型 column."""

@@ -95,3 +95,21 @@ def test_every_command_has_help_and_is_in_the_readme():
         name = command.name or command.callback.__name__
         assert command.callback.__doc__, name
         assert re.search(rf"ledger-xl {name}\b", readme), f"README does not show `ledger-xl {name}`"
+
+
+def test_help_does_not_import_pandas_or_the_writers():
+    code = (
+        "import sys, ledger_xl.cli\n"
+        "heavy = [m for m in ('pandas', 'numpy', 'xlsxwriter', 'python_calamine', 'openpyxl')"
+        " if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+
+
+def test_template_rows_default_is_the_templates():
+    from ledger_xl import cli
+    from ledger_xl.app import template
+
+    assert cli.TEMPLATE_ROWS == template.TEMPLATE_ROWS

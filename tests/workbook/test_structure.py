@@ -12,8 +12,9 @@ from openpyxl.utils import get_column_letter
 
 from ledger_xl.core import layout
 from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.layout import Protection
 from ledger_xl.core.rules import FieldType
-from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, Protection, build_ledger_workbook
+from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
 INPUTS = [f for f in DEFAULT_RULES.fields if f.is_input]
 FORMULA_FIELDS = [f for f in DEFAULT_RULES.fields if not f.is_input]

@@ -7,7 +7,7 @@ import zipfile
 from ledger_xl.app.template import COMMITTED_TEMPLATE, write_template
 from ledger_xl.core import layout
 from ledger_xl.core.defaults import DEFAULT_RULES
-from ledger_xl.core.rules import TEMPLATE_VERSION
+from ledger_xl.core.layout import TEMPLATE_VERSION
 from ledger_xl.io.read import read_book
 
 

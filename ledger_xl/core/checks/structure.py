@@ -10,7 +10,8 @@ from ledger_xl.core import layout
 from ledger_xl.core.a1 import column_letters
 from ledger_xl.core.checks.context import CheckContext, emits
 from ledger_xl.core.defaults import DEFAULT_RULES
-from ledger_xl.core.rules import TEMPLATE_VERSION, Rules
+from ledger_xl.core.layout import TEMPLATE_VERSION
+from ledger_xl.core.rules import Rules
 
 
 @emits("column-missing", "column-duplicate", "column-unknown")

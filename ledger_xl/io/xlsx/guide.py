@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ledger_xl.core import layout
-from ledger_xl.core.rules import TEMPLATE_VERSION, Rules
+from ledger_xl.core.layout import TEMPLATE_VERSION
+from ledger_xl.core.rules import Rules
 
 _PROTECTION_TEXT = {
     "ledger": (

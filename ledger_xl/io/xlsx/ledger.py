@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -18,27 +17,13 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ledger_xl.core import formulas, layout, summary, twins, values
 from ledger_xl.core.defaults import DEFAULT_RULES
-from ledger_xl.core.rules import TEMPLATE_VERSION, FieldRule, FieldType, Rules
+from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
+from ledger_xl.core.rules import FieldRule, FieldType, Rules
 from ledger_xl.io.xlsx import guide, kit, rulesheets
 from ledger_xl.io.xlsx.kit import AMBER, FILL_FORMULA, FILL_HEADER, RED
 
 # A fixed timestamp makes the committed template reproducible byte for byte in its XML.
 REPRODUCIBLE_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
-
-
-class Protection(StrEnum):
-    """What the builder locks.
-
-    LEDGER: rule sheets, 汇总, and the formula columns of 台账/资信证明 (inputs stay editable;
-    the tables are pre-sized because a table cannot grow on a protected sheet).
-    RULES: only the rule sheets and 汇总; the tables stay unprotected, so they grow, sort
-    freely, and formula columns are guarded by data validation only.
-    NONE: nothing is locked.
-    """
-
-    LEDGER = "ledger"
-    RULES = "rules"
-    NONE = "none"
 
 
 @dataclass
