@@ -1,6 +1,7 @@
 """The default rules: the ledger's columns (填报规则), weights and grade bands (评分标准) and
-review cycles (审核周期) that a new template is built from. After a workbook exists, its own
-rule sheets override these."""
+review cycles (审核周期) that a new template is built from; the control rules (准入标准, 审批权限,
+授信标准, 评分细则) carry their defaults in their models (`ledger_xl.core.rules`). After a
+workbook exists, its own rule sheets override these."""
 
 from __future__ import annotations
 
@@ -84,6 +85,14 @@ DEFAULT_FIELDS: tuple[FieldRule, ...] = (
         aliases=("所属行业",),
         width=12,
         hint="按国民经济行业分类大类填写，如 批发业。",
+    ),
+    _f(
+        "business_scope",
+        "业务范围",
+        T,
+        aliases=("经营范围", "主营业务"),
+        width=22,
+        hint="按营业执照的经营范围或实际主营业务简要填写。",
     ),
     _f(
         "category",
@@ -198,12 +207,47 @@ DEFAULT_FIELDS: tuple[FieldRule, ...] = (
         hint="第三方征信平台评分，0–1000。",
     ),
     _f(
+        "overdue_count",
+        "逾期次数",
+        N,
+        minimum=0,
+        aliases=("逾期",),
+        width=8,
+        hint="近两年的逾期付款次数（本公司记录及信用报告），无则填 0；评分细则按次扣减信用记录建议分。",
+    ),
+    _f(
+        "litigation_count",
+        "违约/涉诉次数",
+        N,
+        minimum=0,
+        aliases=("违约涉诉", "违约涉诉次数", "涉诉次数", "违约次数"),
+        width=9,
+        hint="近两年违约及作为被告涉诉的次数，无则填 0；有违约或涉诉的已通过客户应提前复审。",
+    ),
+    _f(
+        "dishonest",
+        "失信被执行人",
+        C,
+        allowed=("是", "否"),
+        aliases=("是否失信被执行人", "失信"),
+        width=10,
+        hint="在中国执行信息公开网查询后选：是 / 否。为“是”的客户不得准入，审核通过须为“否”。",
+    ),
+    _f(
         "credit_report_date",
         "信用报告日期",
         D,
         aliases=("征信报告日期",),
         width=11,
         hint="最近一次征信/信用报告的出具日期；超过一年应更新。",
+    ),
+    _f(
+        "info_source",
+        "信息来源",
+        T,
+        aliases=("资料来源",),
+        width=14,
+        hint="客户资料的来源，如 客户提供、国家企业信用信息公示系统、信用报告、实地走访。",
     ),
     _f(
         "coop_years",
@@ -266,6 +310,13 @@ DEFAULT_FIELDS: tuple[FieldRule, ...] = (
         "grade", "评级", F, width=7, hint="自动计算：按评分标准的评级下限；评分未填齐时为“待补充”。"
     ),
     _f(
+        "score_deviation",
+        "评分偏差",
+        F,
+        width=18,
+        hint="自动计算：评分与评分细则的建议分相差超过容差时提示，如“财务状况偏高（建议70）”；空白为无偏差。",
+    ),
+    _f(
         "credit_limit",
         "信用额度(万元)",
         N,
@@ -273,6 +324,20 @@ DEFAULT_FIELDS: tuple[FieldRule, ...] = (
         aliases=("授信额度", "信用额度"),
         width=12,
         hint="核定的信用额度，单位：万元。",
+    ),
+    _f(
+        "credit_cap",
+        "额度上限",
+        F,
+        width=10,
+        hint="自动计算：按授信标准可核定的最高信用额度（万元）：评级上限，且不超过营业收入、资产总额的规定比例。",
+    ),
+    _f(
+        "limit_check",
+        "额度检查",
+        F,
+        width=9,
+        hint="自动计算：信用额度超过额度上限为“超限”（红色）；尚无评级却填了额度为“待评级”。",
     ),
     _f(
         "stage",
@@ -289,7 +354,15 @@ DEFAULT_FIELDS: tuple[FieldRule, ...] = (
         required=True,
         width=11,
         allowed=("待审核", "审核中", "审核通过", "审核未通过", "已停用"),
-        hint="必填。审核通过/未通过须填最近审核日期、审核人和四项评分；未通过须写审核意见。",
+        hint="必填。审核通过/未通过须填最近审核日期、审核人和四项评分；未通过须写审核意见；审核通过须符合准入标准并经审批。",
+    ),
+    _f(
+        "submitted",
+        "提交日期",
+        D,
+        aliases=("申请日期", "提交审核日期"),
+        width=11,
+        hint="客户提交申请或本轮复审开始的日期；待审核、审核中的客户按此计算已等待天数。",
     ),
     _f(
         "last_review",
@@ -327,7 +400,43 @@ DEFAULT_FIELDS: tuple[FieldRule, ...] = (
         width=9,
         hint="自动计算：未审核 / 已逾期 / 即将到期 / 正常；已停用客户为空。",
     ),
+    _f(
+        "admission_check",
+        "准入检查",
+        F,
+        width=18,
+        hint="自动计算：符合准入标准时为空，否则显示第一项未满足的条件（如 缺少银行资信证明、未到终审、评分低于准入线）。",
+    ),
     _f("reviewer", "审核人", T, width=9, hint="最近一次审核的审核人姓名。"),
+    _f(
+        "required_level",
+        "需审批级别",
+        F,
+        width=11,
+        hint="自动计算：按审批权限（信用额度、风险等级）至少须由哪一级审批。",
+    ),
+    _f(
+        "approval_level",
+        "审批级别",
+        C,
+        allowed=("分公司经理", "总部风控", "总经理"),
+        width=11,
+        hint="本次审核最终审批的级别，从下拉列表选；不得低于“需审批级别”，各级审批记在审核记录中。",
+    ),
+    _f(
+        "approver",
+        "审批人",
+        T,
+        width=9,
+        hint="最终审批人姓名；不得与审核人、客户经理为同一人。",
+    ),
+    _f(
+        "approval_date",
+        "审批日期",
+        D,
+        width=11,
+        hint="最终审批的日期；不早于最近审核日期。",
+    ),
     _f(
         "opinion",
         "审核意见",

@@ -1,13 +1,18 @@
 """The template's formulas, as text: one function per formula column.
 
 They use only functions that Excel 2010, WPS and LibreOffice 7.4 evaluate, and structured
-references in full form. `ledger_xl.core.twins` computes the same values in Python.
+references in full form; rule values are read through named cells of the rule sheets, so an
+admin's edit of a rule value takes effect live. `ledger_xl.core.twins` and
+`ledger_xl.core.controls` compute the same values in Python.
+
+A formula column is written only when the workbook's 填报规则 lists it, and a control refers
+only to the columns the ledger has (a workbook of an older template lacks the newer ones).
 """
 
 from __future__ import annotations
 
 from ledger_xl.core import layout
-from ledger_xl.core.rules import Rules
+from ledger_xl.core.rules import RUBRIC_AT_MOST, YES, Rules
 
 _ESCAPED = "[]#'"
 
@@ -59,15 +64,20 @@ def ledger_formulas(rules: Rules) -> dict[str, str]:
         f'MATCH({category},{layout.NAME_CYCLE_CATEGORIES},0)),""))'
     )
     last, months = ref["last_review"], ref["cycle_months"]
-    next_review = f'IF(AND(ISNUMBER({last}),ISNUMBER({months})),EDATE({last},{months}),"")'
+    status = ref["status"]
+    rejected = f"{status}={_q(layout.STATUS_REJECTED)}"  # out of the periodic schedule
+    next_review = (
+        f'IF({rejected},"",IF(AND(ISNUMBER({last}),ISNUMBER({months})),EDATE({last},{months}),""))'
+    )
     nxt = ref["next_review"]
     days = f'IF(ISNUMBER({nxt}),{nxt}-{layout.NAME_AS_OF},"")'
     d = ref["days_to_due"]
     due = (
-        f'IF({unused},"",IF({ref["status"]}={_q(layout.STATUS_INACTIVE)},"",'
+        f'IF({unused},"",IF({status}={_q(layout.STATUS_INACTIVE)},"",'
+        f"IF({rejected},{_q(layout.DUE_REJECTED)},"
         f'IF({last}="",{_q(layout.DUE_NEVER)},IF(NOT(ISNUMBER({d})),"",'
         f"IF({d}<0,{_q(layout.DUE_OVERDUE)},"
-        f"IF({d}<={layout.NAME_DUE_SOON_DAYS},{_q(layout.DUE_SOON)},{_q(layout.DUE_OK)}))))))"
+        f"IF({d}<={layout.NAME_DUE_SOON_DAYS},{_q(layout.DUE_SOON)},{_q(layout.DUE_OK)})))))))"
     )
     formulas = {
         "debt_ratio": debt_ratio,
@@ -78,7 +88,202 @@ def ledger_formulas(rules: Rules) -> dict[str, str]:
         "days_to_due": days,
         "due_flag": due,
     }
-    return {key: "=" + text for key, text in formulas.items()}
+    formulas.update(control_formulas(rules, ref, unused))
+    return {key: "=" + text for key, text in formulas.items() if rules.has(key)}
+
+
+# ---------------------------------------------------------------- controls
+
+BIG = "9.9E+307"  # "no cap" inside MIN (a text "" would make MIN an error)
+
+
+def _if_chain(steps: list[tuple[str, str]], otherwise: str) -> str:
+    """IF(c1,m1,IF(c2,m2,…,otherwise)): the first condition that holds gives the value."""
+    text = otherwise
+    for condition, value in reversed(steps):
+        text = f"IF({condition},{value},{text})"
+    return text
+
+
+def _lookup_yes(row_name: str, header_name: str, key_ref: str) -> str:
+    """TRUE when the rule row `row_name` holds 是 under the header that equals the cell."""
+    return f"IFERROR(INDEX({row_name},1,MATCH({key_ref},{header_name},0))={_q(YES)},FALSE)"
+
+
+def control_formulas(rules: Rules, ref: dict[str, str], unused: str) -> dict[str, str]:
+    """准入检查, 额度上限, 额度检查, 需审批级别 and 评分偏差 (without the leading '='), for the
+    ones the rules' fields list. Blank for unused rows and 已停用 customers."""
+    out: dict[str, str] = {}
+    off = unused
+    if rules.has("status"):
+        off = f"OR({unused},{ref['status']}={_q(layout.STATUS_INACTIVE)})"
+    if rules.has("admission_check"):
+        out["admission_check"] = f'IF({off},"",{_admission(rules, ref)})'
+    if rules.has("credit_cap") and rules.has("grade"):
+        out["credit_cap"] = f'IF({off},"",{_credit_cap(rules, ref)})'
+    if rules.has("limit_check") and rules.has("credit_cap") and rules.has("credit_limit"):
+        limit, cap = ref["credit_limit"], ref["credit_cap"]
+        out["limit_check"] = (
+            f'IF({off},"",IF(NOT(ISNUMBER({limit})),"",IF(NOT(ISNUMBER({cap})),'
+            f'IF({limit}>0,{_q(LIMIT_UNGRADED)},""),IF({limit}>{cap},{_q(LIMIT_OVER)},""))))'
+        )
+    if rules.has("required_level"):
+        out["required_level"] = f'IF({off},"",{_required_level(rules, ref)})'
+    if rules.has("score_deviation"):
+        parts = "&".join(_deviation_part(rules, ref, k, r) for k, r in usable_rubrics(rules))
+        out["score_deviation"] = f'IF({off},"",MID({parts or chr(34) * 2},2,200))'
+    return out
+
+
+LIMIT_OVER = "超限"
+LIMIT_UNGRADED = "待评级"
+
+
+def _admission(rules: Rules, ref: dict[str, str]) -> str:
+    admission = rules.admission
+    steps: list[tuple[str, str]] = []
+    if rules.has("stage"):
+        stage, name = ref["stage"], layout.NAME_ADMISSION_STAGE
+        steps.append((f'AND({name}<>"",{stage}<>{name})', f'"未到"&{name}'))
+    if rules.has("composite_score"):
+        score, floor = ref["composite_score"], layout.NAME_ADMISSION_MIN_SCORE
+        steps.append((f'AND(ISNUMBER({floor}),{score}="")', _q(ADMISSION_INCOMPLETE)))
+        steps.append((f"AND(ISNUMBER({floor}),N({score})<{floor})", _q(ADMISSION_LOW_SCORE)))
+    for i, flag in usable_flags(rules):
+        cell = this_row(flag.column)
+        steps.append((f'{cell}=""', _q(flag.column + "未填写")))
+        steps.append(
+            (f"{cell}<>{layout.admission_flag_name(i)}", f"{_q(flag.column + '为')}&{cell}")
+        )
+    if rules.has("industry"):
+        industry, listed = ref["industry"], layout.NAME_EXCLUDED_INDUSTRIES
+        steps.append(
+            (
+                f'AND({industry}<>"",ISNUMBER(MATCH({industry},{listed},0)))',
+                f"{_q(ADMISSION_INDUSTRY)}&{industry}",
+            )
+        )
+    if admission.columns and (rules.has("risk_level") or rules.has("category")):
+        customer = ref["customer_id"]
+        for i, doc in enumerate(admission.documents, start=1):
+            needed = [
+                _lookup_yes(layout.admission_doc_name(i), layout.NAME_ADMISSION_DOC_HEADER, ref[k])
+                for k in ("risk_level", "category")
+                if rules.has(k)
+            ]
+            valid = _documents(customer, doc.doc_type, f'">="&{layout.NAME_AS_OF}')
+            on_file = _documents(customer, doc.doc_type)
+            expired = _documents(customer, doc.doc_type, f'"<"&{layout.NAME_AS_OF}')
+            steps.append(
+                (
+                    f'AND(OR({",".join(needed)}),IF({customer}="",TRUE,{valid}=0))',
+                    f'IF(IF({customer}="",TRUE,{on_file}=0),{_q("缺少" + doc.doc_type)},'
+                    f"IF({expired}>0,{_q(doc.doc_type + '已过期')},"
+                    f"{_q(doc.doc_type + '无有效期')}))",
+                )
+            )
+    return _if_chain(steps, '""')
+
+
+ADMISSION_INCOMPLETE = "评分未填齐"
+ADMISSION_LOW_SCORE = "评分低于准入线"
+ADMISSION_INDUSTRY = "禁入行业："
+
+
+def _documents(customer: str, doc_type: str, expiry: str | None = None) -> str:
+    """COUNTIFS of the customer's 资信证明 rows of a type (and an 有效期至 criterion)."""
+    headers = {c.key: c.header for c in layout.CREDENTIAL_COLUMNS}
+    table = layout.TABLE_CREDENTIALS
+    text = (
+        f"COUNTIFS({column(headers['customer_id'], table)},{customer},"
+        f"{column(headers['doc_type'], table)},{_q(doc_type)}"
+    )
+    if expiry is not None:
+        text += f",{column(headers['expires'], table)},{expiry}"
+    return text + ")"
+
+
+def usable_flags(rules: Rules):
+    """(1-based position, flag) of the exclusion flags whose column the ledger has."""
+    headers = {f.header for f in rules.fields}
+    return [(i, f) for i, f in enumerate(rules.admission.flags, 1) if f.column in headers]
+
+
+def usable_rubrics(rules: Rules):
+    """(1-based position, rubric) of the rubrics whose dimension, score column and input
+    column the ledger has (their deductions: see `usable_deductions`)."""
+    headers = {f.header for f in rules.fields}
+    columns = {d.name: d.column for d in rules.scoring.dimensions}
+    return [
+        (k, r)
+        for k, r in enumerate(rules.rubrics.rubrics, 1)
+        if columns.get(r.dimension) in headers and r.column in headers
+    ]
+
+
+def usable_deductions(rules: Rules, rubric):
+    """(1-based position, deduction) of a rubric's deductions whose column the ledger has."""
+    headers = {f.header for f in rules.fields}
+    return [(j, d) for j, d in enumerate(rubric.deductions, 1) if d.column in headers]
+
+
+def _credit_cap(rules: Rules, ref: dict[str, str]) -> str:
+    grade = ref["grade"]
+    terms = [f"INDEX({layout.NAME_CREDIT_CAPS},MATCH({grade},{layout.NAME_CREDIT_GRADES},0),1)"]
+    for key, share in (
+        ("revenue", layout.NAME_REVENUE_SHARE),
+        ("total_assets", layout.NAME_ASSETS_SHARE),
+    ):
+        if rules.has(key):
+            value = ref[key]
+            terms.append(f"IF(AND(ISNUMBER({share}),ISNUMBER({value})),{value}*{share},{BIG})")
+    return f'IFERROR(MIN({",".join(terms)}),"")'
+
+
+def _required_level(rules: Rules, ref: dict[str, str]) -> str:
+    approval = rules.approval
+    limit = f"N({ref['credit_limit']})" if rules.has("credit_limit") else "0"
+    steps = []
+    for i, _ in enumerate(approval.levels[1:], start=2):
+        conditions = [f"{limit}>{layout.approval_limit_name(i)}"]
+        if approval.risk_columns and rules.has("risk_level"):
+            conditions.append(
+                _lookup_yes(
+                    layout.approval_risk_name(i),
+                    layout.NAME_APPROVAL_RISK_HEADER,
+                    ref["risk_level"],
+                )
+            )
+        steps.append((f"OR({','.join(conditions)})", layout.approval_level_name(i)))
+    return _if_chain(list(reversed(steps)), layout.approval_level_name(1))
+
+
+def _suggestion(rules: Rules, k: int, rubric) -> str:
+    value = this_row(rubric.column)
+    compare = "<" if rubric.direction == RUBRIC_AT_MOST else ">"
+    band = f"SUMPRODUCT(--({layout.rubric_bounds_name(k)}{compare}{value}))+1"
+    text = f"INDEX({layout.rubric_scores_name(k)},{band},1)"
+    for j, deduction in usable_deductions(rules, rubric):
+        text += f"-N({this_row(deduction.column)})*{layout.deduction_name(k, j)}"
+    return f"MAX(0,{text})"
+
+
+def _deviation_part(rules: Rules, ref: dict[str, str], k: int, rubric) -> str:
+    dims = {d.name: d.column for d in rules.scoring.dimensions}
+    typed, value = this_row(dims[rubric.dimension]), this_row(rubric.column)
+    suggested = _suggestion(rules, k, rubric)
+    tolerance = layout.NAME_TOLERANCE
+    high = f'{_q("；" + rubric.dimension + DEVIATION_HIGH)}&{suggested}&"）"'
+    low = f'{_q("；" + rubric.dimension + DEVIATION_LOW)}&{suggested}&"）"'
+    return (
+        f"IF(AND(ISNUMBER({typed}),ISNUMBER({value})),"
+        f"IF({typed}-{suggested}>{tolerance},{high},"
+        f'IF({suggested}-{typed}>{tolerance},{low},"")),"")'
+    )
+
+
+DEVIATION_HIGH = "偏高（建议"
+DEVIATION_LOW = "偏低（建议"
 
 
 def credential_formulas() -> dict[str, str]:

@@ -9,12 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-TEMPLATE_VERSION = "1.0"  # the version of this structure, recorded in every workbook built
+TEMPLATE_VERSION = "1.1"  # the version of this structure, recorded in every workbook built
+# 1.1: the control rule sheets (准入标准, 审批权限, 授信标准, 评分细则), their ledger columns and
+# the approval steps in 审核记录.
 
 SHEET_LEDGER = "台账"
 SHEET_FIELD_RULES = "填报规则"
 SHEET_SCORING = "评分标准"
 SHEET_CYCLES = "审核周期"
+SHEET_ADMISSION = "准入标准"
+SHEET_APPROVAL = "审批权限"
+SHEET_CREDIT = "授信标准"
+SHEET_RUBRICS = "评分细则"
+# Rule sheets a workbook of an older template may lack: their defaults apply, with a finding.
+CONTROL_SHEETS = (SHEET_ADMISSION, SHEET_APPROVAL, SHEET_CREDIT, SHEET_RUBRICS)
 SHEET_CREDENTIALS = "资信证明"
 SHEET_REVIEWS = "审核记录"
 SHEET_SUMMARY = "汇总"
@@ -29,9 +37,11 @@ SHEET_ORDER = (
     SHEET_FIELD_RULES,
     SHEET_SCORING,
     SHEET_CYCLES,
+    *CONTROL_SHEETS,
     SHEET_GUIDE,
     SHEET_XLWINGS,
 )
+RULE_SHEETS = (SHEET_FIELD_RULES, SHEET_SCORING, SHEET_CYCLES, *CONTROL_SHEETS)
 
 TABLE_LEDGER = "Ledger"
 TABLE_CREDENTIALS = "Credentials"
@@ -47,6 +57,53 @@ NAME_DOC_SOON_DAYS = "证件提醒天数"
 NAME_CYCLE_TABLE = "审核周期表"
 NAME_CYCLE_RISKS = "审核周期_风险等级"
 NAME_CYCLE_CATEGORIES = "审核周期_客户类别"
+
+
+# Named cells of the control rule sheets (indices are 1-based positions in their tables).
+NAME_ADMISSION_STAGE = "准入审核阶段"
+NAME_ADMISSION_MIN_SCORE = "准入最低评分"
+NAME_ADMISSION_DOC_HEADER = "准入证件_表头"
+NAME_EXCLUDED_INDUSTRIES = "准入禁入行业"
+NAME_APPROVAL_RISK_HEADER = "审批风险_表头"
+NAME_APPROVAL_LEVELS = "审批级别表"
+NAME_CREDIT_GRADES = "授信_评级"
+NAME_CREDIT_CAPS = "授信_上限"
+NAME_REVENUE_SHARE = "授信_营业收入比例"
+NAME_ASSETS_SHARE = "授信_资产总额比例"
+NAME_TOLERANCE = "评分容差"
+EXCLUDED_INDUSTRY_ROWS = 10  # blank cells reserved for 禁入行业 on 准入标准
+
+
+def admission_doc_name(i: int) -> str:
+    return f"准入证件_{i}"
+
+
+def admission_flag_name(i: int) -> str:
+    return f"准入条件_{i}"
+
+
+def approval_level_name(i: int) -> str:
+    return f"审批级别_{i}"
+
+
+def approval_limit_name(i: int) -> str:
+    return f"审批额度_{i}"
+
+
+def approval_risk_name(i: int) -> str:
+    return f"审批风险_{i}"
+
+
+def rubric_bounds_name(i: int) -> str:
+    return f"细则界限_{i}"
+
+
+def rubric_scores_name(i: int) -> str:
+    return f"细则分数_{i}"
+
+
+def deduction_name(i: int, j: int) -> str:
+    return f"细则扣分_{i}_{j}"
 
 
 def weight_name(dimension: str) -> str:
@@ -67,6 +124,10 @@ DUE_SOON = "即将到期"
 DUE_OK = "正常"
 DUE_NEVER = "未审核"
 DUE_UNKNOWN = "无法判断"  # the due lists' word when the formulas cannot judge (reason given)
+DUE_REJECTED = "未通过"  # 审核未通过: out of the periodic schedule
+DUE_EARLY = "提前复审"  # the due list's word for a review a risk signal brings forward
+STATUS_PENDING = "待审核"
+STATUS_IN_REVIEW = "审核中"
 STATUS_INACTIVE = "已停用"
 STATUS_APPROVED = "审核通过"
 STATUS_REJECTED = "审核未通过"
@@ -90,7 +151,17 @@ class Column:
     aliases: tuple[str, ...] = ()
 
 
-DOCUMENT_TYPES = ("营业执照", "法定代表人身份证", "银行资信证明", "开户许可证", "其他")
+DOCUMENT_TYPES = (
+    "营业执照",
+    "法定代表人身份证",
+    "银行资信证明",
+    "财务报表",
+    "信用报告",
+    "开户许可证",
+    "其他",
+)
+LICENCE = "营业执照"
+ID_CARD = "法定代表人身份证"
 
 CREDENTIAL_COLUMNS: tuple[Column, ...] = (
     Column("customer_id", "客户编号", "text", "与台账的客户编号一致。", width=11),
@@ -104,7 +175,13 @@ CREDENTIAL_COLUMNS: tuple[Column, ...] = (
         width=21,
     ),
     Column("issued", "签发日期", "date", "证件签发或出具日期。", width=11),
-    Column("expires", "有效期至", "date", "证件到期日；长期有效的填 2099-12-31。", width=11),
+    Column(
+        "expires",
+        "有效期至",
+        "date",
+        "证件到期日；长期有效的填 2099-12-31；财务报表、信用报告填其有效期（如报表日、出具日后一年）。",
+        width=11,
+    ),
     Column("verified_by", "核验人", "text", "核验原件的人员姓名。", width=9),
     Column("verified_on", "核验日期", "date", "核验原件的日期。", width=11),
     Column(
@@ -119,6 +196,7 @@ CREDENTIAL_COLUMNS: tuple[Column, ...] = (
 )
 
 REVIEW_RESULTS = ("审核通过", "审核未通过", "补充材料")
+APPROVAL_LEVELS = ("分公司经理", "总部风控", "总经理")  # the default levels (审批权限 holds a workbook's)
 
 REVIEW_COLUMNS: tuple[Column, ...] = (
     Column("review_id", "记录编号", "text", "每条审核记录一个编号，只增不改。", width=14),
@@ -134,8 +212,26 @@ REVIEW_COLUMNS: tuple[Column, ...] = (
         "composite_score", "综合评分", "number", "审核时的综合评分（记录当时的结果）。", width=9
     ),
     Column("grade", "评级", "text", "审核时的评级。", width=7),
-    Column("result", "审核结果", "choice", "", REVIEW_RESULTS, width=11),
+    Column("credit_limit", "信用额度(万元)", "number", "本次审核核定的信用额度。", width=12),
+    Column(
+        "result",
+        "审核结果",
+        "choice",
+        "审核行填本次审核结论；审批行填该级审批意见（审核通过即同意）。",
+        REVIEW_RESULTS,
+        width=11,
+    ),
     Column("reviewer", "审核人", "text", "", width=9),
+    Column(
+        "approval_level",
+        "审批级别",
+        "choice",
+        "审批行：每级审批一行，填审批级别，审核日期与所审批的那次审核相同。审核行留空。",
+        APPROVAL_LEVELS,
+        width=11,
+    ),
+    Column("approver", "审批人", "text", "审批行：该级审批人姓名。", width=9),
+    Column("approval_date", "审批日期", "date", "审批行：该级审批的日期。", width=11),
     Column("opinion", "审核意见", "text", "", width=30),
 )
 

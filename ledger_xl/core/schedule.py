@@ -76,23 +76,27 @@ def due_flags(
     status: pd.Series,
     cycles: CycleRules,
 ) -> np.ndarray:
-    """到期提示 per row, as the template formula computes it."""
+    """到期提示 per row, as the template formula computes it: 未通过 for 审核未通过 (out of
+    the periodic schedule), blank for 已停用."""
     last_blank = np.array([values.is_blank(v) for v in last_review], dtype=bool)
-    inactive = values.texts(status) == layout.STATUS_INACTIVE
+    text = values.texts(status)
     flags = np.full(len(days_to_due), "", dtype=object)
     known = ~np.isnan(days_to_due)
     flags[known] = layout.DUE_OK
     flags[known & (days_to_due <= cycles.due_soon_days)] = layout.DUE_SOON
     flags[known & (days_to_due < 0)] = layout.DUE_OVERDUE
     flags[last_blank] = layout.DUE_NEVER
-    flags[inactive] = ""
+    flags[text == layout.STATUS_REJECTED] = layout.DUE_REJECTED
+    flags[text == layout.STATUS_INACTIVE] = ""
     return flags
 
 
 def schedule_ledger(ledger: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:
-    """审核周期(月), 下次审核日期, 距到期天数 and 到期提示 for a ledger frame keyed by field key."""
+    """审核周期(月), 下次审核日期, 距到期天数 and 到期提示 for a ledger frame keyed by field key
+    (审核未通过 customers have no 下次审核日期: they leave the periodic schedule)."""
     months = cycle_months(ledger["risk_level"], ledger["category"], rules.cycles)
     next_review = edate(values.dates(ledger["last_review"]), months)
+    next_review[values.texts(ledger["status"]) == layout.STATUS_REJECTED] = np.datetime64("NaT")
     days = days_between(next_review, as_of)
     flags = due_flags(ledger["last_review"], days, ledger["status"], rules.cycles)
     return pd.DataFrame(
@@ -133,8 +137,8 @@ def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) 
 
     Groups compare as COUNTIFS does: text case-insensitively; blank ids or types never group.
     """
-    ids = [_criterion(v) for v in customer_ids]
-    kinds = [_criterion(v) for v in doc_types]
+    ids = [values.criterion_key(v) for v in customer_ids]
+    kinds = [values.criterion_key(v) for v in doc_types]
     latest: dict[tuple[str, str], np.datetime64] = {}
     for i, key in enumerate(zip(ids, kinds, strict=True)):
         if (key[0] and key[1] and not np.isnat(expires[i])) and (
@@ -147,10 +151,3 @@ def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) 
             result[i] = expires[i] < latest[key]
     return result
 
-
-def _criterion(value: object) -> str:
-    if values.is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).casefold()

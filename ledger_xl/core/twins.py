@@ -1,5 +1,6 @@
 """Every formula column of the workbook, computed in Python: the twins of the template formulas
-(`formulas.ledger_formulas` for 台账, `formulas.credential_formulas` for 资信证明)."""
+(`formulas.ledger_formulas` for 台账, `formulas.credential_formulas` for 资信证明; the control
+columns' twins are in `ledger_xl.core.controls`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import layout, schedule, scoring, values
+from ledger_xl.core import controls, layout, schedule, scoring, values
 from ledger_xl.core.rules import Rules
 
 
@@ -31,11 +32,18 @@ def debt_ratio(assets: pd.Series, liabilities: pd.Series) -> np.ndarray:
 
 
 def ledger_formulas(
-    ledger: pd.DataFrame, rules: Rules, as_of: dt.date, scores: pd.DataFrame | None = None
+    ledger: pd.DataFrame,
+    rules: Rules,
+    as_of: dt.date,
+    scores: pd.DataFrame | None = None,
+    credentials: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """All ledger formula columns, keyed by field key, NaN/NaT/"" where the cell shows blank.
 
-    `scores`, when given, is `scoring.score_ledger(ledger, rules)` already computed."""
+    `scores`, when given, is `scoring.score_ledger(ledger, rules)` already computed.
+    `credentials` is the 资信证明 table (keyed by column key) that 准入检查 counts documents
+    in; without it no document is on file. The control columns (准入检查, 额度上限, 额度检查,
+    需审批级别, 评分偏差) are computed when the rules' fields list them."""
     result = pd.DataFrame(index=ledger.index)
     result["debt_ratio"] = debt_ratio(ledger["total_assets"], ledger["total_liabilities"])
     result = result.join(scoring.score_ledger(ledger, rules) if scores is None else scores)
@@ -43,7 +51,8 @@ def ledger_formulas(
     unused = empty_rows(ledger)
     result.loc[unused, "grade"] = ""
     result.loc[unused, "due_flag"] = ""
-    return result
+    off = unused | controls.inactive_rows(ledger)
+    return result.join(controls.control_columns(ledger, result, credentials, rules, as_of, off))
 
 
 def credential_formulas(credentials: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:

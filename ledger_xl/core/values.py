@@ -103,3 +103,41 @@ def dates(values: Iterable[object]) -> np.ndarray:
 def texts(values: Iterable[object]) -> np.ndarray:
     """Object array of the values as text comparisons see them ("" for blanks)."""
     return np.array(["" if is_blank(v) else v for v in values], dtype=object)
+
+
+def fold(value: object) -> str:
+    """Text as Excel's "=" and MATCH compare it: case-insensitively; blanks are "". Only
+    text is folded (a number never equals a text in a formula): numbers give a key that no
+    text can have."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, str):
+        return value.casefold()
+    return f"\x00{value!r}"
+
+
+def criterion_key(value: object) -> str:
+    """A cell as a COUNTIFS criterion matches it: text case-insensitively, a whole number
+    like its digits typed as text; "" for blanks (which never group)."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).casefold()
+
+
+def excel_text(value: object) -> str:
+    """A value as `"text"&cell` shows it: numbers in General format (up to 15 significant
+    digits, no trailing zeros), dates as their serial number, TRUE/FALSE, text as is."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return value
+    number = excel_number(value)
+    if number is None:
+        return str(value)
+    if number == int(number) and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.15g}"

@@ -92,7 +92,9 @@ class _Builder:
         self.wb.set_custom_property(layout.PROP_TEMPLATE_VERSION, TEMPLATE_VERSION)
         self.wb.set_custom_property(layout.PROP_RULES_FINGERPRINT, self.rules.fingerprint())
         self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
-        self.formula_values = twins.ledger_formulas(self.ledger, self.rules, self.as_of)
+        self.formula_values = twins.ledger_formulas(
+            self.ledger, self.rules, self.as_of, credentials=self.credentials
+        )
         self.doc_values = twins.credential_formulas(self.credentials, self.rules, self.as_of)
         sheets = {
             layout.SHEET_LEDGER: self.write_ledger,
@@ -108,20 +110,19 @@ class _Builder:
             layout.SHEET_CYCLES: lambda: rulesheets.write_cycles(
                 self.wb, self.fmt, self.rules.cycles
             ),
+            layout.SHEET_ADMISSION: lambda: rulesheets.write_admission(
+                self.wb, self.fmt, self.rules
+            ),
+            layout.SHEET_APPROVAL: lambda: rulesheets.write_approval(self.wb, self.fmt, self.rules),
+            layout.SHEET_CREDIT: lambda: rulesheets.write_credit(self.wb, self.fmt, self.rules),
+            layout.SHEET_RUBRICS: lambda: rulesheets.write_rubrics(self.wb, self.fmt, self.rules),
             layout.SHEET_GUIDE: lambda: guide.write_guide(self.wb, self.fmt, self.rules, self.opts),
             layout.SHEET_XLWINGS: self.write_xlwings_conf,
         }
         for name in layout.SHEET_ORDER:
             ws = sheets[name]()
             if (
-                name
-                in (
-                    layout.SHEET_FIELD_RULES,
-                    layout.SHEET_SCORING,
-                    layout.SHEET_CYCLES,
-                    layout.SHEET_SUMMARY,
-                    layout.SHEET_GUIDE,
-                )
+                name in (*layout.RULE_SHEETS, layout.SHEET_SUMMARY, layout.SHEET_GUIDE)
                 and self.opts.protection is not Protection.NONE
             ):
                 ws.protect(
@@ -212,9 +213,54 @@ class _Builder:
                 "format": self.wb.add_format(AMBER),
             },
         )
+        self._control_colours(ws, top + 1, last)
         if self.lock_tables:
             self._protect_table_sheet(ws)
         return ws
+
+    def _control_colours(self, ws, first: int, last: int) -> None:
+        """Red and amber on the control columns: a 准入 failure red for 审核通过 (amber before
+        approval), 超限 red and 待评级 amber, 评分偏差 amber, and an 审批级别 below
+        需审批级别 red for 审核通过."""
+        keys = [f.key for f in self.rules.fields]
+
+        def cell(key: str) -> str | None:
+            return f"${xl_col_to_name(keys.index(key))}{first + 1}" if key in keys else None
+
+        status = cell("status")
+        approved = f'{status}="{layout.STATUS_APPROVED}"' if status else "FALSE"
+        red, amber = self.wb.add_format(RED), self.wb.add_format(AMBER)
+        rules: list[tuple[str, str, object]] = []
+        if admission := cell("admission_check"):
+            rules.append(("admission_check", f'=AND({admission}<>"",{approved})', red))
+            rules.append(("admission_check", f'=AND({admission}<>"",NOT({approved}))', amber))
+        if check := cell("limit_check"):
+            rules.append(("limit_check", f'={check}="{formulas.LIMIT_OVER}"', red))
+            rules.append(("credit_limit", f'={check}="{formulas.LIMIT_OVER}"', red))
+            rules.append(("limit_check", f'={check}="{formulas.LIMIT_UNGRADED}"', amber))
+        if deviation := cell("score_deviation"):
+            rules.append(("score_deviation", f'={deviation}<>""', amber))
+        level, needed = cell("approval_level"), cell("required_level")
+        if level and needed:
+            levels = layout.NAME_APPROVAL_LEVELS
+            rules.append(
+                (
+                    "approval_level",
+                    f'=AND({approved},{needed}<>"",IFERROR(MATCH({level},{levels},0),0)'
+                    f"<IFERROR(MATCH({needed},{levels},0),0))",
+                    red,
+                )
+            )
+        for key, criteria, cell_format in rules:
+            if key in keys:
+                col = keys.index(key)
+                ws.conditional_format(
+                    first,
+                    col,
+                    last,
+                    col,
+                    {"type": "formula", "criteria": criteria, "format": cell_format},
+                )
 
     def _field_format(self, f: FieldRule):
         if not f.is_input:
@@ -222,6 +268,7 @@ class _Builder:
                 "debt_ratio": "percent_formula",
                 "next_review": "date_formula",
                 "composite_score": "score_formula",
+                "credit_cap": "money_formula",
             }.get(f.key, "formula")
             return self.fmt(name)
         name = {
@@ -332,8 +379,9 @@ class _Builder:
 
     def _validate_column(self, ws, first, col, last, c: layout.Column) -> None:
         kind = c.kind if c.kind in ("choice", "date", "formula") else "text"
+        allowed = self.rules.approval.names if c.key == "approval_level" else c.allowed
         ws.data_validation(
-            first, col, last, col, _validation(kind, c.header, c.hint, c.header, c.allowed)
+            first, col, last, col, _validation(kind, c.header, c.hint, c.header, allowed)
         )
 
     def write_credentials(self):
@@ -559,6 +607,8 @@ _BASE_FORMATS: dict[str, dict] = {
     "score_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0", "bold": True},
     "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%"},
     "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd"},
+    "money_formula": {"bg_color": FILL_FORMULA, "num_format": "#,##0.00"},
+    "rule_percent": {"num_format": "0.0%", "border": 1},
 }
 
 

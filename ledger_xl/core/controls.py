@@ -1,0 +1,731 @@
+"""The credit department's controls in Python (pure): the twins of the ledger's control columns
+— 准入检查, 额度上限, 额度检查, 需审批级别, 评分偏差 (`formulas.control_formulas`) — and what
+validation, the due lists and the review report need beyond one formula cell: every unmet
+admission condition (not only the first), the suggested scores, the approval chain of a review
+in 审核记录, and the risk signals that bring a review forward (提前复审).
+
+Frames are keyed by field / column key and hold cell values as read (the twins see a cell as
+the formulas do: text in a number column is not a number). A control that needs a column the
+workbook does not have (an older template) is skipped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ledger_xl.core import formulas, layout, values
+from ledger_xl.core.formulas import (
+    ADMISSION_INCOMPLETE,
+    ADMISSION_INDUSTRY,
+    ADMISSION_LOW_SCORE,
+    DEVIATION_HIGH,
+    DEVIATION_LOW,
+    LIMIT_OVER,
+    LIMIT_UNGRADED,
+)
+from ledger_xl.core.rules import RUBRIC_AT_MOST, Rules
+
+CONTROL_KEYS = ("score_deviation", "credit_cap", "limit_check", "admission_check", "required_level")
+DOC_MISSING, DOC_LAPSED, DOC_UNDATED = "missing", "expired", "undated"
+
+
+def column(frame: pd.DataFrame, key: str) -> pd.Series:
+    """The frame's column, or a blank one when the workbook has no such column."""
+    if key in frame.columns:
+        return frame[key]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def inactive_rows(ledger: pd.DataFrame) -> np.ndarray:
+    """Rows of 已停用 customers (the control columns show nothing for them)."""
+    return values.texts(column(ledger, "status")) == layout.STATUS_INACTIVE
+
+
+# ---------------------------------------------------------------- admission
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An unmet admission condition: what it is (`kind`: stage, score, flag, industry,
+    document), its words as 准入检查 shows them, and the ledger column it is about (None for
+    a document). A document's `state` is missing / expired / undated."""
+
+    kind: str
+    text: str
+    key: str | None = None
+    doc_type: str = ""
+    state: str = ""
+    expired_on: dt.date | None = None
+
+
+class DocumentIndex:
+    """资信证明 by (客户编号, 证明类型) as COUNTIFS sees them: on file, in date (有效期至 on or
+    after 基准日), expired (before it) — and the latest expiry."""
+
+    def __init__(self, credentials: pd.DataFrame | None, as_of: dt.date) -> None:
+        self.entries: dict[tuple[str, str], list] = {}
+        if credentials is None or not len(credentials):
+            return
+        serial = values.date_to_serial(as_of)
+        ids = [values.criterion_key(v) for v in column(credentials, "customer_id")]
+        kinds = [values.criterion_key(v) for v in column(credentials, "doc_type")]
+        expires = values.numbers(column(credentials, "expires"))
+        for cid, kind, number in zip(ids, kinds, expires, strict=True):
+            if not cid or not kind:
+                continue
+            entry = self.entries.setdefault((cid, kind), [False, False, np.nan])
+            if number >= serial:
+                entry[0] = True
+            elif number < serial:
+                entry[1] = True
+                entry[2] = number if np.isnan(entry[2]) else max(entry[2], number)
+
+    def state(self, customer: object, doc_type: str) -> tuple[str, dt.date | None]:
+        """("" when in date, else missing / expired / undated; the latest expired date)."""
+        cid = values.criterion_key(customer)
+        entry = self.entries.get((cid, values.criterion_key(doc_type))) if cid else None
+        if entry is None:
+            return DOC_MISSING, None
+        if entry[0]:
+            return "", None
+        if entry[1]:
+            return DOC_LAPSED, values.serial_to_date(entry[2])
+        return DOC_UNDATED, None
+
+
+def admission_conditions(
+    ledger: pd.DataFrame,
+    computed: pd.DataFrame,
+    credentials: pd.DataFrame | None,
+    rules: Rules,
+    as_of: dt.date,
+) -> list[list[Condition]]:
+    """Every unmet condition of 准入标准 per row, in the order 准入检查 tests them (its first
+    one is what the cell shows): stage, score, exclusion flags, industry, documents.
+    `computed` holds 综合评分 (the twin)."""
+    admission = rules.admission
+    n = len(ledger)
+    out: list[list[Condition]] = [[] for _ in range(n)]
+    if rules.has("stage") and admission.stage:
+        required = values.fold(admission.stage)
+        for i, stage in enumerate(column(ledger, "stage")):
+            if values.fold(stage) != required:
+                out[i].append(Condition("stage", "未到" + admission.stage, "stage"))
+    if rules.has("composite_score") and admission.min_score is not None:
+        scores = np.asarray(computed["composite_score"], dtype=float)
+        for i in range(n):
+            if np.isnan(scores[i]):
+                out[i].append(Condition("score", ADMISSION_INCOMPLETE, "composite_score"))
+            elif scores[i] < admission.min_score:
+                out[i].append(Condition("score", ADMISSION_LOW_SCORE, "composite_score"))
+    by_header = {f.header: f.key for f in rules.fields}
+    for _, flag in formulas.usable_flags(rules):
+        key = by_header[flag.column]
+        required = values.fold(flag.required)
+        for i, value in enumerate(column(ledger, key)):
+            if values.is_blank(value):
+                out[i].append(Condition("flag", flag.column + "未填写", key))
+            elif values.fold(value) != required:
+                out[i].append(Condition("flag", flag.column + "为" + values.excel_text(value), key))
+    if rules.has("industry") and admission.excluded_industries:
+        excluded = {values.fold(x) for x in admission.excluded_industries}
+        for i, industry in enumerate(column(ledger, "industry")):
+            if isinstance(industry, str) and industry and values.fold(industry) in excluded:
+                out[i].append(Condition("industry", ADMISSION_INDUSTRY + industry, "industry"))
+    if admission.columns and (rules.has("risk_level") or rules.has("category")):
+        index = DocumentIndex(credentials, as_of)
+        risks = column(ledger, "risk_level") if rules.has("risk_level") else [None] * n
+        categories = column(ledger, "category") if rules.has("category") else [None] * n
+        ids = column(ledger, "customer_id").tolist()
+        for i, (risk, category) in enumerate(zip(risks, categories, strict=True)):
+            for doc_type in admission.required_documents(
+                _text_or_blank(risk), _text_or_blank(category)
+            ):
+                state, expired_on = (
+                    (DOC_MISSING, None)
+                    if values.is_blank(ids[i])
+                    else index.state(ids[i], doc_type)
+                )
+                if state:
+                    words = {
+                        DOC_MISSING: "缺少" + doc_type,
+                        DOC_LAPSED: doc_type + "已过期",
+                        DOC_UNDATED: doc_type + "无有效期",
+                    }[state]
+                    out[i].append(Condition("document", words, None, doc_type, state, expired_on))
+    return out
+
+
+def _text_or_blank(value: object) -> str:
+    """A lookup key as MATCH sees it: text only (a number matches no header)."""
+    return value if isinstance(value, str) else ""
+
+
+# ---------------------------------------------------------------- limits and approval
+
+
+def credit_caps(ledger: pd.DataFrame, grades: np.ndarray, rules: Rules) -> np.ndarray:
+    """额度上限: the grade's maximum, at most the shares of 营业收入 / 资产总额 when set and
+    the figure is a number; NaN when the grade has no maximum (e.g. 待补充)."""
+    credit = rules.credit
+    caps = np.array([np.nan if (c := credit.cap_for(g)) is None else c for g in grades], float)
+    for key, share in (("revenue", credit.revenue_share), ("total_assets", credit.assets_share)):
+        if share is None or not rules.has(key):
+            continue
+        figure = values.numbers(column(ledger, key))
+        with np.errstate(invalid="ignore"):
+            caps = np.where(
+                ~np.isnan(figure) & ~np.isnan(caps), np.minimum(caps, figure * share), caps
+            )
+    return caps
+
+
+def limit_checks(limits: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """额度检查: 超限 above the cap, 待评级 for a positive limit without a cap, else ""."""
+    out = np.full(len(limits), "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        out[np.isnan(caps) & (limits > 0)] = LIMIT_UNGRADED
+        out[~np.isnan(caps) & (limits > caps)] = LIMIT_OVER
+    return out
+
+
+def required_levels(ledger: pd.DataFrame, rules: Rules) -> np.ndarray:
+    """需审批级别 as a 0-based level index: the highest level whose 额度超过 the limit
+    exceeds or whose risk column holds 是 for the customer's 风险等级; the first otherwise."""
+    approval = rules.approval
+    n = len(ledger)
+    limits = np.nan_to_num(values.numbers(column(ledger, "credit_limit")), nan=0.0)
+    risks = [values.fold(_text_or_blank(r)) for r in column(ledger, "risk_level")]
+    use_risk = bool(approval.risk_columns) and rules.has("risk_level")
+    result = np.zeros(n, dtype=int)
+    for k in range(len(approval.levels) - 1, 0, -1):
+        level = approval.levels[k]
+        marked = {values.fold(r) for r in level.risks}
+        hit = limits > level.above
+        if use_risk:
+            hit |= np.array([r in marked and r != "" for r in risks], dtype=bool)
+        result = np.where((result == 0) & hit, k, result)
+    return result
+
+
+# ---------------------------------------------------------------- rubrics
+
+
+def _rubric_input(ledger: pd.DataFrame, computed: pd.DataFrame, rules: Rules, header: str):
+    key = next(f.key for f in rules.fields if f.header == header)
+    if key in computed.columns:
+        return np.asarray(computed[key], dtype=float)
+    return values.numbers(column(ledger, key))
+
+
+def suggested_scores(ledger: pd.DataFrame, computed: pd.DataFrame, rules: Rules) -> pd.DataFrame:
+    """The rubric's suggestion per dimension (columns named by dimension), NaN where the
+    input is not a number: the band's score minus the deductions, never below 0."""
+    out = pd.DataFrame(index=ledger.index)
+    for _, rubric in formulas.usable_rubrics(rules):
+        value = _rubric_input(ledger, computed, rules, rubric.column)
+        bounds = np.array(rubric.bounds, dtype=float)
+        scores = np.array([b.score for b in rubric.bands], dtype=float)
+        with np.errstate(invalid="ignore"):
+            if rubric.direction == RUBRIC_AT_MOST:
+                band = (bounds[None, :] < value[:, None]).sum(axis=1)
+            else:
+                band = (bounds[None, :] > value[:, None]).sum(axis=1)
+        result = scores[band]
+        for _, deduction in formulas.usable_deductions(rules, rubric):
+            counts = np.nan_to_num(
+                _rubric_input(ledger, computed, rules, deduction.column), nan=0.0
+            )
+            result = result - counts * deduction.points
+        result = np.maximum(0.0, result)
+        result[np.isnan(value)] = np.nan
+        out[rubric.dimension] = result
+    return out
+
+
+@dataclass(frozen=True)
+class Deviation:
+    dimension: str
+    key: str  # the typed score's column
+    typed: float
+    suggested: float
+
+
+def deviations(
+    ledger: pd.DataFrame, suggestions: pd.DataFrame, rules: Rules
+) -> list[list[Deviation]]:
+    """Per row, the dimensions whose typed score is more than the tolerance away from the
+    suggestion."""
+    tolerance = rules.rubrics.tolerance
+    by_header = {f.header: f.key for f in rules.fields}
+    columns = {d.name: d.column for d in rules.scoring.dimensions}
+    out: list[list[Deviation]] = [[] for _ in range(len(ledger))]
+    for dimension in suggestions.columns:
+        key = by_header[columns[dimension]]
+        typed = values.numbers(column(ledger, key))
+        suggested = suggestions[dimension].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            off = (typed - suggested > tolerance) | (suggested - typed > tolerance)
+        for i in np.flatnonzero(off):
+            out[i].append(Deviation(dimension, key, float(typed[i]), float(suggested[i])))
+    return out
+
+
+def deviation_text(found: list[Deviation]) -> str:
+    """评分偏差's words: "财务状况偏高（建议70）；信用记录偏低（建议85）" (at most 199 characters)."""
+    text = "".join(
+        "；"
+        + d.dimension
+        + (DEVIATION_HIGH if d.typed > d.suggested else DEVIATION_LOW)
+        + values.excel_text(d.suggested)
+        + "）"
+        for d in found
+    )
+    return text[1:200]
+
+
+# ---------------------------------------------------------------- the twins
+
+
+def control_columns(
+    ledger: pd.DataFrame,
+    computed: pd.DataFrame,
+    credentials: pd.DataFrame | None,
+    rules: Rules,
+    as_of: dt.date,
+    off: np.ndarray,
+) -> pd.DataFrame:
+    """The control columns the rules' fields list, as their formulas compute them; `off` is
+    the rows where they show nothing (unused rows, 已停用 customers)."""
+    out = pd.DataFrame(index=ledger.index)
+    wanted = [k for k in CONTROL_KEYS if rules.has(k)]
+    if not wanted:
+        return out
+    if "score_deviation" in wanted:
+        found = deviations(ledger, suggested_scores(ledger, computed, rules), rules)
+        out["score_deviation"] = _off([deviation_text(d) for d in found], off)
+    caps = None
+    if "credit_cap" in wanted and rules.has("grade"):
+        caps = credit_caps(ledger, np.asarray(computed["grade"], dtype=object), rules)
+        out["credit_cap"] = np.where(off, np.nan, caps)
+    if "limit_check" in wanted and caps is not None and rules.has("credit_limit"):
+        limits = values.numbers(column(ledger, "credit_limit"))
+        out["limit_check"] = _off(limit_checks(limits, caps), off)
+    if "admission_check" in wanted:
+        conditions = admission_conditions(ledger, computed, credentials, rules, as_of)
+        out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
+    if "required_level" in wanted:
+        names = np.array(rules.approval.names, dtype=object)
+        out["required_level"] = _off(names[required_levels(ledger, rules)], off)
+    return out[[k for k in CONTROL_KEYS if k in out.columns]]
+
+
+def _off(texts, off: np.ndarray) -> np.ndarray:
+    result = np.array(list(texts), dtype=object)
+    result[off] = ""
+    return result
+
+
+# ---------------------------------------------------------------- approval chains
+
+
+@dataclass(frozen=True)
+class ApprovalStep:
+    """An approval row of 审核记录: its position in the table, level (rank None when not a
+    level of 审批权限), approver, date and result."""
+
+    row: int
+    level: str
+    rank: int | None
+    approver: str
+    date: dt.date | None
+    result: str
+
+
+def _key(value: object) -> str:
+    return "" if values.is_blank(value) else str(value).strip().casefold()
+
+
+def _name(value: object) -> str:
+    return "" if values.is_blank(value) else str(value).strip()
+
+
+class ApprovalIndex:
+    """The approval rows of 审核记录 (those with a 审批级别) by (客户编号, 审核日期): the chain of
+    approvals of that review."""
+
+    def __init__(self, reviews: pd.DataFrame | None, rules: Rules) -> None:
+        self.chains: dict[tuple[str, np.datetime64], list[ApprovalStep]] = {}
+        self.available = reviews is not None and {"approval_level", "review_date"} <= set(
+            reviews.columns
+        )
+        if not self.available:
+            return
+        levels = reviews["approval_level"].tolist()
+        review_dates = values.dates(reviews["review_date"])
+        approval_dates = values.dates(column(reviews, "approval_date"))
+        ids = column(reviews, "customer_id").tolist()
+        approvers = column(reviews, "approver").tolist()
+        results = column(reviews, "result").tolist()
+        for i, level in enumerate(levels):
+            if values.is_blank(level) or np.isnat(review_dates[i]):
+                continue
+            day = approval_dates[i]
+            step = ApprovalStep(
+                i,
+                _name(level),
+                rules.approval.rank(_name(level)),
+                _name(approvers[i]),
+                None if np.isnat(day) else day.astype(dt.date),
+                _name(results[i]),
+            )
+            self.chains.setdefault((_key(ids[i]), review_dates[i]), []).append(step)
+
+    def chain(self, customer: object, review_date: np.datetime64) -> list[ApprovalStep]:
+        if np.isnat(review_date):
+            return []
+        return self.chains.get((_key(customer), review_date), [])
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A control that failed at a cell: the catalogue code, the table ("ledger" or
+    "reviews") and 0-based row of that table's frame, the column key, and the message parts."""
+
+    code: str
+    table: str
+    row: int
+    key: str
+    value: object = None
+    allowed: str = ""
+    detail: str = ""
+
+
+def approval_problems(
+    ledger: pd.DataFrame,
+    rows: np.ndarray,
+    required: np.ndarray,
+    index: ApprovalIndex,
+    rules: Rules,
+) -> list[Problem]:
+    """The approval of each 审核通过 customer in `rows`: the ledger's 审批级别 not below
+    需审批级别 (`required`, level indices), every level up to it approving the review in
+    审核记录 (same 客户编号 and 审核日期 as 最近审核日期, 审核结果 审核通过), level after level in
+    date order and none before the review."""
+    approval = rules.approval
+    names = approval.names
+    has_level = rules.has("approval_level") and "approval_level" in ledger.columns
+    if not has_level and not index.available:
+        return []
+    out: list[Problem] = []
+    levels = column(ledger, "approval_level").tolist()
+    last = values.dates(column(ledger, "last_review"))
+    ids = column(ledger, "customer_id").tolist()
+    where = "approval_level" if has_level else "status"
+    for i in rows:
+        need = int(required[i])
+        top = need
+        missing: list[str] = []
+        if has_level:
+            level = levels[i]
+            if values.is_blank(level):
+                missing.append(f"审批级别未填（需{names[need]}审批）")
+            else:
+                rank = approval.rank(_name(level))
+                if rank is None:
+                    out.append(
+                        Problem(
+                            "approval-wrong-level",
+                            "ledger",
+                            i,
+                            "approval_level",
+                            _name(level),
+                            names[need],
+                            f"不是审批权限中的级别（{'、'.join(names)}）",
+                        )
+                    )
+                elif rank < need:
+                    top = rank
+                    out.append(
+                        Problem(
+                            "approval-wrong-level",
+                            "ledger",
+                            i,
+                            "approval_level",
+                            _name(level),
+                            names[need],
+                            f"低于需审批级别“{names[need]}”",
+                        )
+                    )
+        if index.available and not np.isnat(last[i]):
+            chain = index.chain(ids[i], last[i])
+            approved = {s.rank for s in chain if s.result == layout.STATUS_APPROVED}
+            absent = [names[j] for j in range(top + 1) if j not in approved]
+            if absent:
+                missing.append(f"审核记录中没有{'、'.join(absent)}对这次审核的审批")
+            out.extend(_order_problems(chain, last[i].astype(dt.date), names))
+            for step in chain:
+                if step.rank is None:
+                    out.append(
+                        Problem(
+                            "approval-wrong-level",
+                            "reviews",
+                            step.row,
+                            "approval_level",
+                            step.level,
+                            names[need],
+                            f"不是审批权限中的级别（{'、'.join(names)}）",
+                        )
+                    )
+        if missing:
+            out.append(Problem("approval-missing", "ledger", i, where, detail="；".join(missing)))
+    return out
+
+
+def _order_problems(chain: list[ApprovalStep], review: dt.date, names) -> list[Problem]:
+    out = []
+    dated = sorted(
+        (
+            s
+            for s in chain
+            if s.rank is not None and s.date is not None and s.result == layout.STATUS_APPROVED
+        ),
+        key=lambda s: (s.rank, s.date),
+    )
+    for step in dated:
+        if step.date < review:
+            out.append(
+                Problem(
+                    "approval-out-of-order",
+                    "reviews",
+                    step.row,
+                    "approval_date",
+                    step.date,
+                    detail=f"{step.level}的审批日期早于审核日期 {review.isoformat()}",
+                )
+            )
+    for lower, higher in itertools.pairwise(dated):
+        if higher.rank > lower.rank and higher.date < lower.date:
+            out.append(
+                Problem(
+                    "approval-out-of-order",
+                    "reviews",
+                    higher.row,
+                    "approval_date",
+                    higher.date,
+                    detail=f"{higher.level}先于{lower.level}（{lower.date.isoformat()}）审批，应逐级审批",
+                )
+            )
+    return out
+
+
+def segregation_problems(
+    ledger: pd.DataFrame,
+    rows: np.ndarray,
+    index: ApprovalIndex,
+    rules: Rules,
+) -> list[Problem]:
+    """职责分离 for the customers in `rows`: the 审核人 is neither the 客户经理 nor an approver
+    of the same review, and no approver is the 客户经理 (as 审批权限 asks)."""
+    approval = rules.approval
+    reviewers = column(ledger, "reviewer").tolist()
+    managers = column(ledger, "account_manager").tolist()
+    approvers = column(ledger, "approver").tolist()
+    ids = column(ledger, "customer_id").tolist()
+    last = values.dates(column(ledger, "last_review"))
+    out: list[Problem] = []
+    for i in rows:
+        reviewer, manager, approver = _name(reviewers[i]), _name(managers[i]), _name(approvers[i])
+        chain = index.chain(ids[i], last[i]) if index.available else []
+        if approval.reviewer_not_manager and reviewer and reviewer == manager:
+            out.append(
+                Problem(
+                    "reviewer-conflict",
+                    "ledger",
+                    i,
+                    "reviewer",
+                    reviewer,
+                    detail="审核人与客户经理为同一人",
+                )
+            )
+        if (
+            approval.reviewer_not_approver
+            and reviewer
+            and (reviewer == approver or any(s.approver == reviewer for s in chain))
+        ):
+            out.append(
+                Problem(
+                    "reviewer-conflict",
+                    "ledger",
+                    i,
+                    "reviewer",
+                    reviewer,
+                    detail="审核人同时是这次审核的审批人",
+                )
+            )
+        if approval.approver_not_manager and manager:
+            if approver == manager:
+                out.append(
+                    Problem(
+                        "reviewer-conflict",
+                        "ledger",
+                        i,
+                        "approver",
+                        approver,
+                        detail="审批人与客户经理为同一人",
+                    )
+                )
+            for step in chain:
+                if step.approver == manager:
+                    out.append(
+                        Problem(
+                            "reviewer-conflict",
+                            "reviews",
+                            step.row,
+                            "approver",
+                            step.approver,
+                            detail=f"{step.level}审批人与客户经理为同一人",
+                        )
+                    )
+    return out
+
+
+# ---------------------------------------------------------------- licences
+
+
+def licence_problems(
+    ledger: pd.DataFrame, credentials: pd.DataFrame | None, used: np.ndarray
+) -> list[Problem]:
+    """A customer's current 营业执照 (latest 有效期至; the lowest row on a tie) whose 证件号码 is
+    not the ledger's 统一社会信用代码, or whose 客户名称 is not the ledger's (compared without
+    spaces, brackets either width), for every ledger row of that 客户编号."""
+    if credentials is None or not {"customer_id", "doc_type"} <= set(credentials.columns):
+        return []
+    owners: dict[str, list[int]] = {}
+    for i, cid in enumerate(column(ledger, "customer_id")):
+        if used[i] and not values.is_blank(cid):
+            owners.setdefault(_key(cid), []).append(i)
+    usccs = [_code(v) for v in column(ledger, "uscc")]
+    names = [_company(v) for v in column(ledger, "name")]
+    expires = values.numbers(column(credentials, "expires"))
+    current: dict[str, tuple[tuple, int]] = {}
+    for j, (cid, kind) in enumerate(
+        zip(credentials["customer_id"], credentials["doc_type"], strict=True)
+    ):
+        if _name(kind) != layout.LICENCE or _key(cid) not in owners:
+            continue
+        rank = (not np.isnan(expires[j]), 0.0 if np.isnan(expires[j]) else expires[j], j)
+        if _key(cid) not in current or rank > current[_key(cid)][0]:
+            current[_key(cid)] = (rank, j)
+    out: list[Problem] = []
+    numbers = column(credentials, "doc_number").tolist()
+    holders = column(credentials, "name").tolist()
+    for cid, (_, j) in sorted(current.items(), key=lambda item: item[1][1]):
+        rows = owners[cid]
+        number = _code(numbers[j])
+        if number and all(usccs[i] and usccs[i] != number for i in rows):
+            shown = "、".join(dict.fromkeys(usccs[i] for i in rows))
+            out.append(
+                Problem(
+                    "licence-mismatch",
+                    "credentials",
+                    j,
+                    "doc_number",
+                    numbers[j],
+                    detail=f"证件号码与台账的统一社会信用代码“{shown}”不一致",
+                )
+            )
+        holder = _company(holders[j])
+        if holder and all(names[i] and names[i] != holder for i in rows):
+            shown = "、".join(dict.fromkeys(_name(ledger["name"].iat[i]) for i in rows))
+            out.append(
+                Problem(
+                    "licence-mismatch",
+                    "credentials",
+                    j,
+                    "name",
+                    holders[j],
+                    detail=f"客户名称与台账的“{shown}”不一致",
+                )
+            )
+    return out
+
+
+def _code(value: object) -> str:
+    if values.is_blank(value) or not isinstance(value, str):
+        return "" if values.is_blank(value) else str(value)
+    return value.strip().upper()
+
+
+def _company(value: object) -> str:
+    if values.is_blank(value):
+        return ""
+    text = str(value).replace("（", "(").replace("）", ")")
+    return "".join(text.split())
+
+
+# ---------------------------------------------------------------- signals since the last review
+
+SCORE_DROP_POINTS = 10.0  # a fall of this many 综合评分 points against the previous review
+
+
+def early_review(
+    approved: np.ndarray,
+    score: np.ndarray,
+    previous_score: np.ndarray,
+    dishonest: np.ndarray,
+    litigation: np.ndarray,
+    last_review: np.ndarray,
+    next_review: np.ndarray,
+    rules: Rules,
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """提前复审: an approved customer with a risk signal — 综合评分 down 10 points or more
+    against the previous review, 失信被执行人 是, or a 违约/涉诉 on record — whose regular next
+    review falls later than 审核周期's 提前复审周期 after its last review.
+
+    Returns the mask, the reasons (one string per row, "" where none) and the date the review
+    should be held by (datetime64[D], NaT where none)."""
+    from ledger_xl.core import schedule
+
+    n = len(approved)
+    months = np.full(n, float(rules.cycles.early_review_months))
+    early = schedule.edate(np.asarray(last_review, dtype="datetime64[D]"), months)
+    nxt = np.asarray(next_review, dtype="datetime64[D]")
+    reasons = [""] * n
+    with np.errstate(invalid="ignore"):
+        dropped = score <= previous_score - SCORE_DROP_POINTS
+        sued = litigation >= 1
+    flagged = np.array([values.fold(v) == values.fold("是") for v in dishonest], dtype=bool)
+    mask = np.zeros(n, dtype=bool)
+    for i in np.flatnonzero(approved & (dropped | sued | flagged)):
+        if np.isnat(early[i]) or np.isnat(nxt[i]) or not early[i] < nxt[i]:
+            continue
+        words = []
+        if dropped[i]:
+            words.append(f"综合评分由 {previous_score[i]:g} 降至 {score[i]:g}")
+        if flagged[i]:
+            words.append("列为失信被执行人")
+        if sued[i]:
+            words.append(f"违约/涉诉 {litigation[i]:g} 次")
+        reasons[i] = "；".join(words)
+        mask[i] = True
+    early[~mask] = np.datetime64("NaT")
+    return mask, reasons, early
+
+
+def limit_not_adjusted(
+    approved: np.ndarray,
+    grade_rank: np.ndarray,
+    previous_rank: np.ndarray,
+    limit: np.ndarray,
+    previous_limit: np.ndarray,
+) -> np.ndarray:
+    """Approved customers whose grade is worse than at the previous review while 信用额度 is
+    the same positive amount (调整信用额度 was not considered)."""
+    with np.errstate(invalid="ignore"):
+        return approved & (grade_rank > previous_rank) & (limit == previous_limit) & (limit > 0)
