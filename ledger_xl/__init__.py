@@ -8,7 +8,8 @@ The library calls below are imported on first use, so `import ledger_xl` stays l
 - `validate_book(book, as_of=...)` — the checks on a book, from a file or an open workbook;
 - `validate_workbook(path, as_of=...)`, `validate_paths(paths, ...)` — findings per cell;
 - `load_portfolio(paths, as_of)` — the customers, documents and reviews of workbooks;
-- `due_reviews`, `expiring_documents`, `risk_warnings` — the due lists (DataFrames);
+- `due_reviews`, `waiting_reviews`, `expiring_documents`, `risk_warnings` — the due lists
+  (DataFrames);
 - `summary_tables(portfolio)` — every table of the summary workbook (DataFrames).
 """
 
@@ -24,6 +25,7 @@ _EXPORTS = {
     "load_portfolio": ("ledger_xl.app.portfolio", "load"),
     "portfolio_from_frames": ("ledger_xl.core.portfolio", "from_frames"),
     "due_reviews": ("ledger_xl.core.due", "due_reviews"),
+    "waiting_reviews": ("ledger_xl.core.due", "waiting_reviews"),
     "expiring_documents": ("ledger_xl.core.due", "expiring_documents"),
     "risk_warnings": ("ledger_xl.core.due", "risk_warnings"),
     "summary_tables": ("ledger_xl.core.summary", "summary_tables"),

@@ -256,6 +256,16 @@ DOCUMENTS_SHOWN = (
     "reason",
 )
 WARNINGS_SHOWN = ("warning", "customer_id", "name", "branch", "status", "grade", "detail")
+WAITING_SHOWN = (
+    "status",
+    "customer_id",
+    "name",
+    "branch",
+    "stage",
+    "submitted",
+    "waited",
+    "reason",
+)
 
 
 def cell_text(value) -> str:
@@ -276,6 +286,7 @@ def _flag_styles() -> dict[str, str]:
 
     return {
         layout.DUE_OVERDUE: "red",
+        layout.DUE_EARLY: "red",
         layout.DOC_EXPIRED: "red",
         layout.DUE_SOON: "yellow",  # the same word for documents
         layout.DUE_UNKNOWN: "magenta",
@@ -313,16 +324,26 @@ def print_due(console: Console, data, lists: dict, branch: str | None) -> None:
     print_list(
         console, "待审核客户", lists["reviews"], DUE_SHOWN, "没有逾期、即将到期或未审核的客户"
     )
+    if "waiting" in lists:
+        print_list(console, "审核等待", lists["waiting"], WAITING_SHOWN, "没有待审核或审核中的客户")
     print_list(
         console, "证件到期", lists["documents"], DOCUMENTS_SHOWN, "没有过期或即将到期的资信证明"
     )
     print_list(console, "风险预警", lists["warnings"], WARNINGS_SHOWN, "没有风险预警")
     counts = lists["reviews"]["flag"].value_counts()
-    flags = (layout.DUE_OVERDUE, layout.DUE_NEVER, layout.DUE_UNKNOWN, layout.DUE_SOON)
+    flags = (
+        layout.DUE_OVERDUE,
+        layout.DUE_EARLY,
+        layout.DUE_NEVER,
+        layout.DUE_UNKNOWN,
+        layout.DUE_SOON,
+    )
+    waiting = f"；等待审核 {len(lists['waiting'])} 户" if "waiting" in lists else ""
     console.print(
         Text(
             "合计："
             + "，".join(f"{k} {int(counts.get(k, 0))}" for k in flags)
+            + waiting
             + f"；证件 {len(lists['documents'])} 份；预警 {len(lists['warnings'])} 条"
         )
     )

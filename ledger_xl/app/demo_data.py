@@ -28,6 +28,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from ledger_xl.app.demo_controls import ControlsMixin
 from ledger_xl.core import layout, schedule, scoring
 from ledger_xl.core.defaults import DEFAULT_CYCLES, DEFAULT_FIELDS, DEFAULT_SCORING
 from ledger_xl.core.identifiers import (
@@ -49,13 +50,16 @@ SCORE_KEYS = tuple(f.key for f in DEFAULT_FIELDS if f.type is FieldType.SCORE)
 
 @dataclass
 class PlantedMistake:
-    """One deliberate mistake: which table, customer and column, and what the cell holds."""
+    """One deliberate mistake: which table, customer and column, and what the cell holds
+    (None for something left out). `expect` is (code, table, column key) of the finding it
+    should produce, where that is stated (the control mistakes)."""
 
     table: str  # "ledger" | "credentials" | "reviews"
     customer_id: str
     key: str
     value: object
     description: str
+    expect: tuple[str, str, str] | None = None
 
 
 @dataclass
@@ -357,12 +361,14 @@ class _Plan:
 Row = dict[str, object]
 
 
-class _Generator:
-    """Builds one sample; every draw comes from `self.rng` in a fixed order."""
+class _Generator(ControlsMixin):
+    """Builds one sample; every draw comes from `self.rng` in a fixed order, those of the
+    credit controls from `self.rng2` (see `ControlsMixin`)."""
 
     def __init__(self, n: int, seed: int, as_of: date) -> None:
         self.n = n
         self.rng = random.Random(seed)
+        self.rng2 = random.Random(seed * 7919 + 12)
         self.as_of = as_of
         self.rows: list[Row] = []
         self.history: dict[int, list[Row]] = {}
@@ -376,6 +382,7 @@ class _Generator:
 
     def run(self) -> DemoData:
         self._make_staff()
+        self._make_approvers()
         statuses = self._quota(STATUS_SHARES, APPROVED, self.n)
         self.rng.shuffle(statuses)
         self.rows = self._make_customers(statuses)
@@ -385,13 +392,24 @@ class _Generator:
             self._fill_review(i, plans.get(i))
         for i in range(self.n):
             self.docs[i] = self._make_docs(self.rows[i])
+        self._fill_controls()
+        self._complete_documents()
         self._plant_mistakes()
+        self._fit_rubrics()
+        self._fit_limits()
+        self._plant_before_approval()
+        self._approve()
+        self._plant_after_approval()
         return self._result()
 
     def _result(self) -> DemoData:
         def side(table: dict[int, list[Row]]) -> list[Row]:
             return [
-                {**rec, "customer_id": row["customer_id"], "name": row["name"]}
+                {
+                    **{k: v for k, v in rec.items() if not k.startswith("_")},
+                    "customer_id": row["customer_id"],
+                    "name": rec["name"] if rec.get("_foreign") else row["name"],
+                }
                 for i, row in enumerate(self.rows)
                 for rec in table.get(i, [])
             ]
@@ -812,6 +830,10 @@ class _Generator:
             "stage": "深度评估" if result == "补充材料" else "终审",
             "result": result,
             "reviewer": self.rng.choice(self.reviewers[branch.code]).name,
+            "credit_limit": None,
+            "approval_level": None,
+            "approver": None,
+            "approval_date": None,
         }
         self._set_scores(review, scores)
         review["opinion"] = self._opinion(result, str(review["grade"]))
@@ -1054,6 +1076,7 @@ class _Generator:
         self._set_scores(newest, self._draw_scores(55, ("D",)))
         newest["opinion"] = D_GRADE_APPROVED_OPINION
         self.rows[i].update({k: newest[k] for k in SCORE_KEYS}, opinion=newest["opinion"])
+        self.rows[i]["credit_limit"] = 0.0  # 授信标准 grants grade D no credit
         self._plant_cell(i, "status", APPROVED, "评级为 D 却审核通过")
 
     def _plant_rejected_without_opinion(self) -> None:
@@ -1094,7 +1117,11 @@ class _Generator:
         self._record("credentials", i, "doc_number", doc["doc_number"], "身份证号校验位错误")
 
     def _plant_expired_bank_letter(self) -> None:
-        i = self._pick(lambda r: r["status"] == APPROVED)
+        i = self._pick(
+            lambda r: (
+                r["status"] == APPROVED and r["risk_level"] != "高" and r["category"] != "重要"
+            )
+        )
         docs = [d for d in self.docs[i] if d["doc_type"] != "银行资信证明"]
         letter = self._bank_letter(self.rows[i], self._days_ago(220, 400), 6)
         self.docs[i] = [*docs, letter]

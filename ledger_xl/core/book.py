@@ -23,10 +23,10 @@ from ledger_xl.core.errors import RulesError, WorkbookReadError
 from ledger_xl.core.findings import Finding, Severity, finding
 from ledger_xl.core.grid import Grid
 from ledger_xl.core.rules import Rules
-from ledger_xl.core.rulesheets import read_rules
+from ledger_xl.core.rulesheets import missing_sheets, read_rules
 
 # The codes the opener emits about a workbook's structure (the sniff owns the file-* codes).
-CODES = ("ledger-sheet-missing", "header-not-found", "rules-broken")
+CODES = ("ledger-sheet-missing", "header-not-found", "rules-broken", "rules-sheet-missing")
 
 HEADER_SCAN_ROWS = 20  # a header row is looked for in the first 20 rows
 
@@ -153,7 +153,8 @@ class LedgerBook:
 
     `source` is what findings name as the file (a path, or the open workbook's name).
     `findings` are what the opener found about the file itself (the sniff's warnings,
-    `rules-broken`, `ledger-sheet-missing`, `header-not-found`, an unreadable file); when one
+    `rules-broken`, `rules-sheet-missing`, `ledger-sheet-missing`, `header-not-found`, an
+    unreadable file); when one
     of them is fatal, `ledger` is None and nothing else can be checked.
     `formula_source` is the ledger sheet's formula text, or a callable that returns it (a
     read still running beside the value read), or an exception raised when it is asked for.
@@ -236,6 +237,8 @@ def book_from_grids(
 def _fill(book: LedgerBook, sheet: Callable[[str], Grid | None], where: dict) -> None:
     try:
         book.rules = read_rules(sheet)
+        for name in missing_sheets(sheet):  # an older template: the defaults apply
+            book.findings.append(finding("rules-sheet-missing", value=name, **where))
     except RulesError as exc:
         book.rules_error = exc
         book.findings.append(

@@ -302,27 +302,52 @@ def control_columns(
 ) -> pd.DataFrame:
     """The control columns the rules' fields list, as their formulas compute them; `off` is
     the rows where they show nothing (unused rows, 已停用 customers)."""
-    out = pd.DataFrame(index=ledger.index)
     wanted = [k for k in CONTROL_KEYS if rules.has(k)]
     if not wanted:
-        return out
-    if "score_deviation" in wanted:
-        found = deviations(ledger, suggested_scores(ledger, computed, rules), rules)
+        return pd.DataFrame(index=ledger.index)
+    evaluated = evaluate(ledger, computed, credentials, rules, as_of, off, wanted)
+    return evaluated[[k for k in CONTROL_KEYS if k in wanted and k in evaluated.columns]]
+
+
+def evaluate(
+    ledger: pd.DataFrame,
+    computed: pd.DataFrame,
+    credentials: pd.DataFrame | None,
+    rules: Rules,
+    as_of: dt.date,
+    off: np.ndarray,
+    keys: tuple[str, ...] | list[str] = CONTROL_KEYS,
+) -> pd.DataFrame:
+    """The control values of every row, whether or not the workbook has their columns: the
+    `keys` among CONTROL_KEYS, and with admission_check its full list admission_problems
+    (every unmet condition's words), with score_deviation the suggestions per dimension
+    (suggested_scores, a dict). `computed` holds 综合评分, 评级 and 资产负债率 (the twins)."""
+    out = pd.DataFrame(index=ledger.index)
+    if "score_deviation" in keys:
+        suggestions = suggested_scores(ledger, computed, rules)
+        found = deviations(ledger, suggestions, rules)
         out["score_deviation"] = _off([deviation_text(d) for d in found], off)
+        out["suggested_scores"] = [
+            {d: float(v) for d, v in row.items() if not np.isnan(v)}
+            for row in suggestions.to_dict(orient="records")
+        ] or [{} for _ in range(len(ledger))]
     caps = None
-    if "credit_cap" in wanted and rules.has("grade"):
+    if ("credit_cap" in keys or "limit_check" in keys) and "grade" in computed.columns:
         caps = credit_caps(ledger, np.asarray(computed["grade"], dtype=object), rules)
         out["credit_cap"] = np.where(off, np.nan, caps)
-    if "limit_check" in wanted and caps is not None and rules.has("credit_limit"):
+    if "limit_check" in keys and caps is not None:
         limits = values.numbers(column(ledger, "credit_limit"))
         out["limit_check"] = _off(limit_checks(limits, caps), off)
-    if "admission_check" in wanted:
+    if "admission_check" in keys:
         conditions = admission_conditions(ledger, computed, credentials, rules, as_of)
         out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
-    if "required_level" in wanted:
+        out["admission_problems"] = [
+            () if off[i] else tuple(c.text for c in conditions[i]) for i in range(len(ledger))
+        ]
+    if "required_level" in keys:
         names = np.array(rules.approval.names, dtype=object)
         out["required_level"] = _off(names[required_levels(ledger, rules)], off)
-    return out[[k for k in CONTROL_KEYS if k in out.columns]]
+    return out
 
 
 def _off(texts, off: np.ndarray) -> np.ndarray:

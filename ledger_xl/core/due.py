@@ -5,7 +5,11 @@ DataFrame keyed by English column names, `LABELS` gives the Chinese headers.
 Due flags follow the workbook's formulas exactly (the twins in `schedule`), so a branch sees
 the same 已逾期 in its ledger as HQ sees in `ledger-xl due`. What the formulas cannot judge
 (a 最近审核日期 typed as text, a 风险等级 × 客户类别 missing from the cycle table) is listed as
-无法判断 with the reason, never dropped. 已停用 customers are left out of every list.
+无法判断 with the reason, never dropped. 已停用 customers are left out of every list; 审核未通过
+customers leave the periodic schedule (their 到期提示 is 未通过) where the workbook's 审核周期
+says so. An approved customer with a risk signal since its previous review is listed as
+提前复审 with the reason (`controls.early_review`); 待审核 / 审核中 customers are listed by how
+long they have waited since their 提交日期 (`waiting_reviews`).
 """
 
 from __future__ import annotations
@@ -15,13 +19,20 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import layout, schedule
+from ledger_xl.core import controls, layout, schedule
+from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, grade_ranks, mask_id
 from ledger_xl.core.rules import Rules
 
-# Urgency order of the due list: most overdue first, then never reviewed, then what cannot
-# be judged, then what falls due soonest.
-_URGENCY = {layout.DUE_OVERDUE: 0, layout.DUE_NEVER: 1, layout.DUE_UNKNOWN: 2, layout.DUE_SOON: 3}
+# Urgency order of the due list: most overdue first, then reviews a risk signal brings
+# forward, never reviewed, what cannot be judged, then what falls due soonest.
+_URGENCY = {
+    layout.DUE_OVERDUE: 0,
+    layout.DUE_EARLY: 1,
+    layout.DUE_NEVER: 2,
+    layout.DUE_UNKNOWN: 3,
+    layout.DUE_SOON: 4,
+}
 
 DUE_COLUMNS = (
     "flag",
@@ -53,6 +64,23 @@ DOCUMENT_COLUMNS = (
     "expires",
     "days",
     "verified_by",
+    "reason",
+    FILE,
+    ROW,
+)
+
+WAITING_COLUMNS = (
+    "status",
+    "customer_id",
+    "name",
+    "branch",
+    "account_manager",
+    "risk_level",
+    "category",
+    "stage",
+    "submitted",
+    "waited",
+    "reviewer",
     "reason",
     FILE,
     ROW,
@@ -114,6 +142,9 @@ LABELS = {
     "previous_grade": "上次评级",
     "previous_review": "上次审核日期",
     "detail": "预警说明",
+    "stage": "审核阶段",
+    "submitted": "提交日期",
+    "waited": "已等待天数",
     FILE: "来源文件",
     ROW: "行号",
 }
@@ -132,10 +163,17 @@ def _branch_mask(frame: pd.DataFrame, branch: str | None) -> np.ndarray:
 
 
 def due_reviews(
-    customers: pd.DataFrame, within: int | None = None, branch: str | None = None
+    customers: pd.DataFrame,
+    within: int | None = None,
+    branch: str | None = None,
+    reviews: pd.DataFrame | None = None,
+    rules_by_file: dict[str, Rules] | None = None,
 ) -> pd.DataFrame:
     """Customers whose review is overdue, due within `within` days (default: each workbook's
-    审核提醒天数), never reviewed, or cannot be judged; 已停用 left out; most urgent first."""
+    审核提醒天数), never reviewed, or cannot be judged; 已停用 and 未通过 left out; most
+    urgent first. With `reviews` (审核记录), approved customers with a risk signal since the
+    previous review are 提前复审: due by 审核周期's 提前复审周期 after the last review (each
+    workbook's rules, `rules_by_file`), unless already overdue."""
     frame = customers[_active(customers) & _branch_mask(customers, branch)]
     days = frame["days_to_due"].to_numpy(dtype=float)
     window = (
@@ -166,6 +204,10 @@ def due_reviews(
         reason[i] = f"已逾期 {int(-days[i])} 天"
     for i in np.flatnonzero(flag == layout.DUE_SOON):
         reason[i] = "今天到期" if days[i] == 0 else f"{int(days[i])} 天后到期"
+    flag[(frame["due_flag"] == layout.DUE_REJECTED).to_numpy()] = ""
+    if reviews is not None and len(frame):
+        days = days.copy()
+        _bring_forward(frame, reviews, rules_by_file or {}, flag, reason, days)
     listed = flag != ""
     out = pd.DataFrame(
         {
@@ -183,6 +225,75 @@ def due_reviews(
     out["_days"] = out["days"].fillna(0.0)
     out = out.sort_values(["_urgency", "_days", "customer_id"], kind="stable")
     return out[list(DUE_COLUMNS)].reset_index(drop=True)
+
+
+def _bring_forward(
+    frame: pd.DataFrame,
+    reviews: pd.DataFrame,
+    rules_by_file: dict[str, Rules],
+    flag: np.ndarray,
+    reason: np.ndarray,
+    days: np.ndarray,
+) -> None:
+    """Mark 提前复审 in place: flag, reason, and days until the date it is due by."""
+    previous = previous_reviews(frame, reviews)
+    files = frame[FILE].to_numpy()
+    nxt = frame["next_review"].to_numpy(dtype="datetime64[D]")
+    for file in dict.fromkeys(files):
+        mine = np.flatnonzero(files == file)
+        part = frame.iloc[mine]
+        mask, why, early = controls.early_review(
+            (part["status"] == APPROVED).to_numpy(),
+            part["composite_score"].to_numpy(dtype=float),
+            previous["previous_score"].to_numpy(dtype=float)[mine],
+            part["dishonest"].to_numpy(dtype=object),
+            part["litigation_count"].to_numpy(dtype=float),
+            part["last_review"].to_numpy(dtype="datetime64[D]"),
+            nxt[mine],
+            rules_by_file.get(file, DEFAULT_RULES),
+        )
+        for j in np.flatnonzero(mask):
+            i = mine[j]
+            if flag[i] == layout.DUE_OVERDUE:
+                continue
+            shift = (early[j] - nxt[i]).astype(int)
+            days[i] = days[i] + shift
+            flag[i] = layout.DUE_EARLY
+            by = pd.Timestamp(early[j]).date().isoformat()
+            was = pd.Timestamp(nxt[i]).date().isoformat()
+            late = f"，已过 {int(-days[i])} 天" if days[i] < 0 else ""
+            reason[i] = f"{why[j]}：应于 {by} 前复审（原定 {was}）{late}"
+
+
+def waiting_reviews(
+    customers: pd.DataFrame, as_of: dt.date, branch: str | None = None
+) -> pd.DataFrame:
+    """待审核 and 审核中 customers by how long they have waited since their 提交日期 (the
+    application, or the start of this review round), longest first; those without a 提交日期
+    (or with one that is not a date) last, with the reason."""
+    status = customers["status"].to_numpy(dtype=object)
+    waiting = np.isin(status, [layout.STATUS_PENDING, layout.STATUS_IN_REVIEW])
+    frame = customers[waiting & _branch_mask(customers, branch)]
+    submitted = frame["submitted"].to_numpy(dtype="datetime64[D]")
+    waited = (np.datetime64(as_of, "D") - submitted).astype("timedelta64[D]").astype(float)
+    waited[np.isnat(submitted)] = np.nan
+    reason = np.array(
+        [
+            "提交日期未填或不是日期，无法计算等待天数"
+            if np.isnan(w)
+            else ("提交日期晚于基准日" if w < 0 else f"已等待 {int(w)} 天")
+            for w in waited
+        ],
+        dtype=object,
+    )
+    out = pd.DataFrame({"waited": waited, "reason": reason, "submitted": submitted})
+    for key in WAITING_COLUMNS:
+        if key not in out.columns:
+            out[key] = frame[key].to_numpy()
+    out["_known"] = out["waited"].isna()
+    out["_wait"] = -out["waited"].fillna(0.0)
+    out = out.sort_values(["_known", "_wait", "customer_id"], kind="stable")
+    return out[list(WAITING_COLUMNS)].reset_index(drop=True)
 
 
 def expiring_documents(
@@ -241,7 +352,9 @@ def expiring_documents(
 
 def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     """For each customer, the newest 审核记录 with a score or grade dated before its 最近审核日期
-    (the review the current score replaced): previous_review, previous_score, previous_grade.
+    (the review the current score replaced): previous_review, previous_score, previous_grade,
+    previous_limit (the 信用额度 it recorded; NaN when not recorded). Approval rows carry no
+    score or grade and never count.
 
     Matched within the same file, so two branches' records never mix. Index = customers'.
     """
@@ -250,6 +363,7 @@ def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataF
             "previous_review": pd.Series([pd.NaT] * len(customers), dtype="datetime64[s]"),
             "previous_score": np.nan,
             "previous_grade": "",
+            "previous_limit": np.nan,
         },
         index=customers.index,
     )
@@ -270,7 +384,8 @@ def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataF
         if earlier.empty:
             continue
         row = earlier.iloc[-1]
-        result.iloc[i] = [row["review_date"], row["composite_score"], row["grade"]]
+        limit = row["credit_limit"] if "credit_limit" in row.index else np.nan
+        result.iloc[i] = [row["review_date"], row["composite_score"], row["grade"], limit]
     return result
 
 
@@ -377,9 +492,13 @@ def portfolio_due(
     document_within: int | None = None,
     branch: str | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The three lists `ledger-xl due` shows: reviews, documents, warnings."""
+    """The lists `ledger-xl due` shows: reviews (提前复审 included), waiting (待审核 /
+    审核中 by time waited), documents, warnings."""
     return {
-        "reviews": due_reviews(portfolio.customers, within, branch),
+        "reviews": due_reviews(
+            portfolio.customers, within, branch, portfolio.reviews, portfolio.rules_by_file
+        ),
+        "waiting": waiting_reviews(portfolio.customers, portfolio.as_of, branch),
         "documents": expiring_documents(portfolio.documents, document_within, branch),
         "warnings": risk_warnings(
             portfolio.customers,

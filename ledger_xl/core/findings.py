@@ -124,6 +124,13 @@ _CODES = (
         "The rule sheets differ from HQ's standard ({detail})",
     ),
     _c("rules-broken", E, "规则表有误：{detail}", "Broken rule sheet: {detail}"),
+    _c(
+        "rules-sheet-missing",
+        W,
+        "工作簿没有规则表“{value}”（模板版本较旧），这部分管控按标准规则检查；请用新模板升级",
+        "The workbook has no '{value}' rule sheet (an older template): those controls follow "
+        "the standard rules; upgrade it to the current template",
+    ),
     # -- presence
     _c("required-missing", E, "必填项“{column}”为空", "Required '{column}' is blank"),
     _c(
@@ -273,6 +280,67 @@ _CODES = (
         W,
         "{detail}中的客户编号“{value}”在台账中不存在",
         "Customer ID '{value}' in {detail} is not in the ledger",
+    ),
+    # -- controls: admission, approval, credit limits, rubrics
+    _c(
+        "approved-not-admissible",
+        E,
+        "审核通过但不符合准入标准：{detail}",
+        "Approved without meeting the admission standard: {detail}",
+    ),
+    _c(
+        "approval-missing",
+        E,
+        "审核通过但审批不全：{detail}",
+        "Approved without the required approvals: {detail}",
+    ),
+    _c(
+        "approval-out-of-order",
+        E,
+        "审批顺序不对：{detail}（审批日期 {value}）",
+        "Approvals out of order: {detail} (approved {value})",
+    ),
+    _c(
+        "approval-wrong-level",
+        E,
+        "审批级别“{value}”不符合审批权限：{detail}",
+        "Approval level '{value}' does not meet the approval authority: {detail}",
+    ),
+    _c(
+        "reviewer-conflict",
+        E,
+        "职责未分离：{detail}（{value}）",
+        "Segregation of duties broken: {detail} ({value})",
+    ),
+    _c(
+        "credit-limit-exceeded",
+        E,
+        "信用额度 {value} 万元超过授信标准的上限 {allowed} 万元（{detail}）",
+        "Credit limit {value} exceeds the credit standard's maximum {allowed} ({detail})",
+    ),
+    _c(
+        "licence-mismatch",
+        E,
+        "资信证明中的营业执照与台账不符：{detail}",
+        "The business licence on file does not match the ledger: {detail}",
+    ),
+    _c(
+        "score-off-rubric",
+        W,
+        "“{column}”评分 {value} 与评分细则的建议分 {allowed} 相差超过 {detail} 分；请复核，或在审核意见中说明理由",
+        "'{column}' score {value} is more than {detail} points from the rubric's {allowed}",
+    ),
+    _c(
+        "limit-not-adjusted",
+        W,
+        "{detail}，信用额度仍为 {value} 万元，未随评级调整；请复核信用额度",
+        "{detail}, but the credit limit stays {value}; review the limit",
+    ),
+    _c(
+        "early-review",
+        W,
+        "建议提前复审：{detail}（原定下次审核日期 {value}）",
+        "Review early: {detail} (next review was due {value})",
     ),
     # -- formulas
     _c(

@@ -65,19 +65,21 @@ def ledger_formulas(rules: Rules) -> dict[str, str]:
     )
     last, months = ref["last_review"], ref["cycle_months"]
     status = ref["status"]
-    rejected = f"{status}={_q(layout.STATUS_REJECTED)}"  # out of the periodic schedule
-    next_review = (
-        f'IF({rejected},"",IF(AND(ISNUMBER({last}),ISNUMBER({months})),EDATE({last},{months}),""))'
-    )
+    next_review = f'IF(AND(ISNUMBER({last}),ISNUMBER({months})),EDATE({last},{months}),"")'
+    rejected = f"{status}={_q(layout.STATUS_REJECTED)}"
+    never = f'IF({last}="",{_q(layout.DUE_NEVER)},'
+    if rules.cycles.rejected_unscheduled:  # 审核未通过 leaves the periodic schedule
+        next_review = f'IF({rejected},"",{next_review})'
+        never = f"IF({rejected},{_q(layout.DUE_REJECTED)}," + never
     nxt = ref["next_review"]
     days = f'IF(ISNUMBER({nxt}),{nxt}-{layout.NAME_AS_OF},"")'
     d = ref["days_to_due"]
     due = (
         f'IF({unused},"",IF({status}={_q(layout.STATUS_INACTIVE)},"",'
-        f"IF({rejected},{_q(layout.DUE_REJECTED)},"
-        f'IF({last}="",{_q(layout.DUE_NEVER)},IF(NOT(ISNUMBER({d})),"",'
+        f'{never}IF(NOT(ISNUMBER({d})),"",'
         f"IF({d}<0,{_q(layout.DUE_OVERDUE)},"
-        f"IF({d}<={layout.NAME_DUE_SOON_DAYS},{_q(layout.DUE_SOON)},{_q(layout.DUE_OK)})))))))"
+        f"IF({d}<={layout.NAME_DUE_SOON_DAYS},{_q(layout.DUE_SOON)},{_q(layout.DUE_OK)}))))))"
+        + (")" if rules.cycles.rejected_unscheduled else "")
     )
     formulas = {
         "debt_ratio": debt_ratio,

@@ -196,7 +196,11 @@ CREDENTIAL_COLUMNS: tuple[Column, ...] = (
 )
 
 REVIEW_RESULTS = ("审核通过", "审核未通过", "补充材料")
-APPROVAL_LEVELS = ("分公司经理", "总部风控", "总经理")  # the default levels (审批权限 holds a workbook's)
+APPROVAL_LEVELS = (
+    "分公司经理",
+    "总部风控",
+    "总经理",
+)  # the default levels (审批权限 holds a workbook's)
 
 REVIEW_COLUMNS: tuple[Column, ...] = (
     Column("review_id", "记录编号", "text", "每条审核记录一个编号，只增不改。", width=14),

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import layout, twins, values
+from ledger_xl.core import controls, layout, twins, values
 from ledger_xl.core.book import LedgerBook
-from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.defaults import DEFAULT_FIELDS, DEFAULT_RULES
 from ledger_xl.core.rules import FieldType, Rules
 
 # Columns every enriched frame carries besides the field keys.
@@ -47,6 +47,11 @@ _LEDGER_TEXT = (
     "reviewer",
     "opinion",
     "notes",
+    "business_scope",
+    "info_source",
+    "dishonest",
+    "approval_level",
+    "approver",
 )
 
 ID_DOCUMENT = "法定代表人身份证"
@@ -59,6 +64,8 @@ EXTRA_LABELS = {
     "last_review_unreadable": "最近审核日期无法识别",
     "due_soon_days": "审核提醒天数",
     "doc_soon_days": "证件提醒天数",
+    "admission_problems": "未满足的准入条件",
+    "suggested_scores": "评分细则建议分",
 }
 
 
@@ -66,17 +73,23 @@ EXTRA_LABELS = {
 class Portfolio:
     """Customers, credit documents and review records of one or more workbooks, as of `as_of`.
 
-    customers: one row per used ledger row; the field keys typed (text as str, numbers as
-        float, dates as datetime64[D] with NaT), the computed columns of `twins`
-        (debt_ratio, composite_score, grade, cycle_months, next_review, days_to_due,
-        due_flag), last_review_raw / last_review_unreadable, due_soon_days, doc_soon_days,
-        grade_rank (0 = best band; NaN for the incomplete label), file, row.
+    customers: one row per used ledger row; the field keys of the current template typed
+        (text as str, numbers as float, dates as datetime64[D] with NaT; blank where the
+        workbook lacks the column), the computed columns of `twins` (debt_ratio,
+        composite_score, grade, cycle_months, next_review, days_to_due, due_flag), the
+        control values of `controls.evaluate` (admission_check, admission_problems,
+        credit_cap, limit_check, required_level, score_deviation, suggested_scores),
+        last_review_raw / last_review_unreadable, due_soon_days, doc_soon_days, grade_rank
+        (0 = best band; NaN for the incomplete label), file, row.
     documents: one row per used 资信证明 row: customer_id, name, doc_type, doc_number,
         issued, expires (datetime64), expires_raw, verified_by, verified_on, doc_notes,
-        doc_status (已更新 when superseded by a renewal), doc_days, superseded, plus the owning customer's branch and status (blank when the
-        customer is not in the ledger), file, row.
+        doc_status (已更新 when superseded by a renewal), doc_days, superseded, plus the
+        owning customer's branch and status (blank when the customer is not in the
+        ledger), file, row.
     reviews: one row per used 审核记录 row: review_id, customer_id, name, review_date,
-        stage, the four scores, composite_score, grade, result, reviewer, opinion, file, row.
+        stage, the four scores, composite_score, grade, credit_limit, result, reviewer,
+        approval_level, approver, approval_date (approval rows have an approval_level),
+        opinion, file, row.
     rules: the first workbook's rules (grade names and order for display);
         rules_by_file: each workbook's own rules (see `rules_for`).
     unreadable: (file, reason) for each workbook that could not be read.
@@ -145,27 +158,41 @@ def enrich_ledger(
     as_of: dt.date,
     file: str = "",
     rows: list[int] | None = None,
+    credentials: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The used rows of a ledger frame keyed by field key, typed and with the twins' columns."""
+    """The used rows of a ledger frame keyed by field key, typed and with the twins' columns.
+
+    The control values (准入检查 with every unmet condition, 额度上限, 额度检查, 需审批级别,
+    评分偏差 and the suggested scores; see `controls.evaluate`) are there for every workbook,
+    computed from its rules and `credentials` (its 资信证明) even where its template has no
+    such column. A field of the current template that the workbook lacks is a blank column."""
     ledger = ledger.reset_index(drop=True)
     full = pd.DataFrame({f.key: _column(ledger, f.key) for f in rules.fields})
-    computed = twins.ledger_formulas(full, rules, as_of)
-    used = ~twins.empty_rows(full)
+    computed = twins.ledger_formulas(full, rules, as_of, credentials=credentials)
+    unused = twins.empty_rows(full)
+    used = ~unused
     out = pd.DataFrame(index=full.index)
-    for f in rules.fields:
+    own = {f.key for f in rules.fields}
+    for f in (*rules.fields, *(d for d in DEFAULT_FIELDS if d.key not in own)):
         if f.type is FieldType.FORMULA:
             continue
+        raw = full[f.key] if f.key in own else _column(full, f.key)
         if f.type in (FieldType.NUMBER, FieldType.SCORE):
-            out[f.key] = values.numbers(full[f.key])
+            out[f.key] = values.numbers(raw)
         elif f.type is FieldType.DATE:
-            out[f.key] = values.dates(full[f.key])
+            out[f.key] = values.dates(raw)
         else:
-            out[f.key] = _texts(full[f.key])
+            out[f.key] = _texts(raw)
     for key in _LEDGER_TEXT:  # a workbook whose rules lack a column still has it, blank
         if key not in out.columns:
             out[key] = ""
     for key in computed.columns:
         out[key] = computed[key].to_numpy()
+    off = unused | controls.inactive_rows(full)
+    evaluated = controls.evaluate(full, computed, credentials, rules, as_of, off)
+    for key in evaluated.columns:
+        if key not in computed.columns or key in ("admission_problems", "suggested_scores"):
+            out[key] = evaluated[key].to_numpy()
     out["last_review_raw"] = _texts(full["last_review"])
     out["last_review_unreadable"] = (out["last_review_raw"] != "") & np.isnat(
         out["last_review"].to_numpy(dtype="datetime64[D]")
@@ -274,7 +301,7 @@ def from_frames(
     file: str = "",
 ) -> Portfolio:
     """A portfolio from frames keyed by field key (as the reader or the demo produce them)."""
-    customers = enrich_ledger(ledger, rules, as_of, file)
+    customers = enrich_ledger(ledger, rules, as_of, file, credentials=credentials)
     return Portfolio(
         as_of,
         customers,
@@ -302,7 +329,14 @@ def from_books(books: Iterable[LedgerBook], as_of: dt.date) -> Portfolio:
             continue
         files.append(name)
         rules_by_file[name] = book.rules
-        customers = enrich_ledger(book.ledger.frame, book.rules, as_of, name, book.ledger.rows)
+        customers = enrich_ledger(
+            book.ledger.frame,
+            book.rules,
+            as_of,
+            name,
+            book.ledger.rows,
+            credentials=book.credentials.frame if book.credentials else None,
+        )
         documents = enrich_documents(
             book.credentials.frame if book.credentials else None,
             customers,

@@ -134,6 +134,10 @@ class CycleRules(BaseModel):
     # A risk signal since the last review (see `ledger_xl.core.controls.early_review`) brings
     # the next review forward to at most this many months after the last one.
     early_review_months: int = Field(3, ge=1)
+    # 审核未通过 customers leave the periodic schedule (到期提示 未通过, no 下次审核日期). A
+    # 审核周期 sheet of template 1.0 has no such row: there they stay scheduled, as its
+    # formulas compute.
+    rejected_unscheduled: bool = True
 
     @model_validator(mode="after")
     def _shape(self) -> CycleRules:

@@ -64,6 +64,7 @@ CYCLE_CORNER = "风险等级＼客户类别"
 LABEL_DUE_SOON = "审核到期提醒天数"
 LABEL_DOC_SOON = "资信证明到期提醒天数"
 LABEL_EARLY_REVIEW = "提前复审周期(月)"
+LABEL_REJECTED_UNSCHEDULED = "审核未通过的客户移出定期复审"
 
 # 准入标准
 LABEL_ADMISSION_STAGE = "审核通过须达到的审核阶段"
@@ -301,6 +302,8 @@ def read_cycles(grid: Grid) -> CycleRules:
                 sheet, grid.a1(early, 1), f"{LABEL_EARLY_REVIEW}应为正整数，现为“{value}”"
             )
         settings[LABEL_EARLY_REVIEW] = int(value)
+    rejected = grid.find_row(LABEL_REJECTED_UNSCHEDULED, col=0)  # absent before 1.1: 否
+    settings["rejected"] = rejected is not None and _yes_no(grid, rejected, 1, sheet, blank=False)
     for label in (LABEL_DUE_SOON, LABEL_DOC_SOON):
         at = grid.find_row(label, col=0)
         if at is None:
@@ -316,6 +319,7 @@ def read_cycles(grid: Grid) -> CycleRules:
             months=tuple(months),
             due_soon_days=settings[LABEL_DUE_SOON],
             document_soon_days=settings[LABEL_DOC_SOON],
+            rejected_unscheduled=settings["rejected"],
             **(
                 {"early_review_months": settings[LABEL_EARLY_REVIEW]}
                 if LABEL_EARLY_REVIEW in settings

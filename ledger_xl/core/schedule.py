@@ -76,8 +76,8 @@ def due_flags(
     status: pd.Series,
     cycles: CycleRules,
 ) -> np.ndarray:
-    """到期提示 per row, as the template formula computes it: 未通过 for 审核未通过 (out of
-    the periodic schedule), blank for 已停用."""
+    """到期提示 per row, as the template formula computes it: 未通过 for 审核未通过 when the
+    cycle rules take them out of the periodic schedule, blank for 已停用."""
     last_blank = np.array([values.is_blank(v) for v in last_review], dtype=bool)
     text = values.texts(status)
     flags = np.full(len(days_to_due), "", dtype=object)
@@ -86,17 +86,20 @@ def due_flags(
     flags[known & (days_to_due <= cycles.due_soon_days)] = layout.DUE_SOON
     flags[known & (days_to_due < 0)] = layout.DUE_OVERDUE
     flags[last_blank] = layout.DUE_NEVER
-    flags[text == layout.STATUS_REJECTED] = layout.DUE_REJECTED
+    if cycles.rejected_unscheduled:
+        flags[text == layout.STATUS_REJECTED] = layout.DUE_REJECTED
     flags[text == layout.STATUS_INACTIVE] = ""
     return flags
 
 
 def schedule_ledger(ledger: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:
     """审核周期(月), 下次审核日期, 距到期天数 and 到期提示 for a ledger frame keyed by field key
-    (审核未通过 customers have no 下次审核日期: they leave the periodic schedule)."""
+    (审核未通过 customers have no 下次审核日期 when they leave the periodic schedule)."""
     months = cycle_months(ledger["risk_level"], ledger["category"], rules.cycles)
     next_review = edate(values.dates(ledger["last_review"]), months)
-    next_review[values.texts(ledger["status"]) == layout.STATUS_REJECTED] = np.datetime64("NaT")
+    if rules.cycles.rejected_unscheduled:
+        rejected = values.texts(ledger["status"]) == layout.STATUS_REJECTED
+        next_review[rejected] = np.datetime64("NaT")
     days = days_between(next_review, as_of)
     flags = due_flags(ledger["last_review"], days, ledger["status"], rules.cycles)
     return pd.DataFrame(
@@ -150,4 +153,3 @@ def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) 
         if key in latest and not np.isnat(expires[i]):
             result[i] = expires[i] < latest[key]
     return result
-

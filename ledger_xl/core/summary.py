@@ -16,6 +16,8 @@ from ledger_xl.core.rules import Rules
 GRADE_SECTION = "按评级"
 TIMING_SECTION = "下次审核时间（不含已停用）"
 MONTHS_SECTION = "未来12个月每月到期（不含已停用）"
+CONTROL_SECTION = "准入与授信"
+NO_NEXT_REVIEW = "无下次审核日期（未审核、未通过或无法判断）"
 UNKNOWN = "（未填写或无法识别）"
 BLANK_BRANCH = "（未填写）"
 TOTAL = "合计"
@@ -101,7 +103,10 @@ def key_figures(
         int(np.sum(~active)),
         _countifs(h("status"), layout.STATUS_INACTIVE),
     )
-    due_labels = (layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_NEVER, layout.DUE_OK)
+    due_labels: tuple[str, ...] = (layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_NEVER)
+    if rules.cycles.rejected_unscheduled:
+        due_labels += (layout.DUE_REJECTED,)
+    due_labels += (layout.DUE_OK,)
     due_items = [
         KeyFigure(label, _matches(computed["due_flag"], label), _countifs(h("due_flag"), label))
         for label in due_labels
@@ -137,7 +142,7 @@ def key_figures(
     counted = [inactive, *timing]
     timing.append(
         KeyFigure(
-            "无下次审核日期（未审核或无法判断）",
+            NO_NEXT_REVIEW,
             n_used - sum(i.count for i in counted),
             f"={total_expr}" + "".join("-" + i.formula.removeprefix("=") for i in counted),
         )
@@ -164,7 +169,7 @@ def key_figures(
         )
         for label in (layout.DOC_EXPIRED, layout.DOC_SOON)
     ]
-    return [
+    sections = [
         ("总体", [total]),
         ("按审核状态", section("status", shown["status"], ledger["status"])),
         (GRADE_SECTION, section("grade", shown["grade"], computed["grade"])),
@@ -177,6 +182,49 @@ def key_figures(
         ("资信证明", documents),
         (MONTHS_SECTION, months),
     ]
+    controls = control_figures(ledger, computed, rules)
+    if controls:
+        sections.insert(-1, (CONTROL_SECTION, controls))
+    return sections
+
+
+def control_figures(ledger: pd.DataFrame, computed: pd.DataFrame, rules: Rules) -> list[KeyFigure]:
+    """准入与授信 on 汇总, for the control columns the ledger has: approved customers whose
+    准入检查 is not empty, limits 超限, and scores off the rubrics (评分偏差 not empty)."""
+    h = rules.header
+    status = values.texts(ledger["status"])
+    items = []
+
+    def shown(key: str) -> np.ndarray:
+        return values.texts(computed[key]) != "" if key in computed else np.zeros(len(ledger), bool)
+
+    if rules.has("admission_check"):
+        items.append(
+            KeyFigure(
+                "审核通过但不符合准入标准",
+                int(np.sum((status == layout.STATUS_APPROVED) & shown("admission_check"))),
+                f'=SUMPRODUCT(({_ref(h("status"))}="{layout.STATUS_APPROVED}")'
+                f'*({_ref(h("admission_check"))}<>""))',
+            )
+        )
+    if rules.has("limit_check"):
+        over = values.texts(computed["limit_check"]) == formulas.LIMIT_OVER
+        items.append(
+            KeyFigure(
+                "信用额度超过授信上限",
+                int(np.sum(over)),
+                _countifs(h("limit_check"), formulas.LIMIT_OVER),
+            )
+        )
+    if rules.has("score_deviation"):
+        items.append(
+            KeyFigure(
+                "评分偏离评分细则",
+                int(np.sum(shown("score_deviation"))),
+                f'=SUMPRODUCT(--({_ref(h("score_deviation"))}<>""))',
+            )
+        )
+    return items
 
 
 def branch_counts(

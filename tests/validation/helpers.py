@@ -36,6 +36,7 @@ def good_row(n: int = 1, **changes) -> dict:
         "branch": "上海分公司",
         "account_manager": "王芳",
         "industry": "批发业",
+        "business_scope": "五金交电批发",
         "category": "一般",
         "risk_level": "低",
         "contact": "张三",
@@ -49,17 +50,25 @@ def good_row(n: int = 1, **changes) -> dict:
         "total_assets": 8000.0,
         "total_liabilities": 3000.0,
         "external_credit": 720.0,
+        "overdue_count": 0.0,
+        "litigation_count": 0.0,
+        "dishonest": "否",
         "credit_report_date": dt.date(2026, 1, 10),
+        "info_source": "客户提供",
         "coop_years": 3.5,
         "score_financial": 80.0,
         "score_credit": 85.0,
         "score_history": 75.0,
         "score_reputation": 90.0,
-        "credit_limit": 500.0,
+        "credit_limit": 100.0,
         "stage": "终审",
         "status": "审核通过",
+        "submitted": dt.date(2026, 1, 5),
         "last_review": dt.date(2026, 1, 15),
         "reviewer": "赵六",
+        "approval_level": "分公司经理",
+        "approver": "钱七",
+        "approval_date": dt.date(2026, 1, 16),
         "opinion": "资信良好",
         "notes": None,
     }
@@ -105,12 +114,30 @@ def good_review(n: int = 1, **changes) -> dict:
         "score_reputation": 90.0,
         "composite_score": 82.5,
         "grade": "B",
+        "credit_limit": 100.0,
         "result": "审核通过",
         "reviewer": "赵六",
         "opinion": "资信良好",
     }
     review.update(changes)
     return review
+
+
+def good_approval(n: int = 1, level: str = "分公司经理", **changes) -> dict:
+    """An approval row of 审核记录: one level approving customer n's review of 2026-01-15."""
+    approval = {
+        "review_id": f"SH{n:06d}-2026-01-{level}",
+        "customer_id": f"SH{n:06d}",
+        "name": f"上海测试{n}号有限公司",
+        "review_date": dt.date(2026, 1, 15),
+        "result": "审核通过",
+        "approval_level": level,
+        "approver": {"分公司经理": "钱七", "总部风控": "孙八", "总经理": "周九"}[level],
+        "approval_date": dt.date(2026, 1, 16),
+        "opinion": "同意",
+    }
+    approval.update(changes)
+    return approval
 
 
 def build(
@@ -126,7 +153,7 @@ def build(
     if credentials is None:
         credentials = [c for n in range(1, len(rows) + 1) for c in good_credentials(n)]
     if reviews is None:
-        reviews = [good_review(n) for n in range(1, len(rows) + 1)]
+        reviews = [r for n in range(1, len(rows) + 1) for r in (good_review(n), good_approval(n))]
     content = LedgerContent(
         pd.DataFrame(rows, dtype=object),
         pd.DataFrame(credentials, dtype=object),

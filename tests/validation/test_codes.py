@@ -13,7 +13,17 @@ from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.identifiers import resident_id_check_char
 from ledger_xl.core.rules import Dimension
 
-from .helpers import AS_OF, build, codes, good_credentials, good_review, good_row, only, uscc
+from .helpers import (
+    AS_OF,
+    build,
+    codes,
+    good_approval,
+    good_credentials,
+    good_review,
+    good_row,
+    only,
+    uscc,
+)
 
 KEYS = [f.key for f in DEFAULT_RULES.fields]
 
@@ -107,7 +117,7 @@ def test_pending_customer_needs_no_review_fields(tmp_path):
         score_reputation=None,
         stage="初筛",
     )
-    path = build(tmp_path, rows=[row, good_row(2)], reviews=[good_review(2)])
+    path = build(tmp_path, rows=[row, good_row(2)], reviews=[good_review(2), good_approval(2)])
     assert codes(path) == []
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from ledger_xl.app.importer import import_customers
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.layout import TEMPLATE_VERSION
 
 from .helpers import build, codes, only, replace_cell, rewrite_sheet_xml
 
 LEDGER = "xl/worksheets/sheet1.xml"
 SCORING = "xl/worksheets/sheet6.xml"
+PHONE = xl_col_to_name([f.key for f in DEFAULT_RULES.fields].index("phone"))
+AFTER_PHONE = xl_col_to_name([f.key for f in DEFAULT_RULES.fields].index("phone") + 1)
 
 
 def _header(ref: str, text: str):
@@ -19,7 +24,7 @@ def _header(ref: str, text: str):
 
 
 def test_missing_required_column_and_unknown_column(tmp_path):
-    path = rewrite_sheet_xml(build(tmp_path), LEDGER, _header("J3", "电话号码X"))
+    path = rewrite_sheet_xml(build(tmp_path), LEDGER, _header(f"{PHONE}3", "电话号码X"))
     found = codes(path)
     assert ("column-missing", "error", "台账", "A3") in found
     assert ("column-unknown", "warning", "台账", "A3") in found
@@ -28,9 +33,10 @@ def test_missing_required_column_and_unknown_column(tmp_path):
 
 
 def test_duplicate_column(tmp_path):
-    path = rewrite_sheet_xml(build(tmp_path), LEDGER, _header("K3", "联系电话"))
+    path = rewrite_sheet_xml(build(tmp_path), LEDGER, _header(f"{AFTER_PHONE}3", "联系电话"))
     (item,) = only(path, "column-duplicate")
-    assert (item.cell, item.severity.value, item.value) == ("K3", "error", "J、K")
+    expected = (f"{AFTER_PHONE}3", "error", f"{PHONE}、{AFTER_PHONE}")
+    assert (item.cell, item.severity.value, item.value) == expected
 
 
 def test_header_row_not_found(tmp_path):
@@ -47,8 +53,9 @@ def test_template_version_from_elsewhere(tmp_path):
     built = build(tmp_path)
 
     def older(xml: str) -> str:
-        assert "<vt:lpwstr>1.0</vt:lpwstr>" in xml
-        return xml.replace("<vt:lpwstr>1.0</vt:lpwstr>", "<vt:lpwstr>0.9</vt:lpwstr>", 1)
+        current = f"<vt:lpwstr>{TEMPLATE_VERSION}</vt:lpwstr>"
+        assert current in xml
+        return xml.replace(current, "<vt:lpwstr>0.9</vt:lpwstr>", 1)
 
     path = rewrite_sheet_xml(built, "docProps/custom.xml", older)
     (item,) = only(path, "template-version")

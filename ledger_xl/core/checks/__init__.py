@@ -4,7 +4,7 @@ or the opener)."""
 
 from __future__ import annotations
 
-from ledger_xl.core.checks import cells, documents, formula_cells, rows, structure
+from ledger_xl.core.checks import cells, controls, documents, formula_cells, rows, structure
 from ledger_xl.core.checks.context import Check, CheckContext, emits
 
 CHECKS: tuple[Check, ...] = (
@@ -16,6 +16,10 @@ CHECKS: tuple[Check, ...] = (
     rows.check_consistency,
     documents.check_credentials,
     documents.check_reviews,
+    controls.check_admission_and_limits,
+    controls.check_approvals,
+    controls.check_licences,
+    controls.check_review_signals,
     formula_cells.check_formulas,
 )
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import layout, scoring
+from ledger_xl.core import layout, scoring, twins
 from ledger_xl.core.a1 import column_letters
 from ledger_xl.core.book import LedgerBook, Table
 from ledger_xl.core.findings import CATALOGUE, Finding, finding
@@ -114,6 +114,22 @@ class CheckContext:
     def scores(self) -> pd.DataFrame:
         """综合评分 and 评级 as the twins compute them from the workbook's own rules."""
         return self.memo("scores", lambda: scoring.score_ledger(self.full_ledger(), self.rules))
+
+    def computed(self, day: dt.date | None = None) -> pd.DataFrame:
+        """Every ledger formula column as the twins compute it from the workbook's own rules
+        and 资信证明, for `day` (default the as-of date); once per day."""
+        day = day or self.as_of
+
+        def compute() -> pd.DataFrame:
+            return twins.ledger_formulas(
+                self.full_ledger(),
+                self.rules,
+                day,
+                scores=self.scores(),
+                credentials=self.credentials.frame if self.credentials is not None else None,
+            )
+
+        return self.memo(("computed", day), compute)
 
     def full_ledger(self) -> pd.DataFrame:
         """The ledger keyed by every field key (missing columns blank, blanks None), as the

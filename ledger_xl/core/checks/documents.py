@@ -36,17 +36,20 @@ _SCORE_KEYS = {
 }
 
 
-def side_rule(column: layout.Column) -> FieldRule:
-    """A side-table column as a field rule, so the ledger's cell checks apply to it."""
+def side_rule(column: layout.Column, allowed: tuple[str, ...] | None = None) -> FieldRule:
+    """A side-table column as a field rule, so the ledger's cell checks apply to it
+    (`allowed` overrides the column's list, e.g. the workbook's own approval levels)."""
     kind = {"date": FieldType.DATE, "number": FieldType.NUMBER, "choice": FieldType.CHOICE}.get(
         column.kind, FieldType.TEXT
     )
     bounds = {"minimum": 0, "maximum": 100} if column.key in _SCORE_KEYS else {}
+    if column.key == "credit_limit":
+        bounds = {"minimum": 0}
     return FieldRule(
         key=column.key,
         header=column.header,
         type=kind,
-        allowed=column.allowed,
+        allowed=column.allowed if allowed is None else allowed,
         required=column.key == "customer_id",
         **bounds,
     )
@@ -55,7 +58,8 @@ def side_rule(column: layout.Column) -> FieldRule:
 def _check_side_cells(ctx: CheckContext, table: Table, columns, skip: set[str]) -> None:
     for column in columns:
         if column.kind != "formula" and column.key in table.columns and column.key not in skip:
-            cells.check_column(ctx, table, side_rule(column))
+            allowed = ctx.rules.approval.names if column.key == "approval_level" else None
+            cells.check_column(ctx, table, side_rule(column, allowed))
 
 
 @emits("resident-id-invalid", "approved-expired-document", "unknown-customer")

@@ -13,11 +13,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import formulas, twins, values
+from ledger_xl.core import formulas, values
 from ledger_xl.core.checks.context import CheckContext, emits
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
-_AS_OF_DEPENDENT = {"days_to_due", "due_flag"}
+_AS_OF_DEPENDENT = {"days_to_due", "due_flag", "admission_check"}
 
 
 def normalise_formula(text: str) -> str:
@@ -63,9 +63,7 @@ def check_formulas(ctx: CheckContext) -> None:
 def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> None:
     table = ctx.ledger
     day = ctx.cached_as_of
-    computed = twins.ledger_formulas(
-        ctx.full_ledger(), ctx.rules, day or ctx.as_of, scores=ctx.scores()
-    )
+    computed = ctx.computed(day or ctx.as_of)
     for key in keys:
         if key in _AS_OF_DEPENDENT and day is None:
             continue  # the workbook carries no calculated 基准日 to compare against

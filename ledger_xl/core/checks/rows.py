@@ -104,7 +104,7 @@ def check_uniqueness(ctx: CheckContext) -> None:
 def check_consistency(ctx: CheckContext) -> None:
     frame = ctx.ledger.frame
     as_of = np.datetime64(ctx.as_of, "D")
-    for key in ("last_review", "founded"):
+    for key in ("last_review", "founded", "submitted", "approval_date"):
         if key in ctx.ledger.columns:
             days = values.dates(frame[key])
             for i in ctx.rows_where(~np.isnat(days) & (days > as_of)):

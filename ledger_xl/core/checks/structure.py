@@ -1,4 +1,5 @@
-"""Structure checks: the ledger's columns, the template version and the rules it carries.
+"""Structure checks: the ledger's columns, the template version and the rules it carries
+(`rule_differences` names what a workbook's rule sheets change, the control sheets included).
 
 Codes: column-missing, column-duplicate, column-unknown, template-version, rules-changed.
 (file-*, ledger-sheet-missing, header-not-found and rules-broken come from the reader.)
@@ -68,9 +69,104 @@ def rule_differences(rules: Rules, standard: Rules) -> list[str]:
     if rules.cycles != standard.cycles:
         out.append("审核周期表或提醒天数与标准不同")
     if rules.fields != standard.fields:
-        changed = [f.header for f in rules.fields if f not in standard.fields]
-        out.append("填报规则改动：" + ("、".join(changed[:5]) or "删除了列"))
+        out.append(_field_changes(rules, standard))
+    out.extend(control_differences(rules, standard))
     return out
+
+
+def _field_changes(rules: Rules, standard: Rules) -> str:
+    ours = {f.header: f for f in rules.fields}
+    theirs = {f.header: f for f in standard.fields}
+    parts = []
+    missing = [h for h in theirs if h not in ours]
+    if missing:
+        parts.append(f"缺少列 {_few(missing)}")
+    added = [h for h in ours if h not in theirs]
+    if added:
+        parts.append(f"多出列 {_few(added)}")
+    changed = [h for h, f in ours.items() if h in theirs and theirs[h] != f]
+    if changed:
+        parts.append(f"改动 {_few(changed)}")
+    return "填报规则：" + ("，".join(parts) or "列的顺序不同")
+
+
+def _few(names: list[str], shown: int = 5) -> str:
+    more = f" 等 {len(names)} 列" if len(names) > shown else ""
+    return "、".join(names[:shown]) + more
+
+
+def control_differences(rules: Rules, standard: Rules) -> list[str]:
+    """What a workbook's 准入标准, 审批权限, 授信标准 and 评分细则 change from the standard."""
+    out = []
+    ours, theirs = rules.admission, standard.admission
+    if ours.stage != theirs.stage:
+        out.append(f"准入审核阶段为 {ours.stage or '不要求'}，标准为 {theirs.stage or '不要求'}")
+    if ours.min_score != theirs.min_score:
+        out.append(f"准入最低综合评分为 {_num(ours.min_score)}，标准为 {_num(theirs.min_score)}")
+    docs = {d.doc_type: set(d.required_for) for d in ours.documents}
+    standard_docs = {d.doc_type: set(d.required_for) for d in theirs.documents}
+    for doc_type in sorted(set(docs) | set(standard_docs)):
+        if docs.get(doc_type) != standard_docs.get(doc_type):
+            out.append(
+                f"必备资信证明“{doc_type}”要求 {_set(docs.get(doc_type))}，"
+                f"标准为 {_set(standard_docs.get(doc_type))}"
+            )
+    if ours.flags != theirs.flags:
+        out.append("准入标准的禁入条件与标准不同")
+    if set(ours.excluded_industries) != set(theirs.excluded_industries):
+        out.append(
+            f"禁入行业为 {_set(set(ours.excluded_industries))}，标准为 {_set(set(theirs.excluded_industries))}"
+        )
+    levels = {lv.name: lv for lv in rules.approval.levels}
+    standard_levels = {lv.name: lv for lv in standard.approval.levels}
+    if list(levels) != list(standard_levels):
+        out.append(f"审批级别为 {'、'.join(levels)}，标准为 {'、'.join(standard_levels)}")
+    else:
+        for name, level in levels.items():
+            other = standard_levels[name]
+            if level.above != other.above:
+                out.append(
+                    f"“{name}”审批额度超过 {_num(level.above)} 万元，标准为 {_num(other.above)}"
+                )
+            if set(level.risks) != set(other.risks):
+                out.append(
+                    f"“{name}”审批的风险等级为 {_set(set(level.risks))}，标准为 {_set(set(other.risks))}"
+                )
+    segregation = ("reviewer_not_manager", "reviewer_not_approver", "approver_not_manager")
+    if any(getattr(rules.approval, k) != getattr(standard.approval, k) for k in segregation):
+        out.append("审批权限的职责分离要求与标准不同")
+    caps = {c.grade: c.maximum for c in rules.credit.caps}
+    standard_caps = {c.grade: c.maximum for c in standard.credit.caps}
+    for grade in sorted(set(caps) | set(standard_caps)):
+        if caps.get(grade) != standard_caps.get(grade):
+            out.append(
+                f"评级 {grade} 最高信用额度为 {_num(caps.get(grade))} 万元，"
+                f"标准为 {_num(standard_caps.get(grade))}"
+            )
+    for name, ours_share, their_share in (
+        ("营业收入比例", rules.credit.revenue_share, standard.credit.revenue_share),
+        ("资产总额比例", rules.credit.assets_share, standard.credit.assets_share),
+    ):
+        if ours_share != their_share:
+            out.append(f"授信{name}为 {_pct(ours_share)}，标准为 {_pct(their_share)}")
+    if rules.rubrics.tolerance != standard.rubrics.tolerance:
+        out.append(
+            f"评分容差为 {_num(rules.rubrics.tolerance)} 分，标准为 {_num(standard.rubrics.tolerance)}"
+        )
+    rubrics = {r.dimension: r for r in rules.rubrics.rubrics}
+    standard_rubrics = {r.dimension: r for r in standard.rubrics.rubrics}
+    for dimension in sorted(set(rubrics) | set(standard_rubrics)):
+        if rubrics.get(dimension) != standard_rubrics.get(dimension):
+            out.append(f"评分细则“{dimension}”与标准不同")
+    return out
+
+
+def _num(value: float | None) -> str:
+    return "不要求" if value is None else f"{value:g}"
+
+
+def _set(items: set[str] | None) -> str:
+    return "、".join(sorted(items)) if items else "无"
 
 
 def _pct(weight: float | None) -> str:

@@ -2,9 +2,9 @@
 customers need a second look.
 
 Built fresh with XlsxWriter (DESIGN principle 2) and written atomically (principle 7) from
-`due.portfolio_due`. Sheets: 待审核客户, 证件到期, 风险预警 (Excel tables with filters,
-overdue rows red and those falling due amber, see `list_sheets`), and 说明 (基准日, the
-windows used, how many rows each list holds).
+`due.portfolio_due`. Sheets: 待审核客户 (提前复审 included), 审核等待, 证件到期, 风险预警 (Excel
+tables with filters, overdue rows red and those falling due amber, see `list_sheets`), and 说明
+(基准日, the windows used, how many rows each list holds).
 """
 
 from __future__ import annotations
@@ -14,12 +14,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from ledger_xl.core.due import DOCUMENT_COLUMNS, DUE_COLUMNS, WARNING_COLUMNS, WARNING_KINDS
+from ledger_xl.core.due import (
+    DOCUMENT_COLUMNS,
+    DUE_COLUMNS,
+    WAITING_COLUMNS,
+    WARNING_COLUMNS,
+    WARNING_KINDS,
+)
 from ledger_xl.io.xlsx import kit
 from ledger_xl.io.xlsx.kit import portrait
 from ledger_xl.io.xlsx.list_sheets import (
     DOCUMENT_FLAGS,
     REVIEW_FLAGS,
+    WAITING_FLAGS,
     ListSpec,
     ListWriter,
     as_datetime,
@@ -38,7 +45,13 @@ SHEET_NOTES = "说明"
 # Key of `due.portfolio_due` → its sheet, and the column counted per value on 说明.
 LIST_SPECS: dict[str, ListSpec] = {
     "reviews": review_spec(
-        "待审核客户", "DueReviews", DUE_COLUMNS, "没有逾期、即将到期、未审核或无法判断的客户。"
+        "待审核客户",
+        "DueReviews",
+        DUE_COLUMNS,
+        "没有逾期、提前复审、即将到期、未审核或无法判断的客户。",
+    ),
+    "waiting": ListSpec(
+        "审核等待", "WaitingReviews", WAITING_COLUMNS, "没有待审核或审核中的客户。"
     ),
     "documents": document_spec(
         "证件到期",
@@ -50,6 +63,7 @@ LIST_SPECS: dict[str, ListSpec] = {
 }
 _COUNTED = {
     "reviews": ("flag", REVIEW_FLAGS),
+    "waiting": ("status", WAITING_FLAGS),
     "documents": ("doc_status", DOCUMENT_FLAGS),
     "warnings": ("warning", WARNING_KINDS),
 }
@@ -130,7 +144,11 @@ def _write_notes(wb, f: kit.Formats, lists, portfolio, within, document_within, 
     notes = (
         "已停用的客户不列入任何清单。",
         "待审核客户：已逾期标红、即将到期标黄；未审核为没有最近审核日期；"
-        "无法判断的说明列写明原因。最紧急的排在前面。",
+        "无法判断的说明列写明原因。最紧急的排在前面。审核未通过的客户不在定期复审之列。",
+        "提前复审（标红）：已通过的客户自上次审核以来出现风险信号（综合评分下降10分以上、"
+        "违约/涉诉、列为失信被执行人），应在最近审核日期后的提前复审周期内复审，说明列写明原因。",
+        "审核等待：待审核、审核中的客户，按自提交日期起已等待的天数从长到短排列；"
+        "未填提交日期的排在最后。",
         "证件到期：已过期标红、即将到期标黄；法定代表人身份证号码中间八位已隐藏。",
         "风险预警：评分下降（比上次审核低 10 分以上）、评级下调、证件过期仍为审核通过、"
         "信用报告超过一年、最低评级仍为审核通过。",

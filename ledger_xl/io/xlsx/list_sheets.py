@@ -30,8 +30,8 @@ DATE_FORMAT = "yyyy-mm-dd"
 TABLE_STYLE = "Table Style Light 9"
 
 # Column kinds by key; everything else is text.
-DATE_KEYS = frozenset({"last_review", "next_review", "expires", "previous_review"})
-WHOLE_KEYS = frozenset({"days", "row"})
+DATE_KEYS = frozenset({"last_review", "next_review", "expires", "previous_review", "submitted"})
+WHOLE_KEYS = frozenset({"days", "row", "waited"})
 SCORE_KEYS = frozenset({"composite_score", "previous_score"})
 FILE_KEY = "file"
 CENTRED_KEYS = frozenset({"grade", "previous_grade", "risk_level"})
@@ -46,6 +46,7 @@ _WIDTHS = {
     "branch": (10, 16),
     "reason": (14, 48),
     "detail": (24, 56),
+    "waited": (8, 12),
     "doc_number": (12, 30),
     FILE_KEY: (12, 30),
     "row": (6, 8),
@@ -69,11 +70,21 @@ class ListSpec:
     flag: str | None = None
     red: str | None = None
     amber: str | None = None
+    also_red: tuple[str, ...] = ()  # more flag values filled red
 
 
 def review_spec(sheet: str, table: str, columns: tuple[str, ...], empty: str) -> ListSpec:
-    """A list of `due.due_reviews` rows: 已逾期 red, 即将到期 amber."""
-    return ListSpec(sheet, table, columns, empty, "flag", layout.DUE_OVERDUE, layout.DUE_SOON)
+    """A list of `due.due_reviews` rows: 已逾期 and 提前复审 red, 即将到期 amber."""
+    return ListSpec(
+        sheet,
+        table,
+        columns,
+        empty,
+        "flag",
+        layout.DUE_OVERDUE,
+        layout.DUE_SOON,
+        also_red=(layout.DUE_EARLY,),
+    )
 
 
 def document_spec(sheet: str, table: str, columns: tuple[str, ...], empty: str) -> ListSpec:
@@ -180,7 +191,14 @@ def flag_counts(frame: pd.DataFrame, column: str, labels: tuple[str, ...]) -> li
     return out + [(other or "（空白）", cells.count(other)) for other in others]
 
 
-REVIEW_FLAGS = (layout.DUE_OVERDUE, layout.DUE_NEVER, layout.DUE_UNKNOWN, layout.DUE_SOON)
+REVIEW_FLAGS = (
+    layout.DUE_OVERDUE,
+    layout.DUE_EARLY,
+    layout.DUE_NEVER,
+    layout.DUE_UNKNOWN,
+    layout.DUE_SOON,
+)
+WAITING_FLAGS = (layout.STATUS_PENDING, layout.STATUS_IN_REVIEW)
 DOCUMENT_FLAGS = (layout.DOC_EXPIRED, layout.DUE_UNKNOWN, layout.DOC_SOON)
 
 
@@ -288,7 +306,8 @@ class ListWriter:
 
     def _colours(self, ws, spec: ListSpec, flag_col: int, n: int, last_col: int) -> None:
         first_cell = f"${xl_col_to_name(flag_col)}2"
-        for value, fmt in ((spec.red, self.f.red), (spec.amber, self.f.amber)):
+        reds = [(value, self.f.red) for value in (spec.red, *spec.also_red)]
+        for value, fmt in (*reds, (spec.amber, self.f.amber)):
             if value:
                 ws.conditional_format(
                     1,

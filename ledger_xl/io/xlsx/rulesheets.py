@@ -27,6 +27,7 @@ from ledger_xl.core.rulesheets import (
     LABEL_DOC_SOON,
     LABEL_DUE_SOON,
     LABEL_EARLY_REVIEW,
+    LABEL_REJECTED_UNSCHEDULED,
     LABEL_REVENUE_SHARE,
     LABEL_TOLERANCE,
     RUBRIC_HEADER,
@@ -167,6 +168,14 @@ def write_cycles(workbook, fmt, cycles: CycleRules):
         2,
         "已通过的客户出现风险信号（评分比上次下降、违约/涉诉、失信被执行人）时，"
         "下次审核不晚于最近审核日期后此月数（提前复审）",
+        fmt("note"),
+    )
+    ws.write_string(settings + 3, 0, LABEL_REJECTED_UNSCHEDULED, fmt("bold"))
+    ws.write_string(settings + 3, 1, _yes(cycles.rejected_unscheduled), fmt("cell"))
+    ws.write_string(
+        settings + 3,
+        2,
+        "“是”：审核未通过的客户不再计算下次审核日期，到期提示显示“未通过”；客户重新申请时改为待审核",
         fmt("note"),
     )
     ws.set_column(0, 0, 22)
