@@ -108,8 +108,9 @@ def _if_chain(steps: list[tuple[str, str]], otherwise: str) -> str:
 
 
 def _lookup_yes(row_name: str, header_name: str, key_ref: str) -> str:
-    """TRUE when the rule row `row_name` holds 是 under the header that equals the cell."""
-    return f"IFERROR(INDEX({row_name},1,MATCH({key_ref},{header_name},0))={_q(YES)},FALSE)"
+    """TRUE when the rule row `row_name` holds 是 under the header that equals the cell.
+    (0, not FALSE: LibreOffice saves the constant FALSE as FALSE(), an edited formula.)"""
+    return f"IFERROR(INDEX({row_name},1,MATCH({key_ref},{header_name},0))={_q(YES)},0)"
 
 
 def control_formulas(rules: Rules, ref: dict[str, str], unused: str) -> dict[str, str]:
@@ -178,8 +179,8 @@ def _admission(rules: Rules, ref: dict[str, str]) -> str:
             expired = _documents(customer, doc.doc_type, f'"<"&{layout.NAME_AS_OF}')
             steps.append(
                 (
-                    f'AND(OR({",".join(needed)}),IF({customer}="",TRUE,{valid}=0))',
-                    f'IF(IF({customer}="",TRUE,{on_file}=0),{_q("缺少" + doc.doc_type)},'
+                    f'AND(OR({",".join(needed)}),IF({customer}="",1,{valid}=0))',
+                    f'IF(IF({customer}="",1,{on_file}=0),{_q("缺少" + doc.doc_type)},'
                     f"IF({expired}>0,{_q(doc.doc_type + '已过期')},"
                     f"{_q(doc.doc_type + '无有效期')}))",
                 )

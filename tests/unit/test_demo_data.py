@@ -62,8 +62,17 @@ def clean_ledger(demo: DemoData) -> pd.DataFrame:
     return demo.ledger[~demo.ledger.customer_id.isin(planted_customers(demo))]
 
 
+def review_rows(demo: DemoData) -> pd.DataFrame:
+    """The reviews of 审核记录 (approval rows, which carry a 审批级别, left out)."""
+    return demo.reviews[demo.reviews.approval_level.isna()]
+
+
+def approval_rows(demo: DemoData) -> pd.DataFrame:
+    return demo.reviews[demo.reviews.approval_level.notna()]
+
+
 def newest_reviews(demo: DemoData) -> pd.DataFrame:
-    reviews = demo.reviews.sort_values(["customer_id", "review_date"], kind="stable")
+    reviews = review_rows(demo).sort_values(["customer_id", "review_date"], kind="stable")
     return reviews.groupby("customer_id").tail(1).set_index("customer_id")
 
 
@@ -283,8 +292,8 @@ def test_unreviewed_customers_have_no_history(demo):
 
 
 def test_review_rows_are_scored_and_graded(demo):
-    reviews = demo.reviews
-    assert reviews.review_id.is_unique
+    assert demo.reviews.review_id.is_unique
+    reviews = review_rows(demo)
     assert all(re.fullmatch(r"[A-Z]{2}\d{6}-\d{4}-\d{2}", rid) for rid in reviews.review_id)
     for row in reviews.itertuples(index=False):
         scores = tuple(getattr(row, k) for k in SCORES)
@@ -295,16 +304,16 @@ def test_review_rows_are_scored_and_graded(demo):
 
 
 def test_histories_are_ascending_and_one_to_four_long(demo):
-    for _, rows in demo.reviews.groupby("customer_id"):
+    for _, rows in review_rows(demo).groupby("customer_id"):
         dates = list(rows.review_date)
         assert dates == sorted(dates) and len(set(dates)) == len(dates)
         assert 1 <= len(dates) <= 4
-    assert demo.reviews.groupby("customer_id").size().max() == 4
+    assert review_rows(demo).groupby("customer_id").size().max() == 4
 
 
 def test_some_customers_declined_since_their_previous_review(demo):
     declines = 0
-    for _, rows in demo.reviews.groupby("customer_id"):
+    for _, rows in review_rows(demo).groupby("customer_id"):
         if len(rows) < 2:
             continue
         previous, newest = rows.iloc[-2], rows.iloc[-1]
@@ -372,10 +381,10 @@ def test_licences_are_long_dated(demo):
 
 def test_planted_mistakes_are_recorded(demo):
     planted = demo.planted
-    assert 18 <= len(planted) <= 26
+    assert 28 <= len(planted) <= 36
     assert all(isinstance(p, PlantedMistake) for p in planted)
     assert len({p.customer_id for p in planted}) == len(planted)  # distinct customers
-    assert {p.table for p in planted} == {"ledger", "credentials"}
+    assert {p.table for p in planted} == {"ledger", "credentials", "reviews"}
     branches = Counter(cid[:2] for cid in planted_customers(demo))
     top_two = sum(n for _, n in branches.most_common(2))
     assert top_two >= 0.6 * len(planted)
@@ -387,6 +396,8 @@ def test_every_planted_value_is_in_its_cell(demo):
         frame = getattr(demo, p.table)
         cells = list(frame.loc[frame.customer_id == p.customer_id, p.key])
         assert cells, p
+        if p.value is None and p.expect is not None:  # something left out of the table
+            continue
         if p.value is None:
             assert any(v is None for v in cells), p
         else:
@@ -407,7 +418,7 @@ def test_the_planted_catalogue(demo):
         ("status", "审核通过"),
     ]:
         assert expected in values, expected
-    by_key = Counter(p.key for p in demo.planted)
+    by_key = Counter(p.key for p in demo.planted if p.expect is None)
     assert by_key["uscc"] == 3 and by_key["doc_number"] == 2 and by_key["phone"] == 2
     revenue = next(p.value for p in demo.planted if p.key == "revenue")
     assert isinstance(revenue, str) and "," in revenue
@@ -422,7 +433,8 @@ def test_planted_identifier_mistakes_are_what_they_claim(demo):
     owners = demo.ledger[demo.ledger.uscc == duplicate]
     assert len(owners) == 2 and owners.branch.nunique() == 2
     mangled, wrong = sorted(
-        (p.value for p in demo.planted if p.key == "doc_number"), key=lambda v: type(v).__name__
+        (p.value for p in demo.planted if p.key == "doc_number" and p.expect is None),
+        key=lambda v: type(v).__name__,
     )
     assert isinstance(mangled, float) and looks_like_mangled_id(mangled)
     assert float(f"{mangled:.15g}") == mangled  # only 15 significant digits survive
@@ -438,3 +450,78 @@ def test_planted_cross_field_mistakes(demo):
     assert ledger.loc[silent].status == "审核未通过" and ledger.loc[silent].opinion is None
     expired = next(p for p in demo.planted if p.key == "expires")
     assert expired.value < AS_OF and ledger.loc[expired.customer_id].status == "审核通过"
+
+
+# --- credit controls ----------------------------------------------------------------------
+
+
+def control_plants(demo: DemoData) -> set[str]:
+    return {p.customer_id for p in demo.planted if p.expect is not None}
+
+
+def test_each_control_is_planted_once(demo):
+    codes = Counter(p.expect[0] for p in demo.planted if p.expect is not None)
+    assert codes == {
+        code: 1
+        for code in (
+            "approved-not-admissible",
+            "approval-missing",
+            "approval-out-of-order",
+            "approval-wrong-level",
+            "reviewer-conflict",
+            "credit-limit-exceeded",
+            "licence-mismatch",
+            "score-off-rubric",
+            "limit-not-adjusted",
+            "early-review",
+        )
+    }
+
+
+def test_approved_customers_are_approved_level_by_level(demo):
+    approved = clean_ledger(demo).query("status == '审核通过'")
+    approvals = approval_rows(demo)
+    levels = ("分公司经理", "总部风控", "总经理")
+    for row in approved.itertuples(index=False):
+        chain = approvals[
+            (approvals.customer_id == row.customer_id) & (approvals.review_date == row.last_review)
+        ]
+        need = 2 if row.credit_limit > 300 else 1 if row.credit_limit > 100 or row.risk_level == "高" else 0
+        assert list(chain.approval_level) == list(levels[: need + 1]), row.customer_id
+        assert list(chain.approval_date) == sorted(chain.approval_date)
+        assert (chain.approval_date >= row.last_review).all() and (chain.result == "审核通过").all()
+        assert row.approval_level == levels[need] and row.approver == chain.approver.iloc[-1]
+        names = {row.reviewer, row.account_manager}
+        assert not names & set(chain.approver) and row.reviewer != row.account_manager
+
+
+def test_limits_stay_within_the_credit_standard(demo):
+    caps = {"A": 500, "B": 200, "C": 50, "D": 0}
+    for row in clean_ledger(demo).itertuples(index=False):
+        if row.credit_limit is None or row.score_financial is None:
+            continue
+        scores = [getattr(row, k) for k in SCORES]
+        if None in scores:
+            continue
+        assert row.credit_limit <= caps[grade(composite(scores))], row.customer_id
+        assert row.credit_limit <= 0.2 * row.revenue + 1e-9, row.customer_id
+
+
+def test_approved_customers_hold_the_documents_admission_asks_for(demo):
+    approved = clean_ledger(demo).query("status == '审核通过'")
+    creds = demo.credentials
+    for row in approved.itertuples(index=False):
+        held = set(creds[(creds.customer_id == row.customer_id) & (creds.expires >= AS_OF)].doc_type)
+        needed = {"营业执照", "法定代表人身份证"}
+        if row.risk_level == "高" or row.category == "重要":
+            needed.add("银行资信证明")
+        if row.risk_level == "高":
+            needed |= {"财务报表", "信用报告"}
+        assert needed <= held, (row.customer_id, needed - held)
+        assert row.dishonest == "否" and row.litigation_count == 0
+
+
+def test_waiting_customers_have_a_submission_date(demo):
+    waiting = clean_ledger(demo).query("status in ['待审核', '审核中']")
+    assert waiting.submitted.notna().mean() > 0.9
+    assert all(d <= AS_OF for d in waiting.submitted.dropna())

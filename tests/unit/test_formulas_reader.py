@@ -74,7 +74,7 @@ def built(tmp_path_factory) -> Path:
 
 def test_built_ledger_formula_columns_hold_the_template(built, full_scans):
     found = _read_ledger(built)
-    assert len(TEMPLATE) == 7
+    assert len(TEMPLATE) == len([f for f in DEFAULT_RULES.fields if not f.is_input]) == 12
     assert found == _expected_ledger()
     assert full_scans == []  # what our builder writes takes the fast path
 

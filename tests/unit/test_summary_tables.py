@@ -109,7 +109,9 @@ def test_data_quality_names_what_could_not_be_read(tables):
 def test_portfolio_figures_equal_the_template_twins(demo, tables):
     """The 汇总 sheet's formulas (parity-tested in LibreOffice) and HQ's summary agree."""
     data, _ = demo
-    computed = twins.ledger_formulas(data.ledger, DEFAULT_RULES, AS_OF)
+    computed = twins.ledger_formulas(
+        data.ledger, DEFAULT_RULES, AS_OF, credentials=data.credentials
+    )
     docs = schedule.document_status(
         data.credentials["expires"],
         AS_OF,

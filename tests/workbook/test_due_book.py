@@ -11,6 +11,7 @@ from ledger_xl.core import due
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io.read import open_calamine
 from ledger_xl.io.xlsx.due_list import LIST_SPECS, SHEET_ORDER, build_due_workbook
+from ledger_xl.io.xlsx.list_sheets import REVIEW_FLAGS
 from tests.workbook.test_summary_book import (
     AS_OF,
     assert_flag_colours,
@@ -61,7 +62,7 @@ def _counts(path: Path) -> dict[str, tuple[int, dict[str, int]]]:
 
 def test_sheets_in_order(book):
     assert open_calamine(book).sheet_names == list(SHEET_ORDER)
-    assert list(SHEET_ORDER) == ["待审核客户", "证件到期", "风险预警", "说明"]
+    assert list(SHEET_ORDER) == ["待审核客户", "审核等待", "证件到期", "风险预警", "说明"]
 
 
 @pytest.mark.parametrize("key", list(LIST_SPECS))
@@ -105,13 +106,20 @@ def test_notes_sheet(book, data):
     assert notes["分公司"] == "全部"
     counts = _counts(book)
     assert list(counts) == [spec.sheet for spec in LIST_SPECS.values()]
-    for key, column in (("reviews", "flag"), ("documents", "doc_status"), ("warnings", "warning")):
+    for key, column in (
+        ("reviews", "flag"),
+        ("waiting", "status"),
+        ("documents", "doc_status"),
+        ("warnings", "warning"),
+    ):
         total, by_flag = counts[LIST_SPECS[key].sheet]
         assert total == len(lists[key])
         assert by_flag == lists[key][column].value_counts().to_dict()
         assert sum(by_flag.values()) == total
     # most urgent first, as the list is sorted
-    assert list(counts["待审核客户"][1]) == ["已逾期", "未审核", "无法判断", "即将到期"]
+    shown = set(lists["reviews"]["flag"])
+    assert list(counts["待审核客户"][1]) == [f for f in REVIEW_FLAGS if f in shown]
+    assert {"已逾期", "提前复审", "未审核", "即将到期"} <= shown
 
 
 def test_notes_name_the_windows_and_branch(tmp_path):
@@ -138,7 +146,7 @@ def test_empty_lists(tmp_path, data):
         assert rows == []
         assert grid(path, spec.sheet).value(2, 0) == spec.empty
         assert_table_sheet(path, spec.sheet, len(spec.columns), 0)
-    assert list(_counts(path).values()) == [(0, {})] * 3
+    assert list(_counts(path).values()) == [(0, {})] * len(LIST_SPECS)
 
 
 def test_refuses_to_overwrite(tmp_path, data):

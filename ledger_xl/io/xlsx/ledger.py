@@ -228,7 +228,7 @@ class _Builder:
             return f"${xl_col_to_name(keys.index(key))}{first + 1}" if key in keys else None
 
         status = cell("status")
-        approved = f'{status}="{layout.STATUS_APPROVED}"' if status else "FALSE"
+        approved = f'{status}="{layout.STATUS_APPROVED}"' if status else "0"
         red, amber = self.wb.add_format(RED), self.wb.add_format(AMBER)
         rules: list[tuple[str, str, object]] = []
         if admission := cell("admission_check"):

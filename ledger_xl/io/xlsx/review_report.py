@@ -2,9 +2,11 @@
 
 Built fresh with XlsxWriter (DESIGN principle 2) and written atomically (principle 7) from a
 `portfolio.Portfolio`, so every figure is the one the ledger's formulas show (the twins):
-basic and financial data, the score per dimension with its weight, the grade and what it
-means, the review schedule, the newest review records and the credit documents, then a
-signature block. `render_pdf` turns it into a PDF with LibreOffice.
+basic and financial data, the score per dimension with its weight and the rubric's suggested
+score beside it, the grade and what it means, admission and credit (准入检查 with every unmet
+condition, 信用额度 against 额度上限, the approval level needed and given), the review
+schedule, the approval chain of the current review, the newest review records and the credit
+documents, then a signature block. `render_pdf` turns it into a PDF with LibreOffice.
 
 The sheet is a grid of eight columns. Form sections put label/value pairs in two column
 pairs (A | B:D and E | F:H); table sections (评分, 审核记录, 资信证明) use the same columns
@@ -79,6 +81,8 @@ BASIC_KEYS = (
     "founded",
     "registered_capital",
     "coop_years",
+    "info_source",
+    "business_scope",
     "address",
 )
 FINANCE_KEYS = (
@@ -88,7 +92,18 @@ FINANCE_KEYS = (
     "debt_ratio",
     "external_credit",
     "credit_report_date",
+    "overdue_count",
+    "litigation_count",
+)
+CONTROL_KEYS = (
     "credit_limit",
+    "credit_cap",
+    "limit_check",
+    "dishonest",
+    "required_level",
+    "approval_level",
+    "approver",
+    "approval_date",
 )
 REVIEW_KEYS = (
     "stage",
@@ -113,6 +128,11 @@ _FIELD_FORMATS = {
     "coop_years": "one_decimal",
     "cycle_months": "integer",
     "days_to_due": "integer",
+    "credit_cap": "money",
+    "overdue_count": "integer",
+    "litigation_count": "integer",
+    "approval_date": "date",
+    "submitted": "date",
     "founded": "date",
     "credit_report_date": "date",
     "last_review": "date",
@@ -255,18 +275,22 @@ class ReportData:
     reviews: pd.DataFrame
     documents: pd.DataFrame
     rules: Rules
+    approvals: pd.DataFrame | None = None  # the approval rows of the current review
 
     @classmethod
     def of(cls, portfolio: Portfolio, position: int) -> ReportData:
         customer = portfolio.customers.iloc[position]
         file = str(customer.get(FILE, ""))
         cid = str(customer.get("customer_id", "")).strip()
+        records = _reviews_of(portfolio.reviews, file, cid)
+        is_step = _approval_rows(records)
         return cls(
             portfolio.as_of,
             customer,
-            _reviews_of(portfolio.reviews, file, cid),
+            records[~is_step],
             _documents_of(portfolio.documents, file, cid),
             portfolio.rules_for(file),
+            _chain_of(records[is_step], customer.get("last_review")),
         )
 
 
@@ -287,6 +311,23 @@ def _reviews_of(reviews: pd.DataFrame, file: str, cid: str) -> pd.DataFrame:
         return mine
     keys = [k for k in ("review_date", ROW) if k in mine.columns]
     return mine.sort_values(keys, ascending=False, na_position="last", kind="stable")
+
+
+def _approval_rows(records: pd.DataFrame) -> np.ndarray:
+    """The approval rows among a customer's 审核记录 (they carry a 审批级别)."""
+    if records.empty or "approval_level" not in records.columns:
+        return np.zeros(len(records), dtype=bool)
+    return np.array([bool(_text(v)) for v in records["approval_level"]], dtype=bool)
+
+
+def _chain_of(steps: pd.DataFrame, last_review: object) -> pd.DataFrame:
+    """The approval steps of the review held on `last_review`, in date order."""
+    last = cell_value(last_review)
+    if steps.empty or last is None:
+        return steps.iloc[0:0]
+    mine = steps[[cell_value(d) == last for d in steps["review_date"]]]
+    keys = [k for k in ("approval_date", ROW) if k in mine.columns]
+    return mine.sort_values(keys, na_position="last", kind="stable")
 
 
 def _documents_of(documents: pd.DataFrame, file: str, cid: str) -> pd.DataFrame:
@@ -479,7 +520,9 @@ class _Report:
         self.write_basic()
         self.write_finance()
         self.write_scores()
+        self.write_controls()
         self.write_review()
+        self.write_approvals()
         self.write_history()
         self.write_documents()
         self.write_signatures()
@@ -519,10 +562,14 @@ class _Report:
         scoring = self.rules.scoring
         c = self.customer
         self.section("三、评分")
-        spans = ((0, 0), (1, 3), (4, 4), (5, 5), (6, 7))
+        spans = ((0, 0), (1, 2), (3, 3), (4, 4), (5, 5), (6, 7))
         head = self.fmt("head")
-        self.table_row(spans, [(h, head) for h in ("维度", "说明", "权重", "评分", "加权得分")])
+        headers = ("维度", "说明", "权重", "评分", "细则建议分", "加权得分")
+        self.table_row(spans, [(h, head) for h in headers])
         key_of = {f.header: f.key for f in self.rules.fields}
+        suggested = c.get("suggested_scores")
+        suggested = suggested if isinstance(suggested, dict) else {}
+        tolerance = self.rules.rubrics.tolerance
         missing = []
         for dim in scoring.dimensions:
             score = cell_value(c.get(key_of.get(dim.column, ""), None))
@@ -531,13 +578,16 @@ class _Report:
                 score = None
             weighted = None if score is None else score * dim.weight
             tone = ("amber",) if score is None else ()
+            hint = suggested.get(dim.name)
+            off = hint is not None and score is not None and abs(score - hint) > tolerance
             self.table_row(
                 spans,
                 [
                     (dim.name, self.fmt("cell")),
                     (dim.description, self.fmt("cell_left")),
                     (dim.weight, self.fmt("weight")),
-                    (score, self.fmt("score", *tone)),
+                    (score, self.fmt("score", *tone, *(("amber",) if off else ()))),
+                    (hint, self.fmt("score", *(("amber",) if off else ()))),
                     (weighted, self.fmt("weighted", *tone)),
                 ],
             )
@@ -558,9 +608,79 @@ class _Report:
         )
         self.row += 1
 
+    def write_controls(self) -> None:
+        """四、准入与授信: every unmet admission condition, 信用额度 against 额度上限, the
+        approval level needed and given."""
+        c = self.customer
+        self.section("四、准入与授信")
+        problems = c.get("admission_problems")
+        problems = list(problems) if isinstance(problems, tuple | list) else []
+        approved = _text(c.get("status")) == layout.STATUS_APPROVED
+        if problems:
+            words = "不符合：" + "；".join(problems)
+            tone = ("red",) if approved else ("amber",)
+        else:
+            words, tone = "符合准入标准", ()
+        self.put(self.row, FULL[0], FULL[0], "准入检查", self.fmt("label"))
+        self.put(self.row, FULL[1], FULL[2], words, self.fmt("text", *tone))
+        self.row += 1
+        check = _text(c.get("limit_check"))
+        limit_tone = {"超限": ("red",), "待评级": ("amber",)}.get(check, ())
+        need = _text(c.get("required_level"))
+        given = _text(c.get("approval_level"))
+        ranks = self.rules.approval
+        short = (
+            approved
+            and need
+            and ((ranks.rank(given) is None) or ranks.rank(given) < (ranks.rank(need) or 0))
+        )
+        items = []
+        for key in CONTROL_KEYS:
+            caption, value, name = self.field(key)
+            if key == "limit_check":
+                judged = isinstance(cell_value(c.get("credit_limit")), float) and isinstance(
+                    cell_value(c.get("credit_cap")), float
+                )
+                shown = check or ("未超限" if judged else None)
+                items.append((caption, shown, name, limit_tone))
+            elif key in ("credit_limit", "credit_cap"):
+                items.append((caption, value, name, limit_tone))
+            elif key == "approval_level":
+                items.append((caption, value, name, ("red",) if short else ()))
+            else:
+                items.append((caption, value, name))
+        self.pairs(items)
+
+    def write_approvals(self) -> None:
+        """六、审批流程: the approval steps of the current review, level by level."""
+        steps = self.data.approvals
+        self.section("六、审批流程（本次审核的逐级审批）")
+        spans = ((0, 0), (1, 1), (2, 2), (3, 3), (4, 7))
+        head = self.fmt("head")
+        self.table_row(
+            spans, [(h, head) for h in ("审批级别", "审批人", "审批日期", "审批结果", "审批意见")]
+        )
+        if steps is None or steps.empty:
+            self.put(self.row, 0, LAST_COL, "暂无审批记录", self.fmt("cell"))
+            self.row += 1
+            return
+        for _, step in steps.iterrows():
+            result = _text(step.get("result"))
+            tone = ("red",) if result == layout.STATUS_REJECTED else ()
+            self.table_row(
+                spans,
+                [
+                    (step.get("approval_level"), self.fmt("cell")),
+                    (step.get("approver"), self.fmt("cell")),
+                    (step.get("approval_date"), self.fmt("cell_date")),
+                    (result, self.fmt("cell", *tone)),
+                    (step.get("opinion"), self.fmt("cell_left")),
+                ],
+            )
+
     def write_review(self) -> None:
         c = self.customer
-        self.section("四、审核信息")
+        self.section("五、审核信息")
         flag = _text(c.get("due_flag"))
         tone = {layout.DUE_OVERDUE: ("red",), layout.DUE_SOON: ("amber",)}.get(flag, ())
         unreadable = bool(c.get("last_review_unreadable", False))
@@ -581,7 +701,7 @@ class _Report:
 
     def write_history(self) -> None:
         reviews = self.data.reviews
-        self.section("五、审核记录（按审核日期从新到旧）")
+        self.section("七、审核记录（按审核日期从新到旧）")
         spans = ((0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 7))
         head = self.fmt("head")
         headers = ("审核日期", "阶段", "综合评分", "评级", "结果", "审核人", "审核意见")
@@ -612,7 +732,7 @@ class _Report:
 
     def write_documents(self) -> None:
         documents = self.data.documents
-        self.section("六、资信证明")
+        self.section("八、资信证明")
         spans = ((0, 0), (1, 2), (3, 3), (4, 4), (5, 5), (6, 6), (7, 7))
         head = self.fmt("head")
         headers = ("证明类型", "证件号码", "签发日期", "有效期至", "证件状态", "核验人", "核验日期")
@@ -651,7 +771,7 @@ class _Report:
 
     def write_signatures(self) -> None:
         self.spacer(10)
-        self.section("七、审批意见")
+        self.section("九、审批意见")
         self.put(self.row, 0, LAST_COL, None, self.fmt("text"))
         self.heights[self.row] = 48
         self.row += 1
