@@ -486,7 +486,13 @@ def test_approved_customers_are_approved_level_by_level(demo):
         chain = approvals[
             (approvals.customer_id == row.customer_id) & (approvals.review_date == row.last_review)
         ]
-        need = 2 if row.credit_limit > 300 else 1 if row.credit_limit > 100 or row.risk_level == "高" else 0
+        need = (
+            2
+            if row.credit_limit > 300
+            else 1
+            if row.credit_limit > 100 or row.risk_level == "高"
+            else 0
+        )
         assert list(chain.approval_level) == list(levels[: need + 1]), row.customer_id
         assert list(chain.approval_date) == sorted(chain.approval_date)
         assert (chain.approval_date >= row.last_review).all() and (chain.result == "审核通过").all()
@@ -511,7 +517,9 @@ def test_approved_customers_hold_the_documents_admission_asks_for(demo):
     approved = clean_ledger(demo).query("status == '审核通过'")
     creds = demo.credentials
     for row in approved.itertuples(index=False):
-        held = set(creds[(creds.customer_id == row.customer_id) & (creds.expires >= AS_OF)].doc_type)
+        held = set(
+            creds[(creds.customer_id == row.customer_id) & (creds.expires >= AS_OF)].doc_type
+        )
         needed = {"营业执照", "法定代表人身份证"}
         if row.risk_level == "高" or row.category == "重要":
             needed.add("银行资信证明")

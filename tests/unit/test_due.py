@@ -202,3 +202,70 @@ def test_library_calls_are_exported():
     assert callable(ledger_xl.validate_workbook) and callable(ledger_xl.summary_tables)
     with pytest.raises(AttributeError):
         ledger_xl.no_such_call  # noqa: B018
+
+
+# ---------------------------------------------------------------- controls in the due lists
+
+
+def test_rejected_customers_leave_the_schedule():
+    book = make(
+        [
+            good_row(1, last_review=last_for(-50), status="审核未通过"),
+            good_row(2, last_review=last_for(-50)),
+        ]
+    )
+    assert book.customers["due_flag"].tolist() == ["未通过", "已逾期"]
+    assert due.due_reviews(book.customers)["customer_id"].tolist() == ["SH000002"]
+
+
+def test_a_risk_signal_lists_the_customer_for_an_early_review():
+    rows = [
+        good_row(1, litigation_count=1.0),
+        good_row(2, dishonest="是", last_review=last_for(-3)),  # already overdue: stays so
+        good_row(3),
+    ]
+    book = make(rows, reviews=[good_review(1), good_review(2), good_review(3)])
+    listed = due.portfolio_due(book)["reviews"]
+    flags = dict(zip(listed["customer_id"], listed["flag"], strict=True))
+    assert flags == {"SH000002": "已逾期", "SH000001": "提前复审"}
+    early = listed[listed["flag"] == "提前复审"].iloc[0]
+    assert early["reason"] == "违约/涉诉 1 次：应于 2026-04-15 前复审（原定 2027-01-15）"
+    assert early["days"] == (dt.date(2026, 4, 15) - AS_OF).days
+    assert listed["flag"].tolist() == ["已逾期", "提前复审"]  # overdue first
+
+
+def test_early_review_past_its_date_says_how_late():
+    row = good_row(1, litigation_count=2.0, last_review=dt.date(2025, 11, 20))
+    book = make([row], reviews=[good_review(1, review_date=dt.date(2025, 11, 20))])
+    (reason,) = due.portfolio_due(book)["reviews"]["reason"]
+    assert reason.endswith("已过 39 天") and "应于 2026-02-20 前复审" in reason
+
+
+def test_waiting_customers_longest_first():
+    rows = [
+        good_row(1, status="待审核", submitted=AS_OF - dt.timedelta(days=10), last_review=None),
+        good_row(2, status="审核中", submitted=AS_OF - dt.timedelta(days=40)),
+        good_row(3, status="待审核", submitted=None, last_review=None),
+        good_row(4, status="审核通过"),
+        good_row(5, status="审核中", submitted="2026年3月1日"),
+    ]
+    waiting = due.waiting_reviews(make(rows).customers, AS_OF)
+    assert waiting["customer_id"].tolist() == ["SH000002", "SH000001", "SH000003", "SH000005"]
+    assert waiting["waited"].tolist()[:2] == [40, 10]
+    assert waiting["reason"].tolist()[0] == "已等待 40 天"
+    assert all("提交日期未填或不是日期" in r for r in waiting["reason"].tolist()[2:])
+    assert "waiting" in due.portfolio_due(make(rows))
+
+
+def test_an_old_workbook_still_gets_every_list(tmp_path):
+    """Template 1.0 (no 提交日期, 违约/涉诉次数 …): the lists are built, the new ones empty."""
+    from pathlib import Path
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "messy_branch.xlsx"
+    book = load_portfolio([fixture], dt.date(2026, 11, 23))
+    lists = due.portfolio_due(book)
+    assert not (lists["reviews"]["flag"] == "未通过").any()
+    assert set(lists["waiting"]["reason"]) == {"提交日期未填或不是日期，无法计算等待天数"}
+    # the 1.0 formulas keep 审核未通过 customers on the schedule; so do the lists
+    rejected = book.customers[book.customers["status"] == "审核未通过"]
+    assert set(rejected["due_flag"]) <= {"已逾期", "即将到期", "正常"}

@@ -1,5 +1,8 @@
 """Generated ledgers for the parity tests: every risk × category, month ends, 29 February,
-blanks, text where numbers or dates belong, and boundary scores such as 84.95."""
+blanks, text where numbers or dates belong, and boundary scores such as 84.95; and for the
+control columns: limits exactly at a band or a cap and a hair above, rubric inputs on their
+bounds, every 审核阶段 and 失信被执行人 value, credit documents missing, expired the day before
+基准日, expiring on it, undated or dated as text, ids in another case."""
 
 from __future__ import annotations
 
@@ -137,4 +140,75 @@ def parity_credentials(ledger: pd.DataFrame, seed: int = 11) -> pd.DataFrame:
                 ),
             }
         )
+    return pd.DataFrame(rows, dtype=object)
+
+
+# ---------------------------------------------------------------- controls
+
+LIMIT_EDGES = [0.0, 50.0, 50.01, 100.0, 100.01, 200.0, 200.01, 300.0, 300.01, 500.0, 500.01]
+EXTERNAL_EDGES = [850.0, 849.99, 750.0, 650.0, 550.0, 450.0, 449.99, 300.0]
+YEAR_EDGES = [10.0, 9.99, 5.0, 4.99, 3.0, 1.0, 0.99, 0.0]
+# (assets, liabilities) whose ratio sits exactly on, or just past, a 财务状况 bound
+RATIO_EDGES = [(1000.0, 400.0), (1000.0, 400.01), (2000.0, 1100.0), (1000.0, 700.0), (500.0, 500.0)]
+REQUIRED_TYPES = ("营业执照", "法定代表人身份证", "银行资信证明", "财务报表", "信用报告")
+
+
+def add_controls(ledger: pd.DataFrame, seed: int = 23) -> pd.DataFrame:
+    """The parity ledger with the columns the controls read, drawn from their own stream
+    (the other columns stay as `parity_ledger` drew them)."""
+    rng = random.Random(seed)
+    out = ledger.copy()
+    n = len(out)
+
+    def pick(options, weights=None):
+        return [rng.choices(options, weights=weights)[0] for _ in range(n)]
+
+    out["stage"] = pick(["终审", "深度评估", "初筛", None, "终审 "], [70, 10, 8, 8, 4])
+    out["industry"] = pick(["批发业", "房地产业", "零售业", None], [50, 10, 35, 5])
+    out["dishonest"] = pick(["否", "是", None, "不详"], [80, 8, 10, 2])
+    out["overdue_count"] = pick([0.0, 1.0, 2.0, 6.0, None, "1"], [60, 15, 8, 4, 10, 3])
+    out["litigation_count"] = pick([0.0, 1.0, None], [80, 10, 10])
+    out["external_credit"] = [
+        rng.choice(EXTERNAL_EDGES) if rng.random() < 0.6 else rng.choice([None, "N/A", 700.0])
+        for _ in range(n)
+    ]
+    out["coop_years"] = [
+        rng.choice(YEAR_EDGES) if rng.random() < 0.8 else rng.choice([None, 12.5]) for _ in range(n)
+    ]
+    out["credit_limit"] = [
+        rng.choice(LIMIT_EDGES) if rng.random() < 0.8 else rng.choice([None, "100万", 1200.0])
+        for _ in range(n)
+    ]
+    out["revenue"] = [
+        rng.choice([None, "1,000", 500.0, 1000.0, 1500.0, 2500.0, 100000.0]) for _ in range(n)
+    ]
+    for i in range(0, n, 9):  # ratios on a bound of the 财务状况 rubric
+        assets, liabilities = rng.choice(RATIO_EDGES)
+        out.at[i, "total_assets"], out.at[i, "total_liabilities"] = assets, liabilities
+    return out
+
+
+def control_credentials(ledger: pd.DataFrame, seed: int = 29) -> pd.DataFrame:
+    """Credit documents of the required types for customers 400 onwards: mostly in date, some
+    expiring on 基准日 (valid), expired the day before, undated or dated as text; a few under
+    the id in lower case."""
+    rng = random.Random(seed)
+    rows = []
+    for i, customer in enumerate(ledger["customer_id"].tolist()[400:1000], start=400):
+        for doc_type in REQUIRED_TYPES:
+            if rng.random() < 0.12:
+                continue  # missing
+            expires = rng.choices(
+                [dt.date(2099, 12, 31), AS_OF, AS_OF - dt.timedelta(days=1), None, "2027年1月1日"],
+                weights=[70, 10, 10, 5, 5],
+            )[0]
+            who = customer.lower() if isinstance(customer, str) and i % 17 == 0 else customer
+            rows.append(
+                {
+                    "customer_id": who,
+                    "doc_type": doc_type,
+                    "doc_number": f"C{i}",
+                    "expires": expires,
+                }
+            )
     return pd.DataFrame(rows, dtype=object)

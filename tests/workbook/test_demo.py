@@ -12,6 +12,7 @@ from ledger_xl.app.demo import MASTER_NAME, run_demo
 from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.cli import app
 from ledger_xl.core import twins
+from ledger_xl.core.a1 import column_letters
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.io import libreoffice
 from ledger_xl.io.read import read_book
@@ -92,3 +93,111 @@ def test_demo_command_prints_what_it_wrote(tmp_path):
     assert "已逾期" in result.output
     again = CliRunner().invoke(app, ["demo", "--out", str(tmp_path)])
     assert again.exit_code == 2 and "--force" in again.output
+
+
+# ---------------------------------------------------------------- the credit controls
+
+CONTROL_CODES = (
+    "approved-not-admissible",
+    "approval-missing",
+    "approval-out-of-order",
+    "approval-wrong-level",
+    "reviewer-conflict",
+    "credit-limit-exceeded",
+    "licence-mismatch",
+    "score-off-rubric",
+    "limit-not-adjusted",
+    "early-review",
+)
+SHEETS = {"ledger": "台账", "reviews": "审核记录", "credentials": "资信证明"}
+SCORES = ("score_financial", "score_credit", "score_history", "score_reputation")
+
+
+@pytest.fixture(scope="module")
+def branch_findings(demo):
+    from ledger_xl.app.validate import validate_workbook
+
+    return {
+        path: validate_workbook(path, as_of=AS_OF).findings for path in demo.branch_files.values()
+    }
+
+
+def _expected_cell(path, mistake) -> str:
+    """Where the finding of a planted control mistake must point."""
+    _, table_name, key = mistake.expect
+    book = read_book(path)
+    table = {"ledger": book.ledger, "reviews": book.reviews, "credentials": book.credentials}[
+        table_name
+    ]
+    frame = table.frame
+    mine = frame.index[frame["customer_id"] == mistake.customer_id].tolist()
+    if table_name != "ledger":  # the row that holds the planted value
+        values = frame.loc[mine, mistake.key].tolist()
+        shown = [v.date() if isinstance(v, dt.datetime) else v for v in values]
+        mine = [mine[shown.index(mistake.value)]]
+    return f"{column_letters(table.columns[key])}{table.rows[mine[0]]}"
+
+
+def test_every_planted_control_mistake_is_found_at_its_cell(demo, branch_findings):
+    mistakes = [m for m in demo.planted if m.expect is not None]
+    assert {m.expect[0] for m in mistakes} == set(CONTROL_CODES)
+    for mistake in mistakes:
+        path = next(
+            p
+            for p, f in branch_findings.items()
+            if any(x.customer_id == mistake.customer_id for x in f)
+        )
+        code, table, _ = mistake.expect
+        at = _expected_cell(path, mistake)
+        found = [
+            (f.sheet, f.cell)
+            for f in branch_findings[path]
+            if f.code == code and f.customer_id == mistake.customer_id
+        ]
+        assert (SHEETS[table], at) in found, (mistake.description, found)
+
+
+def _independent_composite(row) -> float:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    weights = (Decimal("0.3"), Decimal("0.3"), Decimal("0.2"), Decimal("0.2"))
+    total = sum(Decimal(str(row[k])) * w for k, w in zip(SCORES, weights, strict=True))
+    return float(total.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def test_the_control_codes_appear_nowhere_else(demo, branch_findings):
+    """Besides its planted mistake, a control code is found only where another planted
+    mistake breaks that control too (a mistyped USCC no longer matches the licence, a grade-D
+    customer still approved) or on the demo's declining customers (提前复审)."""
+    data = generate_demo(as_of=AS_OF)
+    ledger = data.ledger.set_index("customer_id", drop=False)
+    found = {
+        (f.code, f.customer_id)
+        for findings in branch_findings.values()
+        for f in findings
+        if f.code in CONTROL_CODES
+    }
+    expected = {(m.expect[0], m.customer_id) for m in data.planted if m.expect is not None}
+    planted_uscc = {m.customer_id for m in data.planted if m.key == "uscc"}
+    expected |= {("licence-mismatch", cid) for cid in planted_uscc}
+    scored = ledger.dropna(subset=list(SCORES))
+    scored = scored[~scored.index.duplicated(keep=False)]
+    for cid, row in scored.iterrows():
+        composite = _independent_composite(row)
+        if row["status"] == "审核通过" and composite < 60:
+            expected.add(("approved-not-admissible", cid))
+    reviews = data.reviews[data.reviews["approval_level"].isna()]
+    for cid, rows in reviews.groupby("customer_id"):
+        if cid not in scored.index or scored.loc[cid, "status"] != "审核通过" or len(rows) < 2:
+            continue
+        before = rows.sort_values("review_date")["composite_score"].iloc[-2]
+        cycle = DEFAULT_RULES.cycles.cycle_for(
+            scored.loc[cid, "risk_level"], scored.loc[cid, "category"]
+        )
+        if before - _independent_composite(scored.loc[cid]) >= 10 and cycle > 3:
+            expected.add(("early-review", cid))
+    # a score typed outside 0–100 is also far from any rubric suggestion
+    for m in data.planted:
+        if m.key in ("score_financial", "score_credit") and m.expect is None:
+            expected.add(("score-off-rubric", m.customer_id))
+    assert found == expected

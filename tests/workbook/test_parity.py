@@ -12,6 +12,15 @@ import pytest
 
 from ledger_xl.core import layout, schedule, summary, twins
 from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import (
+    ApprovalLevel,
+    CreditCap,
+    CreditRules,
+    Deduction,
+    DocumentRequirement,
+    RubricBand,
+    Rules,
+)
 from ledger_xl.io import libreoffice
 from ledger_xl.io.read import open_calamine, read_book, sheet_grid
 from ledger_xl.io.xlsx.ledger import (
@@ -22,7 +31,13 @@ from ledger_xl.io.xlsx.ledger import (
     build_ledger_workbook,
 )
 
-from .parity_data import AS_OF, parity_credentials, parity_ledger
+from .parity_data import (
+    AS_OF,
+    add_controls,
+    control_credentials,
+    parity_credentials,
+    parity_ledger,
+)
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
@@ -60,10 +75,21 @@ def _mismatches(expected: pd.Series, actual: pd.Series, rows: list[int], column:
     return bad
 
 
+def parity_inputs(n: int = 1200, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ledger = add_controls(parity_ledger(n, seed))
+    credentials = pd.concat(
+        [parity_credentials(ledger), control_credentials(ledger)], ignore_index=True
+    )
+    return ledger, credentials
+
+
+def expected_formulas(ledger, credentials, rules=DEFAULT_RULES, day=AS_OF) -> pd.DataFrame:
+    return twins.ledger_formulas(ledger, rules, day, credentials=credentials)
+
+
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory, soffice):
-    ledger = parity_ledger()
-    credentials = parity_credentials(ledger)
+    ledger, credentials = parity_inputs()
     folder = tmp_path_factory.mktemp("parity")
     built = build_ledger_workbook(
         folder / "parity.xlsx",
@@ -81,20 +107,55 @@ def recalculated(tmp_path_factory, soffice):
 
 
 def test_ledger_formulas_equal_python_twins(recalculated):
-    ledger, _, _, _, out = recalculated
+    ledger, credentials, _, _, out = recalculated
     engine = read_book(out)
     assert engine.cached_as_of == AS_OF
     assert len(engine.ledger.frame) == len(ledger)
-    expected = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    expected = expected_formulas(ledger, credentials)
+    assert {"admission_check", "credit_cap", "limit_check", "required_level"} < set(expected)
     bad = []
     for key in expected.columns:
         bad += _mismatches(expected[key], engine.ledger.frame[key], engine.ledger.rows, key)
     assert bad == [], f"{len(bad)} mismatches, first: {bad[:10]}"
 
 
+def test_parity_data_covers_the_control_edges(recalculated):
+    ledger, credentials, *_ = recalculated
+    computed = expected_formulas(ledger, credentials)
+    admission = set(computed["admission_check"])
+    assert {
+        "",
+        "未到终审",
+        "评分未填齐",
+        "评分低于准入线",
+        "失信被执行人未填写",
+        "失信被执行人为是",
+        "失信被执行人为不详",
+        "缺少营业执照",
+    } <= admission
+    assert any(t.endswith("已过期") for t in admission)
+    assert any(t.endswith("无有效期") for t in admission)
+    assert any(t.startswith("缺少") and t != "缺少营业执照" for t in admission)
+    assert set(computed["limit_check"]) >= {"", "超限", "待评级"}
+    assert set(computed["required_level"]) >= {"", "分公司经理", "总部风控", "总经理"}
+    deviation = " ".join(computed["score_deviation"])
+    assert "偏高" in deviation and "偏低" in deviation
+    # limits exactly at a cap and a hair above, and on an approval band
+    at_cap = (ledger["credit_limit"] == 500.0) & (computed["credit_cap"] == 500.0)
+    assert at_cap.any() and (computed.loc[at_cap, "limit_check"] == "").all()
+    over = (ledger["credit_limit"] == 500.01) & (computed["credit_cap"] == 500.0)
+    assert over.any() and (computed.loc[over, "limit_check"] == "超限").all()
+    for limit, level in ((100.0, "分公司经理"), (100.01, "总部风控"), (300.01, "总经理")):
+        rows = (ledger["credit_limit"] == limit) & (ledger["risk_level"] == "低")
+        assert set(computed.loc[rows, "required_level"]) - {""} == {level}, limit
+    # a document expired the day before 基准日 and one expiring on it
+    expires = credentials["expires"]
+    assert (expires == AS_OF - dt.timedelta(days=1)).any() and (expires == AS_OF).any()
+
+
 def test_parity_data_covers_the_edge_cases(recalculated):
-    ledger, *_ = recalculated
-    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    ledger, credentials, *_ = recalculated
+    computed = expected_formulas(ledger, credentials)
     assert len(ledger) >= 1000
     assert set(computed["due_flag"]) >= {
         layout.DUE_OVERDUE,
@@ -143,7 +204,7 @@ def test_credential_formulas_equal_python_twins(recalculated):
 
 def test_summary_formulas_equal_python(recalculated):
     ledger, credentials, _, _, out = recalculated
-    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    computed = expected_formulas(ledger, credentials)
     docs = schedule.document_status(
         credentials["expires"],
         AS_OF,
@@ -181,8 +242,8 @@ def test_summary_formulas_equal_python(recalculated):
 
 
 def test_summary_branch_tables_equal_python(recalculated):
-    ledger, _, _, _, out = recalculated
-    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF)
+    ledger, credentials, _, _, out = recalculated
+    computed = expected_formulas(ledger, credentials)
     grid = sheet_grid(open_calamine(out), layout.SHEET_SUMMARY)
     left = SUMMARY_BRANCH_COL
     headers = [r for r in range(grid.height) if grid.value(r, left) == "所属分公司"]
@@ -210,17 +271,28 @@ def test_cached_values_are_what_the_engine_computes(recalculated):
     _, _, built, _, out = recalculated
     cached = read_book(built).ledger.frame
     engine = read_book(out).ledger.frame
-    for key in ("composite_score", "grade", "next_review", "days_to_due", "due_flag"):
+    for key in (
+        "composite_score",
+        "grade",
+        "next_review",
+        "days_to_due",
+        "due_flag",
+        "admission_check",
+        "credit_cap",
+        "limit_check",
+        "required_level",
+        "score_deviation",
+    ):
         assert [_engine_value(v) for v in cached[key]] == [_engine_value(v) for v in engine[key]]
 
 
 def test_engine_recalculates_rather_than_keeping_the_cache(recalculated, tmp_path):
-    ledger, _, _, stale, _ = recalculated
+    ledger, credentials, _, stale, _ = recalculated
     cached = read_book(stale).ledger.frame["days_to_due"].tolist()
     out = libreoffice.recalculate(stale, tmp_path / "lo")
     fresh = read_book(out)
     today = dt.date.today()
-    expected = twins.ledger_formulas(ledger, DEFAULT_RULES, today)["days_to_due"]
+    expected = expected_formulas(ledger, credentials, day=today)["days_to_due"]
     assert _mismatches(expected, fresh.ledger.frame["days_to_due"], fresh.ledger.rows, "d") == []
     assert [_engine_value(v) for v in cached] != [
         _engine_value(v) for v in fresh.ledger.frame["days_to_due"]
@@ -243,3 +315,146 @@ def test_libreoffice_understands_lists_hints_ranges_and_colours(recalculated):
     formulas = {r.formula[0] for cf in ws.conditional_formatting for r in cf.rules}
     assert any(layout.DUE_OVERDUE in f for f in formulas)
     assert any(layout.DUE_SOON in f for f in formulas)
+    assert any("超限" in f for f in formulas) and any("待评级" in f for f in formulas)
+    assert any(layout.NAME_APPROVAL_LEVELS in f for f in formulas)
+
+
+def test_libreoffice_saved_ledger_keeps_the_template_formulas(recalculated):
+    """A branch that saves in LibreOffice: its formulas still read as the template's."""
+    from ledger_xl.core.validate import validate_book
+
+    *_, out = recalculated
+    codes = {f.code for f in validate_book(read_book(out), AS_OF).findings}
+    assert not codes & {"formula-edited", "formula-overwritten", "formula-value-mismatch"}
+
+
+# ---------------------------------------------------------------- rules edited
+
+
+def edited_rules() -> Rules:
+    """Every control rule changed from the defaults, and 审核未通过 left on the schedule."""
+    r = DEFAULT_RULES
+    admission = r.admission.model_copy(
+        update={
+            "min_score": 70.0,
+            "documents": (
+                DocumentRequirement(doc_type="营业执照", required_for=("高", "中", "低")),
+                DocumentRequirement(doc_type="银行资信证明", required_for=("中", "重要")),
+                DocumentRequirement(doc_type="信用报告", required_for=("一般",)),
+            ),
+            "excluded_industries": ("房地产业", "零售业"),
+        }
+    )
+    approval = r.approval.model_copy(
+        update={
+            "levels": (
+                ApprovalLevel(name="分公司经理", above=0),
+                ApprovalLevel(name="总部风控", above=50, risks=("高", "中")),
+                ApprovalLevel(name="总经理", above=200),
+            )
+        }
+    )
+    credit = CreditRules(
+        caps=(
+            CreditCap(grade="A", maximum=800),
+            CreditCap(grade="B", maximum=300),
+            CreditCap(grade="C", maximum=100),
+            CreditCap(grade="D", maximum=10),
+        ),
+        revenue_share=0.5,
+        assets_share=0.3,
+    )
+    financial, credit_record, history = r.rubrics.rubrics
+    rubrics = r.rubrics.model_copy(
+        update={
+            "tolerance": 10.0,
+            "rubrics": (
+                financial.model_copy(
+                    update={
+                        "bands": (
+                            RubricBand(bound=0.5, score=95),
+                            RubricBand(bound=0.8, score=70),
+                            RubricBand(bound=None, score=40),
+                        )
+                    }
+                ),
+                credit_record.model_copy(
+                    update={"deductions": (Deduction(column="逾期次数", points=8),)}
+                ),
+                history,
+            ),
+        }
+    )
+    cycles = r.cycles.model_copy(update={"rejected_unscheduled": False, "early_review_months": 2})
+    return r.model_copy(
+        update={
+            "admission": admission,
+            "approval": approval,
+            "credit": credit,
+            "rubrics": rubrics,
+            "cycles": cycles,
+        }
+    )
+
+
+def _all_mismatches(engine, expected) -> list:
+    bad = []
+    for key in expected.columns:
+        bad += _mismatches(expected[key], engine.ledger.frame[key], engine.ledger.rows, key)
+    return bad
+
+
+def test_edited_rules_are_followed_by_formulas_and_python(soffice, tmp_path):
+    """A workbook built with edited control rules: the rule sheets read back as those rules,
+    and LibreOffice's values equal the twins computed from what was read back."""
+    ledger, credentials = parity_inputs(500, seed=3)
+    rules = edited_rules()
+    built = build_ledger_workbook(
+        tmp_path / "edited.xlsx",
+        LedgerContent(ledger=ledger, credentials=credentials),
+        rules=rules,
+        options=BuildOptions(fixed_as_of=AS_OF, spare_rows=5),
+    )
+    engine = read_book(libreoffice.recalculate(built, tmp_path / "lo"))
+    assert engine.rules == rules and engine.findings == []
+    expected = expected_formulas(ledger, credentials, engine.rules)
+    assert set(expected["due_flag"]) >= {"已逾期"} and "未通过" not in set(expected["due_flag"])
+    assert any(t.startswith("禁入行业") for t in expected["admission_check"])
+    assert (
+        expected["admission_check"] != expected_formulas(ledger, credentials)["admission_check"]
+    ).any()
+    bad = _all_mismatches(engine, expected)
+    assert bad == [], f"{len(bad)} mismatches, first: {bad[:10]}"
+
+
+# (sheet, cell, new value, how the read-back rules show it)
+RULE_CELL_EDITS = (
+    (layout.SHEET_CREDIT, "B5", 250, lambda r: r.credit.cap_for("A") == 250),
+    (layout.SHEET_APPROVAL, "B6", 80, lambda r: r.approval.levels[1].above == 80),
+    (layout.SHEET_RUBRICS, "B4", 5, lambda r: r.rubrics.tolerance == 5),
+    (layout.SHEET_ADMISSION, "B5", 75, lambda r: r.admission.min_score == 75),
+)
+
+
+def test_a_rule_cell_edited_in_the_workbook_takes_effect_live(recalculated, tmp_path):
+    """An admin types new values into rule cells: LibreOffice's formulas follow them at once,
+    and Python, reading the rule sheets back, computes the same."""
+    from tests.validation.helpers import replace_cell, rewrite_sheet_xml
+
+    ledger, credentials, built, _, _ = recalculated
+    path = built
+    for sheet, cell, value, _ in RULE_CELL_EDITS:
+        part = f"xl/worksheets/sheet{layout.SHEET_ORDER.index(sheet) + 1}.xml"
+        path = rewrite_sheet_xml(
+            path,
+            part,
+            lambda xml, c=cell, v=value: replace_cell(xml, c, f'<c r="{c}"><v>{v}</v></c>'),
+        )
+    engine = read_book(libreoffice.recalculate(path, tmp_path / "lo"))
+    assert all(check(engine.rules) for *_, check in RULE_CELL_EDITS)
+    expected = expected_formulas(ledger, credentials, engine.rules)
+    before = expected_formulas(ledger, credentials)
+    for key in ("credit_cap", "required_level", "score_deviation", "admission_check"):
+        assert (expected[key].astype(str) != before[key].astype(str)).any(), key
+    bad = _all_mismatches(engine, expected)
+    assert bad == [], f"{len(bad)} mismatches, first: {bad[:10]}"
