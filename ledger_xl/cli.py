@@ -154,10 +154,11 @@ def demo(
     console.print(f"客户审核报告（{result.report_customer}）：{result.report_file}")
     console.print(f"埋下的错误 {len(result.planted)} 处（供 ledger-xl 校验时发现）：")
     for mistake in result.planted:
-        console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
+        expect = f"（{mistake.expect[0]}）" if mistake.expect else ""
+        console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}{expect}")
     console.print(
         "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
-        "以及标红（已逾期）和标黄（即将到期）的客户。"
+        "以及标红（已逾期、准入不符、超限）和标黄（即将到期、评分偏差）的客户。"
     )
 
 
@@ -312,8 +313,9 @@ def due(
     ] = False,
     force: ForceOpt = False,
 ) -> None:
-    """列出到期审核与到期证件：已逾期、即将到期、从未审核的客户，已过期或即将过期的资信证明，
-    以及风险预警。已停用的客户不列出；按紧急程度排序（逾期最久的在前）。"""
+    """列出到期审核与到期证件：已逾期、应提前复审、即将到期、从未审核的客户，待审核和审核中
+    客户的等待天数，已过期或即将过期的资信证明，以及风险预警。已停用、审核未通过的客户不排
+    复审；按紧急程度排序（逾期最久的在前）。"""
     from ledger_xl.core import due as due_module
 
     if output_format not in ("table", "json"):

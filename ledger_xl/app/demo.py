@@ -73,7 +73,9 @@ def run_demo(
         build_ledger_workbook(
             path, branch_content(data, branch), options=options, overwrite=overwrite
         )
-    computed = twins.ledger_formulas(data.ledger, DEFAULT_RULES, as_of)
+    computed = twins.ledger_formulas(
+        data.ledger, DEFAULT_RULES, as_of, credentials=data.credentials
+    )
     docs = twins.credential_formulas(data.credentials, DEFAULT_RULES, as_of)
     figures = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, as_of)
     # What HQ does with the branch workbooks once they are back: read them (read-only) and
@@ -104,11 +106,13 @@ def run_demo(
                 k: int(flags.get(k, 0))
                 for k in (
                     layout.DUE_OVERDUE,
+                    layout.DUE_EARLY,
                     layout.DUE_NEVER,
                     layout.DUE_UNKNOWN,
                     layout.DUE_SOON,
                 )
             },
+            "审核等待": len(lists["waiting"]),
             "证件": len(lists["documents"]),
             "预警": len(lists["warnings"]),
         },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ledger_xl.core import layout
 from ledger_xl.core.layout import TEMPLATE_VERSION
-from ledger_xl.core.rules import Rules
+from ledger_xl.core.rules import RUBRIC_AT_MOST, Rules
 
 _PROTECTION_TEXT = {
     "ledger": (
@@ -21,6 +21,81 @@ _PROTECTION_TEXT = {
 }
 
 
+def control_lines(rules: Rules) -> list[str]:
+    """How this workbook's 准入标准, 审批权限, 授信标准 and 评分细则 work, in the words of its
+    own rules (the defaults are what a Chinese credit department would start from)."""
+    admission, approval, credit = rules.admission, rules.approval, rules.credit
+    floor = f"综合评分不低于 {admission.min_score:g} 分" if admission.min_score is not None else ""
+    stage = f"审核阶段为“{admission.stage}”" if admission.stage else ""
+    flags = "、".join(f"“{f.column}”为“{f.required}”" for f in admission.flags)
+    conditions = "，".join(x for x in (stage, floor, flags) if x)
+    documents = "；".join(
+        f"{d.doc_type}（{'、'.join(d.required_for)}）"
+        for d in admission.documents
+        if d.required_for
+    )
+    industries = "、".join(admission.excluded_industries) or "暂无，可在准入标准表中填写"
+    levels = [approval.levels[0].name + "（所有审核通过的客户）"]
+    for level in approval.levels[1:]:
+        why = [f"信用额度超过 {level.above:g} 万元"] + [f"{r}风险" for r in level.risks]
+        levels.append(f"{level.name}（{'或'.join(why)}）")
+    caps = "、".join(f"{c.grade} {c.maximum:g} 万元" for c in credit.caps)
+    shares = [
+        f"{name}的 {share:.0%}"
+        for name, share in (("营业收入", credit.revenue_share), ("资产总额", credit.assets_share))
+        if share is not None
+    ]
+    share_text = f"，且不超过{'、'.join(shares)}" if shares else ""
+    rubrics = "；".join(_rubric_text(rules, r) for r in rules.rubrics.rubrics)
+    cycles = rules.cycles
+    rejected = (
+        "审核未通过的客户不再排定复审：到期提示显示“未通过”，没有下次审核日期。"
+        if cycles.rejected_unscheduled
+        else "审核未通过的客户仍按审核周期排定复审（审核周期表中可改为移出）。"
+    )
+    return [
+        f"准入（准入标准表）：审核通过须{conditions}；必备资信证明须在有效期内（有效期至不早于基准日）："
+        f"{documents}——客户的风险等级或客户类别在括号中即须具备。禁入行业：{industries}。"
+        "台账“准入检查”列显示第一项未满足的条件（审核通过的标红，尚未通过的标黄），"
+        "校验会逐项列出每一项。",
+        f"审批（审批权限表）：逐级审批，{' → '.join(levels)}。“需审批级别”列自动计算；"
+        "每一级审批在审核记录中记一行（填审批级别、审批人、审批日期，审核日期与所审批的审核相同，"
+        "审核结果填“审核通过”），按级别从低到高依次审批；台账的审批级别、审批人、审批日期填最后一级。"
+        "审核人不得是客户经理，也不得兼任同一次审核的审批人；审批人不得是客户经理。",
+        f"授信（授信标准表）：最高信用额度 {caps}{share_text}；营业收入、资产总额未填或不是数字时"
+        "只按评级上限。“额度上限”列自动计算，信用额度超过上限显示“超限”（红色）。评级下调后信用额度"
+        "应随之调整，额度不变的校验会提示。",
+        f"评分细则：{rubrics}，市场声誉由审核人判断；所填评分与建议分相差超过 "
+        f"{rules.rubrics.tolerance:g} 分时“评分偏差”列提示（黄色），请复核或在审核意见中写明理由。",
+        f"提前复审：已通过的客户综合评分比上次审核下降 10 分以上、有违约/涉诉、或列为失信被执行人时，"
+        f"下次审核应不晚于最近审核日期后 {cycles.early_review_months} 个月；ledger-xl due 把这些客户"
+        "列为“提前复审”并写明原因。",
+        f"{rejected}待审核、审核中的客户按“提交日期”计算已等待天数，ledger-xl due 的“审核等待”"
+        "清单从等得最久的排起。",
+        "旧版台账（模板 1.0，没有以上规则表和列）：校验按总部标准规则检查它已有的列（资信证明、"
+        "信用额度、评分），没有的列（审批级别、失信被执行人等）相关检查跳过，并提示缺少哪张规则表；"
+        "请换用新模板。",
+    ]
+
+
+def _rubric_text(rules: Rules, rubric) -> str:
+    """“财务状况按资产负债率：≤40% 90 分、…、其余 30 分（每次逾期扣 5 分）”."""
+    percent = any(f.key == "debt_ratio" and f.header == rubric.column for f in rules.fields)
+    sign = "≤" if rubric.direction == RUBRIC_AT_MOST else "≥"
+    bands = [
+        f"{sign}{b.bound:.0%} {b.score:g}" if percent else f"{sign}{b.bound:g} {b.score:g}"
+        for b in rubric.bands[:-1]
+    ]
+    bands.append(f"其余 {rubric.bands[-1].score:g}")
+    text = f"{rubric.dimension}按{rubric.column}：{'、'.join(bands)} 分"
+    if rubric.deductions:
+        cuts = "、".join(
+            f"每次{d.column.removesuffix('次数')}扣 {d.points:g} 分" for d in rubric.deductions
+        )
+        text += f"（{cuts}）"
+    return text
+
+
 def write_guide(workbook, fmt, rules: Rules, options) -> object:
     ws = workbook.add_worksheet(layout.SHEET_GUIDE)
     pw = "（需输入管理员设定的密码）" if options.password else "（无密码）"
@@ -32,7 +107,8 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
         (
             "cell",
             f"{layout.SHEET_LEDGER}：每个客户一行。白色列由录入员填写，灰色列自动计算"
-            "（资产负债率、综合评分、评级、审核周期、下次审核日期、距到期天数、到期提示）。",
+            "（资产负债率、综合评分、评级、评分偏差、额度上限、额度检查、审核周期、下次审核日期、"
+            "距到期天数、到期提示、准入检查、需审批级别）。",
         ),
         (
             "cell",
@@ -41,7 +117,8 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
         ),
         (
             "cell",
-            f"{layout.SHEET_REVIEWS}：每次审核记一行（日期、阶段、四项评分、结果、审核人、意见），只增不改。",
+            f"{layout.SHEET_REVIEWS}：每次审核记一行（日期、阶段、四项评分、信用额度、结果、审核人、"
+            "意见），每一级审批再记一行（审批级别、审批人、审批日期），只增不改。",
         ),
         (
             "cell",
@@ -51,8 +128,9 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
         ),
         (
             "cell",
-            f"{layout.SHEET_FIELD_RULES} / {layout.SHEET_SCORING} / {layout.SHEET_CYCLES}："
-            "本台账的规则，由管理员维护；校验、评分和到期计算都以这三张表为准。",
+            f"{layout.SHEET_FIELD_RULES} / {layout.SHEET_SCORING} / {layout.SHEET_CYCLES} / "
+            f"{' / '.join(layout.CONTROL_SHEETS)}：本台账的规则，由管理员维护；校验、评分、到期计算"
+            "和准入、审批、授信管控都以这些表为准。改动数值即时生效；增删表中的行须重新生成台账。",
         ),
         ("bold", "二、填写要求"),
         ("cell", "选中任一录入列的单元格，会弹出该列的填报要求；带下拉箭头的列请从列表中选择。"),
@@ -82,13 +160,21 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
             "cell",
             f"基准日（{layout.SHEET_LEDGER}!B1）默认为今天，可改填固定日期以查看某一天的到期情况。",
         ),
-        ("bold", "三、表格保护与新增客户"),
+        (
+            "cell",
+            "新增列：失信被执行人（查询中国执行信息公开网后选 是/否）、逾期次数和违约/涉诉次数"
+            "（近两年，无则填 0）、业务范围、信息来源、提交日期（客户申请或本轮复审开始的日期）、"
+            "审批级别、审批人、审批日期。",
+        ),
+        ("bold", "三、准入、审批与授信"),
+        *(("cell", line) for line in control_lines(rules)),
+        ("bold", "四、表格保护与新增客户"),
         ("cell", _PROTECTION_TEXT[str(options.protection)].format(pw=pw)),
-        ("bold", "四、加载项按钮（安装 ledger_xl 的 xlwings 加载项后可用）"),
+        ("bold", "五、加载项按钮（安装 ledger_xl 的 xlwings 加载项后可用）"),
         ("cell", "校验：按填报规则检查全部数据，列出每个有问题的单元格。"),
         ("cell", "刷新汇总：重算汇总表。标记到期：标出已逾期和即将到期的客户。"),
         ("cell", "总部用命令行 ledger-xl 批量校验各分公司台账、列出到期审核、汇总和合并。"),
-        ("bold", "五、版本"),
+        ("bold", "六、版本"),
         ("cell", f"模板版本：{TEMPLATE_VERSION}"),
         ("cell", f"规则指纹：{rules.fingerprint()}（规则表被改动时指纹会变化，总部据此识别）"),
     ]
