@@ -23,6 +23,7 @@ from ledger_xl.core.formulas import (
     ADMISSION_INCOMPLETE,
     ADMISSION_INDUSTRY,
     ADMISSION_LOW_SCORE,
+    ADMISSION_NO_ID,
     DEVIATION_HIGH,
     DEVIATION_LOW,
     LIMIT_OVER,
@@ -51,9 +52,10 @@ def inactive_rows(ledger: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Condition:
-    """An unmet admission condition: what it is (`kind`: stage, score, flag, industry,
+    """An unmet admission condition: what it is (`kind`: stage, score, flag, industry, id,
     document), its words as 准入检查 shows them, and the ledger column it is about (None for
-    a document). A document's `state` is missing / expired / undated."""
+    a document). A document's `state` is missing / expired / undated; `detail` says which
+    (the cell says 已失效 for both of the last two)."""
 
     kind: str
     text: str
@@ -61,6 +63,15 @@ class Condition:
     doc_type: str = ""
     state: str = ""
     expired_on: dt.date | None = None
+
+    @property
+    def detail(self) -> str:
+        """The words validation uses: an expired document with its date."""
+        if self.state == DOC_LAPSED and self.expired_on is not None:
+            return f"{self.doc_type}已过期（有效期至 {self.expired_on.isoformat()}）"
+        if self.state == DOC_UNDATED:
+            return f"{self.doc_type}无有效期（有效期至未填或不是日期）"
+        return self.text
 
 
 class DocumentIndex:
@@ -137,33 +148,42 @@ def admission_conditions(
         for i, industry in enumerate(column(ledger, "industry")):
             if isinstance(industry, str) and industry and values.fold(industry) in excluded:
                 out[i].append(Condition("industry", ADMISSION_INDUSTRY + industry, "industry"))
-    if admission.columns and (rules.has("risk_level") or rules.has("category")):
+    if (
+        admission.documents
+        and admission.columns
+        and (rules.has("risk_level") or rules.has("category"))
+    ):
         index = DocumentIndex(credentials, as_of)
         risks = column(ledger, "risk_level") if rules.has("risk_level") else [None] * n
         categories = column(ledger, "category") if rules.has("category") else [None] * n
         ids = column(ledger, "customer_id").tolist()
+        needed: dict[tuple[str, str], list[str]] = {}  # by (风险等级, 客户类别) as COUNTIFS keys
         for i, (risk, category) in enumerate(zip(risks, categories, strict=True)):
-            for doc_type in admission.required_documents(
-                _text_or_blank(risk), _text_or_blank(category)
-            ):
-                state, expired_on = (
-                    (DOC_MISSING, None)
-                    if values.is_blank(ids[i])
-                    else index.state(ids[i], doc_type)
-                )
+            if values.is_blank(ids[i]):  # documents are found by 客户编号
+                out[i].append(Condition("id", ADMISSION_NO_ID, "customer_id"))
+                continue
+            pair = (values.criterion_key(risk), values.criterion_key(category))
+            if pair not in needed:
+                needed[pair] = required_documents(admission, risk, category)
+            for doc_type in needed[pair]:
+                state, expired_on = index.state(ids[i], doc_type)
                 if state:
-                    words = {
-                        DOC_MISSING: "缺少" + doc_type,
-                        DOC_LAPSED: doc_type + "已过期",
-                        DOC_UNDATED: doc_type + "无有效期",
-                    }[state]
+                    words = formulas.DOC_MISSING + doc_type
+                    if state != DOC_MISSING:
+                        words = doc_type + formulas.DOC_LAPSED
                     out[i].append(Condition("document", words, None, doc_type, state, expired_on))
     return out
 
 
-def _text_or_blank(value: object) -> str:
-    """A lookup key as MATCH sees it: text only (a number matches no header)."""
-    return value if isinstance(value, str) else ""
+def required_documents(admission, risk: object, category: object) -> list[str]:
+    """The document types required for this 风险等级 and 客户类别, as the COUNTIFS on the
+    准入标准 matrix finds them (a blank cell matches no header)."""
+    keys = {values.criterion_key(risk), values.criterion_key(category)} - {""}
+    return [
+        d.doc_type
+        for d in admission.documents
+        if keys & {values.criterion_key(c) for c in d.required_for}
+    ]
 
 
 # ---------------------------------------------------------------- limits and approval
@@ -200,12 +220,12 @@ def required_levels(ledger: pd.DataFrame, rules: Rules) -> np.ndarray:
     approval = rules.approval
     n = len(ledger)
     limits = np.nan_to_num(values.numbers(column(ledger, "credit_limit")), nan=0.0)
-    risks = [values.fold(_text_or_blank(r)) for r in column(ledger, "risk_level")]
+    risks = [values.criterion_key(r) for r in column(ledger, "risk_level")]
     use_risk = bool(approval.risk_columns) and rules.has("risk_level")
     result = np.zeros(n, dtype=int)
     for k in range(len(approval.levels) - 1, 0, -1):
         level = approval.levels[k]
-        marked = {values.fold(r) for r in level.risks}
+        marked = {values.criterion_key(r) for r in level.risks}
         hit = limits > level.above
         if use_risk:
             hit |= np.array([r in marked and r != "" for r in risks], dtype=bool)
@@ -277,16 +297,12 @@ def deviations(
 
 
 def deviation_text(found: list[Deviation]) -> str:
-    """评分偏差's words: "财务状况偏高（建议70）；信用记录偏低（建议85）" (at most 199 characters)."""
+    """评分偏差's words: "财务状况偏高；信用记录偏低" (at most 99 characters, as MID gives)."""
     text = "".join(
-        "；"
-        + d.dimension
-        + (DEVIATION_HIGH if d.typed > d.suggested else DEVIATION_LOW)
-        + values.excel_text(d.suggested)
-        + "）"
+        "；" + d.dimension + (DEVIATION_HIGH if d.typed > d.suggested else DEVIATION_LOW)
         for d in found
     )
-    return text[1:200]
+    return text[1:100]
 
 
 # ---------------------------------------------------------------- the twins
@@ -298,14 +314,14 @@ def control_columns(
     credentials: pd.DataFrame | None,
     rules: Rules,
     as_of: dt.date,
-    off: np.ndarray,
+    unused: np.ndarray,
 ) -> pd.DataFrame:
-    """The control columns the rules' fields list, as their formulas compute them; `off` is
-    the rows where they show nothing (unused rows, 已停用 customers)."""
+    """The control columns the rules' fields list, as their formulas compute them (`unused`:
+    the rows without 客户编号 and 客户名称)."""
     wanted = [k for k in CONTROL_KEYS if rules.has(k)]
     if not wanted:
         return pd.DataFrame(index=ledger.index)
-    evaluated = evaluate(ledger, computed, credentials, rules, as_of, off, wanted)
+    evaluated = evaluate(ledger, computed, credentials, rules, as_of, unused, wanted)
     return evaluated[[k for k in CONTROL_KEYS if k in wanted and k in evaluated.columns]]
 
 
@@ -315,18 +331,22 @@ def evaluate(
     credentials: pd.DataFrame | None,
     rules: Rules,
     as_of: dt.date,
-    off: np.ndarray,
+    unused: np.ndarray,
     keys: tuple[str, ...] | list[str] = CONTROL_KEYS,
 ) -> pd.DataFrame:
     """The control values of every row, whether or not the workbook has their columns: the
     `keys` among CONTROL_KEYS, and with admission_check its full list admission_problems
-    (every unmet condition's words), with score_deviation the suggestions per dimension
-    (suggested_scores, a dict). `computed` holds 综合评分, 评级 and 资产负债率 (the twins)."""
+    (every unmet condition, as validation words it), with score_deviation the suggestions per
+    dimension (suggested_scores, a dict). `computed` holds 综合评分, 评级 and 资产负债率 (the
+    twins). Blank as the formulas leave them: 准入检查 on unused rows and for 已停用; 额度检查
+    for 已停用 (an unused row has no limit); 需审批级别 on unused rows; 额度上限 where there is
+    no grade; 评分偏差 where there is no score."""
     out = pd.DataFrame(index=ledger.index)
+    inactive = inactive_rows(ledger)
     if "score_deviation" in keys:
         suggestions = suggested_scores(ledger, computed, rules)
         found = deviations(ledger, suggestions, rules)
-        out["score_deviation"] = _off([deviation_text(d) for d in found], off)
+        out["score_deviation"] = np.array([deviation_text(d) for d in found], dtype=object)
         out["suggested_scores"] = [
             {d: float(v) for d, v in row.items() if not np.isnan(v)}
             for row in suggestions.to_dict(orient="records")
@@ -334,19 +354,20 @@ def evaluate(
     caps = None
     if ("credit_cap" in keys or "limit_check" in keys) and "grade" in computed.columns:
         caps = credit_caps(ledger, np.asarray(computed["grade"], dtype=object), rules)
-        out["credit_cap"] = np.where(off, np.nan, caps)
+        out["credit_cap"] = caps
     if "limit_check" in keys and caps is not None:
         limits = values.numbers(column(ledger, "credit_limit"))
-        out["limit_check"] = _off(limit_checks(limits, caps), off)
+        out["limit_check"] = _off(limit_checks(limits, caps), inactive)
     if "admission_check" in keys:
+        off = unused | inactive
         conditions = admission_conditions(ledger, computed, credentials, rules, as_of)
         out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
         out["admission_problems"] = [
-            () if off[i] else tuple(c.text for c in conditions[i]) for i in range(len(ledger))
+            () if off[i] else tuple(c.detail for c in conditions[i]) for i in range(len(ledger))
         ]
     if "required_level" in keys:
         names = np.array(rules.approval.names, dtype=object)
-        out["required_level"] = _off(names[required_levels(ledger, rules)], off)
+        out["required_level"] = _off(names[required_levels(ledger, rules)], unused)
     return out
 
 

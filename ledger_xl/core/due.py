@@ -369,23 +369,34 @@ def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataF
     )
     if reviews.empty or customers.empty:
         return result
-    scored = reviews[
-        ~np.isnat(reviews["review_date"].to_numpy(dtype="datetime64[D]"))
-        & (~np.isnan(reviews["composite_score"].to_numpy(dtype=float)) | (reviews["grade"] != ""))
-    ].sort_values("review_date", kind="stable")
-    by_customer = {key: group for key, group in scored.groupby([FILE, "customer_id"], sort=False)}
-    for i, (file, cid, last) in enumerate(
-        zip(customers[FILE], customers["customer_id"], customers["last_review"], strict=True)
-    ):
-        group = by_customer.get((file, cid))
-        if group is None or pd.isna(last):
+    dates = reviews["review_date"].to_numpy(dtype="datetime64[D]")
+    scores = reviews["composite_score"].to_numpy(dtype=float)
+    scored = reviews[~np.isnat(dates) & (~np.isnan(scores) | (reviews["grade"] != "").to_numpy())]
+    scored = scored.sort_values("review_date", kind="stable")  # ties keep the sheet's order
+    # Per (file, customer): its records' positions in date order; the previous review is the
+    # last one dated before 最近审核日期 (a binary search, not a filter per customer).
+    groups = scored.groupby([FILE, "customer_id"], sort=False).indices
+    when = scored["review_date"].to_numpy(dtype="datetime64[D]")
+    limits = (
+        scored["credit_limit"].to_numpy(dtype=float)
+        if "credit_limit" in scored.columns
+        else np.full(len(scored), np.nan)
+    )
+    found = np.full(len(customers), -1)
+    last = customers["last_review"].to_numpy(dtype="datetime64[D]")
+    for i, key in enumerate(zip(customers[FILE], customers["customer_id"], strict=True)):
+        positions = groups.get(key)
+        if positions is None or np.isnat(last[i]):
             continue
-        earlier = group[group["review_date"] < last]
-        if earlier.empty:
-            continue
-        row = earlier.iloc[-1]
-        limit = row["credit_limit"] if "credit_limit" in row.index else np.nan
-        result.iloc[i] = [row["review_date"], row["composite_score"], row["grade"], limit]
+        k = int(np.searchsorted(when[positions], last[i], side="left")) - 1
+        if k >= 0:
+            found[i] = positions[k]
+    hit = found >= 0
+    rows = found[hit]
+    result.loc[hit, "previous_review"] = scored["review_date"].to_numpy()[rows]
+    result.loc[hit, "previous_score"] = scored["composite_score"].to_numpy(dtype=float)[rows]
+    result.loc[hit, "previous_grade"] = scored["grade"].to_numpy(dtype=object)[rows]
+    result.loc[hit, "previous_limit"] = limits[rows]
     return result
 
 

@@ -107,34 +107,33 @@ def _if_chain(steps: list[tuple[str, str]], otherwise: str) -> str:
     return text
 
 
-def _lookup_yes(row_name: str, header_name: str, key_ref: str) -> str:
-    """TRUE when the rule row `row_name` holds 是 under the header that equals the cell.
-    (0, not FALSE: LibreOffice saves the constant FALSE as FALSE(), an edited formula.)"""
-    return f"IFERROR(INDEX({row_name},1,MATCH({key_ref},{header_name},0))={_q(YES)},0)"
+def _marked(row_name: str, header_name: str, key_ref: str) -> str:
+    """TRUE when the rule row `row_name` holds 是 under the header equal to the cell (COUNTIFS:
+    no error to catch; a blank cell matches no header)."""
+    return f"COUNTIFS({header_name},{key_ref},{row_name},{_q(YES)})>0"
 
 
 def control_formulas(rules: Rules, ref: dict[str, str], unused: str) -> dict[str, str]:
     """准入检查, 额度上限, 额度检查, 需审批级别 and 评分偏差 (without the leading '='), for the
-    ones the rules' fields list. Blank for unused rows and 已停用 customers."""
+    ones the rules' fields list. Each is blank on an unused row; 准入检查 and 额度检查 are blank
+    for 已停用 customers too. (Short: every cell of a column holds the whole text.)"""
     out: dict[str, str] = {}
-    off = unused
-    if rules.has("status"):
-        off = f"OR({unused},{ref['status']}={_q(layout.STATUS_INACTIVE)})"
+    inactive = f"{ref['status']}={_q(layout.STATUS_INACTIVE)}" if rules.has("status") else "0"
     if rules.has("admission_check"):
-        out["admission_check"] = f'IF({off},"",{_admission(rules, ref)})'
+        out["admission_check"] = f'IF(OR({unused},{inactive}),"",{_admission(rules, ref)})'
     if rules.has("credit_cap") and rules.has("grade"):
-        out["credit_cap"] = f'IF({off},"",{_credit_cap(rules, ref)})'
+        out["credit_cap"] = _credit_cap(rules, ref)  # an unused row has no grade: blank
     if rules.has("limit_check") and rules.has("credit_cap") and rules.has("credit_limit"):
         limit, cap = ref["credit_limit"], ref["credit_cap"]
         out["limit_check"] = (
-            f'IF({off},"",IF(NOT(ISNUMBER({limit})),"",IF(NOT(ISNUMBER({cap})),'
-            f'IF({limit}>0,{_q(LIMIT_UNGRADED)},""),IF({limit}>{cap},{_q(LIMIT_OVER)},""))))'
+            f'IF(OR({inactive},NOT(ISNUMBER({limit}))),"",IF(NOT(ISNUMBER({cap})),'
+            f'IF({limit}>0,{_q(LIMIT_UNGRADED)},""),IF({limit}>{cap},{_q(LIMIT_OVER)},"")))'
         )
     if rules.has("required_level"):
-        out["required_level"] = f'IF({off},"",{_required_level(rules, ref)})'
+        out["required_level"] = f'IF({unused},"",{_required_level(rules, ref)})'
     if rules.has("score_deviation"):
-        parts = "&".join(_deviation_part(rules, ref, k, r) for k, r in usable_rubrics(rules))
-        out["score_deviation"] = f'IF({off},"",MID({parts or chr(34) * 2},2,200))'
+        parts = "&".join(_deviation_part(rules, k, r) for k, r in usable_rubrics(rules))
+        out["score_deviation"] = f"MID({parts or chr(34) * 2},2,99)"  # unused: no scores
     return out
 
 
@@ -166,28 +165,36 @@ def _admission(rules: Rules, ref: dict[str, str]) -> str:
                 f"{_q(ADMISSION_INDUSTRY)}&{industry}",
             )
         )
-    if admission.columns and (rules.has("risk_level") or rules.has("category")):
+    if (
+        admission.documents
+        and admission.columns
+        and (rules.has("risk_level") or rules.has("category"))
+    ):
         customer = ref["customer_id"]
+        # Documents are looked up by 客户编号: without one there is nothing to look up (and
+        # COUNTIFS treats a blank criterion differently in Excel and LibreOffice).
+        steps.append((f'{customer}=""', _q(ADMISSION_NO_ID)))
         for i, doc in enumerate(admission.documents, start=1):
-            needed = [
-                _lookup_yes(layout.admission_doc_name(i), layout.NAME_ADMISSION_DOC_HEADER, ref[k])
+            needed = "+".join(
+                f"COUNTIFS({layout.NAME_ADMISSION_DOC_HEADER},{ref[k]},"
+                f"{layout.admission_doc_name(i)},{_q(YES)})"
                 for k in ("risk_level", "category")
                 if rules.has(k)
-            ]
+            )
             valid = _documents(customer, doc.doc_type, f'">="&{layout.NAME_AS_OF}')
-            on_file = _documents(customer, doc.doc_type)
-            expired = _documents(customer, doc.doc_type, f'"<"&{layout.NAME_AS_OF}')
             steps.append(
                 (
-                    f'AND(OR({",".join(needed)}),IF({customer}="",1,{valid}=0))',
-                    f'IF(IF({customer}="",1,{on_file}=0),{_q("缺少" + doc.doc_type)},'
-                    f"IF({expired}>0,{_q(doc.doc_type + '已过期')},"
-                    f"{_q(doc.doc_type + '无有效期')}))",
+                    f"AND({needed}>0,{valid}=0)",
+                    f"IF({_documents(customer, doc.doc_type)}=0,{_q(DOC_MISSING + doc.doc_type)},"
+                    f"{_q(doc.doc_type + DOC_LAPSED)})",
                 )
             )
     return _if_chain(steps, '""')
 
 
+ADMISSION_NO_ID = "客户编号未填"
+DOC_MISSING = "缺少"  # no document of the type on file
+DOC_LAPSED = "已失效"  # on file, but none in date (expired, or no 有效期至 date)
 ADMISSION_INCOMPLETE = "评分未填齐"
 ADMISSION_LOW_SCORE = "评分低于准入线"
 ADMISSION_INDUSTRY = "禁入行业："
@@ -251,7 +258,7 @@ def _required_level(rules: Rules, ref: dict[str, str]) -> str:
         conditions = [f"{limit}>{layout.approval_limit_name(i)}"]
         if approval.risk_columns and rules.has("risk_level"):
             conditions.append(
-                _lookup_yes(
+                _marked(
                     layout.approval_risk_name(i),
                     layout.NAME_APPROVAL_RISK_HEADER,
                     ref["risk_level"],
@@ -271,22 +278,24 @@ def _suggestion(rules: Rules, k: int, rubric) -> str:
     return f"MAX(0,{text})"
 
 
-def _deviation_part(rules: Rules, ref: dict[str, str], k: int, rubric) -> str:
+def _deviation_part(rules: Rules, k: int, rubric) -> str:
+    """ "；财务状况偏高" when the typed score is more than the tolerance above the rubric's
+    suggestion ("偏低" below it); the suggestion itself is in the review report and in
+    validation's message."""
     dims = {d.name: d.column for d in rules.scoring.dimensions}
     typed, value = this_row(dims[rubric.dimension]), this_row(rubric.column)
     suggested = _suggestion(rules, k, rubric)
     tolerance = layout.NAME_TOLERANCE
-    high = f'{_q("；" + rubric.dimension + DEVIATION_HIGH)}&{suggested}&"）"'
-    low = f'{_q("；" + rubric.dimension + DEVIATION_LOW)}&{suggested}&"）"'
     return (
         f"IF(AND(ISNUMBER({typed}),ISNUMBER({value})),"
-        f"IF({typed}-{suggested}>{tolerance},{high},"
-        f'IF({suggested}-{typed}>{tolerance},{low},"")),"")'
+        f"IF({typed}-{suggested}>{tolerance},{_q('；' + rubric.dimension + DEVIATION_HIGH)},"
+        f"IF({suggested}-{typed}>{tolerance},{_q('；' + rubric.dimension + DEVIATION_LOW)},"
+        '"")),"")'
     )
 
 
-DEVIATION_HIGH = "偏高（建议"
-DEVIATION_LOW = "偏低（建议"
+DEVIATION_HIGH = "偏高"
+DEVIATION_LOW = "偏低"
 
 
 def credential_formulas() -> dict[str, str]:

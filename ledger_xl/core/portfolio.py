@@ -188,8 +188,7 @@ def enrich_ledger(
             out[key] = ""
     for key in computed.columns:
         out[key] = computed[key].to_numpy()
-    off = unused | controls.inactive_rows(full)
-    evaluated = controls.evaluate(full, computed, credentials, rules, as_of, off)
+    evaluated = controls.evaluate(full, computed, credentials, rules, as_of, unused)
     for key in evaluated.columns:
         if key not in computed.columns or key in ("admission_problems", "suggested_scores"):
             out[key] = evaluated[key].to_numpy()

@@ -366,7 +366,8 @@ def _rows_below(grid: Grid, header: int) -> range:
 
 
 def _yes_no(grid: Grid, row: int, col: int, sheet: str, blank: bool = True) -> bool:
-    text = _text(grid, row, col)
+    value = grid.value(row, col)  # as typed: the formulas' COUNTIFS does not trim "是 "
+    text = "" if value is None else str(value)
     if text == YES:
         return True
     if text == NO or (blank and text == ""):

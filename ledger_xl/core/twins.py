@@ -51,8 +51,7 @@ def ledger_formulas(
     unused = empty_rows(ledger)
     result.loc[unused, "grade"] = ""
     result.loc[unused, "due_flag"] = ""
-    off = unused | controls.inactive_rows(ledger)
-    return result.join(controls.control_columns(ledger, result, credentials, rules, as_of, off))
+    return result.join(controls.control_columns(ledger, result, credentials, rules, as_of, unused))
 
 
 def credential_formulas(credentials: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:

@@ -112,11 +112,20 @@ def test_cap_and_check(scores, revenue, limit, cap, check):
     assert out["limit_check"].tolist() == [check]
 
 
-def test_control_columns_blank_for_unused_rows_and_deactivated_customers():
-    out = computed(ledger(base(status="已停用", credit_limit=999.0), {"customer_id": None}))
+def _blank(value) -> bool:
+    return value == "" or (isinstance(value, float) and np.isnan(value))
+
+
+def test_control_columns_blank_on_unused_rows():
+    out = computed(ledger(base(), {"customer_id": None}))
     for key in controls.CONTROL_KEYS:
-        shown = out[key].tolist()
-        assert all(v == "" or (isinstance(v, float) and np.isnan(v)) for v in shown), key
+        assert _blank(out[key].iloc[1]), key
+
+
+def test_a_deactivated_customer_is_neither_checked_for_admission_nor_for_its_limit():
+    out = computed(ledger(base(status="已停用", credit_limit=999.0, stage=None)))
+    assert _blank(out["admission_check"].iloc[0]) and _blank(out["limit_check"].iloc[0])
+    assert out["credit_cap"].iloc[0] == 200.0 and out["required_level"].iloc[0] == "总经理"
 
 
 # ---------------------------------------------------------------- 评分细则
@@ -160,7 +169,7 @@ def test_history_suggestion(years, suggested):
 def test_deviation_words_and_tolerance():
     row = base(total_liabilities=950.0, score_financial=61.0, coop_years=12.0, score_history=79.0)
     out = computed(ledger(row))
-    assert out["score_deviation"].tolist() == ["财务状况偏高（建议45）；合作历史偏低（建议95）"]
+    assert out["score_deviation"].tolist() == ["财务状况偏高；合作历史偏低"]
     exact = computed(ledger(base(total_liabilities=950.0, score_financial=60.0)))
     assert exact["score_deviation"].tolist() == [""]  # 15 points: within the tolerance
 
@@ -200,16 +209,32 @@ def test_first_unmet_condition(change, first):
     ("expiry", "words"),
     [
         ({"银行资信证明": False}, "缺少银行资信证明"),
-        ({"银行资信证明": AS_OF - dt.timedelta(days=1)}, "银行资信证明已过期"),
+        ({"银行资信证明": AS_OF - dt.timedelta(days=1)}, "银行资信证明已失效"),
         ({"银行资信证明": AS_OF}, ""),
-        ({"银行资信证明": None}, "银行资信证明无有效期"),
-        ({"银行资信证明": "2027年1月1日"}, "银行资信证明无有效期"),
+        ({"银行资信证明": None}, "银行资信证明已失效"),
+        ({"银行资信证明": "2027年1月1日"}, "银行资信证明已失效"),
         ({"营业执照": False, "银行资信证明": False}, "缺少营业执照"),
     ],
 )
 def test_documents_as_countifs_sees_them(expiry, words):
     row = base(category="重要")
     assert computed(ledger(row), documents(**expiry))["admission_check"].tolist() == [words]
+
+
+def test_validation_says_why_a_document_is_not_valid():
+    row = base(category="重要")
+    for expiry, detail in (
+        (AS_OF - dt.timedelta(days=1), "银行资信证明已过期（有效期至 2026-03-30）"),
+        (None, "银行资信证明无有效期（有效期至未填或不是日期）"),
+    ):
+        frame, docs = ledger(row), documents(银行资信证明=expiry)
+        (found,) = controls.admission_conditions(frame, computed(frame), docs, DEFAULT_RULES, AS_OF)
+        assert [c.detail for c in found] == [detail]
+
+
+def test_no_customer_id_means_no_document_can_be_found():
+    frame = ledger(base(customer_id=None))
+    assert computed(frame, documents())["admission_check"].tolist() == ["客户编号未填"]
 
 
 def test_documents_match_the_id_in_any_case_but_not_another_id():

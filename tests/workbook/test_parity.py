@@ -133,17 +133,18 @@ def test_parity_data_covers_the_control_edges(recalculated):
         "失信被执行人为不详",
         "缺少营业执照",
     } <= admission
-    assert any(t.endswith("已过期") for t in admission)
-    assert any(t.endswith("无有效期") for t in admission)
+    assert any(t.endswith("已失效") for t in admission)
+    assert "客户编号未填" in admission
     assert any(t.startswith("缺少") and t != "缺少营业执照" for t in admission)
     assert set(computed["limit_check"]) >= {"", "超限", "待评级"}
-    assert set(computed["required_level"]) >= {"", "分公司经理", "总部风控", "总经理"}
+    assert set(computed["required_level"]) >= {"分公司经理", "总部风控", "总经理"}
     deviation = " ".join(computed["score_deviation"])
     assert "偏高" in deviation and "偏低" in deviation
     # limits exactly at a cap and a hair above, and on an approval band
     at_cap = (ledger["credit_limit"] == 500.0) & (computed["credit_cap"] == 500.0)
     assert at_cap.any() and (computed.loc[at_cap, "limit_check"] == "").all()
-    over = (ledger["credit_limit"] == 500.01) & (computed["credit_cap"] == 500.0)
+    active = ledger["status"] != "已停用"
+    over = (ledger["credit_limit"] == 500.01) & (computed["credit_cap"] == 500.0) & active
     assert over.any() and (computed.loc[over, "limit_check"] == "超限").all()
     for limit, level in ((100.0, "分公司经理"), (100.01, "总部风控"), (300.01, "总经理")):
         rows = (ledger["credit_limit"] == limit) & (ledger["risk_level"] == "低")

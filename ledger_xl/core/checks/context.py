@@ -88,7 +88,10 @@ class CheckContext:
 
     def header(self, table: Table, key: str) -> str:
         if table is self.ledger:
-            return self.rules.header(key)
+            headers = self.memo(
+                "ledger_headers", lambda: {f.key: f.header for f in self.rules.fields}
+            )
+            return headers[key] if key in headers else self.rules.header(key)
         for column in (*layout.CREDENTIAL_COLUMNS, *layout.REVIEW_COLUMNS):
             if column.key == key:
                 return column.header

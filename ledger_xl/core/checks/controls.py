@@ -62,11 +62,12 @@ def check_admission_and_limits(ctx: CheckContext) -> None:
         where = "admission_check" if "admission_check" in ctx.ledger.columns else "customer_id"
         for i, unmet in zip(approved, conditions, strict=True):
             for condition in unmet:
-                detail = condition.text
-                if condition.expired_on is not None:
-                    detail += f"（有效期至 {condition.expired_on.isoformat()}）"
                 ctx.emit(
-                    "approved-not-admissible", ctx.ledger, i, condition.key or where, detail=detail
+                    "approved-not-admissible",
+                    ctx.ledger,
+                    i,
+                    condition.key or where,
+                    detail=condition.detail,
                 )
     active = status != layout.STATUS_INACTIVE
     _limits(ctx, ledger, computed, active)
