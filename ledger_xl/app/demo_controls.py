@@ -14,6 +14,7 @@ import contextlib
 import math
 from datetime import date, timedelta
 
+from ledger_xl.core import controls
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.rules import RUBRIC_AT_MOST
 
@@ -86,7 +87,7 @@ def required_level(limit: object, risk: object) -> int:
 
 
 def needed_documents(row: dict) -> list[str]:
-    return RULES.admission.required_documents(str(row["risk_level"]), str(row["category"]))
+    return controls.required_documents(RULES.admission, row["risk_level"], row["category"])
 
 
 class ControlsMixin:

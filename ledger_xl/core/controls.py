@@ -43,7 +43,7 @@ def column(frame: pd.DataFrame, key: str) -> pd.Series:
 
 
 def inactive_rows(ledger: pd.DataFrame) -> np.ndarray:
-    """Rows of 已停用 customers (the control columns show nothing for them)."""
+    """Rows of 已停用 customers (准入检查 and 额度检查 show nothing for them)."""
     return values.texts(column(ledger, "status")) == layout.STATUS_INACTIVE
 
 

@@ -218,11 +218,6 @@ class AdmissionRules(BaseModel):
             raise ValueError("必备资信证明中证明类型重复")
         return self
 
-    def required_documents(self, risk: str, category: str) -> list[str]:
-        """The document types a customer of this risk level and category must hold."""
-        keys = {_fold(risk), _fold(category)} - {""}
-        return [d.doc_type for d in self.documents if keys & {_fold(c) for c in d.required_for}]
-
 
 class ApprovalLevel(BaseModel):
     """One level of approval authority: required when 信用额度 exceeds `above` (万元) or the

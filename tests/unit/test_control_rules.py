@@ -7,6 +7,7 @@ import pytest
 
 from ledger_xl.core import a1, layout
 from ledger_xl.core.checks.structure import rule_differences
+from ledger_xl.core.controls import required_documents
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import RulesError
 from ledger_xl.core.grid import Grid
@@ -132,7 +133,7 @@ def test_edited_values_are_read(grids):
         edited(edited(grids[layout.SHEET_ADMISSION], "C10", "是"), "A22", "房地产业"),
         DEFAULT_RULES,
     )
-    assert admission.required_documents("中", "一般") == [
+    assert required_documents(admission, "中", "一般") == [
         "营业执照",
         "法定代表人身份证",
         "银行资信证明",
