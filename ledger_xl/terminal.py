@@ -309,7 +309,8 @@ def print_audit_status(console: Console, report, limit: int = 50) -> None:
                 row["deadline"].isoformat() if row["deadline"] else "",
                 Text(row["message"]),
             )
-        console.print(items)
+        if len(shown):
+            console.print(items)
         if len(open_rows) > len(shown):
             console.print(
                 Text(

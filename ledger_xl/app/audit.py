@@ -288,9 +288,12 @@ def assign_from_list(db: str | Path, path: str | Path, *, at: str | None = None)
         raise LedgerXLError(
             f"{path.name} 的“{audit.RECTIFICATION_SHEET}”工作表找不到表头（需要“问题编号”列）"
         )
-    letters = column_letters(table.columns.get("finding_id", 0))
-    cells = [f"{audit.RECTIFICATION_SHEET}!{letters}{row}" for row in table.rows]
-    rows, notes = audit.returned_rows(table.frame, cells, path.name)
+
+    def cell(i: int, key: str) -> str:
+        column = table.columns.get(key, table.columns["finding_id"])
+        return f"{audit.RECTIFICATION_SHEET}!{column_letters(column)}{table.rows[i]}"
+
+    rows, notes = audit.returned_rows(table.frame, cell, path.name)
     with AuditStore.open(db) as store:
         history = store.history()
         known = set(history.issues["finding_id"])
@@ -409,11 +412,11 @@ def read_weights(path: str | Path) -> sampling.SampleWeights:
         table = read_table(grid, {"factor": ("因素",), "weight": ("权重",)})
         if table is None or not {"factor", "weight"} <= set(table.columns):
             continue
-        pairs = [
-            (factor, weight)
-            for factor, weight in zip(table.frame["factor"], table.frame["weight"], strict=True)
-            if factor not in (None, "")
-        ]
+        pairs = []
+        for factor, weight in zip(table.frame["factor"], table.frame["weight"], strict=True):
+            if factor in (None, ""):
+                break  # the table ends at its first blank line
+            pairs.append((factor, weight))
         try:
             return sampling.weights_from_pairs(pairs)
         except ValueError as exc:

@@ -243,7 +243,7 @@ def run_audit_demo(
     earlier_data, fixed, introduced = previous_month(data, as_of)
     earlier = schedule.add_months(as_of, -1)
     previous_files = {b: folder / PREVIOUS_FOLDER / f"{b}.xlsx" for b in data.branches}
-    options = BuildOptions(cache_date=earlier)
+    options = BuildOptions(cache_date=earlier, spare_rows=20)  # history files: few spare rows
     for branch, path in previous_files.items():
         build_ledger_workbook(
             path, _branch_content(earlier_data, branch), options=options, overwrite=overwrite

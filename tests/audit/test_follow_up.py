@@ -171,9 +171,7 @@ def test_fixed_long_ago_is_listed_only_with_all():
     assert statuses(follow_up(history, D(2026, 10, 1), include_fixed="all"))[A.finding_id] == (
         STATUS_FIXED
     )
-    assert set(follow_up(history, D(2026, 10, 1), include_fixed="none")["status"]) == {
-        STATUS_OPEN
-    }
+    assert set(follow_up(history, D(2026, 10, 1), include_fixed="none")["status"]) == {STATUS_OPEN}
 
 
 def test_open_findings_come_first_most_overdue_first():
@@ -272,7 +270,12 @@ def test_period_figures_count_what_was_open_found_and_fixed():
 def test_opening_plus_new_minus_fixed_is_closing_for_any_history():
     rng = np.random.default_rng(7)
     scopes = [BJ, SH, "广州分公司"]
-    pool = [ident(s, f"C{i}", code) for s in scopes for i in range(6) for code in ("email-invalid", "phone-invalid")]
+    pool = [
+        ident(s, f"C{i}", code)
+        for s in scopes
+        for i in range(6)
+        for code in ("email-invalid", "phone-invalid")
+    ]
     for _ in range(30):
         runs = []
         day = D(2026, 1, 1)

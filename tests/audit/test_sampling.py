@@ -19,7 +19,9 @@ AS_OF = dt.date(2026, 11, 23)
 @pytest.fixture(scope="module")
 def book():
     data = generate_demo(n_customers=200, as_of=AS_OF)
-    return portfolio.from_frames(data.ledger, data.credentials, data.reviews, AS_OF, file="演示.xlsx")
+    return portfolio.from_frames(
+        data.ledger, data.credentials, data.reviews, AS_OF, file="演示.xlsx"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +76,9 @@ def test_sizes_per_branch(table):
     big = draw_sample(table, SampleSize(count=10_000), 5, as_of=AS_OF).branches
     assert (big["sampled"] == big["eligible"]).all()
     drawn = draw_sample(table, SampleSize(count=3), 5, as_of=AS_OF).drawn
-    assert drawn.groupby("sample_branch")["draw_rank"].apply(list).map(lambda r: r == [1, 2, 3]).all()
+    assert (
+        drawn.groupby("sample_branch")["draw_rank"].apply(list).map(lambda r: r == [1, 2, 3]).all()
+    )
     assert list(drawn["sample_no"]) == list(range(1, len(drawn) + 1))
 
 
@@ -118,12 +122,23 @@ def test_risk_factors_and_weights(book):
     assert len(worst) and worst["override"].all()
     assert worst["override_reason"].str.contains("评级D仍审核通过").all()
     # 近期审核通过: approved, reviewed within 90 days
-    days = (np.datetime64(AS_OF, "D") - table["last_review"].to_numpy(dtype="datetime64[D]")).astype(
-        "timedelta64[D]"
-    ).astype(float)
+    days = (
+        (np.datetime64(AS_OF, "D") - table["last_review"].to_numpy(dtype="datetime64[D]"))
+        .astype("timedelta64[D]")
+        .astype(float)
+    )
     recent = (table["status"] == "审核通过") & (days >= 0) & (days <= 90)
     assert (table["recent_approval"] == recent).all()
-    assert (table.loc[~table["override"] & ~table["high_risk"] & ~table["recent_approval"] & ~table["open_findings"], "reasons"] == "随机抽取").all()
+    assert (
+        table.loc[
+            ~table["override"]
+            & ~table["high_risk"]
+            & ~table["recent_approval"]
+            & ~table["open_findings"],
+            "reasons",
+        ]
+        == "随机抽取"
+    ).all()
 
 
 def test_weights_from_a_rule_sheet_or_options():
@@ -143,7 +158,9 @@ def test_weights_from_a_rule_sheet_or_options():
     assert [name for name, _, _ in rows][:2] == ["基础权重", "高风险"]
 
 
-@pytest.mark.parametrize(("text", "rate"), [("10%", 0.1), ("12.5 %", 0.125), ("0.3", 0.3), ("100％", 1.0)])
+@pytest.mark.parametrize(
+    ("text", "rate"), [("10%", 0.1), ("12.5 %", 0.125), ("0.3", 0.3), ("100％", 1.0)]
+)
 def test_rates(text, rate):
     assert sampling.parse_rate(text) == pytest.approx(rate)
 

@@ -78,7 +78,7 @@ def test_created_on_first_use_with_version_and_application_id(tmp_path):
         assert db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
         names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         views = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='view'")}
-    assert TABLES <= names
+    assert names >= TABLES
     assert "current_assignments" in views
 
 

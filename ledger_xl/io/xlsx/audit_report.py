@@ -194,7 +194,7 @@ class _Report:
                 else:
                     style = f.total_count if is_total else f.count
                 if value is None:
-                    ws.write_string(row, j, "—", style)
+                    ws.write_string(row, j, "—", f.dash)
                 else:
                     ws.write_number(row, j, value, style)
         self.branch_rows = (header + 1, row - 1)  # without 合计
@@ -349,7 +349,7 @@ class _Report:
                 number = _number(value) if value is not None else (None if percent else 0.0)
                 style = f.percent if percent else f.count
                 if number is None:
-                    ws.write_string(row, j, "—", style)
+                    ws.write_string(row, j, "—", f.dash)
                 else:
                     ws.write_number(row, j, number, style)
         if chart_type and len(scopes) > 1:

@@ -51,6 +51,7 @@ STYLES: dict[str, dict] = {
         "valign": "vcenter",
     },
     "label": {"bold": True, "valign": "top"},
+    "dash": {"align": "center", "border": 1},  # "—": nothing to compute
     "figure": {"num_format": "#,##0", "align": "right", "border": 1},
     "figure_label": {"border": 1},
     "big_figure": {
@@ -193,8 +194,10 @@ def _row_heights(ws, first: int, columns: Sequence[Column], rows: Sequence[dict]
 
 
 def _format(f: kit.Formats, c: Column):
-    if c.fill:
-        return {"date": f.input_date, "wrap": f.input_wrap}.get(c.kind, f.input_text)
+    if c.fill:  # unlocked: the sheet is protected, these cells are for people to fill in
+        return f(
+            {"date": "input_date", "wrap": "input_wrap"}.get(c.kind, "input_text"), locked=False
+        )
     return {
         "date": f.cell_date,
         "wrap": f.cell_wrap,
