@@ -118,6 +118,8 @@ class Recorder:
         standard: str = "",
         recorded_at: str = "",
     ) -> RecordedRun:
+        """Store the validated batch as one run (one transaction) and return the follow-up of
+        the branches it covered; the database is closed afterwards."""
         try:
             run = RunRecord(
                 as_of=as_of,
@@ -186,6 +188,7 @@ class StatusReport:
 
     @property
     def open(self) -> pd.DataFrame:
+        """The rows still to be put right (新发现, 仍未整改, 逾期未整改)."""
         return self.table[self.table["status"].isin(audit.OPEN_STATUSES)]
 
 
@@ -248,12 +251,6 @@ def status_json(report: StatusReport) -> dict:
             for row in report.table.to_dict("records")
         ],
     }
-
-
-def where(row: dict | pd.Series) -> str:
-    """A finding's latest place: file sheet!cell (what is known of it)."""
-    place = f"{row['sheet']}!{row['cell']}" if row["sheet"] and row["cell"] else row["sheet"]
-    return " ".join(p for p in (row["file"], place) if p)
 
 
 # ---------------------------------------------------------------- assign
@@ -491,6 +488,7 @@ class ReportData:
 
     @property
     def branches(self) -> list[str]:
+        """Every branch the report shows (from the history and the papers), sorted."""
         names = set()
         if self.figures is not None:
             names |= set(self.figures.by_scope["scope"])

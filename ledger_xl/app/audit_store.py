@@ -183,6 +183,7 @@ class Assignment:
 
 
 def utc_now() -> str:
+    """Now, UTC, ISO 8601 to the second (what `recorded_at` and `assigned_at` hold)."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
@@ -245,6 +246,10 @@ class AuditStore:
                 f"稽核档案 {self.path} 由更新版本的 ledger-xl 创建（结构版本 {version}，"
                 f"本程序支持到 {SCHEMA_VERSION}）；请升级 ledger-xl"
             )
+        # One file: a rollback journal (not WAL's -wal and -shm files beside it), so the file
+        # can be copied or mailed as it is; full sync before each commit.
+        db.execute("PRAGMA journal_mode = DELETE")
+        db.execute("PRAGMA synchronous = FULL")
         while version < SCHEMA_VERSION:
             version = self._migrate(version)
 

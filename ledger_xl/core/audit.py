@@ -186,19 +186,24 @@ KINDS: dict[str, tuple[str, ...]] = {
         "import-duplicate-column",
     ),
 }
+KIND_MERGE = "回收合并"
 KIND_OTHER = "其他"
 _KIND_OF = {code: kind for kind, codes in KINDS.items() for code in codes}
+# Families named by their prefix: whole-file codes, and the codes of merging branch returns.
+_KIND_BY_PREFIX = (("file-", KIND_FILE), ("merge-", KIND_MERGE))
 
 
 def kind_of(code: str) -> str:
-    """The report's problem kind of a catalogue code (whole-file codes by their prefix)."""
+    """The report's problem kind of a catalogue code (whole-file and merge codes by their
+    prefix)."""
     if code in _KIND_OF:
         return _KIND_OF[code]
-    return KIND_FILE if code.startswith("file-") else KIND_OTHER
+    return next((kind for prefix, kind in _KIND_BY_PREFIX if code.startswith(prefix)), KIND_OTHER)
 
 
 def kind_order() -> list[str]:
-    return [*KINDS, KIND_OTHER]
+    """The problem kinds in the order the report lists them."""
+    return [*KINDS, KIND_MERGE, KIND_OTHER]
 
 
 # ---------------------------------------------------------------- periods
@@ -256,6 +261,7 @@ class Period:
         return Period(self.kind, index // per_year, index % per_year + 1)
 
     def contains(self, day: dt.date) -> bool:
+        """True when `day` falls inside the period."""
         return self.start <= day <= self.end
 
 

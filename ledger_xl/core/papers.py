@@ -132,6 +132,7 @@ def paper_headers() -> dict[str, tuple[str, ...]]:
 
 
 def header_of(key: str) -> str:
+    """The 稽核底稿 header of a column key."""
     return next(c.header for c in PAPER_COLUMNS if c.key == key)
 
 
@@ -315,6 +316,7 @@ def _date(value: object) -> dt.date | None:
 
 
 def concat_rows(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of several papers in one frame (`PAPER_ROW_COLUMNS` even when empty)."""
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in PAPER_ROW_COLUMNS})

@@ -213,12 +213,14 @@ class SampleSize:
             raise ValueError("抽样比例应在 0 和 100% 之间")
 
     def of(self, eligible: int) -> int:
+        """How many to draw from a branch with `eligible` customers that may be drawn."""
         if self.count is not None:
             return min(self.count, eligible)
         return min(eligible, max(1, math.ceil(self.rate * eligible - 1e-9))) if eligible else 0
 
     @property
     def text(self) -> str:
+        """In words, for the paper and the terminal: 每个分公司 10%（至少 1 户）."""
         if self.count is not None:
             return f"每个分公司 {self.count} 户"
         return f"每个分公司 {self.rate:.0%}（至少 1 户）".replace(".0%", "%")

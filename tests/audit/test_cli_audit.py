@@ -414,3 +414,17 @@ def test_the_readme_documents_every_table_and_column():
         if match.group(1) == "TABLE":
             for column in re.findall(r"^\s+(\w+)\s+(?:INTEGER|TEXT)", statement, re.M):
                 assert f"`{column}`" in section, (match.group(2), column)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_report_pdf(recorded, soffice, tmp_path):
+    target = tmp_path / "稽核报告.xlsx"
+    result = run(
+        "audit", "report", "--period", "2026-11", "--db", recorded, "--as-of", DAY,
+        "-o", target, "--pdf",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    pdf = target.with_suffix(".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert f"PDF：{pdf}" in result.stdout

@@ -310,3 +310,4 @@ def test_kind_table_by_branch():
 def test_every_catalogue_code_has_a_kind():
     assert [c for c in CATALOGUE if audit.kind_of(c) == audit.KIND_OTHER] == []
     assert audit.kind_of("file-something-new") == audit.KIND_FILE
+    assert audit.kind_of("merge-something") == audit.KIND_MERGE

@@ -317,7 +317,8 @@ class _Report:
             row = self._trend_block(ws, row, d.trend, "rate", "校验问题整改率", "column")
             row = self._trend_block(ws, row, d.trend, "new", "本期新发现的校验问题", None)
         else:
-            ws.write_string(row, 0, "未使用稽核档案，没有校验问题的趋势。", f.note)
+            why = "未使用稽核档案" if d.figures is None else "稽核档案中没有这些期间的校验记录"
+            ws.write_string(row, 0, f"{why}，没有校验问题的趋势。", f.note)
             row += 2
         if len(d.paper_trend) and d.paper_trend["sampled"].sum():
             row = self._trend_block(ws, row, d.paper_trend, "sampled", "抽查客户", None)

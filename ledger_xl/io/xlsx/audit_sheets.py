@@ -79,6 +79,7 @@ STYLES: dict[str, dict] = {
 
 
 def audit_formats(wb: kit.Workbook) -> kit.Formats:
+    """The formats of the audit workbooks (the list sheets' styles and the fill-in ones)."""
     return kit.Formats(wb, STYLES)
 
 
