@@ -56,12 +56,19 @@ def branch_content(data: DemoData, branch: str | None) -> LedgerContent:
 
 
 def run_demo(
-    out_dir: str | Path, as_of: dt.date, overwrite: bool = False, n_customers: int = 360
+    out_dir: str | Path,
+    as_of: dt.date,
+    overwrite: bool = False,
+    n_customers: int = 360,
+    macros: bool = False,
 ) -> DemoResult:
+    """Write the demo into `out_dir`; `macros` makes the ledgers (all branches and each
+    branch's) macro-enabled .xlsm workbooks with the add-in's buttons."""
     out_dir = Path(out_dir)
     data = generate_demo(n_customers=n_customers, as_of=as_of)
-    master = out_dir / MASTER_NAME
-    branch_files = {b: out_dir / BRANCH_FOLDER / f"{b}.xlsx" for b in data.branches}
+    suffix = ".xlsm" if macros else ".xlsx"
+    master = (out_dir / MASTER_NAME).with_suffix(suffix)
+    branch_files = {b: out_dir / BRANCH_FOLDER / f"{b}{suffix}" for b in data.branches}
     due_file, summary_file = out_dir / DUE_NAME, out_dir / SUMMARY_NAME
     customer = report_customer(data)
     report_file = out_dir / f"审核报告_{customer}.xlsx"
