@@ -52,6 +52,7 @@ _LANG_OOXML, _LANG_XL_ENGLISH = 5, 4
 _ADDRESS_XL_OOX = 3
 _MAPPING_FUNCTIONS, _MAPPING_ALL = 16, 0x7F
 _FILTER_EQUAL = 2  # FilterOperator2.EQUAL
+_FIELD_NUMERIC, _FIELD_STRING = 0, 1  # FilterFieldType
 _FILTERS = {
     ".xlsx": "Calc MS Excel 2007 XML",
     ".xlsm": "Calc MS Excel 2007 VBA XML",
@@ -684,11 +685,33 @@ class Range:
                     except (TypeError, ValueError):
                         out.append(str(v))
             cells.append(out)
+        notes = target._notes()
         target.api.setDataArray(tuple(tuple(r) for r in cells))
+        if notes:  # LibreOffice drops a cell's note when setDataArray writes it; Excel keeps it
+            annotations = self.sheet.api.Annotations
+            for (r, c), text in notes.items():
+                if not self.sheet.api.getCellByPosition(c, r).getAnnotation().getString():
+                    annotations.insertNew(CellAddress(self.sheet.index - 1, c, r), text)
         for i, j, text in formulas:
             target(i + 1, j + 1).formula = text
         if typed["date"] or typed["bool"]:
             target._format_typed(grid, typed)
+
+    def _notes(self) -> dict[tuple[int, int], str]:
+        """The notes in this range by absolute (row, column): one query, then one call per
+        cell that has a note."""
+        try:
+            found = self.api.queryContentCells(_CELLFLAGS_ANNOTATION)
+        except RuntimeException:
+            return {}
+        out = {}
+        for a in found.getRangeAddresses():
+            for r in range(a.StartRow, a.EndRow + 1):
+                for c in range(a.StartColumn, a.EndColumn + 1):
+                    text = self.sheet.api.getCellByPosition(c, r).getAnnotation().getString()
+                    if text:
+                        out[(r, c)] = text
+        return out
 
     def _format_typed(self, grid: list[list[Any]], typed: dict[str, list[tuple[int, int]]]) -> None:
         """Give cells written a date or a bool a date / boolean number format unless they have
@@ -997,6 +1020,7 @@ class AutoFilter:
         for value in values:
             entry = uno.createUnoStruct("com.sun.star.sheet.FilterFieldValue")
             entry.IsNumeric = not isinstance(value, str)
+            entry.FilterType = _FIELD_NUMERIC if entry.IsNumeric else _FIELD_STRING
             if entry.IsNumeric:
                 entry.NumericValue = float(value)
             else:
@@ -1012,9 +1036,10 @@ class AutoFilter:
     def clear(self, field: int | None = None) -> None:
         """Show every row again (the filter buttons stay)."""
         db = self._table.api
-        descriptor = db.getFilterDescriptor()
-        descriptor.setFilterFields3(())
+        db.getFilterDescriptor().setFilterFields3(())
         db.refresh()
+        whole = self._table.range.api  # an empty filter on the cells shows every row again
+        whole.filter(whole.createFilterDescriptor(True))
 
     @property
     def hidden_rows(self) -> list[int]:
