@@ -122,30 +122,34 @@ class Registered:
 def validate(book: Book, *, as_of: dt.date | None = None, password: str | None = None) -> Validated:
     """校验: check the open workbook, mark each cell with a finding, write 校验结果."""
     host = host_for(book)
-    cleared = marks.clear_marks(book, host, password)
-    ledger_book = read_ledger_book(book)
-    day = as_of or ledger_book.cached_as_of or dt.date.today()
-    result = validate_book(ledger_book, day)
-    made = marks.apply_marks(book, host, result.findings, password)
-    reports.write_findings(book, result, day).activate()
+    with host.busy(book):
+        cleared = marks.clear_marks(book, host, password)
+        ledger_book = read_ledger_book(book)
+        day = as_of or ledger_book.cached_as_of or dt.date.today()
+        result = validate_book(ledger_book, day)
+        made = marks.apply_marks(book, host, result.findings, password)
+        reports.write_findings(book, result, day).activate()
     return Validated(result, day, len(made), cleared)
 
 
 def summarize(book: Book, *, as_of: dt.date | None = None) -> Summarised:
     """生成汇总: the summary tables of this workbook, written to 汇总报表 with charts."""
-    ledger_book, day = _usable(book, as_of)
-    tables = summary.summary_tables(portfolio.from_books([ledger_book], day))
-    reports.write_summary(book, tables, day).activate()
+    with host_for(book).busy(book):
+        ledger_book, day = _usable(book, as_of)
+        tables = summary.summary_tables(portfolio.from_books([ledger_book], day))
+        reports.write_summary(book, tables, day).activate()
     return Summarised(tables, day)
 
 
 def mark_due(book: Book, *, as_of: dt.date | None = None, password: str | None = None) -> DueMarked:
     """标记到期: 到期清单, and 台账 filtered to the overdue customers."""
-    ledger_book, day = _usable(book, as_of)
-    lists = due.portfolio_due(portfolio.from_books([ledger_book], day))
-    reports.write_due_list(book, lists, day)
-    overdue = int((lists["reviews"]["flag"] == layout.DUE_OVERDUE).sum())
-    filtered = _filter_ledger(book, ledger_book, layout.DUE_OVERDUE if overdue else None, password)
+    with host_for(book).busy(book):
+        ledger_book, day = _usable(book, as_of)
+        lists = due.portfolio_due(portfolio.from_books([ledger_book], day))
+        reports.write_due_list(book, lists, day)
+        overdue = int((lists["reviews"]["flag"] == layout.DUE_OVERDUE).sum())
+        flag = layout.DUE_OVERDUE if overdue else None
+        filtered = _filter_ledger(book, ledger_book, flag, password)
     return DueMarked(lists, day, overdue, filtered)
 
 
@@ -159,16 +163,17 @@ def register_review(
     """登记审核: append the customer's review (its row in 台账: `row`, or the selected one)
     to 审核记录 and set its 最近审核日期 to `today`."""
     day = today or dt.date.today()
-    ledger_book, _ = _usable(book, day)
-    ledger = ledger_book.ledger
     sheet_row = row or _selected_ledger_row(book)
-    if sheet_row not in ledger.rows:
-        raise AddinError(f"请先在“{layout.SHEET_LEDGER}”中选中一个客户所在的行，再点“登记审核”")
-    record = review_record(ledger_book, ledger.rows.index(sheet_row), day)
-    written = _append_review(book, ledger_book, record, password)
-    ledger_sheet = find_sheet(book, layout.SHEET_LEDGER)
-    column = ledger.columns["last_review"] + 1
-    write_rows(ledger_sheet, sheet_row, column, [[day]])
+    with host_for(book).busy(book):
+        ledger_book, _ = _usable(book, day)
+        ledger = ledger_book.ledger
+        if sheet_row not in ledger.rows:
+            raise AddinError(f"请先在“{layout.SHEET_LEDGER}”中选中一个客户所在的行，再点“登记审核”")
+        record = review_record(ledger_book, ledger.rows.index(sheet_row), day)
+        written = _append_review(book, ledger_book, record, password)
+        ledger_sheet = find_sheet(book, layout.SHEET_LEDGER)
+        column = ledger.columns["last_review"] + 1
+        write_rows(ledger_sheet, sheet_row, column, [[day]])
     return Registered(str(record["customer_id"]), written, record)
 
 

@@ -61,6 +61,10 @@ class Host(Protocol):
         """Show `text` to the user."""
         ...
 
+    def busy(self, book: Any) -> contextlib.AbstractContextManager:
+        """A block of many changes: the application redraws (and re-lays out) once, after."""
+        ...
+
 
 def host_for(book: Any) -> Host:
     """The host of `book`: the LibreOffice adapter's own, or Excel's."""
@@ -122,3 +126,15 @@ class ExcelHost:
 
     def tell(self, book: Any, text: str) -> None:
         book.app.alert(text, title="ledger_xl")
+
+    @contextlib.contextmanager
+    def busy(self, book: Any) -> Iterator[None]:
+        app = book.app
+        updating = app.screen_updating
+        app.screen_updating = False
+        app.status_bar = "ledger_xl 正在处理，请稍候…"
+        try:
+            yield
+        finally:
+            app.status_bar = False
+            app.screen_updating = updating

@@ -17,11 +17,22 @@ from dataclasses import dataclass
 from ledger_xl.core import layout
 from ledger_xl.core.findings import Finding, Severity
 from ledger_xl.excel.host import Host
-from ledger_xl.excel.workbook import Book, find_sheet, sheet_grid, write_rows
+from ledger_xl.excel.workbook import (
+    Book,
+    Sheet,
+    add_notes,
+    cell_fills,
+    cell_notes,
+    delete_notes,
+    find_sheet,
+    sheet_grid,
+    write_rows,
+)
 
 ERROR_FILL = (0xFF, 0x7C, 0x80)
 WARNING_FILL = (0xFF, 0xD9, 0x66)
 NOTE_TITLE = "【ledger_xl 校验】"
+MAX_ADDRESS = 255  # Excel's Range("A1,B2,...") takes at most 255 characters
 MARK_HEADERS = ("工作表", "单元格", "原填充色", "标记填充色", "原批注", "标记批注")
 _LEVEL = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
 
@@ -70,7 +81,7 @@ def apply_marks(
 ) -> list[Mark]:
     """Fill and annotate every cell with a finding; returns the marks made (also kept in the
     hidden marks sheet)."""
-    marks: list[Mark] = []
+    made: list[Mark] = []
     per_sheet: dict[str, list[tuple[str, list[Finding]]]] = defaultdict(list)
     for (sheet_name, cell), items in by_cell(findings).items():
         per_sheet[sheet_name].append((cell, items))
@@ -79,29 +90,51 @@ def apply_marks(
         if sheet is None:
             continue
         with host.unprotected(sheet, password):
-            for cell, items in cells:
-                marks.append(_mark(sheet, cell, items))
-    _remember(book, host, marks)
-    return marks
+            made += _mark_sheet(sheet, cells)
+    _remember(book, made)
+    return made
 
 
-def _mark(sheet, cell: str, items: list[Finding]) -> Mark:
-    rng = sheet.range(cell)
-    old_fill = _hex(rng.color)
-    worst = ERROR_FILL if any(f.severity is Severity.ERROR for f in items) else WARNING_FILL
-    rng.color = worst
-    note = rng.note
-    old_note = note.text if note is not None else ""
-    ours = note_text(items)
-    text = f"{old_note}\n\n{ours}" if old_note else ours
-    if note is None:
-        rng.add_note(text)
-    else:
-        note.text = text
-    return Mark(sheet.name, cell, old_fill, _hex(worst), old_note, text)
+def _mark_sheet(sheet: Sheet, cells: list[tuple[str, list[Finding]]]) -> list[Mark]:
+    """Read what the cells have, fill them (a few calls per colour), then write the notes.
+    Reads are in bulk where the application allows (`workbook.cell_fills`), and fills go
+    before notes: LibreOffice slows every change of a cell's format by the number of notes
+    and cell objects on the sheet, so doing it cell by cell would cost the square of the
+    number of findings."""
+    addresses = [cell for cell, _ in cells]
+    fills = cell_fills(sheet, addresses)
+    notes = cell_notes(sheet, addresses)
+    name = sheet.name
+    planned = []
+    for cell, items in cells:
+        old_note = notes.get(cell, "")
+        ours = note_text(items)
+        fill = ERROR_FILL if any(f.severity is Severity.ERROR for f in items) else WARNING_FILL
+        text = f"{old_note}\n\n{ours}" if old_note else ours
+        planned.append(Mark(name, cell, _hex(fills[cell]), _hex(fill), old_note, text))
+    for fill in (ERROR_FILL, WARNING_FILL):
+        paint(sheet, [m.cell for m in planned if m.fill == _hex(fill)], fill)
+    add_notes(sheet, {m.cell: m.note for m in planned if not m.old_note})
+    for mark in planned:
+        if mark.old_note:  # the user's note, with ours below it
+            sheet.range(mark.cell).note.text = mark.note
+    return planned
 
 
-def _remember(book: Book, host: Host, marks: list[Mark]) -> None:
+def paint(sheet: Sheet, cells: list[str], colour: tuple[int, int, int] | None) -> None:
+    """Fill `cells` (A1 addresses) with `colour` (None: no fill), as few multi-area ranges
+    as Excel's 255-character address limit allows."""
+    chunk: list[str] = []
+    for cell in [*cells, None]:
+        if cell is not None and len(",".join([*chunk, cell])) <= MAX_ADDRESS:
+            chunk.append(cell)
+            continue
+        if chunk:
+            sheet.range(",".join(chunk)).color = colour
+        chunk = [cell] if cell is not None else []
+
+
+def _remember(book: Book, marks: list[Mark]) -> None:
     sheet = find_sheet(book, layout.SHEET_MARKS)
     if sheet is None:
         sheet = book.sheets.add(layout.SHEET_MARKS, after=list(book.sheets)[-1])
@@ -130,35 +163,37 @@ def recorded_marks(book: Book) -> list[Mark]:
 def clear_marks(book: Book, host: Host, password: str | None = None) -> int:
     """Take off the marks of the last 校验 where the cells still show them; returns how many
     cells were restored. The hidden marks sheet is emptied."""
-    marks = recorded_marks(book)
     restored = 0
     by_sheet: dict[str, list[Mark]] = defaultdict(list)
-    for mark in marks:
+    for mark in recorded_marks(book):
         by_sheet[mark.sheet].append(mark)
     for sheet_name, items in by_sheet.items():
         sheet = find_sheet(book, sheet_name)
         if sheet is None:
             continue
         with host.unprotected(sheet, password):
-            for mark in items:
-                restored += _restore(sheet, mark)
+            restored += _restore_sheet(sheet, items)
     sheet = find_sheet(book, layout.SHEET_MARKS)
     if sheet is not None:
         sheet.clear()
     return restored
 
 
-def _restore(sheet, mark: Mark) -> int:
-    rng = sheet.range(mark.cell)
-    changed = 0
-    if _hex(rng.color) == mark.fill:
-        rng.color = _rgb(mark.old_fill)
-        changed = 1
-    note = rng.note
-    if note is not None and note.text == mark.note:
+def _restore_sheet(sheet: Sheet, marks: list[Mark]) -> int:
+    """Fills back where a cell still has ours (grouped by the fill it had), then notes back
+    where a cell still has ours; a cell the user changed since keeps what the user did."""
+    addresses = [m.cell for m in marks]
+    fills = cell_fills(sheet, addresses)
+    back: dict[str, list[str]] = defaultdict(list)
+    for mark in marks:
+        if _hex(fills[mark.cell]) == mark.fill:
+            back[mark.old_fill].append(mark.cell)
+    for old, cells in back.items():
+        paint(sheet, cells, _rgb(old))
+    notes = cell_notes(sheet, addresses)
+    ours = [m for m in marks if notes.get(m.cell) == m.note]
+    delete_notes(sheet, [m.cell for m in ours if not m.old_note])
+    for mark in ours:
         if mark.old_note:
-            note.text = mark.old_note
-        else:
-            note.delete()
-        changed = 1
-    return changed
+            sheet.range(mark.cell).note.text = mark.old_note
+    return len({c for cells in back.values() for c in cells} | {m.cell for m in ours})

@@ -21,6 +21,7 @@ from ledger_xl.core.summary import TOTAL
 from ledger_xl.excel.workbook import (
     Book,
     Sheet,
+    link,
     replace_sheet,
     set_widths,
     style_header,
@@ -29,16 +30,10 @@ from ledger_xl.excel.workbook import (
 
 RED = (0xFF, 0xC7, 0xCE)
 AMBER = (0xFF, 0xEB, 0x9C)
-MAX_LINKS = 65_530  # Excel's hyperlinks per sheet; beyond it locations stay plain text
 _LEVEL = {Severity.ERROR: "错误", Severity.WARNING: "警告"}
 FINDING_HEADERS = ("序号", "级别", "位置", "客户编号", "列", "问题代码", "值", "说明")
 FINDING_WIDTHS = (6, 6, 14, 12, 16, 24, 20, 80)
 FIRST_ROW = 4  # 1-based row of every report's first table header
-
-
-def link_address(sheet: str, cell: str) -> str:
-    """An internal hyperlink address as Excel takes it: `#'台账'!K18`."""
-    return "#'" + sheet.replace("'", "''") + "'!" + cell
 
 
 def _title(sheet: Sheet, title: str, lines: Sequence[str]) -> None:
@@ -68,7 +63,9 @@ def write_findings(book: Book, result: FileResult, as_of: dt.date) -> Sheet:
     )
     rows: list[list[object]] = [list(FINDING_HEADERS)]
     for n, item in enumerate(findings, start=1):
-        where = f"{item.sheet}!{item.cell}" if item.sheet and item.cell else item.sheet
+        where: object = item.sheet
+        if item.sheet and item.cell:
+            where = link(item.sheet, item.cell, f"{item.sheet}!{item.cell}")
         rows.append(
             [
                 n,
@@ -85,10 +82,6 @@ def write_findings(book: Book, result: FileResult, as_of: dt.date) -> Sheet:
         rows.append(["", "", "", "", "", "", "", "没有发现问题。"])
     write_rows(sheet, FIRST_ROW, 1, rows)
     style_header(sheet.range((FIRST_ROW, 1), (FIRST_ROW, len(FINDING_HEADERS))))
-    for n, item in enumerate(findings[:MAX_LINKS]):
-        if item.sheet and item.cell:
-            cell = sheet.range((FIRST_ROW + 1 + n, 3))
-            cell.add_hyperlink(link_address(item.sheet, item.cell), f"{item.sheet}!{item.cell}")
     errors = sum(f.severity is Severity.ERROR for f in findings)
     if errors:
         sheet.range((FIRST_ROW + 1, 2), (FIRST_ROW + errors, 2)).color = RED
@@ -159,12 +152,9 @@ def write_due_list(book: Book, lists: dict[str, pd.DataFrame], as_of: dt.date) -
         ],
     )
     review_columns = [c for c in DUE_COLUMNS if c != FILE]
-    row = _block(
-        sheet,
-        FIRST_ROW,
-        f"待审核客户（{len(reviews)}）",
-        frame_rows(reviews, review_columns, LABELS),
-    )
+    rows = frame_rows(reviews, review_columns, LABELS)
+    _link_customers(rows, review_columns, list(reviews[ROW]))
+    row = _block(sheet, FIRST_ROW, f"待审核客户（{len(reviews)}）", rows)
     _colour_runs(
         sheet,
         FIRST_ROW + 2,
@@ -172,7 +162,6 @@ def write_due_list(book: Book, lists: dict[str, pd.DataFrame], as_of: dt.date) -
         len(review_columns),
         {layout.DUE_OVERDUE: RED, layout.DUE_SOON: AMBER},
     )
-    _row_links(sheet, FIRST_ROW + 2, reviews, review_columns)
     if reviews.empty:
         write_rows(sheet, FIRST_ROW + 2, 1, [["没有待审核的客户。"]])
         row += 1
@@ -194,14 +183,12 @@ def write_due_list(book: Book, lists: dict[str, pd.DataFrame], as_of: dt.date) -
     return sheet
 
 
-def _row_links(sheet: Sheet, first_row: int, frame: pd.DataFrame, columns: list[str]) -> None:
-    """Make each listed customer's 客户编号 a link to its row in 台账."""
-    id_col = columns.index("customer_id") + 1
-    for i, (customer, row) in enumerate(zip(frame["customer_id"], frame[ROW], strict=True)):
-        if i >= MAX_LINKS or not customer or row != row:  # NaN row
-            continue
-        cell = sheet.range((first_row + i, id_col))
-        cell.add_hyperlink(link_address(layout.SHEET_LEDGER, f"A{int(row)}"), str(customer))
+def _link_customers(rows: list[list], columns: list[str], sheet_rows: list) -> None:
+    """Make each listed customer's 客户编号 a link to its row in 台账 (rows[0] is the header)."""
+    at = columns.index("customer_id")
+    for line, sheet_row in zip(rows[1:], sheet_rows, strict=True):
+        if line[at] and sheet_row == sheet_row:  # not NaN
+            line[at] = link(layout.SHEET_LEDGER, f"A{int(sheet_row)}", str(line[at]))
 
 
 # ---------------------------------------------------------------- 汇总报表

@@ -141,6 +141,40 @@ def _plain_to_excel(text: str, functions: dict[str, str]) -> str:
     return _SAME_SHEET_RANGE.sub(lambda m: f"{m.group(1)}!{m.group(2)}:", text)
 
 
+_XL_SHEET_REF = re.compile(
+    r"('(?:[^']|'')+'|[^\W\d][\w.]*)!(\$?[A-Za-z]{1,3}\$?\d+)(?::(\$?[A-Za-z]{1,3}\$?\d+))?(?![\w(])",
+    re.UNICODE,
+)
+
+
+def excel_to_api(formula: str, functions: dict[str, str]) -> str:
+    """Excel's English syntax → LibreOffice's API syntax (the inverse of `api_to_excel`):
+    `,` → `;`, `Sheet!A1:B2` → `$Sheet.A1:$Sheet.B2`, Excel names of add-in functions →
+    their programmatic names (`functions`: Excel name upper case → programmatic name)."""
+    out: list[str] = []
+    last = 0
+    for found in _STRING_OR_BRACKET.finditer(formula):
+        out.append(_plain_to_api(formula[last : found.start()], functions))
+        token = found.group()
+        out.append(token if token.startswith('"') else token.replace(",", ";"))
+        last = found.end()
+    out.append(_plain_to_api(formula[last:], functions))
+    return "".join(out)
+
+
+def _plain_to_api(text: str, functions: dict[str, str]) -> str:
+    def sheet_ref(m: re.Match[str]) -> str:
+        sheet, first, second = m.group(1), m.group(2), m.group(3)
+        return f"${sheet}.{first}" + (f":${sheet}.{second}" if second else "")
+
+    text = _XL_SHEET_REF.sub(sheet_ref, text).replace(",", ";")
+    return re.sub(
+        r"(?<![\w.])([A-Za-z][A-Za-z0-9.]*)(?=\()",
+        lambda m: functions.get(m.group(1).upper(), m.group(1)),
+        text,
+    )
+
+
 def _excel_to_ooxml(formula: str, known: set[str]) -> str:
     """Excel's UI spelling → the file format's: functions newer than Excel 2007 get their
     `_xlfn.` prefix, which LibreOffice's OOXML parser expects."""
@@ -386,8 +420,11 @@ class Sheet:
         self,
         cell1: str | tuple[int, int] | Range,
         cell2: str | tuple[int, int] | Range | None = None,
-    ) -> Range:
-        """`range('A1')`, `range('A1:C3')`, `range((1, 1), (3, 3))` (1-based tuples)."""
+    ) -> Range | Areas:
+        """`range('A1')`, `range('A1:C3')`, `range((1, 1), (3, 3))` (1-based tuples), and
+        several areas at once, `range('A1,C3:D4')` (as Excel's Range("A1,C3:D4"))."""
+        if isinstance(cell1, str) and "," in cell1 and cell2 is None:
+            return Areas(self, [self.range(part) for part in cell1.split(",")])
         r1, c1, r2, c2 = self._bounds(cell1)
         if cell2 is not None:
             s1, d1, s2, d2 = self._bounds(cell2)
@@ -428,6 +465,82 @@ class Sheet:
 
     def delete(self) -> None:
         self.book.api.Sheets.removeByName(self.name)
+
+    # -- LibreOffice only: bulk reads and writes over many single cells ----------------------
+    # Every cell object a UNO call creates stays registered in the document for a while, and
+    # each later change is broadcast to all of them: touching thousands of cells one by one
+    # makes every following change slower. These helpers answer for many cells in a few calls
+    # (`ledger_xl.excel.workbook.cell_fills` & co. use them when a sheet has them).
+
+    def fills(self, cells: Sequence[str]) -> dict[str, tuple[int, int, int] | None]:
+        """The background colour of each cell (A1 addresses): one call groups the cells'
+        bounding box by format, then three calls per distinct format."""
+        if not cells:
+            return {}
+        spots = {cell: _parse_cell(cell) for cell in cells}
+        rows = [r for r, _ in spots.values()]
+        cols = [c for _, c in spots.values()]
+        box = self.api.getCellRangeByPosition(min(cols), min(rows), max(cols), max(rows))
+        groups = box.getUniqueCellFormatRanges()
+        small: dict[tuple[int, int], tuple[int, int, int] | None] = {}
+        large: list[tuple[int, int, int, int, tuple[int, int, int] | None]] = []
+        for g in range(groups.getCount()):
+            group = groups.getByIndex(g)
+            colour = None if group.IsCellBackgroundTransparent else _int_to_rgb(group.CellBackColor)
+            for a in group.getRangeAddresses():
+                r1, r2, c1, c2 = a.StartRow, a.EndRow, a.StartColumn, a.EndColumn
+                if (r2 - r1 + 1) * (c2 - c1 + 1) <= 64:
+                    small.update(
+                        {(r, c): colour for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+                    )
+                else:
+                    large.append((r1, r2, c1, c2, colour))
+        out: dict[str, tuple[int, int, int] | None] = {}
+        for cell, (r, c) in spots.items():
+            if (r, c) in small:
+                out[cell] = small[(r, c)]
+                continue
+            out[cell] = next(
+                (colour for r1, r2, c1, c2, colour in large if r1 <= r <= r2 and c1 <= c <= c2),
+                None,
+            )
+        return out
+
+    def notes(self, cells: Sequence[str]) -> dict[str, str]:
+        """The note text of those cells that have one: one query finds them, then one call
+        per cell with a note."""
+        if not cells:
+            return {}
+        spots = {_parse_cell(cell): cell for cell in cells}
+        rows = [r for r, _ in spots]
+        cols = [c for _, c in spots]
+        box = self.api.getCellRangeByPosition(min(cols), min(rows), max(cols), max(rows))
+        try:
+            found = box.queryContentCells(_CELLFLAGS_ANNOTATION)
+        except RuntimeException:
+            return {}
+        out = {}
+        for a in found.getRangeAddresses():
+            for r in range(a.StartRow, a.EndRow + 1):
+                for c in range(a.StartColumn, a.EndColumn + 1):
+                    if (r, c) in spots:
+                        text = self.api.getCellByPosition(c, r).getAnnotation().getString()
+                        if text:
+                            out[spots[(r, c)]] = text
+        return out
+
+    def add_notes(self, notes: dict[str, str]) -> None:
+        """New notes on cells that have none (A1 address → text), one call each."""
+        annotations = self.api.Annotations
+        index = self.index - 1
+        for cell, text in notes.items():
+            r, c = _parse_cell(cell)
+            annotations.insertNew(CellAddress(index, c, r), text)
+
+    def delete_notes(self, cells: Sequence[str]) -> None:
+        """Remove the notes of these cells in one call."""
+        if cells:
+            self.range(",".join(cells)).api.clearContents(_CELLFLAGS_ANNOTATION)
 
     @property
     def tables(self) -> Tables:
@@ -692,10 +805,33 @@ class Range:
             for (r, c), text in notes.items():
                 if not self.sheet.api.getCellByPosition(c, r).getAnnotation().getString():
                     annotations.insertNew(CellAddress(self.sheet.index - 1, c, r), text)
-        for i, j, text in formulas:
-            target(i + 1, j + 1).formula = text
+        if formulas:
+            target._write_formulas(formulas)
         if typed["date"] or typed["bool"]:
             target._format_typed(grid, typed)
+
+    def _write_formulas(self, formulas: list[tuple[int, int, str]]) -> None:
+        """Formula cells (range-relative), one call per vertical run: Excel's syntax turned
+        into LibreOffice's API syntax and written with setFormulaArray."""
+        book = self.sheet.book
+        functions = {name.upper(): data for data, name in book._addin_functions().items()}
+        by_column: dict[int, list[tuple[int, str]]] = {}
+        for i, j, text in formulas:
+            by_column.setdefault(j, []).append((i, excel_to_api(text, functions)))
+        for j, cells in by_column.items():
+            cells.sort()
+            run = [cells[0]]
+            for cell in [*cells[1:], None]:
+                if cell is not None and cell[0] == run[-1][0] + 1:
+                    run.append(cell)
+                    continue
+                first = run[0][0]
+                target = self.sheet.api.getCellRangeByPosition(
+                    self._c1 + j, self._r1 + first, self._c1 + j, self._r1 + run[-1][0]
+                )
+                target.setFormulaArray(tuple((text,) for _, text in run))
+                if cell is not None:
+                    run = [cell]
 
     def _notes(self) -> dict[tuple[int, int], str]:
         """The notes in this range by absolute (row, column): one query, then one call per
@@ -933,6 +1069,42 @@ def _as_grid(data: Any) -> list[list[Any]] | None:
     if isinstance(data[0], Sequence) and not isinstance(data[0], str | bytes):
         return [list(r) for r in data]
     return [list(data)]
+
+
+class Areas:
+    """Several ranges of one sheet addressed together (`sheet.range("A1,C3:D4")`): what
+    xlwings gives for a multi-area address, for the formatting the handlers do in one call."""
+
+    def __init__(self, sheet: Sheet, parts: list[Range]) -> None:
+        self.sheet = sheet
+        self.parts = parts
+        ranges = sheet.book.api.createInstance("com.sun.star.sheet.SheetCellRanges")
+        index = sheet.index - 1
+        ranges.addRangeAddresses(
+            tuple(CellRangeAddress(index, r._c1, r._r1, r._c2, r._r2) for r in parts), False
+        )
+        self.api = ranges
+
+    @property
+    def address(self) -> str:
+        return ",".join(r.address for r in self.parts)
+
+    @property
+    def count(self) -> int:
+        return sum(r.count for r in self.parts)
+
+    @property
+    def color(self) -> tuple[int, int, int] | None:
+        colours = {r.color for r in self.parts}
+        return colours.pop() if len(colours) == 1 else None
+
+    @color.setter
+    def color(self, value: tuple[int, int, int] | str | int | None) -> None:
+        if value is None:
+            self.api.CellBackColor = -1
+            self.api.IsCellBackgroundTransparent = True
+        else:
+            self.api.CellBackColor = _rgb_to_int(value)
 
 
 # ---------------------------------------------------------------- tables
@@ -1178,3 +1350,16 @@ class UnoHost:
 
     def tell(self, book: Book, text: str) -> None:
         self.messages.append(text)
+
+    @contextlib.contextmanager
+    def busy(self, book: Book) -> Iterator[None]:
+        """No optimal-row-height layout while the handler works: LibreOffice otherwise lays
+        out every row between the first and the last cell a change touches (seconds for a
+        change spread over a 10,000-row sheet)."""
+        doc = book.api
+        adjusting = doc.IsAdjustHeightEnabled
+        doc.IsAdjustHeightEnabled = False
+        try:
+            yield
+        finally:
+            doc.IsAdjustHeightEnabled = adjusting

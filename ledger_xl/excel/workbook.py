@@ -105,7 +105,68 @@ def book_as_of(book: Book) -> dt.date | None:
     return value if isinstance(value, dt.date) else None
 
 
+# ---------------------------------------------------------------- many single cells
+
+
+def cell_fills(sheet: Sheet, cells: Sequence[str]) -> dict[str, tuple[int, int, int] | None]:
+    """The fill colour of each cell (A1 addresses); None for no fill."""
+    bulk = getattr(sheet, "fills", None)  # the LibreOffice adapter answers in a few calls
+    if callable(bulk):
+        return bulk(cells)
+    return {cell: sheet.range(cell).color for cell in cells}
+
+
+def cell_notes(sheet: Sheet, cells: Sequence[str]) -> dict[str, str]:
+    """The note text of those of `cells` that have a note."""
+    bulk = getattr(sheet, "notes", None)
+    if callable(bulk):
+        return bulk(cells)
+    out = {}
+    for cell in cells:
+        note = sheet.range(cell).note
+        if note is not None:
+            out[cell] = note.text
+    return out
+
+
+def add_notes(sheet: Sheet, notes: dict[str, str]) -> None:
+    """New notes on cells that have none (A1 address → text)."""
+    bulk = getattr(sheet, "add_notes", None)
+    if callable(bulk):
+        bulk(notes)
+        return
+    for cell, text in notes.items():
+        sheet.range(cell).add_note(text)
+
+
+def delete_notes(sheet: Sheet, cells: Sequence[str]) -> None:
+    """Remove the notes of these cells."""
+    bulk = getattr(sheet, "delete_notes", None)
+    if callable(bulk):
+        bulk(cells)
+        return
+    for cell in cells:
+        note = sheet.range(cell).note
+        if note is not None:
+            note.delete()
+
+
 # ---------------------------------------------------------------- writing
+
+
+class Formula(str):
+    """Text to be written as a formula (any other text is written as text)."""
+
+
+def link(sheet: str, cell: str, shown: str) -> Formula:
+    """A link to a cell of this workbook as a HYPERLINK formula: written with the rest of a
+    block in one call (a hyperlink object would take a call per cell)."""
+    target = "#'" + sheet.replace("'", "''") + "'!" + cell
+    return Formula(f'=HYPERLINK("{_quoted(target)}","{_quoted(shown)}")')
+
+
+def _quoted(text: str) -> str:
+    return text.replace('"', '""')
 
 
 def cell_value(value: object) -> object:
@@ -114,6 +175,8 @@ def cell_value(value: object) -> object:
     date and "=..." into a formula; NaN and NaT become blank; numpy scalars plain Python."""
     if value is None:
         return None
+    if isinstance(value, Formula):
+        return str(value)
     if isinstance(value, str):
         return "'" + value if value else None
     if value != value:  # NaN, NaT (pandas' and numpy's)

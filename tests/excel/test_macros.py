@@ -107,7 +107,7 @@ def test_validate_marks_every_cell_and_writes_the_results_sheet(workbook, tmp_pa
     assert sorted(listed) == sorted((f.code, f"{f.sheet}!{f.cell}") for f in done.result.findings)
     first = results.range("C5")
     sheet, cell = first.value.split("!")
-    assert first.hyperlink == f"#{sheet}!{cell}"
+    assert first.formula == f'=HYPERLINK("#\'{sheet}\'!{cell}","{sheet}!{cell}")'
     hidden = find_sheet(workbook, layout.SHEET_MARKS)
     assert hidden is not None and not hidden.visible
     assert len(marks.recorded_marks(workbook)) == done.marked
@@ -250,7 +250,7 @@ def test_mark_due_writes_the_list_and_filters_the_overdue_rows(workbook):
     assert grid.value(4, 0) == "到期提示" and grid.value(5, 0) == layout.DUE_OVERDUE
     assert grid.value(5, 1) == "SH000005"
     assert sheet.range("A6").color == (0xFF, 0xC7, 0xCE)
-    assert sheet.range("B6").hyperlink == "#台账!A8"
+    assert sheet.range("B6").formula == '=HYPERLINK("#\'台账\'!A8","SH000005")'
     ledger = _ledger(workbook)
     filtered = ledger.tables[layout.TABLE_LEDGER].autofilter.hidden_rows
     assert 8 not in filtered and {4, 5, 6, 7, 9, 10} <= set(filtered)

@@ -110,6 +110,29 @@ def test_formula_text_is_excels_syntax(book):
     assert sheet.range("F2").value == 46173.0 + 13.5 / 24 or sheet.range("F2").value > 46000
 
 
+def test_formulas_written_in_a_block_and_colours_of_several_areas(book):
+    sheet = book.sheets["其 他"]
+    sheet.range("A1").value = [
+        [1, 2, "=SUM(A1:B1)"],
+        ["=EDATE(DATE(2024,1,31),1)", '=HYPERLINK("#\'台账\'!B2","去 B2")', "=台账!D2*2"],
+    ]
+    assert sheet.range("C1").value == 3.0
+    assert sheet.range("A2").value == 45351.0  # 2024-02-29, EDATE's month-end rule
+    assert sheet.range("B2").value == "去 B2" and sheet.range("C2").value == 6.0
+    assert sheet.range("A2:C2").formula == (
+        (
+            "=EDATE(DATE(2024,1,31),1)",
+            '=HYPERLINK("#\'台账\'!B2","去 B2")',
+            "=台账!D2*2",
+        ),
+    )
+    areas = sheet.range("A5,C6:D7")
+    areas.color = (1, 2, 3)
+    assert [sheet.range(c).color for c in ("A5", "C6", "D7", "B5")] == [(1, 2, 3)] * 3 + [None]
+    areas.color = None
+    assert sheet.range("C6").color is None
+
+
 def test_colour_font_note_hyperlink_sheets_and_widths(book):
     sheet = book.sheets["台账"]
     cell = sheet.range("B3")
