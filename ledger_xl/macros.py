@@ -211,9 +211,12 @@ def _filter_ledger(
 
 
 def _table(sheet: Any, name: str) -> Any:
+    """The sheet's table (Excel ListObject) called `name`, or None when it has none."""
     try:
         return sheet.tables[name]
-    except (KeyError, IndexError, ValueError):
+    except (
+        Exception
+    ):  # xlwings raises pywintypes.com_error for an unknown name, the adapter KeyError
         return None
 
 

@@ -58,7 +58,7 @@ except ImportError:  # pragma: no cover - exercised only where xlwings is not in
 PREFIX = "#LEDGER: "
 CATEGORY = "ledger_xl"
 
-Grid = list[list[Any]]
+Cells = list[list[Any]]  # a block of cell values, rows of equal length
 
 
 class UdfError(LedgerXLError):
@@ -68,15 +68,15 @@ class UdfError(LedgerXLError):
 # ---------------------------------------------------------------- conversion
 
 
-def as_grid(value: Any) -> Grid:
+def as_grid(value: Any) -> Cells:
     """Any argument as a 2-D list: a scalar is 1×1, a flat list one column."""
     if value is None:
         return [[None]]
     if isinstance(value, list | tuple):
         if not value:
             return [[None]]
-        if all(isinstance(row, list | tuple) for row in value):
-            return [list(row) for row in value]
+        if isinstance(value[0], list | tuple):  # xlwings' ndim=2: rows of equal length
+            return value if isinstance(value, list) else list(value)
         return [[v] for v in value]
     return [[value]]
 
@@ -164,18 +164,20 @@ def read_weights(weights: Any, count: int) -> list[float]:
     return numbers
 
 
-def score_rows(scores: Grid, scoring_rules: ScoringRules) -> list[list[Any]]:
+def score_rows(scores: Cells, scoring_rules: ScoringRules) -> list[list[Any]]:
     """综合评分 of each row of dimension scores, as the template formula: the weighted sum
     rounded to 1 place, "" when a score is missing or not a number."""
     dims = scoring_rules.dimensions
     if len(scores[0]) != len(dims):
         names = "、".join(d.name for d in dims)
         raise UdfError(f"评分应有 {len(dims)} 列（{names}），现为 {len(scores[0])} 列")
-    table = {d.column: [row[j] for row in scores] for j, d in enumerate(dims)}
     import pandas as pd  # the core's frames; loaded with the core already
 
-    result = scoring.composite_scores(pd.DataFrame(table, dtype=object), scoring_rules)
-    return [["" if math.isnan(v) else float(v)] for v in result]
+    columns = dict(zip((d.column for d in dims), zip(*scores, strict=True), strict=True))
+    result = scoring.composite_scores(pd.DataFrame(columns, dtype=object), scoring_rules)
+    shown = result.astype(object)
+    shown[np.isnan(result)] = ""
+    return shown.reshape(-1, 1).tolist()
 
 
 def scoring_with_weights(base: ScoringRules, weights: list[float]) -> ScoringRules:
@@ -221,7 +223,7 @@ def read_bands(bands: Any, base: ScoringRules) -> ScoringRules:
         raise UdfError(exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
 
 
-def grade_cells(scores: Grid, scoring_rules: ScoringRules) -> Grid:
+def grade_cells(scores: Cells, scoring_rules: ScoringRules) -> Cells:
     """评级 of each score (same shape): the incomplete label for a blank score, as the
     template formula; a text or error cell is named rather than graded."""
     out = []
@@ -240,7 +242,7 @@ def grade_cells(scores: Grid, scoring_rules: ScoringRules) -> Grid:
     return out
 
 
-def next_due_rows(last: list[Any], risk: list[Any], category: list[Any], rules: Rules) -> Grid:
+def next_due_rows(last: list[Any], risk: list[Any], category: list[Any], rules: Rules) -> Cells:
     """下次审核日期 per row: EDATE(最近审核日期, 审核周期(月)), "" where either is missing."""
     if not len(last) == len(risk) == len(category):
         raise UdfError(f"三个参数的行数应相同，现为 {len(last)}、{len(risk)}、{len(category)} 行")
@@ -249,7 +251,7 @@ def next_due_rows(last: list[Any], risk: list[Any], category: list[Any], rules: 
     return [[_shown(day)] for day in schedule.edate(starts, months)]
 
 
-def due_status_cells(next_due: Grid, as_of: dt.date, soon_days: int) -> Grid:
+def due_status_cells(next_due: Cells, as_of: dt.date, soon_days: int) -> Cells:
     """到期提示 of each date against `as_of`: 已逾期 / 即将到期 (≤ `soon_days`) / 正常;
     "" for a blank or a cell that is not a date."""
     out = []
@@ -271,7 +273,7 @@ def due_status_cells(next_due: Grid, as_of: dt.date, soon_days: int) -> Grid:
     return out
 
 
-def _check_cells(grid: Grid, check: Callable[[list[Any]], list[str]]) -> Grid:
+def _check_cells(grid: Cells, check: Callable[[list[Any]], list[str]]) -> Cells:
     flat = [v for row in grid for v in row]
     messages = check(flat)
     width = len(grid[0])
@@ -330,7 +332,7 @@ def resident_id_messages(numbers: Sequence[Any]) -> list[str]:
     return out
 
 
-def row_messages(rows: Grid, headers: list[Any], rules: Rules, as_of: dt.date) -> list[list[str]]:
+def row_messages(rows: Cells, headers: list[Any], rules: Rules, as_of: dt.date) -> list[list[str]]:
     """The findings of each ledger row (its messages joined by "；"; "" when clean): the
     rows as the ledger's cell, row and formula-value checks see them, under `headers`."""
     import pandas as pd
