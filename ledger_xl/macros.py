@@ -212,11 +212,10 @@ def _filter_ledger(
 
 def _table(sheet: Any, name: str) -> Any:
     """The sheet's table (Excel ListObject) called `name`, or None when it has none."""
+    # xlwings raises pywintypes.com_error for an unknown name, the adapter KeyError
     try:
         return sheet.tables[name]
-    except (
-        Exception
-    ):  # xlwings raises pywintypes.com_error for an unknown name, the adapter KeyError
+    except Exception:
         return None
 
 
@@ -237,9 +236,9 @@ def review_record(ledger_book: LedgerBook, i: int, day: dt.date) -> dict[str, An
     by_header = {f.header: f.key for f in rules.fields}
     values = {key: frame[key].iloc[i] if key in frame else None for key in by_header.values()}
     customer = values.get("customer_id")
-    if customer in (None, ""):
+    if _blank(customer):
         raise AddinError("选中的行没有客户编号，无法登记审核")
-    if values.get("reviewer") in (None, ""):
+    if _blank(values.get("reviewer")):
         raise AddinError(f"请先填写客户 {customer} 的“{rules.header('reviewer')}”，再登记审核")
     status = values.get("status")
     if status not in layout.REVIEW_RESULTS:
@@ -263,6 +262,10 @@ def review_record(ledger_book: LedgerBook, i: int, day: dt.date) -> dict[str, An
         result=status,
     )
     return record
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _record_id(ledger_book: LedgerBook, customer: str, day: dt.date) -> str:

@@ -518,3 +518,14 @@ def test_scoring_twin_is_what_score_rows_uses():
         udfs.score_rows(grid, DEFAULT_RULES.scoring)[0][0]
         == scoring.composite_scores(table, DEFAULT_RULES.scoring)[0]
     )
+
+
+def test_the_add_in_does_not_load_the_file_layers():
+    # Excel imports ledger_xl.macros for every click: only the core and the add-in's own edge
+    code = (
+        "import sys, json, ledger_xl.macros, ledger_xl.udfs\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('ledger_xl.io', "
+        "'ledger_xl.app', 'ledger_xl.cli', 'python_calamine', 'xlsxwriter', 'openpyxl', 'uno')))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(done.stdout) == []
