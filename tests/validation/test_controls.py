@@ -467,3 +467,15 @@ def test_changed_control_rules_are_named(tmp_path):
     path = build(tmp_path, rules=DEFAULT_RULES.model_copy(update={"credit": credit}))
     item = one(path, "rules-changed")
     assert "评级 A 最高信用额度为 800 万元，标准为 500" in item.message
+
+
+def test_a_book_without_credentials_does_not_report_documents_missing(tmp_path):
+    """Ledger rows alone (the add-in's row check): documents cannot be judged."""
+    book = read_book(build(tmp_path, rows=[good_row(1, category="重要"), good_row(2)]))
+    book.credentials = None
+    codes = {(f.code, f.cell) for f in validate_book(book, AS_OF).findings}
+    assert not [c for c in codes if c[0] == "approved-not-admissible"]
+    book = read_book(build(tmp_path, rows=[good_row(1, stage="初筛"), good_row(2)], name="b.xlsx"))
+    book.credentials = None
+    found = [f for f in validate_book(book, AS_OF).findings if f.code == "approved-not-admissible"]
+    assert [f.cell for f in found] == [cell("stage")]  # what the row itself shows still counts
