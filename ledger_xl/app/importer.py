@@ -21,7 +21,8 @@ from ledger_xl.core.errors import InputError, WorkbookReadError
 from ledger_xl.core.findings import Report, finding
 from ledger_xl.core.grid import Grid
 from ledger_xl.core.rules import FieldRule, FieldType, Rules
-from ledger_xl.io.read import open_workbook
+from ledger_xl.io import isolated
+from ledger_xl.io.read import explain_failure, memory_allowance, open_workbook
 from ledger_xl.io.xlsx.ledger import LedgerContent
 
 # The codes only the importer emits (it reports cell problems with the checks' codes too).
@@ -83,6 +84,16 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 
 def _read_workbook(path: Path, rules: Rules, sheet: str | None) -> Grid:
+    """The sheet holding the customer list, read in a child process (`io.isolated`): a
+    workbook that takes its reader down is refused with a reason, never a crash."""
+    try:
+        return isolated.call(_find_list, path, rules, sheet, memory=memory_allowance(path))
+    except isolated.ChildFailed as exc:
+        reason = explain_failure(path, exc.detail)
+        raise InputError(f"{path.name}：无法读取：{reason}") from None
+
+
+def _find_list(path: Path, rules: Rules, sheet: str | None) -> Grid:
     try:
         book = open_workbook(path, ledger=False)  # sniffed first, like every other input
         names = [sheet] if sheet else book.sheet_names

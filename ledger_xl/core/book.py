@@ -214,8 +214,8 @@ def book_from_grids(
     `grids(name)` (or `grids[name]`) gives a sheet's grid, None when there is no such sheet.
     The rules come from the workbook's own rule sheets (the defaults, with a `rules-broken`
     finding, when they are broken); the ledger and side tables are found by their headers.
-    A WorkbookReadError raised by `grids` (a damaged sheet) becomes a `file-truncated`
-    finding.
+    A WorkbookReadError raised by `grids` becomes a finding: `file-truncated` for a damaged
+    sheet, or the code it carries (a sheet that reaches too far: `file-unreadable`).
     """
     sheet = grids.get if isinstance(grids, Mapping) else grids
     book = LedgerBook(
@@ -229,7 +229,7 @@ def book_from_grids(
         _fill(book, sheet, where)
     except WorkbookReadError as exc:
         book.ledger = None
-        book.findings.append(finding("file-truncated", detail=exc.detail, **where))
+        book.findings.append(finding(exc.code or "file-truncated", detail=exc.detail, **where))
     return book
 
 

@@ -293,6 +293,15 @@ _CODES = (
         "“{column}”显示 {value}，按规则应为 {detail}；公式或规则可能被改动",
         "'{column}' shows {value} but the rules give {detail}",
     ),
+    _c(
+        "formula-not-calculated",
+        W,
+        "{value} 个公式单元格没有保存计算结果（工作簿可能由 openpyxl 等不计算公式的程序保存），"
+        "已只核对公式文本；请在 Excel 或 WPS 中打开、保存后再提交",
+        "{value} formula cells carry no calculated value (the workbook was probably saved by a "
+        "program that does not calculate, such as openpyxl); only their formula text was "
+        "checked; open and save it in Excel or WPS",
+    ),
     # -- importing an existing list (ledger-xl new --from)
     _c(
         "import-unknown-column",

@@ -286,49 +286,72 @@ def from_frames(
     )
 
 
+@dataclass
+class BookPart:
+    """One workbook's share of a portfolio: its rows typed and enriched with its own rules,
+    or why it cannot join (`problem`). What a reading child process sends back."""
+
+    source: str
+    problem: str = ""
+    rules: Rules = DEFAULT_RULES
+    customers: pd.DataFrame | None = None
+    documents: pd.DataFrame | None = None
+    reviews: pd.DataFrame | None = None
+
+
+def book_part(book: LedgerBook, as_of: dt.date) -> BookPart:
+    """A book's rows, typed and enriched with its own rules (`from_books` joins them)."""
+    name = book.source
+    problem = unusable(book)
+    if problem:
+        return BookPart(name, problem)
+    customers = enrich_ledger(book.ledger.frame, book.rules, as_of, name, book.ledger.rows)
+    documents = enrich_documents(
+        book.credentials.frame if book.credentials else None,
+        customers,
+        book.rules,
+        as_of,
+        name,
+        book.credentials.rows if book.credentials else None,
+    )
+    reviews = enrich_reviews(
+        book.reviews.frame if book.reviews else None,
+        name,
+        book.reviews.rows if book.reviews else None,
+    )
+    return BookPart(name, "", book.rules, customers, documents, reviews)
+
+
 def from_books(books: Iterable[LedgerBook], as_of: dt.date) -> Portfolio:
     """One portfolio from ledger books, each scored and scheduled with its own rules. A book
     that cannot be used (no ledger table, or broken rule sheets: its formulas and Python
     would not agree on anything) is listed in `unreadable` with the reason."""
-    parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    return from_parts((book_part(book, as_of) for book in books), as_of)
+
+
+def from_parts(parts: Iterable[BookPart], as_of: dt.date) -> Portfolio:
+    """One portfolio from `book_part`s, in order; the unusable ones listed in `unreadable`."""
+    used: list[BookPart] = []
     unreadable: list[tuple[str, str]] = []
-    files: list[str] = []
-    rules_by_file: dict[str, Rules] = {}
-    for book in books:
-        name = book.source
-        problem = unusable(book)
-        if problem:
-            unreadable.append((name, problem))
-            continue
-        files.append(name)
-        rules_by_file[name] = book.rules
-        customers = enrich_ledger(book.ledger.frame, book.rules, as_of, name, book.ledger.rows)
-        documents = enrich_documents(
-            book.credentials.frame if book.credentials else None,
-            customers,
-            book.rules,
-            as_of,
-            name,
-            book.credentials.rows if book.credentials else None,
-        )
-        reviews = enrich_reviews(
-            book.reviews.frame if book.reviews else None,
-            name,
-            book.reviews.rows if book.reviews else None,
-        )
-        parts.append((customers, documents, reviews))
-    if not parts:
+    for part in parts:
+        if part.problem:
+            unreadable.append((part.source, part.problem))
+        else:
+            used.append(part)
+    if not used:
         empty = from_frames(
             pd.DataFrame({f.key: [] for f in DEFAULT_RULES.fields}), None, None, as_of
         )
         empty.unreadable = unreadable
         return empty
+    files = [p.source for p in used]
+    rules_by_file = {p.source: p.rules for p in used}
     return Portfolio(
         as_of,
-        _concat([p[0] for p in parts]),
-        _concat([p[1] for p in parts]),
-        _concat([p[2] for p in parts]),
-        rules_by_file[files[0]],
+        _concat([p.customers for p in used]),
+        _concat([p.documents for p in used]),
+        _concat([p.reviews for p in used]),
+        used[0].rules,
         files,
         unreadable,
         rules_by_file,

@@ -72,7 +72,7 @@ def build_due_workbook(
     `document_within` and `branch` only word the 说明 sheet. Returns the path."""
     target = Path(path)
     check_rows({LIST_SPECS[key].sheet: lists[key] for key in LIST_SPECS})
-    with kit.written(target, overwrite, title=TITLE) as wb:
+    with kit.written(target, overwrite, kind="due_list", title=TITLE) as wb:
         formats = list_formats(wb)
         writer = ListWriter(wb, formats)
         sheets = [writer.write(spec, lists[key]) for key, spec in LIST_SPECS.items()]

@@ -25,6 +25,17 @@ import xlsxwriter.worksheet
 
 from ledger_xl.io.output import atomic_output
 
+# Every workbook ledger_xl writes says what it is, so a later run reading a folder can tell its
+# own outputs from ledgers (`app.paths` skips them).
+PROP_KIND = "ledger_xl.kind"
+KIND_LABELS = {
+    "ledger": "台账",
+    "findings": "问题清单",
+    "due_list": "到期清单",
+    "summary": "汇总工作簿",
+    "review_report": "客户审核报告",
+}
+
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_LINKS = 65_530  # hyperlinks per worksheet; beyond it cells are plain text
 A4 = 9  # XlsxWriter's paper code
@@ -83,12 +94,13 @@ def new_workbook(
     path: str | os.PathLike,
     *,
     title: str,
+    kind: str,
     created: dt.datetime | None = None,
     subject: str = "",
     options: Mapping[str, object] | None = None,
 ) -> Workbook:
     """A workbook that never turns text into numbers, formulas or links, with ledger_xl's
-    document properties."""
+    document properties, `ledger_xl.kind` (one of `KIND_LABELS`) among them."""
     wb = Workbook(str(path), {**_SAFE_OPTIONS, **(options or {})})
     properties = {
         "title": title,
@@ -100,6 +112,7 @@ def new_workbook(
         properties["subject"] = subject
         properties["company"] = ""
     wb.set_properties(properties)
+    wb.set_custom_property(PROP_KIND, kind)
     return wb
 
 
@@ -109,14 +122,18 @@ def written(
     overwrite: bool = False,
     *,
     title: str,
+    kind: str,
     created: dt.datetime | None = None,
     subject: str = "",
     options: Mapping[str, object] | None = None,
 ) -> Iterator[Workbook]:
     """Yield a new workbook written to a temporary file; closed and moved onto `path` when the
-    body succeeds (nothing is left behind when it fails)."""
+    body succeeds (nothing is left behind when it fails). `kind` is what it is (`KIND_LABELS`),
+    recorded in its document properties."""
     with atomic_output(path, overwrite) as temp:
-        wb = new_workbook(temp, title=title, created=created, subject=subject, options=options)
+        wb = new_workbook(
+            temp, title=title, kind=kind, created=created, subject=subject, options=options
+        )
         try:
             yield wb
         finally:

@@ -59,7 +59,12 @@ def build_ledger_workbook(
     options = options or BuildOptions()
     created = REPRODUCIBLE_TIME if options.reproducible else dt.datetime.now()
     with kit.written(
-        path, overwrite, title=options.title, created=created, subject="客户审核管理台账"
+        path,
+        overwrite,
+        title=options.title,
+        kind="ledger",
+        created=created,
+        subject="客户审核管理台账",
     ) as wb:
         _Builder(wb, content, rules, options).build()
     return Path(path)

@@ -107,7 +107,7 @@ def build_summary_workbook(
     the notes (the 即将到期 window the tables were computed with). Returns the path."""
     target = Path(path)
     check_rows({LIST_SPECS[key].sheet: tables[key] for key in LIST_SPECS})
-    with kit.written(target, overwrite, title=TITLE) as wb:
+    with kit.written(target, overwrite, kind="summary", title=TITLE) as wb:
         _SummaryBook(wb, tables, portfolio, within).build()
     return target
 
