@@ -66,13 +66,34 @@ def _friendly(command):
     return wrapper
 
 
+# --as-of within what every list, summary and workbook can compute: review dates run years
+# past the day, and Excel holds dates from 1900 to 9999.
+AS_OF_FIRST, AS_OF_LAST = dt.date(1900, 1, 1), dt.date(9899, 12, 31)
+
+
 def _parse_date(text: str | None) -> dt.date:
     if text is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise typer.BadParameter(f"“{text}”不是日期，请写成 2026-11-23") from None
+    if not AS_OF_FIRST <= day <= AS_OF_LAST:
+        raise typer.BadParameter(
+            f"{day.isoformat()} 超出可用范围，基准日须在 {AS_OF_FIRST.isoformat()} 到 "
+            f"{AS_OF_LAST.isoformat()} 之间"
+        )
+    return day
+
+
+def _gather(paths: list[str]):
+    """The files the arguments name, each once; notes about the rest go to stderr."""
+    from ledger_xl.app.paths import gather
+
+    gathered = gather(paths)
+    for line in gathered.notes():
+        terminal.notice(err_console, line)
+    return gathered.files
 
 
 @app.command()
@@ -114,8 +135,12 @@ def new(
     无法识别的值按原样保留并列出，不丢任何一行。
     """
     from ledger_xl.app.importer import import_customers
+    from ledger_xl.app.paths import check_outputs
+    from ledger_xl.io.output import check_writable
     from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
 
+    check_outputs([output], [source])
+    check_writable(output, force)
     result = import_customers(source, sheet=sheet, lang=lang)
     build_ledger_workbook(
         output,
@@ -198,7 +223,7 @@ def validate(
     退出码：0 没有错误（可有警告），1 发现错误，2 命令无法执行。
     """
     from ledger_xl import terminal as report_module
-    from ledger_xl.app.validate import expand_paths
+    from ledger_xl.app.paths import check_outputs
     from ledger_xl.core.findings import CATALOGUE
     from ledger_xl.io.output import check_writable
 
@@ -210,13 +235,12 @@ def validate(
     if unknown:
         raise typer.BadParameter(f"未知的问题代码：{'、'.join(unknown)}（代码表见 README）")
     day = _parse_date(as_of)
-    files, missing = expand_paths(paths)
-    for argument in missing:
-        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
+    files = _gather(paths)
     if not files:
         terminal.error(err_console, "没有找到要校验的工作簿")
         raise typer.Exit(2)
     if report is not None:
+        check_outputs([report], files)
         check_writable(report, force)
     rules = None
     if standard is not None:
@@ -234,7 +258,7 @@ def validate(
         from ledger_xl.io.xlsx.findings import build_findings_workbook
 
         build_findings_workbook(report, result, overwrite=force, lang=lang)
-        err_console.print(f"问题清单工作簿：{report}")
+        terminal.say(err_console, "", f"问题清单工作簿：{report}", "")
     raise typer.Exit(0 if result.valid else 1)
 
 
@@ -244,18 +268,18 @@ PathsArg = Annotated[
 ]
 
 
-def _load_portfolio(paths: list[str], day: dt.date):
-    """Expand the arguments and read the workbooks; unreadable files are named, not fatal."""
+def _load_portfolio(paths: list[str], day: dt.date, outputs: tuple[Path | None, ...] = ()):
+    """Expand the arguments and read the workbooks; unreadable files are named, not fatal.
+    An output that is one of the inputs is refused before anything is read."""
+    from ledger_xl.app.paths import check_outputs
     from ledger_xl.app.portfolio import load
-    from ledger_xl.app.validate import expand_paths
     from ledger_xl.core.portfolio import shared_customer_ids
 
-    files, missing = expand_paths(paths)
-    for argument in missing:
-        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
+    files = _gather(paths)
     if not files:
         terminal.error(err_console, "没有找到台账工作簿")
         raise typer.Exit(2)
+    check_outputs(outputs, files)
     result = load(files, day)
     for name, reason in result.unreadable:
         terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
@@ -323,7 +347,7 @@ def due(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day)
+    data = _load_portfolio(paths, day, (output,))
     lists = due_module.portfolio_due(data, within, doc_within, branch)
     if output_format == "json":
         import json
@@ -349,7 +373,7 @@ def due(
             document_within=doc_within,
             branch=branch,
         )
-        err_console.print(f"到期清单工作簿：{output}")
+        terminal.say(err_console, "", f"到期清单工作簿：{output}", "")
     lapsed = due_module.lapsed(lists)
     if strict and lapsed:
         raise typer.Exit(1)
@@ -377,7 +401,7 @@ def summarize(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day)
+    data = _load_portfolio(paths, day, (output,))
     tables = summary.summary_tables(data)
     terminal.print_summary(console, data, tables)
     if output is not None:
@@ -414,7 +438,7 @@ def report(
     pdf_target = target.with_suffix(".pdf")
     if pdf:
         check_writable(pdf_target, force)
-    data = _load_portfolio(paths, day)
+    data = _load_portfolio(paths, day, (target, pdf_target if pdf else None))
     review_report.build_review_report(target, data, customer, overwrite=force)
     console.print(f"客户审核报告：{target}")
     if pdf:
@@ -429,8 +453,11 @@ def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, stan
 
     if not show or len(files) < 2:
         return validate_paths(files, day, lang, skip, only, jobs, standard=standard)
-    with Progress(console=err_console, transient=True) as progress:
+    # No refresh thread: files are read in forked children, and a fork must not happen
+    # while another thread holds a lock; the bar is redrawn as each file finishes.
+    with Progress(console=err_console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("校验中", total=len(files))
+        progress.refresh()
         return validate_paths(
             files,
             day,
@@ -438,7 +465,7 @@ def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, stan
             skip,
             only,
             jobs,
-            progress=lambda _: progress.advance(task),
+            progress=lambda _: (progress.advance(task), progress.refresh()),
             standard=standard,
         )
 

@@ -3,6 +3,11 @@
 `render_terminal` prints a validation batch; the list and table printers serve `due`,
 `summarize` and `new`. The results themselves and their JSON form live in
 `ledger_xl.core.findings`.
+
+Text from files and arguments is data: markup is off (a customer named "[/]" or
+"[link=…]" prints as those characters), and the consoles `make_console` returns show control
+characters as visible symbols (ESC as ␛) and bidirectional overrides as �, so a cell cannot
+move the cursor, clear the screen, open a hyperlink or make one name look like another.
 """
 
 from __future__ import annotations
@@ -172,10 +177,55 @@ def _render_summary(result: BatchResult, console: Console, lang: str, words: dic
 # ---------------------------------------------------------------- messages
 
 
+def _unsafe_characters() -> dict[int, str]:
+    table = {code: chr(0x2400 + code) for code in range(0x20) if chr(code) not in "\n\t"}
+    table[0x7F] = "\u2421"  # ␡
+    for code in (*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)):
+        table[code] = "\ufffd"
+    for code in range(0x2066, 0x206A):
+        table[code] = "\ufffd"
+    return table
+
+
+_UNSAFE = _unsafe_characters()
+
+
+def plain(text: str) -> str:
+    """`text` safe for a terminal: each control character (but newline and tab) shown as a
+    visible symbol, each bidirectional control as �, one character for one."""
+    return text.translate(_UNSAFE)
+
+
+def _safe(item: object) -> object:
+    if isinstance(item, str):
+        return plain(item)
+    if isinstance(item, Text):
+        if item.plain.translate(_UNSAFE) == item.plain:
+            return item
+        copy = item.copy()
+        copy.plain = plain(item.plain)  # one character for one: the styles stay in place
+        return copy
+    if isinstance(item, Table):
+        for column in item.columns:
+            column._cells = [_safe(cell) for cell in column._cells]
+            column.header = _safe(column.header)
+        item.title = _safe(item.title) if item.title is not None else None
+    return item
+
+
+class PlainConsole(Console):
+    """A rich console that never interprets data: no markup, no highlighting, no emoji
+    codes, and what it prints made `plain` (strings, Text and the cells of tables)."""
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(_safe(o) for o in objects), **kwargs)
+
+
 def make_console(stderr: bool = False, width: int | None = None) -> Console:
     """A console that prints text as given: no markup, no highlighting, no emoji codes, so a
-    customer named "[/]" or "[link=…]" is printed as those characters."""
-    return Console(
+    customer named "[/]" or "[link=…]" is printed as those characters; control and
+    bidirectional characters are made visible (`plain`)."""
+    return PlainConsole(
         stderr=stderr,
         highlight=False,
         soft_wrap=True,
