@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,12 +32,20 @@ CODES = (
     "import-missing-column",
     "import-computed-column",
     "import-duplicate-column",
+    "import-text-too-long",
+    "import-control-characters",
+    "import-id-pattern",
 )
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _FORMULA_START = ("=", "+", "-", "@")
 _LONG_ID_KEYS = {"uscc", "phone"}
+EXCEL_MAX_TEXT = 32_767  # characters an Excel cell holds
+EXCEL_MAX_NUMBER = 9.99999999999999e307
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)  # the dates Excel holds
+_CONTROLS = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
+MAX_CSV_FIELD = 16 << 20  # a field longer than this is no customer list
 
 
 @dataclass
@@ -67,8 +76,14 @@ def import_customers(
 
 
 def _read_csv(path: Path) -> list[list[str]]:
+    """A text list's rows: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
+    text") or GB18030; comma, tab or semicolon separated; CRLF, LF or old-Mac CR line ends."""
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = raw.decode(encoding)
             break
@@ -76,11 +91,19 @@ def _read_csv(path: Path) -> list[list[str]]:
             continue
     else:
         raise InputError(f"{path.name}：无法识别文件编码，请另存为 UTF-8 编码的 CSV")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CR-only: old Mac Excel
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CSV_FIELD)
+    try:
+        return [row for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise InputError(f"{path.name}：不是可读的 CSV（{exc}）") from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _read_workbook(path: Path, rules: Rules, sheet: str | None) -> Grid:
@@ -197,8 +220,22 @@ class _Importer:
                 "column": rule.header,
                 "customer_id": "" if customer is None else str(customer),
             }
+            if isinstance(raw, float) and math.isnan(raw):  # a NaN cell: not blank, not a number
+                out[rule.key] = self.convert_nan(rule, where)
+                continue
             out[rule.key] = None if values.is_blank(raw) else self.convert(raw, rule, where)
         return out
+
+    def convert_nan(self, rule: FieldRule, where: dict) -> str | None:
+        """A NaN read from a workbook (no Excel cell holds one): reported in a number or date
+        column and kept as the text "NaN"; blank elsewhere."""
+        if rule.type in (FieldType.NUMBER, FieldType.SCORE):
+            self.note("not-a-number", value="NaN", **where)
+        elif rule.type is FieldType.DATE:
+            self.note("not-a-date", value="NaN", **where)
+        else:
+            return None
+        return "NaN"
 
     def convert(self, raw: object, rule: FieldRule, where: dict) -> object:
         if rule.type in (FieldType.NUMBER, FieldType.SCORE):
@@ -212,17 +249,32 @@ class _Importer:
 
     def convert_text(self, raw: object, rule: FieldRule, where: dict) -> str:
         if isinstance(raw, str):
-            text = raw.strip()
+            text = self.clean_text(raw.strip(), where)
             if text.startswith(_FORMULA_START):
                 self.note("formula-text", value=text, **where)
             return text
         if isinstance(raw, dt.datetime | dt.date):
             return raw.isoformat()[:10]
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return repr(raw)
         if isinstance(raw, float) and raw.is_integer():
             if abs(raw) >= 1e15 and rule.key in _LONG_ID_KEYS:
                 self.note("id-stored-as-number", value=f"{raw:.5E}", **where)
             return str(int(raw))
         return str(raw)
+
+    def clean_text(self, text: str, where: dict) -> str:
+        """Text as a cell can hold it: control characters (NUL…) removed, at most 32767
+        characters; each change reported."""
+        cleaned = text.translate(_CONTROLS)
+        if cleaned != text:
+            self.note("import-control-characters", value=cleaned[:50], **where)
+        if len(cleaned) > EXCEL_MAX_TEXT:
+            self.note(
+                "import-text-too-long", value=cleaned[:20] + "…", detail=str(len(cleaned)), **where
+            )
+            cleaned = cleaned[:EXCEL_MAX_TEXT]
+        return cleaned
 
     def convert_number(self, raw: object, rule: FieldRule, where: dict) -> object:
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
@@ -232,11 +284,15 @@ class _Importer:
             number, plain = parsing.parse_number_text(raw)
             if number is None:
                 self.note("not-a-number", value=raw, **where)
-                return raw.strip()
+                return self.clean_text(raw.strip(), where)
             if not plain or not self.from_text:
                 self.note("number-as-text", value=raw, **where)
         else:
             number = float(raw)
+        if not abs(number) <= EXCEL_MAX_NUMBER:  # inf, NaN, 1e308: no cell holds them
+            text = raw.strip() if isinstance(raw, str) else repr(number)
+            self.note("not-a-number", value=text[:50], **where)
+            return self.clean_text(text, where)
         low, high = rule.minimum, rule.maximum
         if (low is not None and number < low) or (high is not None and number > high):
             span = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
@@ -254,11 +310,11 @@ class _Importer:
                 return day
         if isinstance(raw, str):
             day = parsing.parse_date_text(raw)
-            if day is not None:
+            if day is not None and FIRST_DAY <= day <= LAST_DAY:
                 if not self.from_text:
                     self.note("date-as-text", value=raw, **where)
                 return day
-            self.note("not-a-date", value=raw, **where)
-            return raw.strip()
+            self.note("not-a-date", value=raw, **where)  # no date, or none Excel can hold
+            return self.clean_text(raw.strip(), where)
         self.note("not-a-date", value=raw, **where)
-        return str(raw)
+        return repr(raw) if isinstance(raw, float) else str(raw)

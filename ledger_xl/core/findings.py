@@ -327,6 +327,28 @@ _CODES = (
         "“{column}”列出现多次，只导入第一列",
         "Column '{column}' appears more than once; only the first is imported",
     ),
+    _c(
+        "import-text-too-long",
+        E,
+        "“{column}”的内容有 {detail} 个字符（“{value}”），超过 Excel 单元格能容纳的 32767 个字符；"
+        "台账中只保留了前 32767 个字符，请核对",
+        "'{column}' holds {detail} characters ('{value}'), more than an Excel cell holds "
+        "(32767); only the first 32767 were kept",
+    ),
+    _c(
+        "import-control-characters",
+        W,
+        "“{column}”的内容含有控制字符（如 NUL），Excel 单元格不能保存，已删除：“{value}”",
+        "'{column}' held control characters (such as NUL) that a cell cannot hold; they were "
+        "removed: '{value}'",
+    ),
+    _c(
+        "import-id-pattern",
+        W,
+        "导入的客户编号（如“{value}”）不符合默认格式 {detail}；新台账的填报规则已改为 {allowed}",
+        "The imported customer IDs (e.g. '{value}') do not fit the default pattern {detail}; "
+        "the new ledger's rules use {allowed} instead",
+    ),
     # -- hostile text
     _c(
         "formula-text",

@@ -651,14 +651,24 @@ def _cached(value: object) -> object:
     return value
 
 
+_EXCEL_MAX_NUMBER = 9.99999999999999e307
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
+
+
 def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
-    """Write an input value as typed: text stays text (never a formula), dates stay dates."""
-    if values.is_blank(value):
+    """Write an input value as typed: text stays text (never a formula), dates stay dates. A
+    value no cell can hold as such (NaN, inf, 1e308, a date before 1900) is written as its
+    text, never dropped."""
+    if isinstance(value, float | np.floating) and not abs(value) <= _EXCEL_MAX_NUMBER:
+        ws.write_string(row, col, repr(float(value)), cell_format)
+    elif values.is_blank(value):
         ws.write_blank(row, col, None, cell_format)
     elif isinstance(value, str):
         ws.write_string(row, col, value, cell_format)
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, dt.date) and not _FIRST_DAY <= _day(value) <= _LAST_DAY:
+        ws.write_string(row, col, value.isoformat()[:10], cell_format)
     elif isinstance(value, dt.datetime):
         ws.write_datetime(row, col, value, cell_format)
     elif isinstance(value, dt.date):
@@ -667,3 +677,7 @@ def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
         ws.write_number(row, col, float(value), cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value
