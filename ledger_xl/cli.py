@@ -145,6 +145,7 @@ def new(
     build_ledger_workbook(
         output,
         result.content,
+        rules=result.rules,
         options=BuildOptions(spare_rows=rows, protection=protection, password=password),
         overwrite=force,
     )

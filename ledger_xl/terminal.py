@@ -259,6 +259,8 @@ def print_import(console: Console, result, output, limit: int = 50) -> None:
     )
     matched = "，".join(f"{s}→{h}" if s != h else h for s, h in result.matched.items())
     console.print(Text("匹配的列：" + matched))
+    if getattr(result, "id_format", ""):
+        console.print(Text(f"客户编号格式（新台账的填报规则）：{result.id_format}"))
     report = result.report
     if not report.findings:
         console.print(Text("未发现问题。", style="green"))
@@ -364,7 +366,11 @@ def print_due(console: Console, data, lists: dict, branch: str | None) -> None:
         console, "待审核客户", lists["reviews"], DUE_SHOWN, "没有逾期、即将到期或未审核的客户"
     )
     print_list(
-        console, "证件到期", lists["documents"], DOCUMENTS_SHOWN, "没有过期或即将到期的资信证明"
+        console,
+        "证件到期（不含已停用客户的证件）",
+        lists["documents"],
+        DOCUMENTS_SHOWN,
+        "没有过期或即将到期的资信证明",
     )
     print_list(console, "风险预警", lists["warnings"], WARNINGS_SHOWN, "没有风险预警")
     counts = lists["reviews"]["flag"].value_counts()

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ledger_xl.app.demo_data import DemoData, PlantedMistake, generate_demo
 from ledger_xl.app.portfolio import load as load_portfolio
-from ledger_xl.core import due, layout, summary, twins
+from ledger_xl.core import due, layout, schedule, summary, twins
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import check_writable
@@ -75,7 +75,12 @@ def run_demo(
         )
     computed = twins.ledger_formulas(data.ledger, DEFAULT_RULES, as_of)
     docs = twins.credential_formulas(data.credentials, DEFAULT_RULES, as_of)
-    figures = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, as_of)
+    inactive = schedule.inactive_owners(
+        data.credentials["customer_id"], data.ledger["customer_id"], data.ledger["status"]
+    )
+    figures = summary.key_figures(
+        data.ledger, computed, docs["doc_status"], DEFAULT_RULES, as_of, doc_inactive=inactive
+    )
     # What HQ does with the branch workbooks once they are back: read them (read-only) and
     # write the due list, the summary and a review report.
     branches = load_portfolio(list(branch_files.values()), as_of)

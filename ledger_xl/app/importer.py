@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import InputError, WorkbookReadError
 from ledger_xl.core.findings import Report, finding
 from ledger_xl.core.grid import Grid
-from ledger_xl.core.rules import FieldRule, FieldType, Rules
+from ledger_xl.core.rules import REGEX_PREFIX, FieldRule, FieldType, Rules
 from ledger_xl.io import isolated
 from ledger_xl.io.read import explain_failure, memory_allowance, open_workbook
 from ledger_xl.io.xlsx.ledger import LedgerContent
@@ -56,6 +58,8 @@ class ImportResult:
     sheet: str
     rows: int
     matched: dict[str, str] = field(default_factory=dict)  # source header -> ledger header
+    rules: Rules = DEFAULT_RULES  # the rules to build the new ledger with
+    id_format: str = ""  # what the new ledger's 客户编号 format is, said in the summary
 
 
 def import_customers(
@@ -136,6 +140,39 @@ def _find_list(path: Path, rules: Rules, sheet: str | None) -> Grid:
     )
 
 
+MISFIT_SHARE = 0.05  # at most this share of ids off the standard format: typos, not a scheme
+MAX_ID_SHAPES = 3  # more shapes than this: no common format
+
+
+def id_shape(text: str) -> str:
+    """A regex for ids shaped like `text`: runs of capitals, small letters and digits by
+    length, other characters as they are (C-2023-001 → [A-Z]\\-\\d{4}\\-\\d{3})."""
+    out: list[str] = []
+    for kind, run in itertools.groupby(text, lambda c: _char_class(c) or c):
+        chars = "".join(run)
+        if _char_class(chars[0]):
+            out.append(kind + (f"{{{len(chars)}}}" if len(chars) > 1 else ""))
+        else:
+            out.append(re.escape(chars))
+    return "".join(out)
+
+
+def _char_class(ch: str) -> str | None:
+    if "A" <= ch <= "Z":
+        return "[A-Z]"
+    if "a" <= ch <= "z":
+        return "[a-z]"
+    if "0" <= ch <= "9":
+        return r"\d"
+    return None
+
+
+def _describe_format(fmt: str) -> str:
+    if not fmt:
+        return "不限格式"
+    return fmt[len(REGEX_PREFIX) :] if fmt.startswith(REGEX_PREFIX) else fmt
+
+
 def _header_lookup(rules: Rules) -> dict[str, FieldRule]:
     """Normalised header or alias → the field: the same matching rule as the ledger reader."""
     by_key = {f.key: f for f in rules.fields}
@@ -180,9 +217,60 @@ class _Importer:
         matched = {
             str(self.grid.value(header_row, c)).strip(): f.header for c, f in columns.items()
         }
+        rules, id_format = self.adopt_id_format([r.get("customer_id") for r in rows])
         return ImportResult(
-            LedgerContent(ledger=frame), self.report, self.path, self.grid.sheet, len(rows), matched
+            LedgerContent(ledger=frame),
+            self.report,
+            self.path,
+            self.grid.sheet,
+            len(rows),
+            matched,
+            rules,
+            id_format,
         )
+
+    def adopt_id_format(self, ids: list[object]) -> tuple[Rules, str]:
+        """The rules for the new ledger: when the company's own 客户编号 do not fit the
+        standard format, its 填报规则 take a format that fits them (or none), so validating
+        the new ledger does not turn the company's scheme into an error on every row."""
+        rule = self.rules.field("customer_id")
+        texts = [str(i).strip() for i in ids if isinstance(i, str) and i.strip()]
+        if not rule.format.startswith(REGEX_PREFIX) or not texts:
+            return self.rules, _describe_format(rule.format)
+        current = re.compile(rule.format[len(REGEX_PREFIX) :])
+        misfits = [t for t in texts if not current.fullmatch(t)]
+        if len(misfits) <= len(texts) * MISFIT_SHARE:  # a few typos: the standard stays
+            return self.rules, _describe_format(rule.format)
+        shapes = list(dict.fromkeys(id_shape(t) for t in texts))
+        if len(shapes) <= MAX_ID_SHAPES:
+            regex = "^(?:" + "|".join(shapes) + ")$" if len(shapes) > 1 else f"^{shapes[0]}$"
+            new_format = REGEX_PREFIX + regex
+            hint = (
+                f"必填。格式与导入时的客户编号一致（如 {misfits[0]}）；全表唯一，建档后不再修改。"
+            )
+        else:
+            new_format, hint = (
+                "",
+                "必填。全表唯一，建档后不再修改（导入的客户编号格式不一，未设格式）。",
+            )
+        fields = tuple(
+            f.model_copy(update={"format": new_format, "hint": hint}) if f.key == rule.key else f
+            for f in self.rules.fields
+        )
+        described = _describe_format(new_format)
+        self.report.add(
+            finding(
+                "import-id-pattern",
+                lang=self.lang,
+                file=str(self.path),
+                sheet=self.grid.sheet,
+                column=rule.header,
+                value=misfits[0],
+                detail=rule.format[len(REGEX_PREFIX) :],
+                allowed=described,
+            )
+        )
+        return self.rules.model_copy(update={"fields": fields}), described
 
     def map_columns(self, header_row: int) -> dict[int, FieldRule]:
         lookup = _header_lookup(self.rules)

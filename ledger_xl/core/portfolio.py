@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import layout, twins, values
+from ledger_xl.core import layout, schedule, twins, values
 from ledger_xl.core.book import LedgerBook
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.rules import FieldType, Rules
@@ -73,8 +73,10 @@ class Portfolio:
         grade_rank (0 = best band; NaN for the incomplete label), file, row.
     documents: one row per used 资信证明 row: customer_id, name, doc_type, doc_number,
         issued, expires (datetime64), expires_raw, verified_by, verified_on, doc_notes,
-        doc_status (已更新 when superseded by a renewal), doc_days, superseded, plus the owning customer's branch and status (blank when the
-        customer is not in the ledger), file, row.
+        doc_status (已更新 when superseded by a renewal), doc_days, superseded,
+        owner_inactive (the 客户编号 is 已停用 in the ledger: left out of lists and figures),
+        plus the owning customer's branch and status (blank when the customer is not in the
+        ledger), file, row.
     reviews: one row per used 审核记录 row: review_id, customer_id, name, review_date,
         stage, the four scores, composite_score, grade, result, reviewer, opinion, file, row.
     rules: the first workbook's rules (grade names and order for display);
@@ -211,7 +213,9 @@ def enrich_documents(
     """资信证明 rows typed, with 证件状态 / 剩余天数 and the customer's branch and status."""
     columns = [c.key for c in layout.CREDENTIAL_COLUMNS]
     if credentials is None or credentials.empty:
-        return _empty([*columns, "expires_raw", "superseded", "branch", "status", FILE, ROW])
+        return _empty(
+            [*columns, "expires_raw", "superseded", "owner_inactive", "branch", "status", FILE, ROW]
+        )
     frame = credentials.reset_index(drop=True)
     out = _typed(frame, layout.CREDENTIAL_COLUMNS)
     out["expires_raw"] = _texts(_column(frame, "expires"))
@@ -221,6 +225,9 @@ def enrich_documents(
     out["superseded"] = out["doc_status"] == layout.DOC_RENEWED
     owners = customers.drop_duplicates("customer_id").set_index("customer_id")
     ids = out["customer_id"]
+    out["owner_inactive"] = schedule.inactive_owners(
+        ids, customers["customer_id"], customers["status"]
+    )
     out["branch"] = ids.map(owners["branch"]).fillna("").to_numpy()
     out["status"] = ids.map(owners["status"]).fillna("").to_numpy()
     names = ids.map(owners["name"]).fillna("")

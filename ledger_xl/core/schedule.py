@@ -155,6 +155,23 @@ def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) 
     return result
 
 
+def inactive_owners(
+    doc_ids: pd.Series, ledger_ids: pd.Series, ledger_status: pd.Series
+) -> np.ndarray:
+    """For each credential row, whether its 客户编号 belongs to an 已停用 customer: the twin
+    of `(客户编号<>"")*(COUNTIFS(Ledger[客户编号],客户编号,Ledger[审核状态],"已停用")>0)`,
+    the rule by which 汇总 and the due lists leave such documents out."""
+    status = values.texts(ledger_status)
+    inactive = {
+        key
+        for key, state in zip(map(_criterion, ledger_ids), status, strict=True)
+        if key and state == layout.STATUS_INACTIVE
+    }
+    if not inactive:
+        return np.zeros(len(doc_ids), dtype=bool)
+    return np.array([_criterion(v) in inactive for v in doc_ids], dtype=bool)
+
+
 def _criterion(value: object) -> str:
     if values.is_blank(value):
         return ""

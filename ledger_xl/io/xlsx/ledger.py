@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from ledger_xl.core import formulas, layout, summary, twins, values
+from ledger_xl.core import formulas, layout, schedule, summary, twins, values
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
 from ledger_xl.core.rules import FieldRule, FieldType, Rules
@@ -417,6 +417,9 @@ class _Builder:
             self.doc_values["doc_status"],
             self.rules,
             self.as_of,
+            doc_inactive=schedule.inactive_owners(
+                self.credentials["customer_id"], self.ledger["customer_id"], self.ledger["status"]
+            ),
         )
         row = SUMMARY_FIRST_ROW
         for section, items in figures:
@@ -657,12 +660,12 @@ _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
 
 def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
     """Write an input value as typed: text stays text (never a formula), dates stay dates. A
-    value no cell can hold as such (NaN, inf, 1e308, a date before 1900) is written as its
-    text, never dropped."""
-    if isinstance(value, float | np.floating) and not abs(value) <= _EXCEL_MAX_NUMBER:
-        ws.write_string(row, col, repr(float(value)), cell_format)
-    elif values.is_blank(value):
+    value no cell can hold as such (inf, 1e308, a date before 1900) is written as its
+    text, never dropped (a NaN in a frame is a blank)."""
+    if values.is_blank(value):
         ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, float | np.floating) and not abs(value) <= _EXCEL_MAX_NUMBER:
+        ws.write_string(row, col, repr(float(value)), cell_format)
     elif isinstance(value, str):
         ws.write_string(row, col, value, cell_format)
     elif isinstance(value, bool):
