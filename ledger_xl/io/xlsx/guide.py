@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger_xl.core import layout
 from ledger_xl.core.layout import TEMPLATE_VERSION
 from ledger_xl.core.rules import Rules
+from ledger_xl.io.xlsx import kit
 
 _PROTECTION_TEXT = {
     "ledger": (
@@ -19,6 +20,9 @@ _PROTECTION_TEXT = {
     ),
     "none": "本工作簿未设保护，请勿改动灰色的公式列。",
 }
+
+
+GUIDE_WIDTH = 110
 
 
 def write_guide(workbook, fmt, rules: Rules, options) -> object:
@@ -94,5 +98,7 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
     ]
     for row, (style, text) in enumerate(lines):
         ws.write_string(row, 0, text, fmt("wrap" if style == "cell" else style))
-    ws.set_column(0, 0, 110)
+    ws.set_column(0, 0, GUIDE_WIDTH)
+    kit.wrapped_row_heights(ws, 0, [([t if s == "cell" else "" for s, t in lines], GUIDE_WIDTH)])
+    kit.portrait(ws)  # one page wide: no line cut at the right edge
     return ws

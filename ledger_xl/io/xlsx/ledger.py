@@ -196,8 +196,25 @@ class _Builder:
                 )
             self._validate(ws, top + 1, col, last, f)
         ws.set_row(top, 30)
+        kit.wrapped_row_heights(
+            ws,
+            top + 1,
+            [
+                (self.ledger[f.key].tolist(), f.width)
+                for f in fields
+                if f.type is FieldType.TEXT and f.is_input and f.key not in _UNWRAPPED
+            ],
+        )
         ws.freeze_panes(top + 1, 2)
-        kit.print_setup(ws, top)
+        kit.table_pages(
+            self.wb,
+            ws,
+            sheet=layout.SHEET_LEDGER,
+            table=layout.TABLE_LEDGER,
+            header_row=top,
+            widths=[f.width for f in fields],
+            used_by=[self.rules.header("customer_id"), self.rules.header("name")],
+        )
         due_col = xl_col_to_name([f.key for f in fields].index("due_flag"))
         data = (top + 1, 0, last, len(fields) - 1)
         first_cell = f"${due_col}{top + 2}"
@@ -233,9 +250,11 @@ class _Builder:
             FieldType.TEXT: "text_input",
             FieldType.CHOICE: "text_input",
             FieldType.DATE: "date_input",
-            FieldType.NUMBER: "number_input",
+            FieldType.NUMBER: "number_input" if _MONEY in f.header else "plain_number_input",
             FieldType.SCORE: "score_input",
         }[f.type]
+        if f.type is FieldType.TEXT and f.key not in _UNWRAPPED:
+            return self.fmt(name, locked=False, text_wrap=True)  # long names, addresses…
         return self.fmt(name, locked=False)
 
     def _write_inputs(self, ws, first_row, col, cells, n_rows, cell_format) -> None:
@@ -324,16 +343,34 @@ class _Builder:
                 self._write_inputs(ws, top + 1, col, frame[c.key].tolist(), n_rows, cell_format)
             self._validate_column(ws, top + 1, col, last, c)
         ws.set_row(top, 30)
+        kit.wrapped_row_heights(
+            ws,
+            top + 1,
+            [
+                (frame[c.key].tolist(), c.width)
+                for c in columns
+                if c.kind == "text" and c.width >= _WRAP_WIDTH
+            ],
+        )
         ws.freeze_panes(top + 1, 2)
-        kit.print_setup(ws, top)
+        kit.table_pages(
+            self.wb,
+            ws,
+            sheet=sheet,
+            table=table,
+            header_row=top,
+            widths=[c.width for c in columns],
+            used_by=[c.header for c in columns[:2]],
+        )
         return ws, top, last
 
     def _column_format(self, c: layout.Column):
         if c.kind == "formula":
             return self.fmt("formula")
-        return self.fmt(
-            {"date": "date_input", "number": "number_input"}.get(c.kind, "text_input"), locked=False
-        )
+        name = {"date": "date_input", "number": "plain_number_input"}.get(c.kind, "text_input")
+        if c.kind == "text" and c.width >= _WRAP_WIDTH:
+            return self.fmt(name, locked=False, text_wrap=True)
+        return self.fmt(name, locked=False)
 
     def _validate_column(self, ws, first, col, last, c: layout.Column) -> None:
         kind = c.kind if c.kind in ("choice", "date", "formula") else "text"
@@ -387,11 +424,14 @@ class _Builder:
         if self.lock_tables:
             # Append-only in practice: existing records are locked, the spare rows are not.
             for col, c in enumerate(layout.REVIEW_COLUMNS):
-                fmt_name = {"date": "date_input", "number": "number_input"}.get(
+                fmt_name = {"date": "date_input", "number": "plain_number_input"}.get(
                     c.kind, "text_input"
                 )
+                wrap = {"text_wrap": True} if c.kind == "text" and c.width >= _WRAP_WIDTH else {}
                 for i, value in enumerate(self.reviews[c.key].tolist()):
-                    _write_value(ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True))
+                    _write_value(
+                        ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True, **wrap)
+                    )
             self._protect_table_sheet(ws)
         return ws
 
@@ -440,13 +480,11 @@ class _Builder:
                 ws.write_formula(row, 1, item.formula, self.fmt("cell"), item.count)
                 row += 1
             row += 1
-        ws.set_column(0, 0, 30)
+        ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 11)
         ws.set_column(2, 2, 3)
         self._branch_tables(ws)
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        kit.print_setup(ws, fit_width=True)
         return ws
 
     def _branch_tables(self, ws) -> None:
@@ -549,25 +587,31 @@ class _Builder:
         ws.write_string(0, 1, "ledger_xl.udfs")
         ws.write_string(2, 0, "此表是 xlwings 加载项的设置，请勿修改或删除。", self.fmt("note"))
         ws.set_column(0, 1, 18)
+        ws.hide()  # xlwings reads hidden sheets too; a clerk has no use for it, nor a printer
         return ws
 
 
-# The ledger's styles besides `kit.STYLES` (note, bold, header).
+# The ledger's styles besides `kit.STYLES` (note, bold, header). Table cells align to the top:
+# a row grows when a long name or address wraps.
 _BASE_FORMATS: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14, "font_color": FILL_HEADER},
     "cell": {"border": 1, "valign": "top"},
     "wrap": {"border": 1, "text_wrap": True, "valign": "top"},
     "percent": {"num_format": "0%", "border": 1},
     "percent_bold": {"num_format": "0%", "bold": True, "border": 1},
-    "text_input": {"num_format": "@"},
-    "date_input": {"num_format": "yyyy-mm-dd"},
-    "number_input": {"num_format": "#,##0.00"},
-    "score_input": {"num_format": "0.0"},
-    "formula": {"bg_color": FILL_FORMULA},
-    "score_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0", "bold": True},
-    "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%"},
-    "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd"},
+    "text_input": {"num_format": "@", "valign": "top"},
+    "date_input": {"num_format": "yyyy-mm-dd", "valign": "top"},
+    "number_input": {"num_format": "#,##0.00", "valign": "top"},  # amounts in 万元
+    "plain_number_input": {"num_format": "General", "valign": "top"},  # 849, 3.5 (not 849.00)
+    "score_input": {"num_format": "0.0", "valign": "top"},
+    "formula": {"bg_color": FILL_FORMULA, "valign": "top"},
+    "score_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0", "bold": True, "valign": "top"},
+    "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%", "valign": "top"},
+    "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd", "valign": "top"},
 }
+_MONEY = "万元"  # number columns in 万元 show two decimals; the others as typed
+_UNWRAPPED = {"customer_id", "uscc"}  # identifiers stay on one line
+_WRAP_WIDTH = 20  # side-table text columns this wide wrap (names, numbers, notes, opinions)
 
 
 SUMMARY_FIRST_ROW = 3  # 汇总: row 0 title, row 1 基准日, sections from row 3 (0-based)

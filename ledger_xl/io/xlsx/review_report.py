@@ -497,7 +497,7 @@ class _Report:
                 ("客户名称", c.get("name"), "text", ("bold",)),
                 ("客户编号", c.get("customer_id"), "text", ("bold",)),
                 ("基准日", self.data.as_of, "date"),
-                ("来源文件", c.get(FILE), "text"),
+                ("来源文件", kit.file_label(c.get(FILE)), "text"),
             ]
         )
         self.spacer()
