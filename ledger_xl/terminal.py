@@ -184,6 +184,8 @@ def _unsafe_characters() -> dict[int, str]:
         table[code] = "\ufffd"
     for code in range(0x2066, 0x206A):
         table[code] = "\ufffd"
+    for code in range(0xD800, 0xE000):  # a lone surrogate: a file name that was not UTF-8
+        table[code] = "\ufffd"
     return table
 
 

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import glob
 import os
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ledger_xl.core import layout
 from ledger_xl.core.errors import OutputError
+from ledger_xl.io import package
 from ledger_xl.io.output import TEMP_PREFIX
 from ledger_xl.io.read import custom_properties
 from ledger_xl.io.xlsx.kit import KIND_LABELS, PROP_KIND
@@ -40,10 +43,15 @@ class Gathered:
     missing: list[str] = field(default_factory=list)  # arguments that matched nothing
     repeated: list[tuple[Path, Path]] = field(default_factory=list)  # (name, same file as)
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, reason)
+    closed: list[tuple[str, str]] = field(default_factory=list)  # (folder, why) not searched
 
     def notes(self) -> list[str]:
-        """One line per argument that matched nothing, repeated file and skipped file."""
+        """One line per argument that matched nothing, repeated file, skipped file and folder
+        that could not be searched."""
         lines = [f"“{argument}”没有匹配到任何工作簿" for argument in self.missing]
+        lines += [
+            f"无法查看文件夹 {folder}（{why}），其中的工作簿没有读取" for folder, why in self.closed
+        ]
         lines += [f"“{name}”与“{first}”是同一个文件，只读取一次" for name, first in self.repeated]
         lines += [f"跳过 {path}：{reason}" for path, reason in self.skipped]
         return lines
@@ -54,7 +62,7 @@ def gather(arguments: Sequence[str], skip_outputs: bool = True) -> Gathered:
     out = Gathered()
     seen: dict[tuple[int, int], Path] = {}
     for argument in arguments:
-        matches = _matches(argument)
+        matches = _matches(argument, out.closed)
         if not matches:
             out.missing.append(argument)
             continue
@@ -78,12 +86,12 @@ def gather(arguments: Sequence[str], skip_outputs: bool = True) -> Gathered:
     return out
 
 
-def _matches(argument: str) -> list[Path]:
+def _matches(argument: str, closed: list[tuple[str, str]]) -> list[Path]:
     path = Path(argument)
     if _is_file(path):
         return [path]  # an existing name is a name, whatever characters it holds
     if _is_dir(path):
-        return sorted(p for p in path.rglob("*") if _candidate(p))
+        return _walk(path, closed)
     if glob.has_magic(argument):
         root, pattern = _split_pattern(argument)
         if not pattern:
@@ -94,6 +102,21 @@ def _matches(argument: str) -> list[Path]:
         except (OSError, ValueError):
             return []
     return [path] if os.path.lexists(path) else []
+
+
+def _walk(folder: Path, closed: list[tuple[str, str]]) -> list[Path]:
+    """The workbooks under `folder`, at any depth, not following symlinked folders; the
+    folders that cannot be listed are added to `closed`."""
+
+    def blocked(error: OSError) -> None:
+        where = error.filename or str(folder)
+        closed.append((str(where), error.strerror or type(error).__name__))
+
+    found = []
+    for root, folders, files in os.walk(folder, onerror=blocked, followlinks=False):
+        folders.sort()
+        found.extend(p for name in files if _candidate(p := Path(root) / name))
+    return sorted(found)
 
 
 def _split_pattern(argument: str) -> tuple[str, str]:
@@ -146,12 +169,37 @@ def _skip_reason(path: Path, skip_outputs: bool) -> str:
 
 
 def output_kind(path: Path) -> str:
-    """The `ledger_xl.kind` of a workbook ledger_xl wrote that is not a ledger ("" for a
-    ledger, a template, or any other file)."""
-    if path.suffix.lower() not in _ZIP_SUFFIXES:
-        return ""
+    """What a workbook ledger_xl wrote is, when it is not a ledger: its `ledger_xl.kind`, or
+    "output" for one written before outputs carried it (created by ledger_xl, no 台账 sheet).
+    "" for a ledger, a template, or any other file."""
+    if path.suffix.lower() not in _ZIP_SUFFIXES or not _is_file(path):
+        return ""  # never open a pipe or a device: it would block
     kind = custom_properties(path).get(PROP_KIND, "")
-    return "" if kind in ("", "ledger") else kind
+    if kind:
+        return "" if kind == "ledger" else kind
+    return "output" if _older_output(path) else ""
+
+
+def _older_output(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = package.member_names(archive)
+            if "docprops/core.xml" not in names:
+                return False
+            core = package.parse_part(archive, names, "docProps/core.xml")
+            creator = next(
+                (
+                    e.text
+                    for e in core.iter()
+                    if isinstance(e.tag, str) and e.tag.endswith("}creator")
+                ),
+                None,
+            )
+            if (creator or "").strip() != "ledger_xl":
+                return False
+            return layout.SHEET_LEDGER not in package.sheet_parts(archive, names)
+    except (zipfile.BadZipFile, OSError, package.PackageError, KeyError, RuntimeError):
+        return False
 
 
 def check_outputs(outputs: Sequence[Path | None], inputs: Sequence[Path]) -> None:

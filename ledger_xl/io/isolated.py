@@ -34,7 +34,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 _OK, _RAISED, _FAILED = "ok", "raised", "failed"
-MEMORY_FLOOR = 2 << 30  # address space a child may add to what it was forked with
+MEMORY_FLOOR = 1 << 30  # address space a child may add to what it was forked with
 
 
 class ChildFailed(Exception):

@@ -29,18 +29,23 @@ def check_writable(path: Path, overwrite: bool) -> None:
     """Refuse a folder, a workbook Excel holds open, an existing file (unless `overwrite`), a
     missing or unwritable folder."""
     path = Path(path)
-    if path.is_dir():
-        raise OutputError(f"{path} 是一个文件夹，请给出要写入的文件名")
-    for owner in excel_owner_files(path):
-        if owner.exists():
-            raise OutputError(
-                f"{path} 正在被 Excel 打开（发现 {owner.name}），请先在 Excel 中关闭它再写入；"
-                f"若 Excel 并未打开它（例如 Excel 曾意外退出），请删除 {owner.name} 后重试"
-            )
-    if path.exists() and not overwrite:
-        raise OutputError(f"{path} 已存在；如确要覆盖，请加 --force")
-    if not path.parent.exists():
-        raise OutputError(f"目录 {path.parent} 不存在")
+    try:
+        if path.is_dir():
+            raise OutputError(f"{path} 是一个文件夹，请给出要写入的文件名")
+        for owner in excel_owner_files(path):
+            if owner.exists():
+                raise OutputError(
+                    f"{path} 正在被 Excel 打开（发现 {owner.name}），请先在 Excel 中关闭它再写入；"
+                    f"若 Excel 并未打开它（例如 Excel 曾意外退出），请删除 {owner.name} 后重试"
+                )
+        if path.exists() and not overwrite:
+            raise OutputError(f"{path} 已存在；如确要覆盖，请加 --force")
+        if path.exists() and not path.is_file():
+            raise OutputError(f"{path} 不是普通文件，请给出要写入的文件名")
+        if not path.parent.exists():
+            raise OutputError(f"目录 {path.parent} 不存在")
+    except OSError as exc:  # a folder we may not look into
+        raise OutputError(f"无法访问 {path}（{exc.strerror or exc}）") from None
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise OutputError(f"没有写入目录 {path.parent} 的权限")
 

@@ -131,13 +131,18 @@ def sheet_grid(book: CalamineWorkbook, name: str, guard=None) -> Grid | None:
 
 
 def memory_allowance(path: Path) -> int:
-    """The memory a child reading `path` may take (`io.isolated`): generous for the file
-    (64 times its size; an honest read peaks far below), at least `isolated.MEMORY_FLOOR`."""
+    """The memory a child reading `path` may take (`io.isolated`): generous for what the file
+    holds (64 times its size, 6 times its unpacked parts; an honest read peaks far below), at
+    least `isolated.MEMORY_FLOOR`. A sheet that claims far more cells than that is refused
+    before the allocation can take the machine's memory."""
+    size = unpacked = 0
     try:
         size = path.stat().st_size
-    except (OSError, ValueError):
-        size = 0
-    return max(isolated.MEMORY_FLOOR, 64 * size)
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, ValueError, zipfile.BadZipFile, RuntimeError):
+        pass  # not a zip (a CSV, an .xls): the floor, or 64 times the size
+    return max(isolated.MEMORY_FLOOR, 64 * size, 6 * unpacked)
 
 
 def explain_failure(path: Path, detail: str) -> str:

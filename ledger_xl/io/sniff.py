@@ -87,6 +87,7 @@ DETAIL_SHARED_STRINGS = (
     "{part} 声明有 {count} 个共享字符串，远超该部件能容纳的数量，疑似恶意构造的文件，"
     "为安全起见拒绝读取"
 )
+DETAIL_NOT_REGULAR = "这不是普通文件（是文件夹、管道或设备），不能作为工作簿读取"
 DETAIL_MEMBERS = "压缩包中有 {count} 个部件，数量异常，疑似恶意构造的文件"
 
 _EXCEL_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
@@ -118,9 +119,14 @@ def sniff(path: Path, lang: str = "zh", ledger: bool = True) -> list[Finding]:
 
     try:  # a folder, a pipe or a device is not a file (and opening a pipe would block)
         is_file = path.is_file()
+        exists = is_file or path.exists()
+    except PermissionError:
+        return [make("file-unreadable", "没有读取权限（所在文件夹不允许访问）")]
     except (OSError, ValueError):  # e.g. a name the OS refuses, a NUL in the path
-        is_file = False
+        is_file = exists = False
     if not is_file:
+        if exists:
+            return [make("file-unreadable", DETAIL_NOT_REGULAR)]
         return [make("file-not-found")]
 
     found: list[Finding] = []

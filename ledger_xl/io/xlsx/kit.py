@@ -40,6 +40,7 @@ KIND_LABELS = {
     "due_list": "到期清单",
     "summary": "汇总工作簿",
     "review_report": "客户审核报告",
+    "output": "输出文件",
 }
 
 EXCEL_MAX_ROWS = 1_048_576
@@ -76,13 +77,36 @@ _SAFE_OPTIONS = {
 }
 
 
+def xml_safe(text: str) -> str:
+    """`text` as XML can hold it: a lone surrogate (a file name that was not UTF-8, read
+    with surrogateescape) becomes the character its bytes mean, or �."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except AttributeError:  # not text: XlsxWriter says what is wrong
+        return text
+
+
 class Worksheet(xlsxwriter.worksheet.Worksheet):
-    """A worksheet that prepares each distinct formula text once.
+    """A worksheet that prepares each distinct formula text once, and writes every text as
+    XML can hold it (`xml_safe`).
 
     XlsxWriter scans every formula with ~30 regular expressions (future-function prefixes);
     a ledger repeats seven ~500-character formulas on every row, so caching the prepared text
     makes building several times faster. Installed as the workbook's `worksheet_class`.
     """
+
+    def _write_string(self, row, col, string, cell_format=None):
+        return super()._write_string(row, col, xml_safe(string), cell_format)
+
+    def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
+        if isinstance(url, str):
+            url = xml_safe(url)
+        if isinstance(string, str):
+            string = xml_safe(string)
+        return super()._write_url(row, col, url, cell_format, string, tip)
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         cache = self.__dict__.setdefault("_ledger_xl_formula_cache", {})
