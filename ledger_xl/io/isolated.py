@@ -24,6 +24,7 @@ threads): callers keep their progress displays unthreaded.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import os
 import pickle
@@ -159,7 +160,9 @@ def _limit_memory(extra: int) -> None:
 
 
 def _quiet() -> None:
-    """Send the child's standard error to /dev/null: a native abort prints there."""
+    """Send the child's standard error to /dev/null: a native abort prints there (and so
+    would a fault handler the parent enabled, on its own copy of the descriptor)."""
+    faulthandler.disable()
     try:
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 2)
