@@ -203,7 +203,8 @@ print(json.dumps([[f.code, f.message] for f in book.findings], ensure_ascii=Fals
 def test_a_sheet_reaching_too_far_is_refused_before_the_reader(honest, tmp_path, sheet, ref, inner):
     """In a process that is not an isolated child (a library caller), the extent is checked
     before calamine allocates: one finding names the far cell; nothing aborts."""
-    far = hostile.far_cell(honest, tmp_path / "far.xlsx", ref, sheet, inner)
+    attrs = ' t="str"' if inner else ""
+    far = hostile.far_cell(honest, tmp_path / "far.xlsx", ref, sheet, inner, attrs)
     done = subprocess.run(
         [sys.executable, "-c", _READ_IN_PROCESS, str(far)],
         capture_output=True,

@@ -22,7 +22,9 @@ _PROTECTION_TEXT = {
 }
 
 
-GUIDE_WIDTH = 110
+GUIDE_WIDTH = (
+    68  # fits portrait A4 in LibreOffice and Excel: a single column too wide is cut, not scaled
+)
 
 
 def write_guide(workbook, fmt, rules: Rules, options) -> object:

@@ -349,7 +349,7 @@ _WIDE = re.compile(
     "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
     "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
 )
-LINE_HEIGHT = 15.0  # points a line of 11-point text takes in a row
+LINE_HEIGHT = 17.0  # points a line of 11-point text takes in a row (CJK fonts run tall)
 MAX_LINES = 8  # a row grows to at most this many lines
 
 
