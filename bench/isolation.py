@@ -4,7 +4,8 @@
 
 For one generated ledger, interleaved and repeated (medians printed):
 - python-calamine's bare read of the sheets validation reads (the yardstick of PERF.md);
-- validation in this process (`validate_book(read_book(path))`) and through
+- validation in this process (`validate_book(read_book(path))`, as the commands did before
+  they read in children: without the extent pre-scan a library caller gets) and through
   `validate_workbook` (a forked child; the findings come back as tuples);
 - a portfolio (what `due`, `summarize` and `report` read) in this process (`from_books`) and
   through `app.portfolio.load` (a child per file; each file's typed tables come back).
@@ -13,7 +14,9 @@ For one generated ledger, interleaved and repeated (medians printed):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import gc
 import statistics
 import tempfile
 import time
@@ -25,8 +28,28 @@ from ledger_xl.app.portfolio import load
 from ledger_xl.app.validate import validate_workbook
 from ledger_xl.core.portfolio import from_books
 from ledger_xl.core.validate import validate_book
+from ledger_xl.io import isolated
 from ledger_xl.io.read import read_book
 from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
+
+
+@contextlib.contextmanager
+def as_the_commands_read_before():
+    """Reading in this process without the extent pre-scan (which only a process that is not
+    an isolated child makes): what the commands did before they read in children."""
+    isolated._IN_CHILD = True
+    try:
+        yield
+    finally:
+        isolated._IN_CHILD = False
+
+
+def _here(action):
+    def run():
+        with as_the_commands_read_before():
+            action()
+
+    return run
 
 
 def main() -> None:
@@ -42,14 +65,17 @@ def main() -> None:
         )
     steps = {
         "python-calamine bare read": lambda: bare_read(path),
-        "validate, in this process": lambda: validate_book(read_book(path), AS_OF),
+        "validate, in this process": _here(lambda: validate_book(read_book(path), AS_OF)),
         "validate, in a child": lambda: validate_workbook(path, as_of=AS_OF),
-        "portfolio, in this process": lambda: from_books([read_book(path, formulas=False)], AS_OF),
+        "portfolio, in this process": _here(
+            lambda: from_books([read_book(path, formulas=False)], AS_OF)
+        ),
         "portfolio, in a child": lambda: load([path], AS_OF),
     }
     times: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(args.repeat):  # interleaved, so a change of load hits every step alike
         for name, step in steps.items():
+            gc.collect()
             start = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - start)

@@ -10,6 +10,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from ledger_xl.core.portfolio import BookPart, Portfolio, book_part, from_parts
 from ledger_xl.io import isolated
 from ledger_xl.io.read import explain_failure, memory_allowance, read_book
@@ -27,11 +30,20 @@ def load(paths: Iterable[str | Path], as_of: dt.date, jobs: int = 1) -> Portfoli
 
 
 def _part(path: Path, as_of: dt.date) -> BookPart:
-    return book_part(read_book(path, formulas=False), as_of)
+    part = book_part(read_book(path, formulas=False), as_of)
+    for name in _FRAMES:
+        frame = getattr(part, name)
+        if frame is not None:
+            setattr(part, name, _Packed(frame))
+    return part
 
 
 def _settled(path: Path, outcome: object) -> BookPart:
     if isinstance(outcome, BookPart):
+        for name in _FRAMES:
+            frame = getattr(outcome, name)
+            if isinstance(frame, _Packed):
+                setattr(outcome, name, frame.frame())
         return outcome
     if isinstance(outcome, isolated.ChildFailed):
         return BookPart(str(path), f"无法读取：{explain_failure(path, outcome.detail)}")
@@ -41,3 +53,44 @@ def _settled(path: Path, outcome: object) -> BookPart:
         str(path),
         f"处理此文件时出现内部错误（{type(outcome).__name__}: {outcome}），请反馈给开发者",
     )
+
+
+_FRAMES = ("customers", "documents", "reviews")
+_SEPARATOR = "\x1f"  # between the distinct texts of a column, sent as one string
+
+
+class _Packed:
+    """A typed frame as it crosses from a reading child. A text column with few distinct values
+    (分公司, 审核状态, 行业, 审核人 …) goes as codes into them: pickling 100,000 separate
+    strings costs about 50 ms a column, codes and a few strings almost nothing."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.index = frame.index
+        self.columns: list[tuple[str, object, object]] = []
+        for name in frame.columns:
+            column = frame[name]
+            if isinstance(column.dtype, pd.StringDtype) and _repetitive(column):
+                codes, distinct = pd.factorize(column, use_na_sentinel=True)
+                payload = (codes.astype(np.int32), np.asarray(distinct, dtype=object))
+                self.columns.append((name, column.dtype, payload))
+            else:
+                self.columns.append((name, None, column))
+
+    def frame(self) -> pd.DataFrame:
+        data = {}
+        for name, dtype, payload in self.columns:
+            if dtype is None:
+                data[name] = payload
+            else:
+                codes, distinct = payload
+                values = np.where(codes >= 0, distinct[np.maximum(codes, 0)], np.nan)
+                data[name] = pd.Series(values, index=self.index, dtype=dtype)
+        return pd.DataFrame(data, index=self.index)
+
+
+def _repetitive(column: pd.Series, sample: int = 2000) -> bool:
+    """True when a sample of the column holds few distinct values (codes pay off)."""
+    if len(column) < sample:
+        return False
+    head = column.iloc[:sample]
+    return head.nunique(dropna=False) * 10 < sample

@@ -233,3 +233,39 @@ def test_an_honest_workbook_passes_every_guard(honest):
     book = read_book(honest)
     assert [f for f in book.findings if f.severity is Severity.ERROR] == []
     assert book.checkable and len(book.ledger.frame) > 10
+
+
+def test_a_portfolio_read_in_children_equals_one_read_here(honest, companion):
+    """What crosses back from the reading children (text columns as codes) rebuilds the
+    same frames, whatever the order the children finish in."""
+    import pandas as pd
+
+    from ledger_xl.app.portfolio import load
+    from ledger_xl.core.portfolio import from_books
+
+    isolated_read = load([honest, companion], hostile.AS_OF, jobs=2)
+    here = from_books(
+        [read_book(honest, formulas=False), read_book(companion, formulas=False)], hostile.AS_OF
+    )
+    for name in ("customers", "documents", "reviews"):
+        pd.testing.assert_frame_equal(getattr(isolated_read, name), getattr(here, name))
+    assert isolated_read.files == here.files
+
+
+def test_text_columns_travel_as_codes_and_come_back_equal():
+    import numpy as np
+    import pandas as pd
+
+    from ledger_xl.app.portfolio import _Packed
+
+    n = 5000
+    frame = pd.DataFrame(
+        {
+            "branch": ["北京分公司", "上海分公司", ""] * (n // 3) + ["北京分公司"] * (n % 3),
+            "name": [f"客户{i}" for i in range(n)],
+            "score": np.arange(n, dtype=float),
+        }
+    )
+    packed = _Packed(frame)
+    assert packed.columns[0][1] is not None and packed.columns[1][1] is None  # codes, as is
+    pd.testing.assert_frame_equal(packed.frame(), frame)
