@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from ledger_xl import terminal
+from ledger_xl.cli_audit import DbOpt, audit_app
 from ledger_xl.core.errors import LedgerXLError
 from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
 
@@ -29,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+app.add_typer(audit_app, name="audit")
 # Piped output has no terminal width to respect: a wide console keeps each finding on a line.
 _PIPED_WIDTH = None if sys.stdout.isatty() else 200
 console = terminal.make_console(width=_PIPED_WIDTH)
@@ -99,7 +101,19 @@ def _gather(paths: list[str]):
 @app.command()
 @_friendly
 def template(
-    output: Annotated[Path, typer.Option("-o", "--output", help="要写出的模板文件（.xlsx）。")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="要写出的模板文件（.xlsx；.xlsm 为带按钮的宏工作簿）。"
+        ),
+    ],
+    xlsm: Annotated[
+        bool,
+        typer.Option(
+            "--xlsm",
+            help="写出带按钮（校验、生成汇总、标记到期、登记审核）的宏工作簿，文件名须以 .xlsm 结尾。",
+        ),
+    ] = False,
     protection: ProtectionOpt = Protection.LEDGER,
     password: PasswordOpt = None,
     rows: RowsOpt = TEMPLATE_ROWS,
@@ -108,10 +122,20 @@ def template(
     """写出一个空白台账模板（与 templates/ledger_template.xlsx 相同的规则和公式）。"""
     from ledger_xl.app import template as template_module
 
+    _check_macro_suffix(output, xlsm)
     path = template_module.write_template(
         output, overwrite=force, protection=protection, password=password, rows=rows
     )
-    console.print(f"已写出空白台账模板：{path}（模板版本 {TEMPLATE_VERSION}，预留 {rows} 行）")
+    kind = "宏工作簿（带按钮）" if output.suffix.lower() == ".xlsm" else "空白台账模板"
+    console.print(f"已写出{kind}：{path}（模板版本 {TEMPLATE_VERSION}，预留 {rows} 行）")
+
+
+def _check_macro_suffix(output: Path, xlsm: bool) -> None:
+    """--xlsm needs a .xlsm name: Excel refuses a workbook whose suffix hides its macros."""
+    if xlsm and output.suffix.lower() != ".xlsm":
+        raise typer.BadParameter(
+            f"--xlsm 写出的是宏工作簿，文件名须以 .xlsm 结尾（现为“{output.name}”）"
+        )
 
 
 @app.command()
@@ -120,7 +144,12 @@ def new(
     source: Annotated[
         Path, typer.Option("--from", help="现有客户清单：.csv 或 .xlsx（首行为表头）。")
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="要写出的台账文件（.xlsx）。")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="要写出的台账文件（.xlsx；.xlsm 为带按钮的宏工作簿）。"
+        ),
+    ],
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="源工作簿中的工作表名（默认自动查找）。")
     ] = None,
@@ -161,13 +190,16 @@ def demo(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")
     ] = None,
+    xlsm: Annotated[
+        bool, typer.Option("--xlsm", help="演示台账和各分公司台账写成带按钮的宏工作簿（.xlsm）。")
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误。"""
     from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
     day = _parse_date(as_of)
-    result = demo_module.run_demo(out, day, overwrite=force)
+    result = demo_module.run_demo(out, day, overwrite=force, macros=xlsm)
     console.print(f"演示台账（全部分公司）：{result.master}")
     for branch, path in result.branch_files.items():
         console.print(f"  {branch}：{path}（{result.by_branch.get(branch, 0)} 个客户）")
@@ -181,6 +213,7 @@ def demo(
     console.print(f"埋下的错误 {len(result.planted)} 处（供 ledger-xl 校验时发现）：")
     for mistake in result.planted:
         console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
+    terminal.print_audit_demo(console, result.audit)
     console.print(
         "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
         "以及标红（已逾期）和标黄（即将到期）的客户。"
@@ -217,6 +250,13 @@ def validate(
             help="总部标准台账（或模板）：各台账的规则表与它比较（默认与内置标准规则比较）。",
         ),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record", help="把这次校验记入稽核档案（SQLite），供 audit status 跟踪整改。"
+        ),
+    ] = False,
+    db: DbOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """批量校验分公司台账：逐个单元格指出错在哪里、为什么、怎么改。
@@ -248,6 +288,14 @@ def validate(
         from ledger_xl.app.validate import read_standard
 
         rules = read_standard(standard)
+    recorder = None
+    if record:  # opened before validating: a database that cannot be used stops us here
+        from ledger_xl.app.audit import Recorder
+        from ledger_xl.cli_audit import DEFAULT_DB
+
+        recorder = Recorder(db or Path(DEFAULT_DB), files)
+    elif db is not None:
+        raise typer.BadParameter("--db 要与 --record 一起使用")
     result = _validate_with_progress(
         files, day, lang, skip, only, jobs, show=output_format == "text", standard=rules
     )
@@ -260,6 +308,11 @@ def validate(
 
         build_findings_workbook(report, result, overwrite=force, lang=lang)
         terminal.say(err_console, "", f"问题清单工作簿：{report}", "")
+    if recorder is not None:
+        recorded = recorder.record(
+            result, day, lang=lang, skip=skip, only=only, standard=str(standard or "")
+        )
+        terminal.print_recorded(err_console, recorded)
     raise typer.Exit(0 if result.valid else 1)
 
 

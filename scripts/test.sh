@@ -4,13 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v soffice >/dev/null 2>&1; then
-  echo "== installing LibreOffice (libreoffice-calc-nogui) for the spreadsheet-engine tests"
+# LibreOffice recalculates and renders built workbooks; its Python bridge (python3-uno) runs
+# the add-in's button handlers against workbooks open in it.
+packages=()
+command -v soffice >/dev/null 2>&1 || packages+=(libreoffice-calc-nogui fonts-noto-cjk poppler-utils)
+[ -f /usr/lib/python3/dist-packages/uno.py ] || packages+=(python3-uno)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "== installing ${packages[*]} for the spreadsheet-engine tests"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc-nogui fonts-noto-cjk poppler-utils >/dev/null
+    "${packages[@]}" >/dev/null
+fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+  echo "== installing poppler-utils (pdftotext, pdfinfo) for the PDF rendering tests"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    poppler-utils >/dev/null
 fi
 soffice --version
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ledger_xl.app import audit_demo
 from ledger_xl.app.demo_data import DemoData, PlantedMistake, generate_demo
 from ledger_xl.app.portfolio import load as load_portfolio
 from ledger_xl.core import due, layout, schedule, summary, twins
@@ -38,6 +39,7 @@ class DemoResult:
     report_file: Path
     report_customer: str
     due_counts: dict[str, int]
+    audit: audit_demo.AuditDemo | None = None
 
 
 def branch_content(data: DemoData, branch: str | None) -> LedgerContent:
@@ -54,12 +56,19 @@ def branch_content(data: DemoData, branch: str | None) -> LedgerContent:
 
 
 def run_demo(
-    out_dir: str | Path, as_of: dt.date, overwrite: bool = False, n_customers: int = 360
+    out_dir: str | Path,
+    as_of: dt.date,
+    overwrite: bool = False,
+    n_customers: int = 360,
+    macros: bool = False,
 ) -> DemoResult:
+    """Write the demo into `out_dir`; `macros` makes the ledgers (all branches and each
+    branch's) macro-enabled .xlsm workbooks with the add-in's buttons."""
     out_dir = Path(out_dir)
     data = generate_demo(n_customers=n_customers, as_of=as_of)
-    master = out_dir / MASTER_NAME
-    branch_files = {b: out_dir / BRANCH_FOLDER / f"{b}.xlsx" for b in data.branches}
+    suffix = ".xlsm" if macros else ".xlsx"
+    master = (out_dir / MASTER_NAME).with_suffix(suffix)
+    branch_files = {b: out_dir / BRANCH_FOLDER / f"{b}{suffix}" for b in data.branches}
     due_file, summary_file = out_dir / DUE_NAME, out_dir / SUMMARY_NAME
     customer = report_customer(data)
     report_file = out_dir / f"审核报告_{customer}.xlsx"
@@ -67,6 +76,7 @@ def run_demo(
     (out_dir / BRANCH_FOLDER).mkdir(exist_ok=True)
     for path in (master, *branch_files.values(), due_file, summary_file, report_file):
         check_writable(path, overwrite)  # refuse before writing anything
+    audit_demo.check_outputs(out_dir, data.branches, overwrite)
     options = BuildOptions(cache_date=as_of)
     build_ledger_workbook(master, branch_content(data, None), options=options, overwrite=overwrite)
     for branch, path in branch_files.items():
@@ -93,6 +103,7 @@ def run_demo(
     if not master.exists():
         raise OutputError(f"演示台账未写出：{master}")
     flags = lists["reviews"]["flag"].value_counts()
+    audit = audit_demo.run_audit_demo(out_dir, data, as_of, branch_files, overwrite)
     return DemoResult(
         master,
         branch_files,
@@ -117,6 +128,7 @@ def run_demo(
             "证件": len(lists["documents"]),
             "预警": len(lists["warnings"]),
         },
+        audit,
     )
 
 

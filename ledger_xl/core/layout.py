@@ -21,6 +21,12 @@ SHEET_SUMMARY = "汇总"
 SHEET_GUIDE = "使用说明"
 SHEET_XLWINGS = "xlwings.conf"
 
+# Sheets the add-in's buttons write into the open workbook (a built workbook has none of them).
+SHEET_CHECK_RESULTS = "校验结果"
+SHEET_SUMMARY_REPORT = "汇总报表"
+SHEET_DUE_LIST = "到期清单"
+SHEET_MARKS = "ledger_xl.marks"  # hidden: the cells 校验 marked, so the next click clears them
+
 SHEET_ORDER = (
     SHEET_LEDGER,
     SHEET_CREDENTIALS,

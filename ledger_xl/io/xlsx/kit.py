@@ -40,6 +40,9 @@ KIND_LABELS = {
     "due_list": "到期清单",
     "summary": "汇总工作簿",
     "review_report": "客户审核报告",
+    "rectification": "整改台账",
+    "audit_report": "稽核报告",
+    "working_papers": "稽核底稿",
     "output": "输出文件",
 }
 
