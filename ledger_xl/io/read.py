@@ -137,6 +137,8 @@ def memory_allowance(path: Path) -> int:
     before the allocation can take the machine's memory."""
     size = unpacked = 0
     try:
+        if not path.is_file():
+            return isolated.MEMORY_FLOOR  # a pipe or a device: never opened here
         size = path.stat().st_size
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
@@ -149,6 +151,8 @@ def explain_failure(path: Path, detail: str) -> str:
     """Why reading `path` failed, when its reader died or panicked: a sheet reaching too far
     (`io.extent`, naming the far cells) if that is the cause, else `detail`."""
     try:
+        if not path.is_file():
+            return detail
         with zipfile.ZipFile(path) as archive:
             for name, member in package.sheet_parts(archive).items():
                 reason = extent.check(archive, member, name)

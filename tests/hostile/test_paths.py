@@ -77,7 +77,10 @@ def test_a_glob_through_symbolic_link_loops_ends_and_reads_each_file_once(folder
 def test_an_existing_name_with_glob_characters_is_that_file(honest, tmp_path, name):
     literal = Path(shutil.copy(honest, tmp_path / name))
     assert gather([str(literal)]).files == [literal]
-    assert _run("validate", literal, "--as-of", AS_OF, "--format", "json").exit_code in (0, 1)
+    result = _run("validate", literal, "--as-of", AS_OF, "--format", "json")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert result.exit_code in (0, 1)
+    assert '"path"' in result.output
 
 
 def test_temporary_files_and_owner_files_are_skipped_with_a_reason(folder):

@@ -109,6 +109,8 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             url = xml_safe(url)
         if isinstance(string, str):
             string = xml_safe(string)
+        if isinstance(tip, str):
+            tip = xml_safe(tip)
         return super()._write_url(row, col, url, cell_format, string, tip)
 
     def _prepare_formula(self, formula, expand_future_functions=False):
