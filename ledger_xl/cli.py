@@ -71,6 +71,7 @@ def _friendly(command):
 # --as-of within what every list, summary and workbook can compute: review dates run years
 # past the day, and Excel holds dates from 1900 to 9999.
 AS_OF_FIRST, AS_OF_LAST = dt.date(1900, 1, 1), dt.date(9899, 12, 31)
+DEMO_FIRST = dt.date(2000, 1, 1)  # the demo's companies are founded from 1996 on
 
 
 def _parse_date(text: str | None) -> dt.date:
@@ -199,6 +200,10 @@ def demo(
     from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
     day = _parse_date(as_of)
+    if day < DEMO_FIRST:
+        raise typer.BadParameter(
+            f"演示数据中的企业从 1996 年起成立，演示的基准日须在 {DEMO_FIRST.isoformat()} 之后"
+        )
     result = demo_module.run_demo(out, day, overwrite=force, macros=xlsm)
     console.print(f"演示台账（全部分公司）：{result.master}")
     for branch, path in result.branch_files.items():
