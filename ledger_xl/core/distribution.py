@@ -349,7 +349,9 @@ def branch_share(
         frame = out[table].copy()
         for key in keys:
             if key in frame.columns:
-                frame[key] = [mask_value(v) for v in frame[key].tolist()]
+                frame[key] = pd.Series(
+                    [mask_value(v) for v in frame[key].tolist()], index=frame.index, dtype=object
+                )
         out[table] = frame
     fields = {t: input_keys(t, rules) for t in TABLES}
     rows: dict[str, dict[str, SentRow]] = {}

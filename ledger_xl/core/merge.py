@@ -31,6 +31,7 @@ import pandas as pd
 
 from ledger_xl.core import layout
 from ledger_xl.core.a1 import column_letters
+from ledger_xl.core.book import LedgerBook, Table
 from ledger_xl.core.checks.structure import rule_differences
 from ledger_xl.core.distribution import (
     CREDENTIALS,
@@ -134,6 +135,8 @@ class Change:
     old: object
     new: object
     cell: str  # in the branch file, `sheet!A1`
+    key: str = ""  # the field key
+    row_key: str = ""  # the master row's key
 
 
 @dataclass(frozen=True)
@@ -330,6 +333,9 @@ class _Merge:
         self.accept_rules = accept_rules
         self.keys = {t: list(input_keys(t, rules)) for t in TABLES}
         self.headers = {t: headers(t, rules) for t in TABLES}
+        # Every master row is keyed before anything else (a 1.0 master has no keys; a row
+        # copied in Excel repeats one): outcomes and changes name rows by key.
+        master = Tables(*(with_row_keys(f, "master", t) for t, f in master.items()))
         self.state = {t: _State(master.get(t), self.keys[t]) for t in TABLES}
         self.result = MergeResult(tables=Tables())
         self.new_keys = _KeyMaker(master)
@@ -397,10 +403,7 @@ class _Merge:
             if side is not None:
                 self._merge_credentials(n, side[CREDENTIALS], owned[n])
                 self._merge_reviews(n, side[REVIEWS], owned[n])
-        seed = f"merge:{len(self.incoming)}:{self.state[LEDGER].n}"
-        self.result.tables = Tables(
-            *(with_row_keys(self.state[t].frame(), seed, t) for t in TABLES)
-        )
+        self.result.tables = Tables(*(self.state[t].frame() for t in TABLES))
         return self.result
 
     def _accept(self, n: int, source: Incoming) -> dict[str, _Side] | None:
@@ -881,12 +884,11 @@ class _Merge:
                     old,
                     new,
                     f"{SHEET_OF[table]}!{source.cell(table, i, key)}",
+                    key,
+                    str(state.get(m, layout.ROW_KEY)),
                 )
             )
         self.result.counts[self._count_key(n)].fields_changed += len(updates)
-        if is_blank(state.get(m, layout.ROW_KEY)):
-            state.cells[layout.ROW_KEY][m] = self.new_keys.next(table, sent_key or side.key(i))
-            state.by_key[state.cells[layout.ROW_KEY][m]] = m
         outcome = Outcome.UPDATED if updates else Outcome.UNCHANGED
         self.outcome(n, source, table, i, outcome, str(state.get(m, layout.ROW_KEY)))
 
@@ -1095,9 +1097,22 @@ class _Merge:
                     and k in source.tables.reviews.columns
                     and field_hash(values.get(k)) != base[k]
                 ]
+                m = self._sent_in_master(REVIEWS, record, sent_key)
+                if m is None:  # HQ removed or corrected it since
+                    self.issue(
+                        "merge-deleted-at-hq",
+                        source,
+                        REVIEWS,
+                        i,
+                        "review_id",
+                        customer_id=cid,
+                        value=values.get("review_id"),
+                        detail="审核记录" + ("，分公司也改动过" if edited else ""),
+                    )
+                    self.outcome(n, source, REVIEWS, i, Outcome.CONFLICT)
+                    continue
                 if not edited:
-                    m = self._sent_in_master(REVIEWS, record, sent_key)
-                    key = str(state.get(m, layout.ROW_KEY)) if m is not None else ""
+                    key = str(state.get(m, layout.ROW_KEY))
                     self.outcome(n, source, REVIEWS, i, Outcome.UNCHANGED, key)
                     continue
                 first = edited[0]
@@ -1183,3 +1198,53 @@ def merge(
     `Outcome.REFUSED`, the differences named) unless `accept_rules`. Files are taken in
     order; a customer claimed by two of them is a conflict in both."""
     return _Merge(master, rules, incoming, accept_rules).run()
+
+
+# ---------------------------------------------------------------- from a read workbook
+
+
+def _table_of(book: LedgerBook, table: str) -> Table | None:
+    return {LEDGER: book.ledger, CREDENTIALS: book.credentials, REVIEWS: book.reviews}[table]
+
+
+def tables_from_book(book: LedgerBook) -> Tables:
+    """A workbook's input rows (blank lines dropped), keyed by column key, row keys kept."""
+    out = {}
+    for table in TABLES:
+        read = _table_of(book, table)
+        if read is None:
+            out[table] = pd.DataFrame()
+            continue
+        frame = read.frame
+        keys = [k for k in input_keys(table, book.rules) if k in frame.columns]
+        used = frame[keys].notna().any(axis=1) if keys else pd.Series(False, index=frame.index)
+        out[table] = frame[used.to_numpy()].reset_index(drop=True)
+    return Tables(out[LEDGER], out[CREDENTIALS], out[REVIEWS])
+
+
+def incoming_from_book(book: LedgerBook, branch: str = "") -> Incoming:
+    """A returned workbook as the merge takes it: every table row with its sheet row and
+    column positions, what was sent to it, and its own rules. The branch is the one it was
+    sent to (its 分发记录), else `branch`, else the most common 所属分公司 in it."""
+    frames, rows, columns = {}, {}, {}
+    for table in TABLES:
+        read = _table_of(book, table)
+        frames[table] = read.frame if read is not None else pd.DataFrame()
+        rows[table] = list(read.rows) if read is not None else []
+        columns[table] = dict(read.columns) if read is not None else {}
+    record = book.distribution
+    if record is not None:
+        branch = record.branch
+    elif not branch and "branch" in frames[LEDGER].columns:
+        names = [text_id(v) and str(v).strip() for v in frames[LEDGER]["branch"]]
+        counts = pd.Series([n for n in names if n], dtype=object).value_counts()
+        branch = str(counts.index[0]) if len(counts) else ""
+    return Incoming(
+        file=book.source,
+        branch=branch,
+        tables=Tables(frames[LEDGER], frames[CREDENTIALS], frames[REVIEWS]),
+        rows=rows,
+        columns=columns,
+        distribution=record,
+        rules=book.rules,
+    )
