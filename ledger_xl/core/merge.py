@@ -335,6 +335,9 @@ class _Merge:
         self.headers = {t: headers(t, rules) for t in TABLES}
         # Every master row is keyed before anything else (a 1.0 master has no keys; a row
         # copied in Excel repeats one): outcomes and changes name rows by key.
+        self.generated: dict[str, set[int]] = {
+            t: _unkeyed(f) for t, f in master.items()
+        }  # rows keyed here: they take the key a branch file carries for them
         master = Tables(*(with_row_keys(f, "master", t) for t, f in master.items()))
         self.state = {t: _State(master.get(t), self.keys[t]) for t in TABLES}
         self.result = MergeResult(tables=Tables())
@@ -811,6 +814,7 @@ class _Merge:
         name = _text(side.get(i, "name") if "name" in side.cells else None) or _text(
             state.get(m, "name")
         )
+        self._adopt(table, m, sent_key)
         updates: list[tuple[str, object, object]] = []
         for key in self.keys[table]:
             if key not in present:
@@ -891,6 +895,20 @@ class _Merge:
         self.result.counts[self._count_key(n)].fields_changed += len(updates)
         outcome = Outcome.UPDATED if updates else Outcome.UNCHANGED
         self.outcome(n, source, table, i, outcome, str(state.get(m, layout.ROW_KEY)))
+
+    def _adopt(self, table: str, m: int, sent_key: str | None) -> None:
+        """A master row without a key of its own (template 1.0, or keyed in memory when it
+        was handed out) takes the key it was sent under, so the next distribution keeps it."""
+        if not sent_key or m not in self.generated[table]:
+            return
+        state = self.state[table]
+        if sent_key in state.by_key or sent_key in self.new_keys.used:
+            return
+        del state.by_key[str(state.get(m, layout.ROW_KEY))]
+        state.cells[layout.ROW_KEY][m] = sent_key
+        state.by_key[sent_key] = m
+        self.new_keys.used.add(sent_key)
+        self.generated[table].discard(m)
 
     def _taken(self, key: str, value: object, m: int) -> bool:
         index = self.state[LEDGER].by_id if key == "customer_id" else self.state[LEDGER].by_uscc
@@ -1112,6 +1130,7 @@ class _Merge:
                     self.outcome(n, source, REVIEWS, i, Outcome.CONFLICT)
                     continue
                 if not edited:
+                    self._adopt(REVIEWS, m, sent_key)
                     key = str(state.get(m, layout.ROW_KEY))
                     self.outcome(n, source, REVIEWS, i, Outcome.UNCHANGED, key)
                     continue
@@ -1175,6 +1194,20 @@ class _KeyMaker:
             if key not in self.used:
                 self.used.add(key)
                 return key
+
+
+def _unkeyed(frame: pd.DataFrame) -> set[int]:
+    """Positions of rows with a blank or repeated row key."""
+    if layout.ROW_KEY not in frame.columns:
+        return set(range(len(frame)))
+    seen: set[str] = set()
+    out = set()
+    for i, key in enumerate(frame[layout.ROW_KEY].tolist()):
+        text = "" if is_blank(key) else str(key).strip()
+        if not text or text in seen:
+            out.add(i)
+        seen.add(text)
+    return out
 
 
 def _text(value: object) -> str:

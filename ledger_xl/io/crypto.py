@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msoffcrypto
-from msoffcrypto.format.ooxml import OOXMLFile
 from msoffcrypto import exceptions as crypto_errors
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from ledger_xl.core.errors import LedgerXLError
 from ledger_xl.io.output import atomic_output
@@ -37,9 +37,12 @@ def encrypt(
     """Write `plain` (an .xlsx) encrypted with `password` to `target`, atomically."""
     if not password:
         raise ValueError("an empty password encrypts nothing")
-    with atomic_output(target, overwrite) as temp, Path(plain).open("rb") as source:
-        with temp.open("wb") as out:
-            OOXMLFile(source).encrypt(password, out)
+    with (
+        atomic_output(target, overwrite) as temp,
+        Path(plain).open("rb") as source,
+        temp.open("wb") as out,
+    ):
+        OOXMLFile(source).encrypt(password, out)
     return Path(target)
 
 
