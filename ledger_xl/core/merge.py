@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import pandas as pd
@@ -282,7 +282,7 @@ class _State:
         return mask_value(value) if masked else value
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in self.cells.items()})
+        return pd.DataFrame(self.cells, dtype=object)
 
 
 # ---------------------------------------------------------------- one incoming file
@@ -342,7 +342,19 @@ class _Merge:
         self.state = {t: _State(master.get(t), self.keys[t]) for t in TABLES}
         self.result = MergeResult(tables=Tables())
         self.new_keys = _KeyMaker(master)
+        # A key sent to a branch names the row it was sent for: a new row (a copy carrying
+        # that key) never takes it.
+        self.new_keys.reserved = {
+            key
+            for source in self.incoming
+            if source.distribution is not None
+            for t in TABLES
+            for key in source.distribution.sent(t)
+        }
+        self.original_rows = {t: self.state[t].n for t in TABLES}
         self.original_ledger_rows = self.state[LEDGER].n
+        self.pending_keys: list[tuple[int, str, int]] = []  # (outcome index, table, master row)
+        self.pending_changes: list[tuple[int, str, int]] = []
 
     # ------------------------------------------------------------ reporting
 
@@ -372,8 +384,19 @@ class _Merge:
         self.result.issues.append(Issue(item, source.branch, table, hq_value, branch_value))
 
     def outcome(
-        self, n: int, source: Incoming, table: str, i: int, outcome: Outcome, key: str = ""
+        self,
+        n: int,
+        source: Incoming,
+        table: str,
+        i: int,
+        outcome: Outcome,
+        key: str = "",
+        master: int | None = None,
     ) -> None:
+        """Record row i's outcome; `master` is the master row it is in (its key is read when
+        the merge ends: a 1.0 master row takes its key from the first file that has it)."""
+        if master is not None:
+            self.pending_keys.append((len(self.result.outcomes), table, master))
         self.result.outcomes.append(
             RowOutcome(source.file, table, i, source.row(table, i), outcome, key)
         )
@@ -407,6 +430,13 @@ class _Merge:
                 self._merge_credentials(n, side[CREDENTIALS], owned[n])
                 self._merge_reviews(n, side[REVIEWS], owned[n])
         self.result.tables = Tables(*(self.state[t].frame() for t in TABLES))
+        for pending, items in (
+            (self.pending_keys, self.result.outcomes),
+            (self.pending_changes, self.result.changes),
+        ):
+            for index, table, m in pending:
+                key = str(self.state[table].get(m, layout.ROW_KEY))
+                items[index] = replace(items[index], row_key=key)
         return self.result
 
     def _accept(self, n: int, source: Incoming) -> dict[str, _Side] | None:
@@ -877,6 +907,7 @@ class _Merge:
             updates.append((key, old, new))
         for key, old, new in updates:
             state.set(m, key, new)
+            self.pending_changes.append((len(self.result.changes), table, m))
             self.result.changes.append(
                 Change(
                     source.file,
@@ -894,7 +925,7 @@ class _Merge:
             )
         self.result.counts[self._count_key(n)].fields_changed += len(updates)
         outcome = Outcome.UPDATED if updates else Outcome.UNCHANGED
-        self.outcome(n, source, table, i, outcome, str(state.get(m, layout.ROW_KEY)))
+        self.outcome(n, source, table, i, outcome, master=m)
 
     def _adopt(self, table: str, m: int, sent_key: str | None) -> None:
         """A master row without a key of its own (template 1.0, or keyed in memory when it
@@ -985,12 +1016,14 @@ class _Merge:
         """Where a sent side row is in the master: by key, else the row of the same
         customer whose (masked) content still hashes to what was sent."""
         state = self.state[table]
-        if key in state.by_key:
+        if key in state.by_key and state.by_key[key] < self.original_rows[table]:
             return state.by_key[key]
         sent = record.sent(table)[key]
         masked = set(record.masked.get(table, ()))
         fields = record.fields[table]
         for m in state.by_id.get(sent.customer_id, []):
+            if m >= self.original_rows[table]:
+                continue
             if not is_blank(state.get(m, layout.ROW_KEY)) and str(state.get(m, layout.ROW_KEY)) in (
                 record.sent(table)
             ):
@@ -1003,7 +1036,6 @@ class _Merge:
     def _merge_credentials(self, n: int, side: _Side, owned: set[str]) -> None:
         source = self.incoming[n]
         record = source.distribution
-        state = self.state[CREDENTIALS]
         for i, sent_key in list(self._side_rows(n, CREDENTIALS, side, owned)):
             if i is None:  # sent, not returned
                 assert record is not None and sent_key is not None
@@ -1047,7 +1079,7 @@ class _Merge:
                     CREDENTIALS,
                     i,
                     Outcome.ALREADY,
-                    str(state.get(existing, layout.ROW_KEY)),
+                    master=existing,
                 )
                 continue
             self._append(n, CREDENTIALS, side, i, values)
@@ -1131,8 +1163,7 @@ class _Merge:
                     continue
                 if not edited:
                     self._adopt(REVIEWS, m, sent_key)
-                    key = str(state.get(m, layout.ROW_KEY))
-                    self.outcome(n, source, REVIEWS, i, Outcome.UNCHANGED, key)
+                    self.outcome(n, source, REVIEWS, i, Outcome.UNCHANGED, master=m)
                     continue
                 first = edited[0]
                 self.issue(
@@ -1151,8 +1182,7 @@ class _Merge:
             rid = text_id(values.get("review_id"))
             existing = self._same_row(REVIEWS, values)
             if existing is not None:
-                key = str(state.get(existing, layout.ROW_KEY))
-                self.outcome(n, source, REVIEWS, i, Outcome.ALREADY, key)
+                self.outcome(n, source, REVIEWS, i, Outcome.ALREADY, master=existing)
                 continue
             if rid and by_review_id.get(rid):
                 self.issue(
@@ -1183,9 +1213,10 @@ class _KeyMaker:
             if not is_blank(k)
         }
         self.count = 0
+        self.reserved: set[str] = set()
 
     def next(self, table: str, preferred: str = "") -> str:
-        if preferred and preferred not in self.used:
+        if preferred and preferred not in self.used and preferred not in self.reserved:
             self.used.add(preferred)
             return preferred
         while True:

@@ -13,6 +13,7 @@ import datetime as dt
 import os
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -110,18 +111,21 @@ def _hq_edits(draw, frame: pd.DataFrame, table: str) -> pd.DataFrame:
 def _scenario(draw):
     tables = _master(draw)
     masked = {CREDENTIALS: ("doc_number",)} if draw(st.booleans()) else {}
-    shares = {
-        b: branch_share(
-            tables,
-            DEFAULT_RULES,
-            b,
-            distribution_id="d",
-            distributed_at=dt.datetime(2026, 11, 1),
-            template_version=layout.TEMPLATE_VERSION,
-            masked=masked,
-        )
-        for b in BRANCHES
-    }
+    shares = {}
+
+    def share(branch: str):
+        if branch not in shares:
+            shares[branch] = branch_share(
+                tables,
+                DEFAULT_RULES,
+                branch,
+                distribution_id="d",
+                distributed_at=dt.datetime(2026, 11, 1),
+                template_version=layout.TEMPLATE_VERSION,
+                masked=masked,
+            )
+        return shares[branch]
+
     # HQ works on the master meanwhile: edits values, deletes rows; or the master is of
     # template 1.0 and has no keys at all.
     hq = Tables(*(_hq_edits(draw, f, t) for t, f in tables.items()))
@@ -130,7 +134,7 @@ def _scenario(draw):
     incoming = []
     next_id = 100
     for b in draw(st.lists(st.sampled_from(BRANCHES), max_size=4)):
-        sent = shares[b]
+        sent = share(b)
         new_customers = []
         for _ in range(draw(st.integers(0, 2))):
             n = draw(st.sampled_from([next_id, 100, 1, 2]))  # fresh, shared, or taken
@@ -167,6 +171,7 @@ def _used(frame: pd.DataFrame, table: str) -> list[int]:
     return [i for i in range(len(frame)) if any(not is_blank(frame[k].iloc[i]) for k in keys)]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -126,9 +126,11 @@ def test_same_change_at_both_sides_is_no_conflict():
     hq.loc[hq["customer_id"] == "SH000001", "phone"] = "13900000000"
     ledger = sent.tables.ledger.copy()
     ledger.loc[ledger["customer_id"] == "SH000001", "phone"] = "13900000000"
-    result = merge(Tables(hq, tables.credentials, tables.reviews), DEFAULT_RULES, [
-        returned(sent, ledger=ledger)
-    ])
+    result = merge(
+        Tables(hq, tables.credentials, tables.reviews),
+        DEFAULT_RULES,
+        [returned(sent, ledger=ledger)],
+    )
     assert result.issues == [] and result.changes == []
 
 
@@ -256,9 +258,10 @@ def test_masked_value_back_unchanged_keeps_the_real_one():
     assert all("********" in v for v in shown if len(v) == 18)
     result = merge(tables, DEFAULT_RULES, [returned(sent)])
     assert result.issues == [] and result.changes == []
-    assert result.tables.credentials["doc_number"].tolist() == tables.credentials[
-        "doc_number"
-    ].tolist()
+    assert (
+        result.tables.credentials["doc_number"].tolist()
+        == tables.credentials["doc_number"].tolist()
+    )
 
 
 def test_masked_value_edited_still_masked_is_a_conflict_full_value_is_an_update():
@@ -324,3 +327,33 @@ def test_new_master_rows_all_have_unique_keys(table):
     result = merge(tables, DEFAULT_RULES, [returned(share(tables))])
     keys = result.tables.get(table)[layout.ROW_KEY]
     assert keys.notna().all() and keys.is_unique
+
+
+def test_renaming_a_customer_to_a_taken_id_is_a_conflict_the_rest_applies():
+    tables = master()
+    sent = share(tables)
+    ledger = sent.tables.ledger.copy()
+    ledger.loc[0, "customer_id"] = "SH000002"  # 北京分公司's customer
+    ledger.loc[0, "contact"] = "改过"
+    result = merge(tables, DEFAULT_RULES, [returned(sent, ledger=ledger)])
+    assert codes(result) == ["merge-duplicate-id"]
+    assert ledger_row(result, "SH000001")["contact"] == "改过"
+
+
+def test_documents_of_a_customer_that_is_not_the_branchs_are_refused():
+    tables = master()
+    sent = share(tables)
+    stray = pd.DataFrame(good_credentials(2)[:1], dtype=object)  # 北京分公司's customer
+    creds = pd.concat([sent.tables.credentials, stray], ignore_index=True)
+    result = merge(tables, DEFAULT_RULES, [returned(sent, credentials=creds)])
+    assert codes(result) == ["merge-unknown-customer"]
+    assert result.refusals()[0].finding.sheet == "资信证明"
+
+
+def test_new_review_with_a_taken_review_id_is_a_conflict():
+    tables = master()
+    sent = share(tables)
+    clash = good_review(1, opinion="另一条意见")  # same 记录编号 as the sent review
+    reviews = pd.concat([sent.tables.reviews, pd.DataFrame([clash], dtype=object)])
+    result = merge(tables, DEFAULT_RULES, [returned(sent, reviews=reviews.reset_index(drop=True))])
+    assert codes(result) == ["merge-review-id-taken"]

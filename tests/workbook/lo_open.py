@@ -57,7 +57,9 @@ def main(soffice: str, source: str, password: str | None) -> int:
             else:
                 print("REFUSED office did not start")
                 return 2
-            desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+            desktop = ctx.ServiceManager.createInstanceWithContext(
+                "com.sun.star.frame.Desktop", ctx
+            )
             props = [_prop("Hidden", True), _prop("ReadOnly", True)]
             if password is not None:
                 props.append(_prop("Password", password))
