@@ -137,7 +137,8 @@ def demo(
     ] = None,
     force: ForceOpt = False,
 ) -> None:
-    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误。"""
+    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误；再演示分发到分公司、
+    分公司改动（新客户、改评分、新审核记录、篡改权重、加密文件）和收回合并。"""
     from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
     day = _parse_date(as_of)
@@ -155,6 +156,13 @@ def demo(
     console.print(f"埋下的错误 {len(result.planted)} 处（供 ledger-xl 校验时发现）：")
     for mistake in result.planted:
         console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
+    if result.distributed is not None and result.collected is not None:
+        console.print("分发与合并（总部 → 分公司 → 总部）：")
+        terminal.print_distribute(console, result.distributed)
+        console.print("各分公司退回前做的改动：")
+        for line in result.branch_edits:
+            console.print(f"  {line}")
+        terminal.print_collect(console, result.collected, limit=8)
     console.print(
         "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
         "以及标红（已逾期）和标黄（即将到期）的客户。"

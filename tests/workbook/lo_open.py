@@ -8,6 +8,7 @@ Prints `OPENED <A4 of 台账>` when the document loaded, `REFUSED <reason>` when
 A private profile is used and the office is terminated before the script ends.
 """
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -78,10 +79,8 @@ def main(soffice: str, source: str, password: str | None) -> int:
                 sheet = doc.Sheets.getByName("台账")
                 print(f"OPENED {sheet.getCellRangeByName('A4').getString()}")
                 doc.close(True)
-            try:
+            with contextlib.suppress(Exception):  # the bridge closes as the office quits
                 desktop.terminate()
-            except Exception:  # the bridge closes as the office quits
-                pass
         finally:
             try:
                 office.wait(timeout=60)
