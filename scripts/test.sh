@@ -13,6 +13,16 @@ if ! command -v soffice >/dev/null 2>&1; then
     libreoffice-calc-nogui fonts-noto-cjk poppler-utils >/dev/null
 fi
 soffice --version
+# LibreOffice's Python bridge (UNO): the encryption test opens a password-protected branch
+# workbook in LibreOffice with the system Python (tests/workbook/lo_open.py).
+if ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+  echo "== installing python3-uno for the LibreOffice password test"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    python3-uno >/dev/null
+fi
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

@@ -195,6 +195,7 @@ class DistributeResult:
     not_sent: dict[str, int]  # branch ("" for blank) → customers not handed out
     manifest_csv: Path
     manifest_json: Path
+    seconds: dict[str, float] = field(default_factory=dict)  # wall clock per stage
 
 
 def read_master(path: str | Path) -> LedgerBook:
@@ -226,6 +227,7 @@ def distribute(
     if master is None and not branches:
         raise InputError("没有总部台账时，请用 --branches 分公司.csv 给出要分发的分公司")
     distribution_id = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    clock = _Clock()
     if master is not None:
         book = read_master(master)
         rules = book.rules
@@ -245,6 +247,7 @@ def distribute(
     out_dir.mkdir(parents=True, exist_ok=True)
     for path in (*targets.values(), manifest_csv, manifest_json):
         check_writable(path, overwrite)  # refuse before writing anything
+    clock.lap("读总部台账")
     sent: list[SentFile] = []
     for option in options:
         share = branch_share(
@@ -304,7 +307,10 @@ def distribute(
         manifest_csv,
         manifest_json,
     )
+    clock.lap("生成各分公司工作簿")
     _write_manifest(result, rules, overwrite)
+    clock.lap("写分发清单")
+    result.seconds = clock.laps
     return result
 
 
@@ -399,6 +405,7 @@ class CollectResult:
     received: list[Received]
     merge: MergeResult
     file_refusals: list[Issue]
+    seconds: dict[str, float] = field(default_factory=dict)  # wall clock per stage
 
     @property
     def needs_a_person(self) -> bool:
@@ -462,7 +469,9 @@ def collect(
         raise InputError(
             "没有找到分公司退回的工作簿" + (f"（{'、'.join(missing)} 不存在）" if missing else "")
         )
+    clock = _Clock()
     book = read_master(master)
+    clock.lap("读总部台账")
     received: list[Received] = []
     incoming = []
     refusals: list[Issue] = []
@@ -473,10 +482,13 @@ def collect(
             refusals.append(Issue(item.refusal, item.branch, ""))
             continue
         incoming.append(incoming_from_book(book_in, item.branch))
+    clock.lap("读取、解密、校验退回的文件")
     day_folder = archive / as_of.isoformat()
     for item in received:
         item.archived = _archive(item, day_folder)
+    clock.lap("归档")
     result = merge(tables_from_book(book), book.rules, incoming, accept_rules=accept_rules)
+    clock.lap("合并（纯计算）")
     build_ledger_workbook(
         output,
         LedgerContent(result.tables.ledger, result.tables.credentials, result.tables.reviews),
@@ -484,9 +496,28 @@ def collect(
         BuildOptions(cache_date=as_of),
         overwrite=overwrite,
     )
+    clock.lap("写新的总部台账")
     collected = CollectResult(master, output, report, day_folder, received, result, refusals)
     build_merge_report(report, collected, overwrite=overwrite)
+    clock.lap("写合并报告")
+    collected.seconds = clock.laps
     return collected
+
+
+class _Clock:
+    """Wall-clock seconds per stage (for the benchmark's figures)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._now = time.perf_counter
+        self._last = self._now()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = self._now()
+        self.laps[name] = now - self._last
+        self._last = now
 
 
 def _receive(

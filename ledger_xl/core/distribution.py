@@ -14,6 +14,7 @@ grid (`distribution_grid`) and read back from it (`read_distribution`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -113,8 +114,19 @@ def same(a: object, b: object) -> bool:
 
 def field_hash(value: object) -> str:
     """A short hash of a cell's normalised value (the blank cell hashes too)."""
+    try:
+        return _cached_hash(value)
+    except TypeError:  # an unhashable value (never from a reader, but be safe)
+        return _hash(value)
+
+
+def _hash(value: object) -> str:
     digest = hashlib.blake2b(normalise(value).encode("utf-8"), digest_size=HASH_CHARS // 2)
     return digest.hexdigest()
+
+
+# Ledgers repeat values (branch, grade, dates, scores): each distinct value is hashed once.
+_cached_hash = functools.lru_cache(maxsize=1 << 20, typed=True)(_hash)
 
 
 def row_hashes(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:

@@ -1111,14 +1111,22 @@ class _Merge:
 
     # ------------------------------------------------------------ 审核记录 (append-only)
 
+    def _review_ids(self) -> dict[str, list[int]]:
+        """记录编号 → master review rows (built once, kept up to date as reviews are added)."""
+        if not hasattr(self, "_by_review_id"):
+            state = self.state[REVIEWS]
+            index: dict[str, list[int]] = defaultdict(list)
+            for m, value in enumerate(state.cells.get("review_id", [])):
+                if rid := text_id(value):
+                    index[rid].append(m)
+            self._by_review_id = index
+        return self._by_review_id
+
     def _merge_reviews(self, n: int, side: _Side, owned: set[str]) -> None:
         source = self.incoming[n]
         record = source.distribution
         state = self.state[REVIEWS]
-        by_review_id: dict[str, list[int]] = defaultdict(list)
-        for m in range(state.n):
-            if rid := text_id(state.get(m, "review_id")):
-                by_review_id[rid].append(m)
+        by_review_id = self._review_ids()
         for i, sent_key in list(self._side_rows(n, REVIEWS, side, owned)):
             if i is None:
                 assert record is not None and sent_key is not None
