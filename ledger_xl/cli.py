@@ -458,10 +458,7 @@ def distribute(
     另写分发清单（CSV 和 JSON，含校验和）。"""
     from ledger_xl.app import branches as branches_module
 
-    options = None
-    if branches is not None:
-        rules = branches_module.read_master(master).rules if master else None
-        options = branches_module.read_branch_options(branches, *([rules] if rules else []))
+    options = branches_module.read_branch_options(branches) if branches is not None else None
     result = branches_module.distribute(master, out, options, overwrite=force)
     terminal.print_distribute(console, result)
 

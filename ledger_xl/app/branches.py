@@ -77,7 +77,13 @@ class BranchOptions:
 
     branch: str
     password: str = ""
-    masked: dict[str, tuple[str, ...]] = field(default_factory=dict)  # table → column keys
+    mask: tuple[str, ...] = ()  # the 遮蔽列 as written (headers, or 资信证明.证件号码)
+    line: str = ""  # where it was written, for messages
+
+    def masked(self, rules: Rules) -> dict[str, tuple[str, ...]]:
+        """The masked columns as table → column keys under `rules` (InputError names the
+        line of a column that is not there)."""
+        return _masked_columns(self.mask, rules, self.line or self.branch)
 
 
 _BRANCH_HEADERS = {
@@ -130,16 +136,18 @@ def read_branch_options(path: str | Path, rules: Rules = DEFAULT_RULES) -> list[
         if branch in seen:
             raise InputError(f"{path} 第{number}行：分公司“{branch}”出现了两次")
         seen.add(branch)
-        masked = _masked_columns(cell("masked"), rules, f"{path} 第{number}行")
-        out.append(BranchOptions(branch, cell("password"), masked))
+        mask = tuple(t.strip() for t in _SPLIT.split(cell("masked")) if t.strip())
+        option = BranchOptions(branch, cell("password"), mask, f"{path} 第{number}行")
+        option.masked(rules)  # names checked now against the built-in columns
+        out.append(option)
     if not out:
         raise InputError(f"{path}：没有任何分公司")
     return out
 
 
-def _masked_columns(text: str, rules: Rules, where: str) -> dict[str, tuple[str, ...]]:
+def _masked_columns(items: Sequence[str], rules: Rules, where: str) -> dict[str, tuple[str, ...]]:
     masked: dict[str, list[str]] = {t: [] for t in TABLES}
-    for item in (t.strip() for t in _SPLIT.split(text) if t.strip()):
+    for item in items:
         sheet, _, name = item.rpartition(".")
         tables = [t for t in TABLES if not sheet or SHEET_OF[t] == sheet]
         found = False
@@ -239,6 +247,7 @@ def distribute(
     options = list(branches) if branches else [BranchOptions(b) for b in branches_in(tables.ledger)]
     if not options:
         raise InputError(f"{master}：台账中没有填写所属分公司的客户，无法分发")
+    masks = {o.branch: o.masked(rules) for o in options}
     targets = {o.branch: out_dir / f"{file_name(o.branch)}.xlsx" for o in options}
     if len(set(targets.values())) < len(targets):
         raise InputError("有几个分公司的名称去掉特殊字符后相同，无法各写一个文件")
@@ -257,7 +266,7 @@ def distribute(
             distribution_id=distribution_id,
             distributed_at=now,
             template_version=layout.TEMPLATE_VERSION,
-            masked=option.masked,
+            masked=masks[option.branch],
         )
         content = LedgerContent(share.tables.ledger, share.tables.credentials, share.tables.reviews)
         build = BuildOptions(

@@ -75,8 +75,14 @@ def branch_content(data: DemoData, branch: str | None) -> LedgerContent:
 
 
 def run_demo(
-    out_dir: str | Path, as_of: dt.date, overwrite: bool = False, n_customers: int = 360
+    out_dir: str | Path,
+    as_of: dt.date,
+    overwrite: bool = False,
+    n_customers: int = 360,
+    round_trip: bool = True,
 ) -> DemoResult:
+    """The demo's workbooks, due list, summary and review report; with `round_trip`, also
+    the distribution to branches, their edits and the collection back (see `branch_round_trip`)."""
     out_dir = Path(out_dir)
     data = generate_demo(n_customers=n_customers, as_of=as_of)
     master = out_dir / MASTER_NAME
@@ -108,7 +114,11 @@ def run_demo(
     build_review_report(report_file, branches, customer, overwrite=overwrite)
     if not master.exists():
         raise OutputError(f"演示台账未写出：{master}")
-    distributed, collected, edits = round_trip(data, master, out_dir, as_of, overwrite)
+    distributed, collected, edits = (
+        branch_round_trip(data, master, out_dir, as_of, overwrite)
+        if round_trip
+        else (None, None, ())
+    )
     flags = lists["reviews"]["flag"].value_counts()
     return DemoResult(
         master,
@@ -143,7 +153,7 @@ def run_demo(
 # ---------------------------------------------------------------- the round trip
 
 
-def round_trip(
+def branch_round_trip(
     data: DemoData, master: Path, out_dir: Path, as_of: dt.date, overwrite: bool
 ) -> tuple[branch_round.DistributeResult, branch_round.CollectResult, tuple[str, ...]]:
     """Distribute the demo master, edit the branch workbooks as branches would, let HQ edit
