@@ -44,6 +44,7 @@ from ledger_xl.core.distribution import (
     input_keys,
     is_blank,
     looks_masked,
+    split_by_branch,
     with_row_keys,
 )
 from ledger_xl.core.errors import InputError, OutputError, WorkbookReadError
@@ -256,11 +257,12 @@ def distribute(
     out_dir.mkdir(parents=True, exist_ok=True)
     for path in (*targets.values(), manifest_csv, manifest_json):
         check_writable(path, overwrite)  # refuse before writing anything
+    parts = split_by_branch(tables, [o.branch for o in options])
     clock.lap("读总部台账")
     sent: list[SentFile] = []
     for option in options:
         share = branch_share(
-            tables,
+            parts[option.branch],
             rules,
             option.branch,
             distribution_id=distribution_id,

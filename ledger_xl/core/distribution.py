@@ -394,6 +394,37 @@ def branch_share(
     return Share(Tables(out[LEDGER], out[CREDENTIALS], out[REVIEWS]), record)
 
 
+def split_by_branch(tables: Tables, branches: Sequence[str]) -> dict[str, Tables]:
+    """Each branch's rows, found in one pass over each table (what `branch_share` would pick
+    for it; `branch_share` on a part gives the same share, faster)."""
+    ledger = tables.ledger
+    wanted = {text_id(b): b for b in branches}
+    if len(ledger) and "branch" in ledger.columns:
+        owner = [wanted.get(text_id(v)) for v in ledger["branch"].tolist()]
+    else:
+        owner = [None] * len(ledger)
+    ids: dict[str, str] = {}
+    if "customer_id" in ledger.columns:
+        for cid, branch in zip(ledger["customer_id"].tolist(), owner, strict=True):
+            if branch is not None and (key := text_id(cid)):
+                ids.setdefault(key, branch)
+    parts: dict[str, dict[str, pd.DataFrame]] = {b: {} for b in branches}
+    positions = {b: [i for i, o in enumerate(owner) if o == b] for b in branches}
+    for b in branches:
+        parts[b][LEDGER] = ledger.iloc[positions[b]]
+    for table in (CREDENTIALS, REVIEWS):
+        frame = tables.get(table)
+        cids = frame["customer_id"].tolist() if "customer_id" in frame.columns else []
+        rows: dict[str, list[int]] = {b: [] for b in branches}
+        for i, cid in enumerate(cids):
+            branch = ids.get(text_id(cid))
+            if branch is not None:
+                rows[branch].append(i)
+        for b in branches:
+            parts[b][table] = frame.iloc[rows[b]] if len(frame.columns) else frame
+    return {b: Tables(p[LEDGER], p[CREDENTIALS], p[REVIEWS]) for b, p in parts.items()}
+
+
 def branches_in(ledger: pd.DataFrame) -> list[str]:
     """The distinct 所属分公司 names of a ledger (trimmed, non-blank), sorted."""
     if "branch" not in ledger.columns:

@@ -357,3 +357,15 @@ def test_new_review_with_a_taken_review_id_is_a_conflict():
     reviews = pd.concat([sent.tables.reviews, pd.DataFrame([clash], dtype=object)])
     result = merge(tables, DEFAULT_RULES, [returned(sent, reviews=reviews.reset_index(drop=True))])
     assert codes(result) == ["merge-review-id-taken"]
+
+
+def test_split_by_branch_gives_the_same_share_as_the_whole():
+    from ledger_xl.core.distribution import split_by_branch
+
+    tables = master(6)
+    parts = split_by_branch(tables, [SH, BJ])
+    for branch in (SH, BJ):
+        whole, part = share(tables, branch), share(parts[branch], branch)
+        for table in (LEDGER, CREDENTIALS, REVIEWS):
+            assert whole.tables.get(table).equals(part.tables.get(table)), table
+        assert whole.record.rows == part.record.rows
