@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from ledger_xl import terminal
+from ledger_xl.cli_audit import DbOpt, audit_app
 from ledger_xl.core.errors import LedgerXLError
 from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
 
@@ -29,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
+app.add_typer(audit_app, name="audit")
 # Piped output has no terminal width to respect: a wide console keeps each finding on a line.
 _PIPED_WIDTH = None if sys.stdout.isatty() else 200
 console = terminal.make_console(width=_PIPED_WIDTH)
@@ -156,6 +158,7 @@ def demo(
     console.print(f"埋下的错误 {len(result.planted)} 处（供 ledger-xl 校验时发现）：")
     for mistake in result.planted:
         console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
+    terminal.print_audit_demo(console, result.audit)
     if result.distributed is not None and result.collected is not None:
         console.print("分发与合并（总部 → 分公司 → 总部）：")
         terminal.print_distribute(console, result.distributed)
@@ -199,6 +202,13 @@ def validate(
             help="总部标准台账（或模板）：各台账的规则表与它比较（默认与内置标准规则比较）。",
         ),
     ] = None,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record", help="把这次校验记入稽核档案（SQLite），供 audit status 跟踪整改。"
+        ),
+    ] = False,
+    db: DbOpt = None,
     force: ForceOpt = False,
 ) -> None:
     """批量校验分公司台账：逐个单元格指出错在哪里、为什么、怎么改。
@@ -231,6 +241,14 @@ def validate(
         from ledger_xl.app.validate import read_standard
 
         rules = read_standard(standard)
+    recorder = None
+    if record:  # opened before validating: a database that cannot be used stops us here
+        from ledger_xl.app.audit import Recorder
+        from ledger_xl.cli_audit import DEFAULT_DB
+
+        recorder = Recorder(db or Path(DEFAULT_DB), files)
+    elif db is not None:
+        raise typer.BadParameter("--db 要与 --record 一起使用")
     result = _validate_with_progress(
         files, day, lang, skip, only, jobs, show=output_format == "text", standard=rules
     )
@@ -243,6 +261,11 @@ def validate(
 
         build_findings_workbook(report, result, overwrite=force, lang=lang)
         err_console.print(f"问题清单工作簿：{report}")
+    if recorder is not None:
+        recorded = recorder.record(
+            result, day, lang=lang, skip=skip, only=only, standard=str(standard or "")
+        )
+        terminal.print_recorded(err_console, recorded)
     raise typer.Exit(0 if result.valid else 1)
 
 

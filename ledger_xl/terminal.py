@@ -230,6 +230,248 @@ def print_import(console: Console, result, output, limit: int = 50) -> None:
     console.print(Text("以上问题的值已按原样保留在台账中，请在台账里修改。"))
 
 
+# ---------------------------------------------------------------- audit
+
+
+_AUDIT_STYLES = {"逾期未整改": "red", "仍未整改": "yellow", "新发现": "magenta", "已整改": "green"}
+
+
+def _counts_line(counts) -> str:
+    """新发现 a，仍未整改 b，逾期未整改 c，已整改 d (the 合计 row of `status_counts`)."""
+    from ledger_xl.core import audit
+
+    total = counts[counts["scope"] == audit.TOTAL].iloc[0]
+    return "，".join(f"{s} {int(total[s])}" for s in audit.STATUSES)
+
+
+def print_recorded(console: Console, recorded) -> None:
+    """`validate --record`: where the run went and what its branches' follow-up is."""
+    console.print(
+        Text(
+            f"已记入稽核档案 {recorded.db}（第 {recorded.run_id} 次校验，基准日 "
+            f"{recorded.as_of.isoformat()}）：{_counts_line(recorded.counts)}"
+        )
+    )
+
+
+def print_audit_status(console: Console, report, limit: int = 50) -> None:
+    """`audit status`: the latest run per branch, counts by branch × status, the open findings
+    (at most `limit`), then what was fixed."""
+    from ledger_xl.core import audit
+
+    runs = report.runs
+    first, last = (runs["as_of"].iloc[0], runs["as_of"].iloc[-1]) if len(runs) else ("", "")
+    console.print(
+        Text(
+            f"稽核档案 {report.db}：{len(runs)} 次校验（{first} 至 {last}），"
+            f"截至 {report.as_of.isoformat()}"
+        )
+    )
+    table = Table(title="各分公司整改情况", title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("分公司", "最近校验", *audit.STATUSES, audit.OPEN_TOTAL):
+        table.add_column(name, justify="left" if name in ("分公司", "最近校验") else "right")
+    for row in report.counts.to_dict("records"):
+        latest = report.latest.get(row["scope"])
+        table.add_row(
+            Text(row["scope"]),
+            latest[1].isoformat() if latest else "",
+            *(str(int(row[s])) for s in (*audit.STATUSES, audit.OPEN_TOTAL)),
+        )
+    console.print(table)
+    open_rows = report.open
+    if open_rows.empty:
+        console.print(Text("没有未整改的问题。", style="green"))
+    else:
+        shown = open_rows.head(limit) if limit else open_rows.iloc[0:0]
+        items = Table(title=f"未整改问题（{len(open_rows)}）", title_justify="left")
+        for name in (
+            "问题编号",
+            "状态",
+            "分公司",
+            "客户编号",
+            "代码",
+            "列",
+            "天数",
+            "责任人",
+            "期限",
+            "说明",
+        ):
+            items.add_column(name, overflow="fold", no_wrap=name != "说明")
+        for row in shown.to_dict("records"):
+            items.add_row(
+                Text(row["finding_id"]),
+                Text(row["status"], style=_AUDIT_STYLES.get(row["status"])),
+                Text(row["scope"]),
+                Text(row["customer_id"] or row["locator"]),
+                Text(row["code"]),
+                Text(row["column"]),
+                str(row["days_open"]),
+                Text(row["owner"]),
+                row["deadline"].isoformat() if row["deadline"] else "",
+                Text(row["message"]),
+            )
+        if len(shown):
+            console.print(items)
+        if len(open_rows) > len(shown):
+            console.print(
+                Text(
+                    f"…… 另有 {len(open_rows) - len(shown)} 项未列出；完整清单请用 "
+                    "-o 整改台账.xlsx 或 --format json",
+                    style="italic",
+                )
+            )
+    fixed = report.table[report.table["status"] == audit.STATUS_FIXED]
+    if len(fixed):
+        names = "，".join(
+            f"{r['scope']} {r['customer_id'] or r['locator']} {r['code']}"
+            for r in fixed.head(10).to_dict("records")
+        )
+        more = f" 等 {len(fixed)} 项" if len(fixed) > 10 else ""
+        console.print(Text(f"已整改：{names}{more}", style="green"))
+    console.print(Text("合计：" + _counts_line(report.counts)))
+
+
+def print_assign(console: Console, outcome, db) -> None:
+    """`audit assign`: how many assignments were recorded, and what could not be used."""
+    console.print(
+        Text(
+            f"已登记到稽核档案 {db}：{outcome.appended} 项"
+            f"（读入 {outcome.rows} 项，{outcome.unchanged} 项没有变化）"
+        )
+    )
+    for note in outcome.notes:
+        notice(console, f"{note.source} {note.cell}：{note.message}")
+
+
+def print_sample(console: Console, outcome, output) -> None:
+    """`audit sample`: the draw per branch and the working papers written."""
+    sample = outcome.sample
+    console.print(
+        Text(
+            f"稽核底稿：{output}（基准日 {sample.as_of.isoformat()}，随机种子 {sample.seed}，"
+            f"{sample.size.text}，共抽取 {len(sample.drawn)} 户）"
+        )
+    )
+    table = Table(box=box.SIMPLE_HEAD)
+    headers = (
+        "分公司",
+        "客户数",
+        "已停用",
+        "可抽样",
+        "抽取",
+        "高风险",
+        "近期审核通过",
+        "例外审批",
+        "有未整改问题",
+    )
+    for name in headers:
+        table.add_column(name, justify="left" if name == "分公司" else "right")
+    for row in sample.branches.to_dict("records"):
+        table.add_row(
+            Text(row["branch"]),
+            *(
+                str(int(row[k]))
+                for k in (
+                    "customers",
+                    "inactive",
+                    "eligible",
+                    "sampled",
+                    "sampled_high_risk",
+                    "sampled_recent_approval",
+                    "sampled_override",
+                    "sampled_open_findings",
+                )
+            ),
+        )
+    console.print(table)
+    if outcome.db is None:
+        console.print(Text("未找到稽核档案：“有未整改问题”一项未参与加权（可用 --db 指定）。"))
+    console.print(Text(f"用同样的文件和 --seed {sample.seed} 可以抽出同样的客户。"))
+
+
+def print_audit_report(console: Console, data, output) -> None:
+    """`audit report`: the headline figures and the workbook written."""
+    import math
+
+    from ledger_xl.core import audit
+
+    console.print(
+        Text(f"稽核报告：{output}（{data.period.title}，数据截至 {data.end.isoformat()}）")
+    )
+    if data.figures is not None:
+        total = data.figures.by_scope.iloc[-1]
+        rate = "—" if math.isnan(total["rate"]) else f"{total['rate']:.1%}"
+        console.print(
+            Text(
+                f"  校验问题：期初未整改 {total['opening']}，本期新发现 {total['new']}，"
+                f"本期已整改 {total['fixed']}，期末未整改 {total['closing']}，"
+                f"逾期未整改 {total['overdue']}，整改率 {rate}（本期校验 {data.figures.runs} 次）"
+            )
+        )
+    paper = data.paper_figures[data.paper_figures["scope"] == audit.TOTAL].iloc[0]
+    if data.papers:
+        console.print(
+            Text(
+                f"  抽查：{len(data.papers)} 份底稿，抽查客户 {paper['sampled']}，已完成稽核 "
+                f"{paper['audited']}，发现问题客户 {paper['with_problem']}，已整改 {paper['fixed']}，"
+                f"逾期未整改 {paper['overdue']}"
+            )
+        )
+    for note in data.notes:
+        notice(console, f"{note.source} {note.cell}：{note.message}")
+
+
+def print_audit_demo(console: Console, demo) -> None:
+    """The audit part of `ledger-xl demo`: the two runs, the changes, the follow-up."""
+    if demo is None:
+        return
+    console.print(
+        Text(
+            f"稽核演示：{demo.previous_as_of.isoformat()} 校验上月的分公司台账"
+            f"（{demo.previous_folder}），"
+            f"{demo.as_of.isoformat()} 校验本月的，"
+            f"两次都记入稽核档案 {demo.db}"
+        )
+    )
+    console.print(
+        Text(
+            f"  上月有、本月已改正 {len(demo.fixed)} 处；本月新出现 {len(demo.introduced)} 处；"
+            f"第一次校验后给 {demo.assigned} 个问题指定了整改责任人和期限"
+        )
+    )
+    console.print(Text("  整改情况：" + _counts_line(demo.counts)))
+    console.print(Text(f"  整改台账：{demo.rectification_file}"))
+    console.print(
+        Text(
+            f"  稽核底稿：{demo.papers_file}（每个分公司抽取 10%，共 {demo.sample_size} 户，"
+            f"随机种子 {demo.sample_seed}）"
+        )
+    )
+    console.print(Text(f"  稽核报告：{demo.report_file}"))
+    console.print(Text(f"  查看：ledger-xl audit status --db {demo.db}"))
+
+
+def print_audit_runs(console: Console, runs, db) -> None:
+    """`audit runs`: the recorded validation runs."""
+    if runs.empty:
+        console.print(Text(f"稽核档案 {db} 中还没有校验记录。"))
+        return
+    table = Table(title=f"稽核档案 {db}：{len(runs)} 次校验", title_justify="left")
+    for name in ("批次", "基准日", "记录时间（UTC）", "文件数", "错误", "警告", "分公司"):
+        table.add_column(name, overflow="fold")
+    for row in runs.to_dict("records"):
+        table.add_row(
+            str(row["run_id"]),
+            row["as_of"],
+            row["recorded_at"],
+            str(row["file_count"]),
+            str(row["errors"]),
+            str(row["warnings"]),
+            Text(row["branches"]),
+        )
+    console.print(table)
+
+
 # ---------------------------------------------------------------- due
 
 

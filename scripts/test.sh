@@ -12,6 +12,14 @@ if ! command -v soffice >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
     libreoffice-calc-nogui fonts-noto-cjk poppler-utils >/dev/null
 fi
+if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
+  echo "== installing poppler-utils (pdftotext, pdfinfo) for the PDF rendering tests"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    poppler-utils >/dev/null
+fi
 soffice --version
 # LibreOffice's Python bridge (UNO): the encryption test opens a password-protected branch
 # workbook in LibreOffice with the system Python (tests/workbook/lo_open.py).

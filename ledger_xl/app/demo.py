@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ledger_xl.app import audit_demo
 from ledger_xl.app import branches as branch_round
 from ledger_xl.app.demo_data import DemoData, PlantedMistake, generate_demo
 from ledger_xl.app.portfolio import load as load_portfolio
@@ -56,6 +57,7 @@ class DemoResult:
     report_file: Path
     report_customer: str
     due_counts: dict[str, int]
+    audit: audit_demo.AuditDemo | None = None
     distributed: branch_round.DistributeResult | None = None
     collected: branch_round.CollectResult | None = None
     branch_edits: tuple[str, ...] = ()
@@ -94,6 +96,7 @@ def run_demo(
     (out_dir / BRANCH_FOLDER).mkdir(exist_ok=True)
     for path in (master, *branch_files.values(), due_file, summary_file, report_file):
         check_writable(path, overwrite)  # refuse before writing anything
+    audit_demo.check_outputs(out_dir, data.branches, overwrite)
     options = BuildOptions(cache_date=as_of)
     build_ledger_workbook(master, branch_content(data, None), options=options, overwrite=overwrite)
     for branch, path in branch_files.items():
@@ -120,6 +123,7 @@ def run_demo(
         else (None, None, ())
     )
     flags = lists["reviews"]["flag"].value_counts()
+    audit = audit_demo.run_audit_demo(out_dir, data, as_of, branch_files, overwrite)
     return DemoResult(
         master,
         branch_files,
@@ -144,9 +148,10 @@ def run_demo(
             "证件": len(lists["documents"]),
             "预警": len(lists["warnings"]),
         },
-        distributed,
-        collected,
-        edits,
+        audit,
+        distributed=distributed,
+        collected=collected,
+        branch_edits=edits,
     )
 
 

@@ -1,0 +1,605 @@
+"""One benchmark for HQ scale: every ledger_xl command next to the bare baseline it rests on.
+
+    python bench/run.py            # 100,000 and 300,000 rows, 200 branch files (≈ 20 min)
+    python bench/run.py --quick    # 20,000 rows, 40 branch files (≈ 2 min)
+    python bench/run.py --only validate due --repeat 5
+
+The inputs are generated once and cached (bench/.cache/, or --cache DIR): a ledger of N
+customers made of the demo's customers repeated with fresh IDs, with their 资信证明 and
+审核记录 rows; the same customers as a CSV for `new --from`; and a folder of small branch
+workbooks for the batch runs.
+
+Each measurement runs in a fresh child process (its peak memory is the child's own maximum
+resident set, from wait4), and the operations are interleaved round by round, so a change in
+machine load hits an operation and its baseline alike. The table gives, per operation, the
+median seconds over the rounds, rows per second, peak memory, and the ratio to its baseline
+measured in the same run:
+
+- the readers: python-calamine reading the sheets a command reads (values with real types),
+  fastexcel reading the ledger sheet, openpyxl read-only iterating it;
+- the writer: XlsxWriter in constant-memory mode writing the same cells and formulas as
+  `new` (what any builder must at least do);
+- frictionless-py validating a 10,000-row CSV with an equivalent schema (a peer, for scale);
+- `validate --jobs 2` against `--jobs 1`, 300k rows against 100k, `ledger-xl --help` and
+  `import ledger_xl.udfs` against their absolute targets.
+
+Optional baselines (fastexcel, frictionless) are skipped with a note when not installed
+(`pip install fastexcel frictionless`). Not a test: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AS_OF = "2026-11-23"
+CLI = [sys.executable, "-c", "from ledger_xl.cli import main; main()"]
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _generate(rows: int):
+    """The demo's customers repeated to `rows`, with their documents and reviews, each block
+    with fresh customer IDs and USCCs (so nothing is a duplicate)."""
+    import pandas as pd
+
+    from ledger_xl.app.demo_data import generate_demo
+    from ledger_xl.core.identifiers import uscc_check_char
+    from ledger_xl.io.xlsx.ledger import LedgerContent
+
+    demo = generate_demo(n_customers=400, as_of=dt.date.fromisoformat(AS_OF))
+    base, docs, reviews = demo.ledger, demo.credentials, demo.reviews
+    blocks = -(-rows // len(base))
+    ledgers, credential_parts, review_parts = [], [], []
+    for b in range(blocks):
+        mapping = {}
+        block = base.copy()
+        ids = []
+        usccs = []
+        for i, old in enumerate(block["customer_id"]):
+            n = b * len(base) + i
+            new = f"{str(old)[:2]}{n:07d}" if old else None
+            mapping[old] = new
+            ids.append(new)
+            first = f"913101{n:08d}MA1"[:17]
+            usccs.append(first + uscc_check_char(first))
+        block["customer_id"] = ids
+        block["uscc"] = usccs
+        ledgers.append(block)
+        for source, parts in ((docs, credential_parts), (reviews, review_parts)):
+            part = source.copy()
+            part["customer_id"] = part["customer_id"].map(mapping)
+            if "review_id" in part.columns:
+                part["review_id"] = [f"{c}-{k}" for k, c in enumerate(part["customer_id"])]
+            parts.append(part)
+    ledger = pd.concat(ledgers, ignore_index=True).iloc[:rows]
+    kept = set(ledger["customer_id"])
+    credentials = pd.concat(credential_parts, ignore_index=True)
+    credentials = credentials[credentials["customer_id"].isin(kept)]
+    review_rows = pd.concat(review_parts, ignore_index=True)
+    review_rows = review_rows[review_rows["customer_id"].isin(kept)]
+    return LedgerContent(
+        ledger.reset_index(drop=True),
+        credentials.reset_index(drop=True),
+        review_rows.reset_index(drop=True),
+    )
+
+
+def ensure_ledger(cache: Path, rows: int) -> Path:
+    from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
+
+    path = cache / f"ledger_{rows}.xlsx"
+    if not path.exists():
+        start = time.perf_counter()
+        content = _generate(rows)
+        build_ledger_workbook(
+            path,
+            content,
+            options=BuildOptions(spare_rows=0, cache_date=dt.date.fromisoformat(AS_OF)),
+        )
+        print(f"  built {path.name} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return path
+
+
+def ensure_csv(cache: Path, rows: int) -> Path:
+    from ledger_xl.core.defaults import DEFAULT_RULES
+
+    path = cache / f"customers_{rows}.csv"
+    if not path.exists():
+        content = _generate(rows)
+        inputs = [f for f in DEFAULT_RULES.fields if f.is_input]
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([f.header for f in inputs])
+            for row in content.ledger[[f.key for f in inputs]].itertuples(index=False):
+                writer.writerow(["" if _blank(v) else _csv_text(v) for v in row])
+        print(f"  wrote {path.name}", file=sys.stderr)
+    return path
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _csv_text(value) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def ensure_branches(cache: Path, files: int, rows: int) -> Path:
+    from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
+
+    folder = cache / f"branches_{files}x{rows}"
+    if folder.exists() and len(list(folder.glob("*.xlsx"))) == files:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    content = _generate(files * rows)
+    start = time.perf_counter()
+    for k in range(files):
+        ledger = content.ledger.iloc[k * rows : (k + 1) * rows].reset_index(drop=True)
+        ids = set(ledger["customer_id"])
+        part = LedgerContent(
+            ledger,
+            content.credentials[content.credentials["customer_id"].isin(ids)],
+            content.reviews[content.reviews["customer_id"].isin(ids)],
+        )
+        target = folder / f"branch_{k:03d}.xlsx"
+        if not target.exists():
+            build_ledger_workbook(
+                target,
+                part,
+                options=BuildOptions(spare_rows=0, cache_date=dt.date.fromisoformat(AS_OF)),
+            )
+    print(f"  built {files} branch files in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return folder
+
+
+def report_customer(path: Path) -> str:
+    from python_calamine import CalamineWorkbook
+
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("台账").to_python()
+    return str(grid[3][0])
+
+
+# ---------------------------------------------------------------- what runs in a child
+
+
+SHEETS = ("台账", "资信证明", "审核记录", "填报规则", "评分标准", "审核周期")
+
+BASELINES = {
+    "calamine": (
+        "from python_calamine import CalamineWorkbook\n"
+        "import sys\n"
+        "book = CalamineWorkbook.from_path(sys.argv[1])\n"
+        f"for name in {SHEETS!r}:\n"
+        "    if name in book.sheet_names:\n"
+        "        book.get_sheet_by_name(name).to_python(skip_empty_area=False)\n"
+    ),
+    "fastexcel": (
+        "import fastexcel, sys\n"
+        "reader = fastexcel.read_excel(sys.argv[1])\n"
+        "reader.load_sheet_by_name('台账', header_row=2).to_arrow()\n"
+    ),
+    "openpyxl": (
+        "import openpyxl, sys\n"
+        "wb = openpyxl.load_workbook(sys.argv[1], read_only=True)\n"
+        "for row in wb['台账'].iter_rows(values_only=True):\n"
+        "    pass\n"
+    ),
+    "xlsxwriter": (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[3])\n"
+        "from bench.run import bare_write\n"
+        "bare_write(sys.argv[1], sys.argv[2])\n"
+    ),
+    "frictionless": (
+        "import sys\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from bench.run import frictionless_validate\n"
+        "frictionless_validate(sys.argv[1])\n"
+    ),
+}
+
+
+def bare_write(csv_path: str, target: str) -> None:
+    """XlsxWriter alone, constant-memory mode, writing the cells `new` writes: every input
+    value of the CSV as typed text/number/date and the seven formula columns' formulas."""
+    import xlsxwriter
+    import xlsxwriter.worksheet
+
+    from ledger_xl.core import formulas
+    from ledger_xl.core.defaults import DEFAULT_RULES
+
+    class Worksheet(xlsxwriter.worksheet.Worksheet):
+        # Each distinct formula text is prepared once (XlsxWriter scans every formula with
+        # ~30 regular expressions): the obvious saving any builder makes, so the baseline is
+        # the cost of writing the cells, not of re-scanning the same text.
+        def _prepare_formula(self, formula, expand_future_functions=False):
+            cache = self.__dict__.setdefault("_cache", {})
+            key = (formula, expand_future_functions)
+            if key not in cache:
+                cache[key] = super()._prepare_formula(formula, expand_future_functions)
+            return cache[key]
+
+    class Workbook(xlsxwriter.Workbook):
+        worksheet_class = Worksheet
+
+    fields = DEFAULT_RULES.fields
+    texts = formulas.ledger_formulas(DEFAULT_RULES)
+    wb = Workbook(target, {"constant_memory": True, "strings_to_numbers": False})
+    ws = wb.add_worksheet("台账")
+    date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
+    for col, f in enumerate(fields):
+        ws.write_string(2, col, f.header)
+    with open(csv_path, encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        headers = next(reader)
+        where = {h: i for i, h in enumerate(headers)}
+        for r, row in enumerate(reader, start=3):
+            for col, f in enumerate(fields):
+                if not f.is_input:
+                    ws.write_formula(r, col, texts[f.key], None, "")
+                    continue
+                value = row[where[f.header]] if f.header in where else ""
+                if not value:
+                    continue
+                if f.type.value in ("数值", "评分"):
+                    try:
+                        ws.write_number(r, col, float(value))
+                    except ValueError:
+                        ws.write_string(r, col, value)
+                elif f.type.value == "日期":
+                    try:
+                        day = dt.datetime.fromisoformat(value)
+                        ws.write_datetime(r, col, day, date_format)
+                    except ValueError:
+                        ws.write_string(r, col, value)
+                else:
+                    ws.write_string(r, col, value)
+    wb.close()
+
+
+def frictionless_validate(csv_path: str) -> None:
+    """frictionless-py over the CSV with a schema like the ledger's input rules."""
+    from frictionless import Resource, Schema, fields, validate
+
+    from ledger_xl.core.defaults import DEFAULT_RULES
+
+    kinds = {"数值": fields.NumberField, "评分": fields.NumberField, "日期": fields.DateField}
+    schema = Schema()
+    for f in DEFAULT_RULES.fields:
+        if not f.is_input:
+            continue
+        field_type = kinds.get(f.type.value, fields.StringField)
+        constraints = {}
+        if f.required:
+            constraints["required"] = True
+        if f.allowed:
+            constraints["enum"] = list(f.allowed)
+        if f.minimum is not None:
+            constraints["minimum"] = f.minimum
+        if f.maximum is not None:
+            constraints["maximum"] = f.maximum
+        if f.key == "customer_id":
+            constraints["unique"] = True
+        schema.add_field(field_type(name=f.header, constraints=constraints))
+    report = validate(Resource(csv_path, schema=schema), limit_errors=10**9)
+    print(len(report.flatten(["type"])))
+
+
+# ---------------------------------------------------------------- measuring
+
+
+@dataclass
+class Operation:
+    name: str
+    rows: int
+    command: list[str]
+    baseline: str | None = None  # the name of another operation
+    target: str = ""  # what the ratio is compared with, in words
+    once: bool = False  # slow reference: one round only
+    times: list[float] = field(default_factory=list)
+    peaks: list[float] = field(default_factory=list)
+    failed: str = ""
+
+
+def run_child(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """(seconds, peak MB, exit code, stderr tail) of one child process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=ROOT
+    )
+    stderr = process.stderr.read() if process.stderr else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+    return seconds, usage.ru_maxrss / 1024, process.returncode, " | ".join(tail)
+
+
+def has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def has_command(name: str) -> bool:
+    done = subprocess.run([*CLI, name, "--help"], capture_output=True, cwd=ROOT)
+    return done.returncode == 0
+
+
+def prepare(args, cache: Path) -> dict[str, str]:
+    """Generate (or find in the cache) every input; returns their paths."""
+    small, large = sizes(args)
+    files, per_file = (40, 1_000) if args.quick else (200, 1_000)
+    paths = {
+        "ledger": ensure_ledger(cache, small),
+        "table": ensure_csv(cache, small),
+        "branches": ensure_branches(cache, files, per_file),
+        "few": ensure_csv(cache, 10_000),
+    }
+    if not args.quick or args.large:
+        paths["big"] = ensure_ledger(cache, large)
+    paths["customer"] = report_customer(paths["ledger"])
+    return {k: str(v) for k, v in paths.items()}
+
+
+def sizes(args) -> tuple[int, int]:
+    return (20_000, 60_000) if args.quick else (100_000, 300_000)
+
+
+def operations(args, cache: Path, inputs: dict[str, str]) -> list[Operation]:
+    small, large = sizes(args)
+    files, per_file = (40, 1_000) if args.quick else (200, 1_000)
+    ledger, table, branches, few = (Path(inputs[k]) for k in ("ledger", "table", "branches", "few"))
+    big = Path(inputs["big"]) if "big" in inputs else None
+    out = cache / "out"
+    out.mkdir(exist_ok=True)
+    customer = inputs["customer"]
+    py = [sys.executable, "-c"]
+    ops = [
+        Operation("calamine", small, [*py, BASELINES["calamine"], str(ledger)]),
+        Operation(
+            "validate",
+            small,
+            [*CLI, "validate", str(ledger), "--format", "json", "--as-of", AS_OF],
+            "calamine",
+            "≤ 1.5× calamine",
+        ),
+        Operation(
+            "due",
+            small,
+            [*CLI, "due", str(ledger), "--format", "json", "--as-of", AS_OF],
+            "calamine",
+            "≤ 1.5× calamine",
+        ),
+        Operation(
+            "due (terminal)",
+            small,
+            [*CLI, "due", str(ledger), "--as-of", AS_OF],
+            "calamine",
+            "≤ 1.5× calamine",
+        ),
+        Operation(
+            "summarize -o",
+            small,
+            [
+                *CLI,
+                "summarize",
+                str(ledger),
+                "--as-of",
+                AS_OF,
+                "-o",
+                str(out / "s.xlsx"),
+                "--force",
+            ],
+            "calamine",
+            "≤ 1.5× calamine",
+        ),
+        Operation(
+            "report",
+            small,
+            [
+                *CLI,
+                "report",
+                str(ledger),
+                "--customer",
+                customer,
+                "--as-of",
+                AS_OF,
+                "-o",
+                str(out / "r.xlsx"),
+                "--force",
+            ],
+            "calamine",
+            "≤ 1.5× calamine",
+        ),
+        Operation(
+            "xlsxwriter bare",
+            small,
+            [*py, BASELINES["xlsxwriter"], str(table), str(out / "bare.xlsx"), str(ROOT)],
+        ),
+        Operation(
+            "new --from",
+            small,
+            [*CLI, "new", "--from", str(table), "-o", str(out / "new.xlsx"), "--force"],
+            "xlsxwriter bare",
+            "≤ 1.2× XlsxWriter",
+        ),
+        Operation(
+            "validate --jobs 1",
+            files * per_file,
+            [*CLI, "validate", str(branches), "--format", "json", "--jobs", "1", "--as-of", AS_OF],
+        ),
+        Operation(
+            "validate --jobs 2",
+            files * per_file,
+            [*CLI, "validate", str(branches), "--format", "json", "--jobs", "2", "--as-of", AS_OF],
+            "validate --jobs 1",
+            "≤ 1/1.8 of --jobs 1",
+        ),
+        Operation("ledger-xl --help", 0, [*CLI, "--help"], None, "≤ 0.3 s"),
+    ]
+    if has_module("ledger_xl.udfs"):
+        ops.append(
+            Operation("import ledger_xl.udfs", 0, [*py, "import ledger_xl.udfs"], None, "≤ 1 s")
+        )
+    if has_command("distribute") and has_command("collect"):
+        ops.append(
+            Operation(
+                "distribute",
+                small,
+                [
+                    *CLI,
+                    "distribute",
+                    str(ledger),
+                    "--out",
+                    str(out / "dist"),
+                    "--force",
+                ],
+                "xlsxwriter bare",
+                "≤ 1.2× XlsxWriter",
+            )
+        )
+    if has_module("fastexcel"):
+        ops.append(Operation("fastexcel", small, [*py, BASELINES["fastexcel"], str(ledger)]))
+    if has_module("frictionless"):
+        ops.append(
+            Operation(
+                "frictionless 10k CSV",
+                10_000,
+                [*py, BASELINES["frictionless"], str(few), str(ROOT)],
+                once=True,
+            )
+        )
+    ops.append(
+        Operation("openpyxl read-only", small, [*py, BASELINES["openpyxl"], str(ledger)], once=True)
+    )
+    if big is not None:
+        ops += [
+            Operation(
+                "calamine 300k" if not args.quick else "calamine large",
+                large,
+                [*py, BASELINES["calamine"], str(big)],
+            ),
+            Operation(
+                "validate large",
+                large,
+                [*CLI, "validate", str(big), "--format", "json", "--as-of", AS_OF],
+                "validate",
+                "≤ 3.1× the smaller ledger",
+            ),
+        ]
+    wanted = set(args.only or [])
+    if wanted:
+        keep = {o.name for o in ops if any(w in o.name for w in wanted)}
+        keep |= {o.baseline for o in ops if o.name in keep and o.baseline}
+        ops = [o for o in ops if o.name in keep]
+    return ops
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small inputs, about two minutes")
+    parser.add_argument("--large", action="store_true", help="with --quick: also the large ledger")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (median reported)")
+    parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
+    parser.add_argument("--only", nargs="*", help="operations whose name contains these words")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--prepare-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    if args.prepare_only:  # in a child, so the measuring parent stays small
+        print(json.dumps(prepare(args, args.cache)))
+        return 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    print("preparing inputs (cached in", args.cache, ")", flush=True)
+    # A child forked from a big parent counts the parent's memory in its peak until it execs:
+    # the inputs are generated in a child of their own, and this process stays small.
+    prepared = subprocess.run(
+        [sys.executable, __file__, "--prepare-only", "--cache", str(args.cache)]
+        + (["--quick"] if args.quick else [])
+        + (["--large"] if args.large else []),
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    inputs = json.loads(prepared.stdout.strip().splitlines()[-1])
+    ops = operations(args, args.cache, inputs)
+    for round_ in range(args.repeat):
+        for op in ops:
+            if op.failed or (op.once and op.times):
+                continue
+            seconds, peak, code, tail = run_child(op.command, env)
+            if code not in (0, 1):  # validate exits 1 when it finds errors
+                op.failed = f"exit {code}: {tail}"
+                continue
+            op.times.append(seconds)
+            op.peaks.append(peak)
+        print(f"  round {round_ + 1}/{args.repeat} done", flush=True)
+    by_name = {o.name: o for o in ops}
+    lines = []
+    header = f"{'operation':<24} {'rows':>9} {'seconds':>8} {'rows/s':>9} {'peak MB':>8} {'ratio':>7}  target"
+    print()
+    print(header)
+    print("-" * len(header))
+    results = []
+    for op in ops:
+        if op.failed:
+            print(f"{op.name:<24} failed: {op.failed}")
+            continue
+        seconds = statistics.median(op.times)
+        ratio = ""
+        if op.baseline and by_name.get(op.baseline) and by_name[op.baseline].times:
+            base = statistics.median(by_name[op.baseline].times)
+            ratio = f"{seconds / base:.2f}×"
+            if op.name == "validate large":
+                ratio = f"{seconds / base:.2f}×"
+        rate = f"{op.rows / seconds:,.0f}" if op.rows else ""
+        line = (
+            f"{op.name:<24} {op.rows:>9,} {seconds:>8.2f} {rate:>9} {max(op.peaks):>8.0f} "
+            f"{ratio:>7}  {op.target}{' (1 round)' if op.once else ''}"
+        )
+        lines.append(line)
+        print(line)
+        results.append(
+            {
+                "operation": op.name,
+                "rows": op.rows,
+                "seconds": seconds,
+                "runs": op.times,
+                "peak_mb": max(op.peaks),
+                "baseline": op.baseline,
+                "ratio": ratio,
+                "target": op.target,
+            }
+        )
+    print()
+    print(
+        f"{dt.datetime.now():%Y-%m-%d %H:%M}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, median of {args.repeat} rounds"
+        + (" (--quick)" if args.quick else "")
+    )
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
