@@ -352,6 +352,10 @@ class _Merge:
             for key in source.distribution.sent(t)
         }
         self.original_rows = {t: self.state[t].n for t in TABLES}
+        self.matched: dict[str, set[int]] = {t: set() for t in TABLES}  # side rows found
+        self.present = [
+            {t: frozenset(s.tables.get(t).columns) for t in TABLES} for s in self.incoming
+        ]
         self.original_ledger_rows = self.state[LEDGER].n
         self.pending_keys: list[tuple[int, str, int]] = []  # (outcome index, table, master row)
         self.pending_changes: list[tuple[int, str, int]] = []
@@ -838,18 +842,18 @@ class _Merge:
         state = self.state[table]
         record = source.distribution
         base = record.base(table, sent_key) if record is not None and sent_key else None
-        masked = set(record.masked.get(table, ())) if record is not None else set()
-        present = set(source.tables.get(table).columns)
-        cid = text_id(side.get(i, "customer_id")) or text_id(state.get(m, "customer_id"))
-        name = _text(side.get(i, "name") if "name" in side.cells else None) or _text(
-            state.get(m, "name")
-        )
+        masked = record.masked.get(table, ()) if record is not None else ()
+        present = self.present[n][table]
         self._adopt(table, m, sent_key)
         updates: list[tuple[str, object, object]] = []
+        side_cells, master_cells = side.cells, state.cells
         for key in self.keys[table]:
             if key not in present:
                 continue
-            new, old = side.get(i, key), state.get(m, key)
+            new, old = side_cells[key][i], master_cells[key][m]
+            if base is not None and field_hash(new) == base.get(key):
+                continue  # the branch left it as sent: HQ's value stays, whatever it is
+            cid = text_id(side.get(i, "customer_id")) or text_id(state.get(m, "customer_id"))
             hashed = base is not None and key in base
             if hashed:
                 branch_changed = field_hash(new) != base[key]
@@ -905,6 +909,11 @@ class _Merge:
                 )
                 continue
             updates.append((key, old, new))
+        if updates:
+            cid = text_id(side.get(i, "customer_id")) or text_id(state.get(m, "customer_id"))
+            name = _text(side.get(i, "name") if "name" in side.cells else None) or _text(
+                state.get(m, "name")
+            )
         for key, old, new in updates:
             state.set(m, key, new)
             self.pending_changes.append((len(self.result.changes), table, m))
@@ -1017,21 +1026,38 @@ class _Merge:
         customer whose (masked) content still hashes to what was sent."""
         state = self.state[table]
         if key in state.by_key and state.by_key[key] < self.original_rows[table]:
+            self.matched[table].add(state.by_key[key])
             return state.by_key[key]
         sent = record.sent(table)[key]
-        masked = set(record.masked.get(table, ()))
-        fields = record.fields[table]
-        for m in state.by_id.get(sent.customer_id, []):
-            if m >= self.original_rows[table]:
-                continue
-            if not is_blank(state.get(m, layout.ROW_KEY)) and str(state.get(m, layout.ROW_KEY)) in (
-                record.sent(table)
-            ):
-                continue
-            hashes = tuple(field_hash(state.sent_form(m, k, k in masked)) for k in fields)
-            if hashes == sent.hashes:
+        taken = self.matched[table]
+        for m in self._content_index(table, record).get((sent.customer_id, sent.hashes), []):
+            if m not in taken and str(state.get(m, layout.ROW_KEY)) not in record.sent(table):
+                taken.add(m)
                 return m
         return None
+
+    def _content_index(self, table: str, record: Distribution) -> dict[tuple, list[int]]:
+        """(客户编号, field hashes as the record would have sent them) → original master
+        rows; built once per table, masking and field list."""
+        masked = tuple(sorted(record.masked.get(table, ())))
+        fields = record.fields[table]
+        cache_key = (table, masked, fields)
+        cache = self.__dict__.setdefault("_content_cache", {})
+        if cache_key not in cache:
+            state = self.state[table]
+            index: dict[tuple, list[int]] = defaultdict(list)
+            columns = [
+                [mask_value(v) for v in state.cells.get(k, [None] * state.n)]
+                if k in masked
+                else state.cells.get(k, [None] * state.n)
+                for k in fields
+            ]
+            ids = state.cells.get("customer_id", [None] * state.n)
+            for m in range(self.original_rows[table]):
+                hashes = tuple(field_hash(column[m]) for column in columns)
+                index[(text_id(ids[m]), hashes)].append(m)
+            cache[cache_key] = index
+        return cache[cache_key]
 
     def _merge_credentials(self, n: int, side: _Side, owned: set[str]) -> None:
         source = self.incoming[n]
