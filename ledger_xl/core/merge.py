@@ -726,6 +726,10 @@ class _Merge:
             customer_id=cid,
             value=ident,
             detail="、".join(dict.fromkeys(others)),
+            hq_value=self.state[LEDGER].get(claim.master, "customer_id")
+            if claim.master is not None
+            else None,
+            branch_value=ident,
         )
         self.outcome(claim.file_index, source, LEDGER, claim.i, Outcome.CONFLICT)
 
@@ -1209,6 +1213,7 @@ class _Merge:
                     customer_id=cid,
                     value=values.get(first),
                     detail="改动的列：" + "、".join(self.headers[REVIEWS][k] for k in edited),
+                    hq_value=state.get(m, first),
                     branch_value=values.get(first),
                 )
                 self.outcome(n, source, REVIEWS, i, Outcome.CONFLICT)

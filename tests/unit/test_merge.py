@@ -369,3 +369,13 @@ def test_split_by_branch_gives_the_same_share_as_the_whole():
         for table in (LEDGER, CREDENTIALS, REVIEWS):
             assert whole.tables.get(table).equals(part.tables.get(table)), table
         assert whole.record.rows == part.record.rows
+
+
+def test_edited_review_conflict_shows_both_values():
+    tables = master()
+    sent = share(tables)
+    reviews = sent.tables.reviews.copy()
+    reviews.loc[0, "opinion"] = "改过的意见"
+    (issue,) = merge(tables, DEFAULT_RULES, [returned(sent, reviews=reviews)]).issues
+    assert (issue.hq_value, issue.branch_value) == ("资信良好", "改过的意见")
+    assert issue.finding.column == "审核意见"
