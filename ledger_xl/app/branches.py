@@ -464,9 +464,12 @@ def collect(
     overwrite: bool = False,
     as_of: dt.date | None = None,
     lang: str = "zh",
+    received_on: dt.date | None = None,
 ) -> CollectResult:
     """Read every returned workbook (decrypting with `passwords`), archive it, validate it,
-    merge the readable ones into a new master written to `output`, and write the report."""
+    merge the readable ones into a new master written to `output`, and write the report.
+    `as_of` is the day the workbooks are validated against; the archive folder is named by
+    `received_on` (default today), the day they came in."""
     from ledger_xl.io.xlsx.merge_report import build_merge_report
 
     as_of = as_of or dt.date.today()
@@ -496,7 +499,7 @@ def collect(
             continue
         incoming.append(incoming_from_book(book_in, item.branch))
     clock.lap("读取、解密、校验退回的文件")
-    day_folder = archive / as_of.isoformat()
+    day_folder = archive / (received_on or dt.date.today()).isoformat()
     for item in received:
         item.archived = _archive(item, day_folder)
     clock.lap("归档")

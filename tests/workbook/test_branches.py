@@ -31,6 +31,7 @@ from tests.validation.helpers import build, good_credentials, good_review, good_
 SH, BJ = "上海分公司", "北京分公司"
 PASSWORD = "上海-密码-2026"
 AS_OF = dt.date(2026, 3, 31)
+RECEIVED = dt.date(2026, 4, 2)
 FIXTURE_V1 = Path(__file__).resolve().parents[1] / "fixtures" / "template_v1_0.xlsx"
 runner = CliRunner()
 
@@ -192,7 +193,7 @@ def test_round_trip_merges_edits_and_leaves_the_inputs_alone(sent):
     inputs = {p: digest(p) for p in (master, *files.values())}
     out = tmp_path / "新台账.xlsx"
     collected = branches.collect(
-        [str(tmp_path / "分发")], master, out, passwords=options, as_of=AS_OF
+        [str(tmp_path / "分发")], master, out, passwords=options, as_of=AS_OF, received_on=RECEIVED
     )
     assert {p: digest(p) for p in inputs} == inputs  # nothing read was modified
     merged = read_book(out, formulas=False)
@@ -231,7 +232,7 @@ def test_round_trip_merges_edits_and_leaves_the_inputs_alone(sent):
     assert sorted(added) == ["台账", "审核记录", "资信证明", "资信证明"]
 
     # the archive keeps the files as received (encrypted stays encrypted), with checksums
-    day = tmp_path / "收件归档" / AS_OF.isoformat()
+    day = tmp_path / "收件归档" / RECEIVED.isoformat()
     for branch, path in files.items():
         copy = day / branch / path.name
         assert digest(copy) == inputs[path]
