@@ -80,7 +80,19 @@ def _parse_date(text: str | None) -> dt.date:
 @app.command()
 @_friendly
 def template(
-    output: Annotated[Path, typer.Option("-o", "--output", help="要写出的模板文件（.xlsx）。")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="要写出的模板文件（.xlsx；.xlsm 为带按钮的宏工作簿）。"
+        ),
+    ],
+    xlsm: Annotated[
+        bool,
+        typer.Option(
+            "--xlsm",
+            help="写出带按钮（校验、生成汇总、标记到期、登记审核）的宏工作簿，文件名须以 .xlsm 结尾。",
+        ),
+    ] = False,
     protection: ProtectionOpt = Protection.LEDGER,
     password: PasswordOpt = None,
     rows: RowsOpt = TEMPLATE_ROWS,
@@ -89,10 +101,20 @@ def template(
     """写出一个空白台账模板（与 templates/ledger_template.xlsx 相同的规则和公式）。"""
     from ledger_xl.app import template as template_module
 
+    _check_macro_suffix(output, xlsm)
     path = template_module.write_template(
         output, overwrite=force, protection=protection, password=password, rows=rows
     )
-    console.print(f"已写出空白台账模板：{path}（模板版本 {TEMPLATE_VERSION}，预留 {rows} 行）")
+    kind = "宏工作簿（带按钮）" if output.suffix.lower() == ".xlsm" else "空白台账模板"
+    console.print(f"已写出{kind}：{path}（模板版本 {TEMPLATE_VERSION}，预留 {rows} 行）")
+
+
+def _check_macro_suffix(output: Path, xlsm: bool) -> None:
+    """--xlsm needs a .xlsm name: Excel refuses a workbook whose suffix hides its macros."""
+    if xlsm and output.suffix.lower() != ".xlsm":
+        raise typer.BadParameter(
+            f"--xlsm 写出的是宏工作簿，文件名须以 .xlsm 结尾（现为“{output.name}”）"
+        )
 
 
 @app.command()
@@ -101,7 +123,12 @@ def new(
     source: Annotated[
         Path, typer.Option("--from", help="现有客户清单：.csv 或 .xlsx（首行为表头）。")
     ],
-    output: Annotated[Path, typer.Option("-o", "--output", help="要写出的台账文件（.xlsx）。")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="要写出的台账文件（.xlsx；.xlsm 为带按钮的宏工作簿）。"
+        ),
+    ],
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="源工作簿中的工作表名（默认自动查找）。")
     ] = None,
@@ -137,6 +164,9 @@ def demo(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")
     ] = None,
+    xlsm: Annotated[
+        bool, typer.Option("--xlsm", help="演示台账和各分公司台账写成带按钮的宏工作簿（.xlsm）。")
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误；再演示分发到分公司、
@@ -144,7 +174,7 @@ def demo(
     from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
     day = _parse_date(as_of)
-    result = demo_module.run_demo(out, day, overwrite=force)
+    result = demo_module.run_demo(out, day, overwrite=force, macros=xlsm)
     console.print(f"演示台账（全部分公司）：{result.master}")
     for branch, path in result.branch_files.items():
         console.print(f"  {branch}：{path}（{result.by_branch.get(branch, 0)} 个客户）")

@@ -4,13 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v soffice >/dev/null 2>&1; then
-  echo "== installing LibreOffice (libreoffice-calc-nogui) for the spreadsheet-engine tests"
+# LibreOffice recalculates and renders built workbooks; its Python bridge (python3-uno) runs
+# the add-in's button handlers against workbooks open in it, and opens an encrypted branch
+# workbook with its password (tests/workbook/lo_open.py).
+packages=()
+command -v soffice >/dev/null 2>&1 || packages+=(libreoffice-calc-nogui fonts-noto-cjk poppler-utils)
+[ -f /usr/lib/python3/dist-packages/uno.py ] || packages+=(python3-uno)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "== installing ${packages[*]} for the spreadsheet-engine tests"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    libreoffice-calc-nogui fonts-noto-cjk poppler-utils >/dev/null
+    "${packages[@]}" >/dev/null
 fi
 if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&1; then
   echo "== installing poppler-utils (pdftotext, pdfinfo) for the PDF rendering tests"
@@ -21,16 +27,6 @@ if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdfinfo >/dev/null 2>&
     poppler-utils >/dev/null
 fi
 soffice --version
-# LibreOffice's Python bridge (UNO): the encryption test opens a password-protected branch
-# workbook in LibreOffice with the system Python (tests/workbook/lo_open.py).
-if ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
-  echo "== installing python3-uno for the LibreOffice password test"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-    python3-uno >/dev/null
-fi
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv

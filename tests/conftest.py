@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -17,3 +18,18 @@ def soffice() -> str:
             pytest.fail("CI must have LibreOffice: .ci/run installs libreoffice-calc-nogui")
         pytest.skip("LibreOffice not installed")
     return found
+
+
+@pytest.fixture(scope="session")
+def office(soffice) -> Iterator[object]:
+    """One private headless LibreOffice for the session, driven through Python-UNO (the
+    add-in's adapter); listening on 127.0.0.1 only, stopped at the end."""
+    from ledger_xl.excel.office import Office, uno_available
+
+    reason = uno_available()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must have LibreOffice's Python bridge (scripts/test.sh): {reason}")
+        pytest.skip(reason)
+    with Office() as running:
+        yield running

@@ -81,14 +81,17 @@ def run_demo(
     as_of: dt.date,
     overwrite: bool = False,
     n_customers: int = 360,
+    macros: bool = False,
     round_trip: bool = True,
 ) -> DemoResult:
-    """The demo's workbooks, due list, summary and review report; with `round_trip`, also
-    the distribution to branches, their edits and the collection back (see `branch_round_trip`)."""
+    """Write the demo into `out_dir`; `macros` makes the ledgers (all branches and each
+    branch's) macro-enabled .xlsm workbooks with the add-in's buttons; `round_trip` adds the
+    distribution to branches, their edits and the collection back (`branch_round_trip`)."""
     out_dir = Path(out_dir)
     data = generate_demo(n_customers=n_customers, as_of=as_of)
-    master = out_dir / MASTER_NAME
-    branch_files = {b: out_dir / BRANCH_FOLDER / f"{b}.xlsx" for b in data.branches}
+    suffix = ".xlsm" if macros else ".xlsx"
+    master = (out_dir / MASTER_NAME).with_suffix(suffix)
+    branch_files = {b: out_dir / BRANCH_FOLDER / f"{b}{suffix}" for b in data.branches}
     due_file, summary_file = out_dir / DUE_NAME, out_dir / SUMMARY_NAME
     customer = report_customer(data)
     report_file = out_dir / f"审核报告_{customer}.xlsx"

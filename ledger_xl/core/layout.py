@@ -28,6 +28,12 @@ SHEET_XLWINGS = "xlwings.conf"
 # what was sent, so that `collect` can tell the branch's edits from HQ's.
 SHEET_DISTRIBUTION = "分发记录"
 
+# Sheets the add-in's buttons write into the open workbook (a built workbook has none of them).
+SHEET_CHECK_RESULTS = "校验结果"
+SHEET_SUMMARY_REPORT = "汇总报表"
+SHEET_DUE_LIST = "到期清单"
+SHEET_MARKS = "ledger_xl.marks"  # hidden: the cells 校验 marked, so the next click clears them
+
 SHEET_ORDER = (
     SHEET_LEDGER,
     SHEET_CREDENTIALS,

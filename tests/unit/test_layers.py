@@ -35,6 +35,8 @@ NOT_IN_CORE = (
     "ledger_xl.terminal",
     "ledger_xl.udfs",
     "ledger_xl.macros",
+    "ledger_xl.excel",
+    "uno",
 )
 
 

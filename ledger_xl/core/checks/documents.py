@@ -21,7 +21,7 @@ from ledger_xl.core.rules import FieldRule, FieldType
 
 ID_CARD = "法定代表人身份证"
 LICENCE = "营业执照"
-_ID_REASONS = {
+ID_REASONS = {
     "length": "应为18位",
     "charset": "含有数字和末位 X 以外的字符",
     "birthdate": "出生日期不存在",
@@ -93,7 +93,7 @@ def _document_numbers(ctx: CheckContext, table: Table) -> None:
                 i,
                 "doc_number",
                 value=number,
-                detail=_ID_REASONS[reason],
+                detail=ID_REASONS[reason],
             )
 
 

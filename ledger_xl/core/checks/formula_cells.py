@@ -7,29 +7,58 @@ Codes: formula-overwritten, formula-edited, formula-value-mismatch.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import formulas, twins, values
+from ledger_xl.core import formulas, layout, twins, values
 from ledger_xl.core.checks.context import CheckContext, emits
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 _AS_OF_DEPENDENT = {"days_to_due", "due_flag"}
+_COLUMN = r"(?:[^\[\]']|'.)*"  # a column name inside [...]; ' escapes the next character
+# A reference to a column in the same row, in each form Excel and LibreOffice show it:
+# Ledger[[#This Row],[列]] (the file and LibreOffice; LibreOffice's API writes ; for ,),
+# Ledger[@[列]] / Ledger[@列] and, inside the table itself, [@[列]] / [@列] (Excel's formula
+# bar and COM's Range.Formula).
+_THIS_ROW = re.compile(
+    r"(?P<table>[^\W\d][\w.]*)?\[\s*(?:"
+    rf"\[\s*#\s*this\s*row\s*\]\s*[,;]\s*\[(?P<full>{_COLUMN})\]"
+    rf"|@\s*\[(?P<bracketed>{_COLUMN})\]"
+    rf"|@(?P<short>{_COLUMN})"
+    r")\s*\]",
+    re.IGNORECASE,
+)
 
 
-def normalise_formula(text: str) -> str:
-    """Formula text as compared: no leading '=', no spaces and upper case outside strings."""
+def normalise_formula(text: str, table: str = layout.TABLE_LEDGER) -> str:
+    """Formula text as compared: no leading '=', and outside string literals no spaces, upper
+    case, `,` separators (LibreOffice's API writes `;`), no `_xlfn.` prefixes, and every
+    same-row structured reference in one form, `[@列]` (`Ledger[@列]` when it names another
+    table than `table`), whichever of Excel's or LibreOffice's spellings it came in."""
     text = text.strip().removeprefix("=")
     parts, last = [], 0
     for match in _STRING.finditer(text):
-        parts.append(re.sub(r"\s+", "", text[last : match.start()]).upper())
+        parts.append(_normalise_code(text[last : match.start()], table))
         parts.append(match.group())
         last = match.end()
-    parts.append(re.sub(r"\s+", "", text[last:]).upper())
+    parts.append(_normalise_code(text[last:], table))
     return "".join(parts)
+
+
+def _normalise_code(code: str, table: str) -> str:
+    def same_row(match: re.Match[str]) -> str:
+        name = match.group("table") or ""
+        column = next(c for c in match.group("full", "bracketed", "short") if c is not None)
+        owner = "" if name.casefold() in ("", table.casefold()) else name
+        return f"{owner}[@{column.strip()}]"
+
+    code = _THIS_ROW.sub(same_row, code)
+    code = re.sub(r"\s+", "", code).upper().replace(";", ",")
+    return re.sub(r"_XL(?:FN|WS)\.", "", code)
 
 
 @emits("formula-overwritten", "formula-edited", "formula-value-mismatch")
@@ -43,6 +72,9 @@ def check_formulas(ctx: CheckContext) -> None:
     expected = {k: normalise_formula(t) for k, t in template.items()}
     found = ctx.book.formulas()  # raises WorkbookReadError when the formula read failed
     tampered: set[tuple[int, str]] = set()
+    # A column repeats one text on every row (its references are row-independent), in
+    # whichever spelling the reader gave: normalise each distinct text once.
+    normalised = functools.lru_cache(maxsize=256)(normalise_formula)
     if found is None:  # a book read without its formula text: only the values are checked
         _check_cached_values(ctx, keys, tampered)
         return
@@ -54,7 +86,7 @@ def check_formulas(ctx: CheckContext) -> None:
             if text is None:
                 ctx.emit("formula-overwritten", table, i, key, value=cached[i])
                 tampered.add((i, key))
-            elif text != raw[key] and normalise_formula(text) != expected[key]:
+            elif text != raw[key] and normalised(text) != expected[key]:
                 ctx.emit("formula-edited", table, i, key, value=text)
                 tampered.add((i, key))
     _check_cached_values(ctx, keys, tampered)

@@ -21,7 +21,58 @@ _PROTECTION_TEXT = {
 }
 
 
-def write_guide(workbook, fmt, rules: Rules, options) -> object:
+_BUTTONS_TEXT = (
+    "校验：检查整个工作簿（包括尚未保存的修改），把有问题的单元格填色（错误红色、警告黄色）并加批注，"
+    f"另写一张“{layout.SHEET_CHECK_RESULTS}”表，每个问题一行，点击“位置”即跳到该单元格。"
+    "再次点击会先清除上一次的标记，您自己的填色和批注保持不变。",
+    f"生成汇总：把按审核状态、评级、风险等级、分公司的统计表、评分分布、未来12个月每月到期数、"
+    f"风险预警和两张图表写到“{layout.SHEET_SUMMARY_REPORT}”表（每次点击重新生成）。",
+    f"标记到期：写出“{layout.SHEET_DUE_LIST}”表（已逾期、未审核、即将到期的客户，"
+    "已过期或即将到期的资信证明），并在台账中筛选出已逾期的客户"
+    "（数据 → 筛选 → 清除 即恢复显示全部）。",
+    "登记审核：先在台账中选中一个客户所在的行（填好四项评分、审核状态、审核人、审核意见），"
+    f"点击后把该客户当前的评分、评级、审核结果、审核人、意见和今天的日期追加到“{layout.SHEET_REVIEWS}”，"
+    "并把最近审核日期改为今天。审核记录只增不改。",
+    "自定义函数：LEDGER_SCORE（综合评分）、LEDGER_GRADE（评级）、LEDGER_NEXT_DUE（下次审核日期）、"
+    "LEDGER_DUE_STATUS（到期提示）、LEDGER_CHECK_USCC（统一社会信用代码）、LEDGER_CHECK_ID（身份证号）、"
+    "LEDGER_CHECK_ROW（整行校验），一次计算整列；默认规则取自本工作簿的规则表。",
+)
+
+
+def _button_lines(macros: bool) -> list[tuple[str, str]]:
+    """Section 四: what the buttons and custom functions do, and where they are."""
+    if macros:
+        head = [
+            (
+                "bold",
+                "四、按钮与自定义函数（按钮在台账第2行；本机需安装 Python 和 ledger_xl[excel]，"
+                "安装步骤见 docs/excel.md）",
+            ),
+            ("cell", "打开时请“启用宏”。按钮运行期间请勿编辑工作簿。"),
+        ]
+        tail = [
+            (
+                "cell",
+                "导入函数：第一次使用自定义函数前点一次（Excel 信任中心需勾选"
+                "“信任对 VBA 工程对象模型的访问”），之后即可像普通函数一样输入 =LEDGER_SCORE(…)。",
+            )
+        ]
+    else:
+        head = [
+            ("bold", "四、按钮与自定义函数（宏工作簿 .xlsm 中提供）"),
+            (
+                "cell",
+                "本工作簿不含宏。下列按钮在宏工作簿（.xlsm）中：用 ledger-xl template --xlsm 生成，"
+                "或向总部索取；安装步骤见 docs/excel.md。装有 ledger_xl 的 xlwings 加载项时，"
+                "自定义函数在本工作簿中也可用（xlwings.conf 表已设置好）。",
+            ),
+        ]
+        tail = []
+    return [*head, *(("cell", text) for text in _BUTTONS_TEXT), *tail]
+
+
+def write_guide(workbook, fmt, rules: Rules, options, macros: bool = False) -> object:
+    """使用说明 for a workbook built with `options`; `macros` when it carries the buttons."""
     ws = workbook.add_worksheet(layout.SHEET_GUIDE)
     pw = "（需输入管理员设定的密码）" if options.password else "（无密码）"
     dims = "、".join(f"{d.name} {d.weight:.0%}" for d in rules.scoring.dimensions)
@@ -84,9 +135,7 @@ def write_guide(workbook, fmt, rules: Rules, options) -> object:
         ),
         ("bold", "三、表格保护与新增客户"),
         ("cell", _PROTECTION_TEXT[str(options.protection)].format(pw=pw)),
-        ("bold", "四、加载项按钮（安装 ledger_xl 的 xlwings 加载项后可用）"),
-        ("cell", "校验：按填报规则检查全部数据，列出每个有问题的单元格。"),
-        ("cell", "刷新汇总：重算汇总表。标记到期：标出已逾期和即将到期的客户。"),
+        *_button_lines(macros),
         ("cell", "总部用命令行 ledger-xl 批量校验各分公司台账、列出到期审核、汇总和合并。"),
         (
             "cell",

@@ -20,7 +20,7 @@ from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.distribution import Distribution, distribution_grid
 from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
 from ledger_xl.core.rules import FieldRule, FieldType, Rules
-from ledger_xl.io.xlsx import guide, kit, rulesheets
+from ledger_xl.io.xlsx import addin, guide, kit, rulesheets
 from ledger_xl.io.xlsx.kit import AMBER, FILL_FORMULA, FILL_HEADER, RED
 
 # A fixed timestamp makes the committed template reproducible byte for byte in its XML.
@@ -60,14 +60,19 @@ def build_ledger_workbook(
     overwrite: bool = False,
 ) -> Path:
     """Write a complete ledger workbook to `path` (atomically; never over an existing file
-    unless `overwrite`). Returns the path."""
+    unless `overwrite`). A `.xlsm` path gives the macro-enabled workbook: the same sheets,
+    with the add-in's buttons on 台账 and their VBA (`ledger_xl.io.xlsx.addin`). Returns the
+    path."""
     content = content or LedgerContent()
     options = options or BuildOptions()
     created = REPRODUCIBLE_TIME if options.reproducible else dt.datetime.now()
+    macros = addin.is_macro_path(path)
     with kit.written(
         path, overwrite, title=options.title, created=created, subject="客户审核管理台账"
     ) as wb:
-        _Builder(wb, content, rules, options).build()
+        _Builder(wb, content, rules, options, macros=macros).build()
+        if macros:
+            addin.install(wb)
     return Path(path)
 
 
@@ -81,8 +86,15 @@ def _frame(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 class _Builder:
-    def __init__(self, wb: kit.Workbook, content: LedgerContent, rules: Rules, opts: BuildOptions):
-        self.rules, self.opts = rules, opts
+    def __init__(
+        self,
+        wb: kit.Workbook,
+        content: LedgerContent,
+        rules: Rules,
+        opts: BuildOptions,
+        macros: bool = False,
+    ):
+        self.rules, self.opts, self.macros = rules, opts, macros
         self.as_of = opts.fixed_as_of or opts.cache_date or dt.date.today()
         self.ledger = _frame(content.ledger, [f.key for f in rules.fields if f.is_input])
         credential_inputs = [c.key for c in layout.CREDENTIAL_COLUMNS if c.kind != "formula"]
@@ -128,7 +140,9 @@ class _Builder:
             layout.SHEET_CYCLES: lambda: rulesheets.write_cycles(
                 self.wb, self.fmt, self.rules.cycles
             ),
-            layout.SHEET_GUIDE: lambda: guide.write_guide(self.wb, self.fmt, self.rules, self.opts),
+            layout.SHEET_GUIDE: lambda: guide.write_guide(
+                self.wb, self.fmt, self.rules, self.opts, macros=self.macros
+            ),
             layout.SHEET_XLWINGS: self.write_xlwings_conf,
         }
         for name in layout.SHEET_ORDER:

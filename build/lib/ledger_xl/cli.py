@@ -1,0 +1,494 @@
+"""`ledger-xl`: the command line for HQ. Thin: parse options, call the library, print.
+
+Exit codes: 0 done, 1 done but problems were found, 2 the command could not run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ledger_xl import terminal
+from ledger_xl.core.errors import LedgerXLError
+from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
+
+# Only typer, rich and the light layout module load at start: `ledger-xl --help` answers
+# without importing pandas; each command imports what it needs.
+TEMPLATE_ROWS = 500  # as ledger_xl.app.template.TEMPLATE_ROWS (a test keeps them equal)
+
+app = typer.Typer(
+    name="ledger-xl",
+    help="客户审核管理台账：生成模板、导入客户、演示。",
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+# Piped output has no terminal width to respect: a wide console keeps each finding on a line.
+_PIPED_WIDTH = None if sys.stdout.isatty() else 200
+console = terminal.make_console(width=_PIPED_WIDTH)
+err_console = terminal.make_console(stderr=True)
+
+ForceOpt = Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖它。")]
+ProtectionOpt = Annotated[
+    Protection,
+    typer.Option(
+        "--protection",
+        help="ledger：锁定公式列和规则表（默认，表格预留空行）；rules：只锁规则表，台账可自由排序扩展；"
+        "none：不保护。",
+    ),
+]
+PasswordOpt = Annotated[
+    str | None, typer.Option("--password", help="工作表保护密码（默认无密码）。")
+]
+RowsOpt = Annotated[
+    int,
+    typer.Option("--rows", min=1, max=100_000, help="表格中预留的空行数（带公式，可直接录入）。"),
+]
+
+
+def _friendly(command):
+    """Turn ledger_xl's own errors into one clear line and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except LedgerXLError as exc:
+            terminal.error(err_console, str(exc))
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _parse_date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"“{text}”不是日期，请写成 2026-11-23") from None
+
+
+@app.command()
+@_friendly
+def template(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="要写出的模板文件（.xlsx；.xlsm 为带按钮的宏工作簿）。"
+        ),
+    ],
+    xlsm: Annotated[
+        bool,
+        typer.Option(
+            "--xlsm",
+            help="写出带按钮（校验、生成汇总、标记到期、登记审核）的宏工作簿，文件名须以 .xlsm 结尾。",
+        ),
+    ] = False,
+    protection: ProtectionOpt = Protection.LEDGER,
+    password: PasswordOpt = None,
+    rows: RowsOpt = TEMPLATE_ROWS,
+    force: ForceOpt = False,
+) -> None:
+    """写出一个空白台账模板（与 templates/ledger_template.xlsx 相同的规则和公式）。"""
+    from ledger_xl.app import template as template_module
+
+    _check_macro_suffix(output, xlsm)
+    path = template_module.write_template(
+        output, overwrite=force, protection=protection, password=password, rows=rows
+    )
+    kind = "宏工作簿（带按钮）" if output.suffix.lower() == ".xlsm" else "空白台账模板"
+    console.print(f"已写出{kind}：{path}（模板版本 {TEMPLATE_VERSION}，预留 {rows} 行）")
+
+
+def _check_macro_suffix(output: Path, xlsm: bool) -> None:
+    """--xlsm needs a .xlsm name: Excel refuses a workbook whose suffix hides its macros."""
+    if xlsm and output.suffix.lower() != ".xlsm":
+        raise typer.BadParameter(
+            f"--xlsm 写出的是宏工作簿，文件名须以 .xlsm 结尾（现为“{output.name}”）"
+        )
+
+
+@app.command()
+@_friendly
+def new(
+    source: Annotated[
+        Path, typer.Option("--from", help="现有客户清单：.csv 或 .xlsx（首行为表头）。")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="要写出的台账文件（.xlsx；.xlsm 为带按钮的宏工作簿）。"
+        ),
+    ],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="源工作簿中的工作表名（默认自动查找）。")
+    ] = None,
+    protection: ProtectionOpt = Protection.LEDGER,
+    password: PasswordOpt = None,
+    rows: RowsOpt = 200,
+    lang: Annotated[str, typer.Option("--lang", help="提示语言：zh 或 en。")] = "zh",
+    force: ForceOpt = False,
+) -> None:
+    """把现有客户清单导入为新台账：按表头文字（含别名）匹配列，公式列自动计算。
+
+    无法识别的值按原样保留并列出，不丢任何一行。
+    """
+    from ledger_xl.app.importer import import_customers
+    from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
+
+    result = import_customers(source, sheet=sheet, lang=lang)
+    build_ledger_workbook(
+        output,
+        result.content,
+        options=BuildOptions(spare_rows=rows, protection=protection, password=password),
+        overwrite=force,
+    )
+    terminal.print_import(console, result, output)
+
+
+@app.command()
+@_friendly
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="演示文件写到这个目录。")] = Path(
+        "ledger_xl_demo"
+    ),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")
+    ] = None,
+    xlsm: Annotated[
+        bool, typer.Option("--xlsm", help="演示台账和各分公司台账写成带按钮的宏工作簿（.xlsm）。")
+    ] = False,
+    force: ForceOpt = False,
+) -> None:
+    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误。"""
+    from ledger_xl.app import demo as demo_module  # generating data is only needed here
+
+    day = _parse_date(as_of)
+    result = demo_module.run_demo(out, day, overwrite=force, macros=xlsm)
+    console.print(f"演示台账（全部分公司）：{result.master}")
+    for branch, path in result.branch_files.items():
+        console.print(f"  {branch}：{path}（{result.by_branch.get(branch, 0)} 个客户）")
+    console.print(f"基准日 {day.isoformat()} 的情况：")
+    for section, items in result.figures:
+        console.print(f"  {section}：" + "，".join(f"{i.label} {i.count}" for i in items))
+    counts = "，".join(f"{k} {v}" for k, v in result.due_counts.items())
+    console.print(f"到期清单：{result.due_file}（{counts}）")
+    console.print(f"汇总工作簿（含图表）：{result.summary_file}")
+    console.print(f"客户审核报告（{result.report_customer}）：{result.report_file}")
+    console.print(f"埋下的错误 {len(result.planted)} 处（供 ledger-xl 校验时发现）：")
+    for mistake in result.planted:
+        console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
+    console.print(
+        "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
+        "以及标红（已逾期）和标黄（即将到期）的客户。"
+    )
+
+
+@app.command()
+@_friendly
+def validate(
+    paths: Annotated[
+        list[str], typer.Argument(help="工作簿文件、文件夹（递归查找）或通配符，可多个。")
+    ],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="输出格式：text（默认）或 json。")
+    ] = "text",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="另写一份问题清单工作簿（.xlsx）。")
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="提示语言：zh（默认）或 en。")] = "zh",
+    skip: Annotated[
+        list[str], typer.Option("--skip", help="不报告这个代码的问题，可多次使用。")
+    ] = [],  # noqa: B006
+    only: Annotated[
+        list[str], typer.Option("--only", help="只报告这个代码的问题，可多次使用。")
+    ] = [],  # noqa: B006
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="并行进程数。")] = 1,
+    standard: Annotated[
+        Path | None,
+        typer.Option(
+            "--standard",
+            help="总部标准台账（或模板）：各台账的规则表与它比较（默认与内置标准规则比较）。",
+        ),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """批量校验分公司台账：逐个单元格指出错在哪里、为什么、怎么改。
+
+    退出码：0 没有错误（可有警告），1 发现错误，2 命令无法执行。
+    """
+    from ledger_xl import terminal as report_module
+    from ledger_xl.app.validate import expand_paths
+    from ledger_xl.core.findings import CATALOGUE
+    from ledger_xl.io.output import check_writable
+
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("--format 只能是 text 或 json")
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("--lang 只能是 zh 或 en")
+    unknown = sorted(set(skip) | set(only) - set(CATALOGUE))
+    if unknown:
+        raise typer.BadParameter(f"未知的问题代码：{'、'.join(unknown)}（代码表见 README）")
+    day = _parse_date(as_of)
+    files, missing = expand_paths(paths)
+    for argument in missing:
+        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
+    if not files:
+        terminal.error(err_console, "没有找到要校验的工作簿")
+        raise typer.Exit(2)
+    if report is not None:
+        check_writable(report, force)
+    rules = None
+    if standard is not None:
+        from ledger_xl.app.validate import read_standard
+
+        rules = read_standard(standard)
+    result = _validate_with_progress(
+        files, day, lang, skip, only, jobs, show=output_format == "text", standard=rules
+    )
+    if output_format == "json":
+        sys.stdout.write(result.to_json() + "\n")
+    else:
+        report_module.render_terminal(result, console, lang=lang)
+    if report is not None:
+        from ledger_xl.io.xlsx.findings import build_findings_workbook
+
+        build_findings_workbook(report, result, overwrite=force, lang=lang)
+        err_console.print(f"问题清单工作簿：{report}")
+    raise typer.Exit(0 if result.valid else 1)
+
+
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")]
+PathsArg = Annotated[
+    list[str], typer.Argument(help="台账工作簿、文件夹（递归查找）或通配符，可多个。")
+]
+
+
+def _load_portfolio(paths: list[str], day: dt.date):
+    """Expand the arguments and read the workbooks; unreadable files are named, not fatal."""
+    from ledger_xl.app.portfolio import load
+    from ledger_xl.app.validate import expand_paths
+    from ledger_xl.core.portfolio import shared_customer_ids
+
+    files, missing = expand_paths(paths)
+    for argument in missing:
+        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
+    if not files:
+        terminal.error(err_console, "没有找到台账工作簿")
+        raise typer.Exit(2)
+    result = load(files, day)
+    for name, reason in result.unreadable:
+        terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
+    if not result.files:
+        terminal.error(err_console, "没有一个工作簿能读取，请先用 ledger-xl validate 检查")
+        raise typer.Exit(2)
+    shared = shared_customer_ids(result)
+    if shared:
+        example = next(iter(shared))
+        where = "、".join(shared[example])
+        terminal.notice(
+            err_console,
+            f"{len(shared)} 个客户编号出现在不止一个文件中（如 {example}：{where}），"
+            "清单和汇总会把它们各算一次；总部台账和分公司台账请不要一起给出",
+        )
+    return result
+
+
+@app.command()
+@_friendly
+def due(
+    paths: PathsArg,
+    as_of: AsOfOpt = None,
+    within: Annotated[
+        int | None,
+        typer.Option(
+            "--within",
+            min=0,
+            max=3660,
+            help="提前多少天提醒审核（默认取各台账的审核提醒天数，30）。",
+        ),
+    ] = None,
+    doc_within: Annotated[
+        int | None,
+        typer.Option(
+            "--doc-within",
+            min=0,
+            max=3660,
+            help="提前多少天提醒证件到期（默认取各台账的证件提醒天数，60）。",
+        ),
+    ] = None,
+    branch: Annotated[str | None, typer.Option("--branch", help="只看这个分公司。")] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="输出格式：table（默认）或 json。")
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="另写一份到期清单工作簿（.xlsx）。")
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="有已逾期的客户或已过期的证件时退出码为 1（供定时任务判断）。"
+        ),
+    ] = False,
+    force: ForceOpt = False,
+) -> None:
+    """列出到期审核与到期证件：已逾期、即将到期、从未审核的客户，已过期或即将过期的资信证明，
+    以及风险预警。已停用的客户不列出；按紧急程度排序（逾期最久的在前）。"""
+    from ledger_xl.core import due as due_module
+
+    if output_format not in ("table", "json"):
+        raise typer.BadParameter("--format 只能是 table 或 json")
+    day = _parse_date(as_of)
+    if output is not None:
+        from ledger_xl.io.output import check_writable
+
+        check_writable(output, force)
+    data = _load_portfolio(paths, day)
+    lists = due_module.portfolio_due(data, within, doc_within, branch)
+    if output_format == "json":
+        import json
+
+        document = {
+            "as_of": day.isoformat(),
+            "files": data.files,
+            "unreadable": [{"path": p, "reason": r} for p, r in data.unreadable],
+            **{name: due_module.records(frame) for name, frame in lists.items()},
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    else:
+        terminal.print_due(console, data, lists, branch)
+    if output is not None:
+        from ledger_xl.io.xlsx.due_list import build_due_workbook
+
+        build_due_workbook(
+            output,
+            lists,
+            data,
+            overwrite=force,
+            within=within,
+            document_within=doc_within,
+            branch=branch,
+        )
+        err_console.print(f"到期清单工作簿：{output}")
+    lapsed = due_module.lapsed(lists)
+    if strict and lapsed:
+        raise typer.Exit(1)
+
+
+@app.command()
+@_friendly
+def summarize(
+    paths: PathsArg,
+    as_of: AsOfOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="要写出的汇总工作簿（.xlsx，含图表）；不给则只在终端显示。"
+        ),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """汇总台账：客户数按审核状态、评级、风险等级、分公司的分布，逾期与即将到期，
+    评分分布，未来12个月每月到期数，风险预警；-o 写出带原生图表的汇总工作簿。"""
+    from ledger_xl.core import summary
+
+    day = _parse_date(as_of)
+    if output is not None:
+        from ledger_xl.io.output import check_writable
+
+        check_writable(output, force)
+    data = _load_portfolio(paths, day)
+    tables = summary.summary_tables(data)
+    terminal.print_summary(console, data, tables)
+    if output is not None:
+        from ledger_xl.io.xlsx.summary import build_summary_workbook
+
+        build_summary_workbook(output, tables, data, overwrite=force)
+        console.print(f"汇总工作簿：{output}")
+
+
+@app.command()
+@_friendly
+def report(
+    paths: PathsArg,
+    customer: Annotated[str, typer.Option("--customer", help="客户编号，如 SH000377。")],
+    as_of: AsOfOpt = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="要写出的审核报告（.xlsx，默认 审核报告_客户编号.xlsx）。"
+        ),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="同时用 LibreOffice 生成 PDF（与 .xlsx 同名）。")
+    ] = False,
+    force: ForceOpt = False,
+) -> None:
+    """为一个客户生成一页的客户审核报告（A4，可打印签字）。"""
+    from ledger_xl.io.output import check_writable
+    from ledger_xl.io.xlsx import review_report
+
+    day = _parse_date(as_of)
+    target = output or Path(f"审核报告_{customer.strip()}.xlsx")
+    check_writable(target, force)
+    pdf_target = target.with_suffix(".pdf")
+    if pdf:
+        check_writable(pdf_target, force)
+    data = _load_portfolio(paths, day)
+    review_report.build_review_report(target, data, customer, overwrite=force)
+    console.print(f"客户审核报告：{target}")
+    if pdf:
+        review_report.render_pdf(target, pdf_target, overwrite=force)
+        console.print(f"PDF：{pdf_target}")
+
+
+def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, standard=None):
+    from rich.progress import Progress
+
+    from ledger_xl.app.validate import validate_paths
+
+    if not show or len(files) < 2:
+        return validate_paths(files, day, lang, skip, only, jobs, standard=standard)
+    with Progress(console=err_console, transient=True) as progress:
+        task = progress.add_task("校验中", total=len(files))
+        return validate_paths(
+            files,
+            day,
+            lang,
+            skip,
+            only,
+            jobs,
+            progress=lambda _: progress.advance(task),
+            standard=standard,
+        )
+
+
+def main() -> None:
+    """Entry point: run the app; an unexpected error becomes one line, not a traceback."""
+    try:
+        app()
+    except Exception as exc:
+        if os.environ.get("LEDGER_XL_DEBUG"):
+            raise
+        terminal.say(
+            err_console,
+            "内部错误：",
+            f"{type(exc).__name__}: {exc}\n"
+            "请把这条信息和所用的命令反馈给开发者（设 LEDGER_XL_DEBUG=1 可看详细信息）。",
+            "red",
+        )
+        sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

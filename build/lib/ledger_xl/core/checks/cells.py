@@ -1,0 +1,219 @@
+"""Cell checks, one column at a time: presence, types, list values, ranges, formats, identifiers.
+
+Each column is classified in one pass (blank / text / number / date); only the cells that are
+not what the column wants go through the slower per-cell path that writes a finding.
+
+Codes: required-missing, not-a-number, number-as-text, not-a-date, date-as-text,
+date-impossible, value-not-allowed, out-of-range, phone-invalid, email-invalid,
+pattern-mismatch, uscc-length, uscc-charset, uscc-check, id-stored-as-number, formula-text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+
+from ledger_xl.core import parsing, values
+from ledger_xl.core.book import Table
+from ledger_xl.core.checks.context import CheckContext, emits
+from ledger_xl.core.identifiers import USCC_CHARSET, USCC_LENGTH, USCC_WEIGHTS
+from ledger_xl.core.rules import FORMATS, REGEX_PREFIX, FieldRule, FieldType
+
+BLANK, TEXT, NUMBER, DATE, OTHER = 0, 1, 2, 3, 4
+_KIND = {
+    type(None): BLANK,
+    str: TEXT,
+    float: NUMBER,
+    int: NUMBER,
+    dt.date: DATE,
+    dt.datetime: DATE,
+    bool: OTHER,
+}
+_KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown types → OTHER
+FORMULA_START = ("=", "+", "-", "@")
+LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
+_USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
+
+
+def kinds(cells: list) -> np.ndarray:
+    """BLANK / TEXT / NUMBER / DATE / OTHER per value; whitespace-only text counts as blank."""
+    out = np.fromiter(
+        map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells)
+    )
+    text_at = np.flatnonzero(out == TEXT).tolist()
+    blank = [i for i in text_at if not (v := cells[i]) or v.isspace()]
+    if blank:
+        out[blank] = BLANK
+    return out
+
+
+@emits(
+    "required-missing",
+    "not-a-number",
+    "number-as-text",
+    "not-a-date",
+    "date-as-text",
+    "date-impossible",
+    "value-not-allowed",
+    "out-of-range",
+    "phone-invalid",
+    "email-invalid",
+    "pattern-mismatch",
+    "uscc-length",
+    "uscc-charset",
+    "uscc-check",
+    "id-stored-as-number",
+    "formula-text",
+)
+def check_ledger_cells(ctx: CheckContext) -> None:
+    for rule in ctx.rules.fields:
+        if rule.is_input and rule.key in ctx.ledger.columns:
+            check_column(ctx, ctx.ledger, rule)
+
+
+def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
+    cells = table.frame[rule.key].tolist()
+    kind = kinds(cells)
+    used = ctx.used if table is ctx.ledger else table.frame.notna().any(axis=1).to_numpy()
+    if rule.required:
+        for i in np.flatnonzero((kind == BLANK) & used):
+            ctx.emit("required-missing", table, i, rule.key)
+    if rule.type in (FieldType.NUMBER, FieldType.SCORE):
+        _numbers(ctx, table, rule, cells, kind)
+    elif rule.type is FieldType.DATE:
+        _dates(ctx, table, rule.key, cells, kind)
+    else:
+        _texts(ctx, table, rule, cells, kind)
+
+
+def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:
+    numbers = values.numbers(cells)  # fast path for plain numbers; dates become serials here
+    numbers[kind != NUMBER] = np.nan
+    for i in np.flatnonzero(kind == TEXT):
+        parsed, _ = parsing.parse_number_text(cells[i])
+        if parsed is None:
+            ctx.emit("not-a-number", table, i, rule.key, value=cells[i])
+        else:
+            ctx.emit("number-as-text", table, i, rule.key, value=cells[i])
+            numbers[i] = parsed
+    for i in np.flatnonzero((kind == DATE) | (kind == OTHER)):
+        ctx.emit("not-a-number", table, i, rule.key, value=cells[i])
+    low = -np.inf if rule.minimum is None else rule.minimum
+    high = np.inf if rule.maximum is None else rule.maximum
+    with np.errstate(invalid="ignore"):
+        outside = (numbers < low) | (numbers > high)
+    if outside.any():
+        span = (
+            f"{'' if rule.minimum is None else f'{rule.minimum:g}'}–"
+            f"{'' if rule.maximum is None else f'{rule.maximum:g}'}"
+        )
+        for i in np.flatnonzero(outside):
+            ctx.emit("out-of-range", table, i, rule.key, value=numbers[i], allowed=span)
+
+
+def check_date_cells(ctx: CheckContext, table: Table, key: str) -> None:
+    cells = table.frame[key].tolist()
+    _dates(ctx, table, key, cells, kinds(cells))
+
+
+def _dates(ctx, table, key: str, cells, kind) -> None:
+    for i in np.flatnonzero(kind == TEXT):
+        text = cells[i]
+        if parsing.parse_date_text(text) is not None:
+            ctx.emit("date-as-text", table, i, key, value=text)
+        elif parsing.looks_like_date(text):
+            ctx.emit("date-impossible", table, i, key, value=text)
+        else:
+            ctx.emit("not-a-date", table, i, key, value=text)
+    for i in np.flatnonzero(kind == NUMBER):
+        if not 1 <= cells[i] < 2958466:  # outside what a date serial can be
+            ctx.emit("not-a-date", table, i, key, value=cells[i])
+    for i in np.flatnonzero(kind == OTHER):
+        ctx.emit("not-a-date", table, i, key, value=cells[i])
+
+
+def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
+    is_text = kind == TEXT
+    texts = [c if t else None for c, t in zip(cells, is_text.tolist(), strict=True)]
+    present = is_text.copy()
+    for i in np.flatnonzero(kind == NUMBER):
+        number = cells[i]
+        if rule.format == "统一社会信用代码" and abs(number) >= LONG_NUMBER:
+            ctx.emit("id-stored-as-number", table, i, rule.key, value=f"{number:.5E}")
+            continue
+        texts[i] = str(int(number)) if float(number).is_integer() else str(number)
+        present[i] = True
+    for i in np.flatnonzero(kind == DATE):
+        texts[i] = cells[i].isoformat()[:10]
+        present[i] = True
+    series = pd.Series(texts, dtype=object)
+    if rule.type is FieldType.TEXT:
+        starts = [i for i, t in enumerate(texts) if t is not None and t.startswith(FORMULA_START)]
+        for i in starts:
+            ctx.emit("formula-text", table, i, rule.key, value=texts[i])
+    if rule.type is FieldType.CHOICE:
+        bad = present & ~series.isin(rule.allowed).to_numpy()
+        for i in np.flatnonzero(bad):
+            ctx.emit(
+                "value-not-allowed",
+                table,
+                i,
+                rule.key,
+                value=texts[i],
+                allowed="、".join(rule.allowed),
+            )
+    if rule.format == "统一社会信用代码":
+        check_uscc(ctx, table, rule.key, series)
+    elif rule.format:
+        _pattern(ctx, table, rule, series, present)
+
+
+def _pattern(ctx, table, rule: FieldRule, series: pd.Series, present: np.ndarray) -> None:
+    if rule.format.startswith(REGEX_PREFIX):
+        regex, code, allowed = rule.format[len(REGEX_PREFIX) :], "pattern-mismatch", rule.hint
+    else:
+        regex = FORMATS[rule.format]
+        code = {"手机或座机": "phone-invalid", "电子邮箱": "email-invalid"}.get(
+            rule.format, "pattern-mismatch"
+        )
+        allowed = rule.format
+    full = _compiled(regex.strip("^$")).fullmatch
+    texts = series.tolist()
+    for i in np.flatnonzero(present).tolist():
+        if full(texts[i].strip()) is None:
+            ctx.emit(code, table, i, rule.key, value=texts[i], allowed=allowed)
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(regex: str) -> re.Pattern:
+    return re.compile(regex)
+
+
+def check_uscc(ctx: CheckContext, table: Table, key: str, series: pd.Series) -> None:
+    """GB 32100-2015: length 18, charset, and the check character — vectorised."""
+    present = series.notna().to_numpy()
+    codes = series.fillna("").astype(str).str.strip()
+    shaped = codes.str.fullmatch(_USCC_SHAPE.pattern.strip("^$")).to_numpy(dtype=bool)
+    for i in np.flatnonzero(present & ~shaped):
+        code = codes.iat[i]
+        if len(code) != USCC_LENGTH:
+            ctx.emit("uscc-length", table, i, key, value=code, detail=str(len(code)))
+        else:
+            ctx.emit("uscc-charset", table, i, key, value=code)
+    index = np.flatnonzero(present & shaped)
+    if not len(index):
+        return
+    lookup = np.full(256, 0, dtype=np.int64)
+    for position, char in enumerate(USCC_CHARSET):
+        lookup[ord(char)] = position
+    raw = np.frombuffer("".join(codes.iloc[index]).encode("ascii"), dtype=np.uint8)
+    digits = lookup[raw.reshape(-1, USCC_LENGTH)]
+    expected = (31 - (digits[:, :-1] @ np.array(USCC_WEIGHTS)) % 31) % 31
+    for j in np.flatnonzero(expected != digits[:, -1]):
+        i = index[j]
+        ctx.emit("uscc-check", table, i, key, value=codes.iat[i], detail=USCC_CHARSET[expected[j]])

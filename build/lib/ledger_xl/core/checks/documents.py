@@ -1,0 +1,179 @@
+"""Checks on 资信证明 and 审核记录, and how they agree with the ledger.
+
+Codes: the cell codes on both tables, resident-id-invalid, id-stored-as-number, uscc-*,
+approved-expired-document, last-review-mismatch, unknown-customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ledger_xl.core import layout, values
+from ledger_xl.core.book import Table
+from ledger_xl.core.checks import cells
+from ledger_xl.core.checks.context import CheckContext, emits
+from ledger_xl.core.checks.rows import APPROVED
+from ledger_xl.core.identifiers import resident_id_problem
+from ledger_xl.core.rules import FieldRule, FieldType
+
+ID_CARD = "法定代表人身份证"
+LICENCE = "营业执照"
+ID_REASONS = {
+    "length": "应为18位",
+    "charset": "含有数字和末位 X 以外的字符",
+    "birthdate": "出生日期不存在",
+    "check": "校验位错误，请核对证件",
+}
+_SCORE_KEYS = {
+    "score_financial",
+    "score_credit",
+    "score_history",
+    "score_reputation",
+    "composite_score",
+}
+
+
+def side_rule(column: layout.Column) -> FieldRule:
+    """A side-table column as a field rule, so the ledger's cell checks apply to it."""
+    kind = {"date": FieldType.DATE, "number": FieldType.NUMBER, "choice": FieldType.CHOICE}.get(
+        column.kind, FieldType.TEXT
+    )
+    bounds = {"minimum": 0, "maximum": 100} if column.key in _SCORE_KEYS else {}
+    return FieldRule(
+        key=column.key,
+        header=column.header,
+        type=kind,
+        allowed=column.allowed,
+        required=column.key == "customer_id",
+        **bounds,
+    )
+
+
+def _check_side_cells(ctx: CheckContext, table: Table, columns, skip: set[str]) -> None:
+    for column in columns:
+        if column.kind != "formula" and column.key in table.columns and column.key not in skip:
+            cells.check_column(ctx, table, side_rule(column))
+
+
+@emits("resident-id-invalid", "approved-expired-document", "unknown-customer")
+def check_credentials(ctx: CheckContext) -> None:
+    table = ctx.credentials
+    if table is None or not len(table.frame):
+        return
+    _check_side_cells(ctx, table, layout.CREDENTIAL_COLUMNS, skip={"doc_number"})
+    if {"doc_type", "doc_number"} <= set(table.columns):
+        _document_numbers(ctx, table)
+    _unknown_customers(ctx, table)
+    _approved_expired(ctx, table)
+
+
+def _document_numbers(ctx: CheckContext, table: Table) -> None:
+    kinds_ = table.frame["doc_type"].tolist()
+    numbers = table.frame["doc_number"].tolist()
+    licences = pd.Series(
+        [
+            n if t == LICENCE and isinstance(n, str) else None
+            for t, n in zip(kinds_, numbers, strict=True)
+        ],
+        dtype=object,
+    )
+    cells.check_uscc(ctx, table, "doc_number", licences)
+    for i, (kind, number) in enumerate(zip(kinds_, numbers, strict=True)):
+        if kind not in (ID_CARD, LICENCE) or values.is_blank(number):
+            continue
+        if isinstance(number, int | float) and not isinstance(number, bool):
+            ctx.emit("id-stored-as-number", table, i, "doc_number", value=f"{number:.5E}")
+        elif kind == ID_CARD and (reason := resident_id_problem(str(number).strip())):
+            ctx.emit(
+                "resident-id-invalid",
+                table,
+                i,
+                "doc_number",
+                value=number,
+                detail=ID_REASONS[reason],
+            )
+
+
+def _ledger_ids(ctx: CheckContext) -> set[str]:
+    if "customer_id" not in ctx.ledger.columns:
+        return set()
+    return {str(v).strip() for v in ctx.ledger.frame["customer_id"] if not values.is_blank(v)}
+
+
+def _unknown_customers(ctx: CheckContext, table: Table) -> None:
+    if "customer_id" not in table.columns or "customer_id" not in ctx.ledger.columns:
+        return
+    known = _ledger_ids(ctx)
+    for i, value in enumerate(table.frame["customer_id"].tolist()):
+        if not values.is_blank(value) and str(value).strip() not in known:
+            ctx.emit("unknown-customer", table, i, "customer_id", value=value, detail=table.sheet)
+
+
+def _approved_expired(ctx: CheckContext, table: Table) -> None:
+    """An approved customer whose newest document of some type has expired."""
+    needed = {"customer_id", "doc_type", "expires"}
+    if not needed <= set(table.columns) or not {"customer_id", "status"} <= set(ctx.ledger.columns):
+        return
+    approved = {
+        str(c).strip()
+        for c, s in zip(ctx.ledger.frame["customer_id"], ctx.ledger.frame["status"], strict=True)
+        if s == APPROVED and not values.is_blank(c)
+    }
+    expires = values.dates(table.frame["expires"])
+    newest: dict[tuple[str, str], int] = {}
+    for i, (customer, kind) in enumerate(
+        zip(table.frame["customer_id"], table.frame["doc_type"], strict=True)
+    ):
+        if values.is_blank(customer) or np.isnat(expires[i]):
+            continue
+        key = (str(customer).strip(), str(kind))
+        if key not in newest or expires[i] > expires[newest[key]]:
+            newest[key] = i
+    as_of = np.datetime64(ctx.as_of, "D")
+    for (customer, kind), i in sorted(newest.items(), key=lambda item: item[1]):
+        if customer in approved and expires[i] < as_of:
+            ctx.emit(
+                "approved-expired-document",
+                table,
+                i,
+                "expires",
+                value=expires[i].astype(dt.date),
+                detail=kind,
+            )
+
+
+@emits("last-review-mismatch")
+def check_reviews(ctx: CheckContext) -> None:
+    table = ctx.reviews
+    if table is None or not len(table.frame):
+        return
+    _check_side_cells(ctx, table, layout.REVIEW_COLUMNS, skip=set())
+    _unknown_customers(ctx, table)
+    if not {"customer_id", "review_date"} <= set(table.columns) or not {
+        "customer_id",
+        "last_review",
+    } <= set(ctx.ledger.columns):
+        return
+    reviewed = values.dates(table.frame["review_date"])
+    newest: dict[str, np.datetime64] = {}
+    for customer, day in zip(table.frame["customer_id"], reviewed, strict=True):
+        if values.is_blank(customer) or np.isnat(day):
+            continue
+        key = str(customer).strip()
+        if key not in newest or day > newest[key]:
+            newest[key] = day
+    last = values.dates(ctx.ledger.frame["last_review"])
+    for i, customer in enumerate(ctx.ledger.frame["customer_id"].tolist()):
+        key = None if values.is_blank(customer) else str(customer).strip()
+        if key in newest and not np.isnat(last[i]) and last[i] != newest[key]:
+            ctx.emit(
+                "last-review-mismatch",
+                ctx.ledger,
+                i,
+                "last_review",
+                value=last[i].astype(dt.date),
+                detail=newest[key].astype(dt.date).isoformat(),
+            )

@@ -1,0 +1,430 @@
+"""Who must be reviewed when, which credit documents lapse, and which customers need a second
+look (风险预警). Pure functions over the frames of a `portfolio.Portfolio`; every result is a
+DataFrame keyed by English column names, `LABELS` gives the Chinese headers.
+
+Due flags follow the workbook's formulas exactly (the twins in `schedule`), so a branch sees
+the same 已逾期 in its ledger as HQ sees in `ledger-xl due`. What the formulas cannot judge
+(a 最近审核日期 typed as text, a 风险等级 × 客户类别 missing from the cycle table) is listed as
+无法判断 with the reason, never dropped. 已停用 customers are left out of every list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ledger_xl.core import layout, schedule
+from ledger_xl.core.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, grade_ranks, mask_id
+from ledger_xl.core.rules import Rules
+
+# Urgency order of the due list: most overdue first, then never reviewed, then what cannot
+# be judged, then what falls due soonest.
+_URGENCY = {layout.DUE_OVERDUE: 0, layout.DUE_NEVER: 1, layout.DUE_UNKNOWN: 2, layout.DUE_SOON: 3}
+
+DUE_COLUMNS = (
+    "flag",
+    "customer_id",
+    "name",
+    "branch",
+    "account_manager",
+    "risk_level",
+    "category",
+    "grade",
+    "status",
+    "last_review",
+    "next_review",
+    "days",
+    "reviewer",
+    "reason",
+    FILE,
+    ROW,
+)
+
+DOCUMENT_COLUMNS = (
+    "doc_status",
+    "customer_id",
+    "name",
+    "branch",
+    "status",
+    "doc_type",
+    "doc_number",
+    "expires",
+    "days",
+    "verified_by",
+    "reason",
+    FILE,
+    ROW,
+)
+
+WARNING_COLUMNS = (
+    "warning",
+    "customer_id",
+    "name",
+    "branch",
+    "status",
+    "grade",
+    "composite_score",
+    "previous_score",
+    "previous_grade",
+    "previous_review",
+    "detail",
+    FILE,
+    ROW,
+)
+
+WARN_SCORE_DROP = "评分下降"
+WARN_GRADE_DOWN = "评级下调"
+WARN_EXPIRED_DOCUMENT = "证件过期仍为审核通过"
+WARN_STALE_REPORT = "信用报告超过一年"
+WARN_WORST_GRADE = "最低评级仍为审核通过"
+WARNING_KINDS = (
+    WARN_SCORE_DROP,
+    WARN_GRADE_DOWN,
+    WARN_EXPIRED_DOCUMENT,
+    WARN_STALE_REPORT,
+    WARN_WORST_GRADE,
+)
+SCORE_DROP_POINTS = 10.0
+
+LABELS = {
+    "flag": "到期提示",
+    "customer_id": "客户编号",
+    "name": "客户名称",
+    "branch": "所属分公司",
+    "account_manager": "客户经理",
+    "risk_level": "风险等级",
+    "category": "客户类别",
+    "grade": "评级",
+    "status": "审核状态",
+    "last_review": "最近审核日期",
+    "next_review": "下次审核日期",
+    "days": "距到期天数",
+    "reviewer": "审核人",
+    "reason": "说明",
+    "doc_status": "证件状态",
+    "doc_type": "证明类型",
+    "doc_number": "证件号码",
+    "expires": "有效期至",
+    "verified_by": "核验人",
+    "warning": "预警类型",
+    "composite_score": "综合评分",
+    "previous_score": "上次评分",
+    "previous_grade": "上次评级",
+    "previous_review": "上次审核日期",
+    "detail": "预警说明",
+    FILE: "来源文件",
+    ROW: "行号",
+}
+
+APPROVED = layout.STATUS_APPROVED
+
+
+def _active(frame: pd.DataFrame) -> np.ndarray:
+    return (frame["status"] != layout.STATUS_INACTIVE).to_numpy()
+
+
+def _branch_mask(frame: pd.DataFrame, branch: str | None) -> np.ndarray:
+    if not branch:
+        return np.ones(len(frame), dtype=bool)
+    return (frame["branch"] == branch.strip()).to_numpy()
+
+
+def due_reviews(
+    customers: pd.DataFrame, within: int | None = None, branch: str | None = None
+) -> pd.DataFrame:
+    """Customers whose review is overdue, due within `within` days (default: each workbook's
+    审核提醒天数), never reviewed, or cannot be judged; 已停用 left out; most urgent first."""
+    frame = customers[_active(customers) & _branch_mask(customers, branch)]
+    days = frame["days_to_due"].to_numpy(dtype=float)
+    window = (
+        frame["due_soon_days"].to_numpy(dtype=float)
+        if within is None
+        else np.full(len(frame), float(within))
+    )
+    flag = np.full(len(frame), "", dtype=object)
+    reason = np.full(len(frame), "", dtype=object)
+    known = ~np.isnan(days)
+    flag[known & (days <= window)] = layout.DUE_SOON
+    flag[known & (days < 0)] = layout.DUE_OVERDUE
+    never = (frame["last_review_raw"] == "").to_numpy()
+    flag[never] = layout.DUE_NEVER
+    reason[never] = "没有最近审核日期"
+    unreadable = frame["last_review_unreadable"].to_numpy(dtype=bool)
+    flag[unreadable] = layout.DUE_UNKNOWN
+    for i in np.flatnonzero(unreadable):
+        reason[i] = f"最近审核日期“{frame['last_review_raw'].iat[i]}”不是日期，请改为日期格式"
+    no_cycle = ~never & ~unreadable & np.isnan(frame["cycle_months"].to_numpy(dtype=float))
+    flag[no_cycle] = layout.DUE_UNKNOWN
+    for i in np.flatnonzero(no_cycle):
+        reason[i] = (
+            f"风险等级“{frame['risk_level'].iat[i]}”与客户类别“{frame['category'].iat[i]}”"
+            "在审核周期表中没有对应周期"
+        )
+    for i in np.flatnonzero(flag == layout.DUE_OVERDUE):
+        reason[i] = f"已逾期 {int(-days[i])} 天"
+    for i in np.flatnonzero(flag == layout.DUE_SOON):
+        reason[i] = "今天到期" if days[i] == 0 else f"{int(days[i])} 天后到期"
+    listed = flag != ""
+    out = pd.DataFrame(
+        {
+            "flag": flag[listed],
+            "days": days[listed],
+            "reason": reason[listed],
+            "last_review": frame["last_review"].to_numpy()[listed],
+            "next_review": frame["next_review"].to_numpy()[listed],
+        }
+    )
+    for key in DUE_COLUMNS:
+        if key not in out.columns:
+            out[key] = frame[key].to_numpy()[listed]
+    out["_urgency"] = out["flag"].map(_URGENCY)
+    out["_days"] = out["days"].fillna(0.0)
+    out = out.sort_values(["_urgency", "_days", "customer_id"], kind="stable")
+    return out[list(DUE_COLUMNS)].reset_index(drop=True)
+
+
+def expiring_documents(
+    documents: pd.DataFrame,
+    within: int | None = None,
+    branch: str | None = None,
+    mask: bool = True,
+) -> pd.DataFrame:
+    """Credit documents expired or expiring within `within` days (default: each workbook's
+    证件提醒天数, i.e. the document's own 证件状态), and those whose 有效期至 is not a date;
+    documents of 已停用 customers left out; expired first, most overdue first.
+
+    A document renewed by a later one of the same type (已更新) is not listed.
+    Resident ID numbers are shown masked (110101********1234) unless `mask` is False.
+    """
+    current = ~documents["superseded"].to_numpy(dtype=bool)  # a renewal replaced the rest
+    frame = documents[_active(documents) & _branch_mask(documents, branch) & current]
+    days = frame["doc_days"].to_numpy(dtype=float)
+    status = frame["doc_status"].to_numpy(dtype=object).copy()
+    if within is not None:
+        known = ~np.isnan(days)
+        status[known] = layout.DOC_VALID
+        status[known & (days <= within)] = layout.DOC_SOON
+        status[known & (days < 0)] = layout.DOC_EXPIRED
+    unreadable = (frame["expires_raw"] != "").to_numpy() & np.isnan(days)
+    status[unreadable] = layout.DUE_UNKNOWN
+    reason = np.full(len(frame), "", dtype=object)
+    for i in range(len(frame)):
+        if status[i] == layout.DOC_EXPIRED:
+            reason[i] = f"已过期 {int(-days[i])} 天"
+        elif status[i] == layout.DOC_SOON:
+            reason[i] = "今天到期" if days[i] == 0 else f"{int(days[i])} 天后到期"
+        elif status[i] == layout.DUE_UNKNOWN:
+            reason[i] = f"有效期至“{frame['expires_raw'].iat[i]}”不是日期，请改为日期格式"
+    listed = np.isin(status, [layout.DOC_EXPIRED, layout.DOC_SOON, layout.DUE_UNKNOWN])
+    out = pd.DataFrame(
+        {
+            "doc_status": status[listed],
+            "days": days[listed],
+            "reason": reason[listed],
+            "expires": frame["expires"].to_numpy()[listed],
+        }
+    )
+    for key in DOCUMENT_COLUMNS:
+        if key not in out.columns:
+            out[key] = frame[key].to_numpy()[listed]
+    if mask:
+        is_id = (out["doc_type"] == ID_DOCUMENT).to_numpy()
+        out.loc[is_id, "doc_number"] = [mask_id(n) for n in out.loc[is_id, "doc_number"]]
+    order = {layout.DOC_EXPIRED: 0, layout.DUE_UNKNOWN: 1, layout.DOC_SOON: 2}
+    out["_order"] = out["doc_status"].map(order)
+    out["_days"] = out["days"].fillna(0.0)
+    out = out.sort_values(["_order", "_days", "customer_id"], kind="stable")
+    return out[list(DOCUMENT_COLUMNS)].reset_index(drop=True)
+
+
+def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
+    """For each customer, the newest 审核记录 with a score or grade dated before its 最近审核日期
+    (the review the current score replaced): previous_review, previous_score, previous_grade.
+
+    Matched within the same file, so two branches' records never mix. Index = customers'.
+    """
+    result = pd.DataFrame(
+        {
+            "previous_review": pd.Series([pd.NaT] * len(customers), dtype="datetime64[s]"),
+            "previous_score": np.nan,
+            "previous_grade": "",
+        },
+        index=customers.index,
+    )
+    if reviews.empty or customers.empty:
+        return result
+    scored = reviews[
+        ~np.isnat(reviews["review_date"].to_numpy(dtype="datetime64[D]"))
+        & (~np.isnan(reviews["composite_score"].to_numpy(dtype=float)) | (reviews["grade"] != ""))
+    ].sort_values("review_date", kind="stable")
+    by_customer = {key: group for key, group in scored.groupby([FILE, "customer_id"], sort=False)}
+    for i, (file, cid, last) in enumerate(
+        zip(customers[FILE], customers["customer_id"], customers["last_review"], strict=True)
+    ):
+        group = by_customer.get((file, cid))
+        if group is None or pd.isna(last):
+            continue
+        earlier = group[group["review_date"] < last]
+        if earlier.empty:
+            continue
+        row = earlier.iloc[-1]
+        result.iloc[i] = [row["review_date"], row["composite_score"], row["grade"]]
+    return result
+
+
+def risk_warnings(
+    customers: pd.DataFrame,
+    documents: pd.DataFrame,
+    reviews: pd.DataFrame,
+    as_of: dt.date,
+    rules: Rules,
+    branch: str | None = None,
+    rules_by_file: dict[str, Rules] | None = None,
+) -> pd.DataFrame:
+    """风险预警, one row per customer and kind, 已停用 left out:
+
+    - 评分下降: 综合评分 at least 10 points below the previous review's (see
+      `previous_reviews`);
+    - 评级下调: 评级 worse than the previous review's;
+    - 证件过期仍为审核通过: 审核通过 with an expired credit document;
+    - 信用报告超过一年: 审核通过 with a 信用报告日期 more than a year before `as_of`;
+    - 最低评级仍为审核通过: the lowest grade (D) and still 审核通过.
+    """
+    frame = customers[_active(customers) & _branch_mask(customers, branch)].reset_index(drop=True)
+    previous = previous_reviews(frame, reviews)
+    score = frame["composite_score"].to_numpy(dtype=float)
+    prev_score = previous["previous_score"].to_numpy(dtype=float)
+    rank = frame["grade_rank"].to_numpy(dtype=float)
+    own = [(rules_by_file or {}).get(f, rules) for f in frame[FILE]]  # each workbook's rules
+    prev_rank = np.array(
+        [grade_ranks([g], r)[0] for g, r in zip(previous["previous_grade"], own, strict=True)],
+        dtype=float,
+    )
+    approved = (frame["status"] == APPROVED).to_numpy()
+    expired_types: dict[tuple[str, str], list[str]] = {}
+    for file, cid, kind in zip(
+        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, FILE],
+        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, "customer_id"],
+        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, "doc_type"],
+        strict=True,
+    ):
+        expired_types.setdefault((file, cid), []).append(kind or "证件")
+    year_ago = np.datetime64(schedule.one_year_before(as_of), "D")
+    report = frame["credit_report_date"].to_numpy(dtype="datetime64[D]")
+    stale = ~np.isnat(report) & (report < year_ago)
+    worst_grade = [r.scoring.fallback_grade for r in own]
+    worst = frame["grade"].to_numpy(dtype=object) == np.array(worst_grade, dtype=object)
+
+    rows: list[dict] = []
+
+    def add(i: int, kind: str, detail: str) -> None:
+        rows.append({"index": i, "warning": kind, "detail": detail})
+
+    with np.errstate(invalid="ignore"):
+        dropped = score <= prev_score - SCORE_DROP_POINTS
+        worse = rank > prev_rank
+    for i in np.flatnonzero(dropped):
+        add(
+            i,
+            WARN_SCORE_DROP,
+            f"综合评分由 {prev_score[i]:g} 降至 {score[i]:g}（下降 {prev_score[i] - score[i]:.1f} 分）",
+        )
+    for i in np.flatnonzero(worse):
+        add(
+            i,
+            WARN_GRADE_DOWN,
+            f"评级由 {previous['previous_grade'].iat[i]} 下调为 {frame['grade'].iat[i]}",
+        )
+    for i in np.flatnonzero(approved):
+        key = (frame[FILE].iat[i], frame["customer_id"].iat[i])
+        if key in expired_types:
+            add(
+                i,
+                WARN_EXPIRED_DOCUMENT,
+                f"{'、'.join(expired_types[key])}已过期，客户仍为审核通过，请收取新证件",
+            )
+    for i in np.flatnonzero(approved & stale):
+        day = pd.Timestamp(report[i]).date().isoformat()
+        add(i, WARN_STALE_REPORT, f"信用报告日期 {day} 已超过一年，请更新信用报告")
+    for i in np.flatnonzero(approved & worst):
+        add(
+            i,
+            WARN_WORST_GRADE,
+            f"评级为 {worst_grade[i]}（综合评分 {score[i]:g}），仍为审核通过",
+        )
+    if not rows:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in WARNING_COLUMNS})
+    found = pd.DataFrame(rows)
+    idx = found["index"].to_numpy()
+    out = pd.DataFrame(
+        {"warning": found["warning"].to_numpy(), "detail": found["detail"].to_numpy()}
+    )
+    for key in WARNING_COLUMNS:
+        if key in out.columns:
+            continue
+        source = previous if key.startswith("previous_") else frame
+        out[key] = source[key].to_numpy()[idx]
+    out["_kind"] = out["warning"].map({k: i for i, k in enumerate(WARNING_KINDS)})
+    out = out.sort_values(["_kind", "branch", "customer_id"], kind="stable")
+    return out[list(WARNING_COLUMNS)].reset_index(drop=True)
+
+
+def portfolio_due(
+    portfolio: Portfolio,
+    within: int | None = None,
+    document_within: int | None = None,
+    branch: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The three lists `ledger-xl due` shows: reviews, documents, warnings."""
+    return {
+        "reviews": due_reviews(portfolio.customers, within, branch),
+        "documents": expiring_documents(portfolio.documents, document_within, branch),
+        "warnings": risk_warnings(
+            portfolio.customers,
+            portfolio.documents,
+            portfolio.reviews,
+            portfolio.as_of,
+            portfolio.rules,
+            branch,
+            portfolio.rules_by_file,
+        ),
+    }
+
+
+def lapsed(lists: dict[str, pd.DataFrame]) -> bool:
+    """True when `portfolio_due`'s lists hold an overdue customer or an expired document (what
+    `ledger-xl due --strict` exits 1 for)."""
+    return bool(
+        (lists["reviews"]["flag"] == layout.DUE_OVERDUE).any()
+        or (lists["documents"]["doc_status"] == layout.DOC_EXPIRED).any()
+    )
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts: dates as ISO text, missing values as None, whole floats of
+    day counts and row numbers as int."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for key, value in row.items():
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                clean[key] = None
+            elif isinstance(value, pd.Timestamp | np.datetime64 | dt.datetime):
+                stamp = pd.Timestamp(value)
+                clean[key] = None if pd.isna(stamp) else stamp.date().isoformat()
+            elif value is pd.NaT:
+                clean[key] = None
+            elif isinstance(value, np.integer):
+                clean[key] = int(value)
+            elif isinstance(value, float | np.floating) and float(value).is_integer():
+                clean[key] = int(value) if key in ("days", ROW) else float(value)
+            elif isinstance(value, np.floating):
+                clean[key] = float(value)
+            elif isinstance(value, np.bool_):
+                clean[key] = bool(value)
+            else:
+                clean[key] = value
+        out.append(clean)
+    return out

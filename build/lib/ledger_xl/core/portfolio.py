@@ -1,0 +1,384 @@
+"""The customers of one or more ledger workbooks as typed tables, with every formula column
+computed by its Python twin, as of one date: the input of the due lists, risk warnings,
+summaries and review reports.
+
+`from_frames` is pure (frames keyed by field key, as read or as generated); `load` reads
+workbooks read-only and enriches each with its own rules, so a branch that changed its
+weights is scored by its weights. Rows are never dropped: a value the formulas cannot read
+stays visible (the raw text is kept) and lands in an "unknown" bucket downstream.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ledger_xl.core import layout, twins, values
+from ledger_xl.core.book import LedgerBook
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.rules import FieldType, Rules
+
+# Columns every enriched frame carries besides the field keys.
+FILE = "file"
+ROW = "row"
+
+# Text columns of the ledger that downstream tables show or group by.
+_LEDGER_TEXT = (
+    "customer_id",
+    "name",
+    "uscc",
+    "branch",
+    "account_manager",
+    "industry",
+    "category",
+    "risk_level",
+    "contact",
+    "phone",
+    "email",
+    "address",
+    "legal_rep",
+    "stage",
+    "status",
+    "reviewer",
+    "opinion",
+    "notes",
+)
+
+ID_DOCUMENT = "法定代表人身份证"
+
+# Display names of the computed and bookkeeping columns (field keys use the rules' headers).
+EXTRA_LABELS = {
+    FILE: "来源文件",
+    ROW: "行号",
+    "last_review_raw": "最近审核日期（原值）",
+    "last_review_unreadable": "最近审核日期无法识别",
+    "due_soon_days": "审核提醒天数",
+    "doc_soon_days": "证件提醒天数",
+}
+
+
+@dataclass
+class Portfolio:
+    """Customers, credit documents and review records of one or more workbooks, as of `as_of`.
+
+    customers: one row per used ledger row; the field keys typed (text as str, numbers as
+        float, dates as datetime64[D] with NaT), the computed columns of `twins`
+        (debt_ratio, composite_score, grade, cycle_months, next_review, days_to_due,
+        due_flag), last_review_raw / last_review_unreadable, due_soon_days, doc_soon_days,
+        grade_rank (0 = best band; NaN for the incomplete label), file, row.
+    documents: one row per used 资信证明 row: customer_id, name, doc_type, doc_number,
+        issued, expires (datetime64), expires_raw, verified_by, verified_on, doc_notes,
+        doc_status (已更新 when superseded by a renewal), doc_days, superseded, plus the owning customer's branch and status (blank when the
+        customer is not in the ledger), file, row.
+    reviews: one row per used 审核记录 row: review_id, customer_id, name, review_date,
+        stage, the four scores, composite_score, grade, result, reviewer, opinion, file, row.
+    rules: the first workbook's rules (grade names and order for display);
+        rules_by_file: each workbook's own rules (see `rules_for`).
+    unreadable: (file, reason) for each workbook that could not be read.
+    """
+
+    as_of: dt.date
+    customers: pd.DataFrame
+    documents: pd.DataFrame
+    reviews: pd.DataFrame
+    rules: Rules = DEFAULT_RULES
+    files: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    rules_by_file: dict[str, Rules] = field(default_factory=dict)
+
+    def rules_for(self, file: str) -> Rules:
+        """The rules a workbook's rows were computed with (its own 评分标准 and 审核周期)."""
+        return self.rules_by_file.get(file, self.rules)
+
+    def all_rules(self) -> list[Rules]:
+        """Every workbook's rules, in file order (the portfolio's `rules` when it has none)."""
+        return list(self.rules_by_file.values()) or [self.rules]
+
+    def labels(self) -> dict[str, list[str]]:
+        """The values a summary lists for 审核状态, 风险等级 and 评级: those of every
+        workbook's rules, in order of first appearance."""
+        every = self.all_rules()
+        return {
+            "status": _union(list(r.field("status").allowed) for r in every),
+            "risk_level": _union(list(r.field("risk_level").allowed) for r in every),
+            "grade": _union(grade_labels(r) for r in every),
+        }
+
+    def incomplete_grades(self) -> set[str]:
+        """The 评级 label of an incomplete score in any workbook (待补充 by default)."""
+        return {r.scoring.incomplete_grade for r in self.all_rules()}
+
+
+def text(value: object) -> str:
+    """A cell as display text: blanks "", whole floats without ".0", dates in ISO form."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _texts(column: Iterable[object]) -> np.ndarray:
+    return np.array([text(v) for v in column], dtype=object)
+
+
+def _column(frame: pd.DataFrame, key: str) -> pd.Series:
+    if key in frame.columns:
+        return frame[key]
+    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+
+
+def enrich_ledger(
+    ledger: pd.DataFrame,
+    rules: Rules,
+    as_of: dt.date,
+    file: str = "",
+    rows: list[int] | None = None,
+) -> pd.DataFrame:
+    """The used rows of a ledger frame keyed by field key, typed and with the twins' columns."""
+    ledger = ledger.reset_index(drop=True)
+    full = pd.DataFrame({f.key: _column(ledger, f.key) for f in rules.fields})
+    computed = twins.ledger_formulas(full, rules, as_of)
+    used = ~twins.empty_rows(full)
+    out = pd.DataFrame(index=full.index)
+    for f in rules.fields:
+        if f.type is FieldType.FORMULA:
+            continue
+        if f.type in (FieldType.NUMBER, FieldType.SCORE):
+            out[f.key] = values.numbers(full[f.key])
+        elif f.type is FieldType.DATE:
+            out[f.key] = values.dates(full[f.key])
+        else:
+            out[f.key] = _texts(full[f.key])
+    for key in _LEDGER_TEXT:  # a workbook whose rules lack a column still has it, blank
+        if key not in out.columns:
+            out[key] = ""
+    for key in computed.columns:
+        out[key] = computed[key].to_numpy()
+    out["last_review_raw"] = _texts(full["last_review"])
+    out["last_review_unreadable"] = (out["last_review_raw"] != "") & np.isnat(
+        out["last_review"].to_numpy(dtype="datetime64[D]")
+    )
+    out["due_soon_days"] = rules.cycles.due_soon_days
+    out["doc_soon_days"] = rules.cycles.document_soon_days
+    out["grade_rank"] = grade_ranks(out["grade"], rules)
+    out[FILE] = file
+    out[ROW] = rows if rows is not None else list(range(len(out)))
+    return out[used].reset_index(drop=True)
+
+
+def grade_labels(rules: Rules) -> list[str]:
+    """The grades best first, the fallback grade, then the incomplete label."""
+    return [b.grade for b in rules.scoring.bands] + [
+        rules.scoring.fallback_grade,
+        rules.scoring.incomplete_grade,
+    ]
+
+
+def _union(lists: Iterable[list[str]]) -> list[str]:
+    out: list[str] = []
+    for items in lists:
+        out.extend(item for item in items if item not in out)
+    return out
+
+
+def grade_ranks(grades: Iterable[str], rules: Rules) -> np.ndarray:
+    """0 for the best band, one more per band down, the fallback grade last; NaN otherwise."""
+    order = {b.grade: i for i, b in enumerate(rules.scoring.bands)}
+    order[rules.scoring.fallback_grade] = len(rules.scoring.bands)
+    return np.array([order.get(g, np.nan) for g in grades], dtype=float)
+
+
+def enrich_documents(
+    credentials: pd.DataFrame | None,
+    customers: pd.DataFrame,
+    rules: Rules,
+    as_of: dt.date,
+    file: str = "",
+    rows: list[int] | None = None,
+) -> pd.DataFrame:
+    """资信证明 rows typed, with 证件状态 / 剩余天数 and the customer's branch and status."""
+    columns = [c.key for c in layout.CREDENTIAL_COLUMNS]
+    if credentials is None or credentials.empty:
+        return _empty([*columns, "expires_raw", "superseded", "branch", "status", FILE, ROW])
+    frame = credentials.reset_index(drop=True)
+    out = _typed(frame, layout.CREDENTIAL_COLUMNS)
+    out["expires_raw"] = _texts(_column(frame, "expires"))
+    status = twins.credential_formulas(frame, rules, as_of)
+    out["doc_status"] = status["doc_status"].to_numpy()
+    out["doc_days"] = status["doc_days"].to_numpy()
+    out["superseded"] = out["doc_status"] == layout.DOC_RENEWED
+    owners = customers.drop_duplicates("customer_id").set_index("customer_id")
+    ids = out["customer_id"]
+    out["branch"] = ids.map(owners["branch"]).fillna("").to_numpy()
+    out["status"] = ids.map(owners["status"]).fillna("").to_numpy()
+    names = ids.map(owners["name"]).fillna("")
+    out["name"] = np.where(out["name"] == "", names, out["name"])
+    out[FILE] = file
+    out[ROW] = rows if rows is not None else list(range(len(out)))
+    used = (out["customer_id"] != "") | (out["doc_type"] != "") | (out["expires_raw"] != "")
+    return out[used.to_numpy()].reset_index(drop=True)
+
+
+def enrich_reviews(
+    reviews: pd.DataFrame | None, file: str = "", rows: list[int] | None = None
+) -> pd.DataFrame:
+    """审核记录 rows typed: dates as datetime64, scores as float, the rest as text."""
+    columns = [c.key for c in layout.REVIEW_COLUMNS]
+    if reviews is None or reviews.empty:
+        return _empty([*columns, FILE, ROW])
+    frame = reviews.reset_index(drop=True)
+    out = _typed(frame, layout.REVIEW_COLUMNS)
+    out[FILE] = file
+    out[ROW] = rows if rows is not None else list(range(len(out)))
+    used = (out["customer_id"] != "") | ~np.isnat(out["review_date"].to_numpy())
+    return out[used.to_numpy()].reset_index(drop=True)
+
+
+def _typed(frame: pd.DataFrame, columns: tuple[layout.Column, ...]) -> pd.DataFrame:
+    """A side table's input columns typed: dates as datetime64, numbers as float, the rest
+    as text; formula columns are left for the caller to compute."""
+    out = pd.DataFrame(index=frame.index)
+    for c in columns:
+        raw = _column(frame, c.key)
+        if c.kind == "date":
+            out[c.key] = values.dates(raw)
+        elif c.kind == "number":
+            out[c.key] = values.numbers(raw)
+        elif c.kind != "formula":
+            out[c.key] = _texts(raw)
+    return out
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+
+
+def from_frames(
+    ledger: pd.DataFrame,
+    credentials: pd.DataFrame | None,
+    reviews: pd.DataFrame | None,
+    as_of: dt.date,
+    rules: Rules = DEFAULT_RULES,
+    file: str = "",
+) -> Portfolio:
+    """A portfolio from frames keyed by field key (as the reader or the demo produce them)."""
+    customers = enrich_ledger(ledger, rules, as_of, file)
+    return Portfolio(
+        as_of,
+        customers,
+        enrich_documents(credentials, customers, rules, as_of, file),
+        enrich_reviews(reviews, file),
+        rules,
+        [file] if file else [],
+        rules_by_file={file: rules},
+    )
+
+
+def from_books(books: Iterable[LedgerBook], as_of: dt.date) -> Portfolio:
+    """One portfolio from ledger books, each scored and scheduled with its own rules. A book
+    that cannot be used (no ledger table, or broken rule sheets: its formulas and Python
+    would not agree on anything) is listed in `unreadable` with the reason."""
+    parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    unreadable: list[tuple[str, str]] = []
+    files: list[str] = []
+    rules_by_file: dict[str, Rules] = {}
+    for book in books:
+        name = book.source
+        problem = unusable(book)
+        if problem:
+            unreadable.append((name, problem))
+            continue
+        files.append(name)
+        rules_by_file[name] = book.rules
+        customers = enrich_ledger(book.ledger.frame, book.rules, as_of, name, book.ledger.rows)
+        documents = enrich_documents(
+            book.credentials.frame if book.credentials else None,
+            customers,
+            book.rules,
+            as_of,
+            name,
+            book.credentials.rows if book.credentials else None,
+        )
+        reviews = enrich_reviews(
+            book.reviews.frame if book.reviews else None,
+            name,
+            book.reviews.rows if book.reviews else None,
+        )
+        parts.append((customers, documents, reviews))
+    if not parts:
+        empty = from_frames(
+            pd.DataFrame({f.key: [] for f in DEFAULT_RULES.fields}), None, None, as_of
+        )
+        empty.unreadable = unreadable
+        return empty
+    return Portfolio(
+        as_of,
+        _concat([p[0] for p in parts]),
+        _concat([p[1] for p in parts]),
+        _concat([p[2] for p in parts]),
+        rules_by_file[files[0]],
+        files,
+        unreadable,
+        rules_by_file,
+    )
+
+
+def unusable(book: LedgerBook) -> str:
+    """Why a book cannot join a portfolio ("" when it can): the opener's fatal finding, or
+    its broken rule sheets."""
+    if book.fatal is not None:
+        return book.fatal.message
+    if not book.checkable:
+        return "找不到台账表"
+    return "" if book.rules_error is None else str(book.rules_error)
+
+
+def shared_customer_ids(portfolio: Portfolio) -> dict[str, list[str]]:
+    """客户编号 found in more than one file of the portfolio → the files (sorted). Lists and
+    summaries count such a customer once per file (e.g. HQ's master given with a branch's)."""
+    claimed = portfolio.customers[portfolio.customers["customer_id"] != ""]
+    if claimed.empty:
+        return {}
+    files = claimed.groupby("customer_id")[FILE].unique()
+    return {cid: sorted(f) for cid, f in files.items() if len(f) > 1}
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f.columns)]
+    non_empty = [f for f in frames if len(f)]
+    if not non_empty:
+        return frames[0].iloc[0:0] if frames else pd.DataFrame()
+    return pd.concat(non_empty, ignore_index=True)
+
+
+def mask_id(number: str) -> str:
+    """A resident ID number with its middle hidden (110101********1234), for lists and
+    reports that travel; other numbers are returned as they are."""
+    if len(number) == 18:
+        return number[:6] + "*" * 8 + number[-4:]
+    return number
+
+
+def label(key: str, rules: Rules = DEFAULT_RULES) -> str:
+    """The Chinese column name for a field key or an extra column."""
+    if key in EXTRA_LABELS:
+        return EXTRA_LABELS[key]
+    for f in rules.fields:
+        if f.key == key:
+            return f.header
+    for c in (*layout.CREDENTIAL_COLUMNS, *layout.REVIEW_COLUMNS):
+        if c.key == key:
+            return c.header
+    return key

@@ -1,0 +1,63 @@
+"""Every formula column of the workbook, computed in Python: the twins of the template formulas
+(`formulas.ledger_formulas` for 台账, `formulas.credential_formulas` for 资信证明)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ledger_xl.core import layout, schedule, scoring, values
+from ledger_xl.core.rules import Rules
+
+
+def empty_rows(ledger: pd.DataFrame) -> np.ndarray:
+    """Rows the formulas treat as unused: no 客户编号 and no 客户名称."""
+    return np.array(
+        [
+            values.is_blank(i) and values.is_blank(n)
+            for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)
+        ],
+        dtype=bool,
+    )
+
+
+def debt_ratio(assets: pd.Series, liabilities: pd.Series) -> np.ndarray:
+    """资产负债率: liabilities / assets; NaN when either is not a number or assets is 0."""
+    a, liab = values.numbers(assets), values.numbers(liabilities)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((a != 0) & ~np.isnan(a) & ~np.isnan(liab), liab / a, np.nan)
+
+
+def ledger_formulas(
+    ledger: pd.DataFrame, rules: Rules, as_of: dt.date, scores: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """All ledger formula columns, keyed by field key, NaN/NaT/"" where the cell shows blank.
+
+    `scores`, when given, is `scoring.score_ledger(ledger, rules)` already computed."""
+    result = pd.DataFrame(index=ledger.index)
+    result["debt_ratio"] = debt_ratio(ledger["total_assets"], ledger["total_liabilities"])
+    result = result.join(scoring.score_ledger(ledger, rules) if scores is None else scores)
+    result = result.join(schedule.schedule_ledger(ledger, rules, as_of))
+    unused = empty_rows(ledger)
+    result.loc[unused, "grade"] = ""
+    result.loc[unused, "due_flag"] = ""
+    return result
+
+
+def credential_formulas(credentials: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:
+    """资信证明's formula columns — 证件状态 and 剩余天数 — for a frame keyed by column key
+    (missing columns blank), as the template's formulas compute them."""
+
+    def column(key: str) -> pd.Series:
+        if key in credentials.columns:
+            return credentials[key]
+        return pd.Series([None] * len(credentials), index=credentials.index, dtype=object)
+
+    return schedule.document_status(
+        column("expires"), as_of, rules.cycles, column("customer_id"), column("doc_type")
+    )
+
+
+CREDENTIAL_FORMULA_KEYS = tuple(c.key for c in layout.CREDENTIAL_COLUMNS if c.kind == "formula")

@@ -1,0 +1,153 @@
+"""Validation on data: the checks over one `LedgerBook` (`validate_book`), and what a batch adds
+across files (a customer claimed by two workbooks). No file is opened here: the book was read
+by `ledger_xl.io.read.read_book`, or built from an open workbook by the add-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from ledger_xl.core.book import LedgerBook
+from ledger_xl.core.checks import CHECKS, CheckContext, rows
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.findings import FileResult, Finding, Severity, count_severity, finding
+from ledger_xl.core.rules import Rules
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Where a customer is claimed: for finding the same customer in two files."""
+
+    key: str  # "customer_id" | "uscc"
+    value: str
+    file: str
+    sheet: str
+    cell: str
+    row: int
+    customer_id: str
+
+
+def validate_book(
+    book: LedgerBook,
+    as_of: dt.date,
+    *,
+    lang: str = "zh",
+    skip: Iterable[str] = (),
+    only: Iterable[str] = (),
+    standard: Rules | None = None,
+) -> FileResult:
+    """Every finding about `book` as of `as_of`: what its opener found about the file, then
+    the checks (structure, cells, rows, documents, formulas). `standard` is HQ's rules that
+    `rules-changed` compares with (default: the built-in rules)."""
+    result, _ = check_book(book, as_of, lang=lang, standard=standard, identities=False)
+    return select(result, set(skip), set(only))
+
+
+def check_book(
+    book: LedgerBook,
+    as_of: dt.date,
+    *,
+    lang: str = "zh",
+    standard: Rules | None = None,
+    identities: bool = True,
+) -> tuple[FileResult, list[Identity]]:
+    """The book's result, and where it claims each customer (for a batch's cross-file
+    duplicates; skipped when `identities` is False, as for a single file)."""
+    if not book.checkable:
+        return file_result(book.source, list(book.findings)), []
+    ctx = CheckContext(book, as_of, lang=lang, standard=standard or DEFAULT_RULES)
+    ctx.findings.extend(book.findings)
+    try:
+        for check in CHECKS:
+            check(ctx)
+    except WorkbookReadError as exc:  # the formula text could not be read after all
+        ctx.findings.append(
+            finding("file-truncated", lang=lang, file=book.source, detail=exc.detail)
+        )
+        return file_result(book.source, ctx.findings), []
+    claims = _identities(ctx) if identities else []
+    return file_result(book.source, ctx.findings, int(ctx.used.sum()), _branch(ctx)), claims
+
+
+def select(result: FileResult, skip: set[str], only: set[str]) -> FileResult:
+    """The result without the codes in `skip` (and with only those in `only`, when given)."""
+    kept = [f for f in result.findings if f.code not in skip and (not only or f.code in only)]
+    valid = count_severity(kept, Severity.ERROR) == 0
+    return result.model_copy(update={"findings": kept, "valid": valid})
+
+
+def file_result(
+    source: str, findings: list[Finding], rows_read: int = 0, branch: str = ""
+) -> FileResult:
+    valid = count_severity(findings, Severity.ERROR) == 0
+    return FileResult(path=source, valid=valid, rows=rows_read, branch=branch, findings=findings)
+
+
+def _branch(ctx: CheckContext) -> str:
+    if "branch" not in ctx.ledger.columns:
+        return ""
+    names = Counter(
+        str(v).strip()
+        for v, used in zip(ctx.ledger.frame["branch"], ctx.used, strict=True)
+        if used and v
+    )
+    return names.most_common(1)[0][0] if names else ""
+
+
+def _identities(ctx: CheckContext) -> list[Identity]:
+    out = []
+    table = ctx.ledger
+    file, sheet = ctx.file, table.sheet
+    customers = [ctx.customer(table, i) for i in range(len(table.rows))]
+    for key in ("customer_id", "uscc"):
+        if key not in table.columns:
+            continue
+        letters = ctx.cell(table, 0, key).rstrip("0123456789") if table.rows else ""
+        ids = rows.normalised_ids(ctx, key)
+        out.extend(
+            Identity(key, value, file, sheet, f"{letters}{row}", row, customer)
+            for value, row, customer in zip(ids, table.rows, customers, strict=False)
+            if value
+        )
+    return out
+
+
+def cross_file_duplicates(
+    results: list[FileResult], identities: list[list[Identity]], lang: str = "zh"
+) -> None:
+    """A customer (by 客户编号 or 统一社会信用代码) claimed by two workbooks of the batch: a
+    finding at each place, naming the others. Adds to `results` in place."""
+    claims: dict[tuple[str, str], list[Identity]] = defaultdict(list)
+    for ids in identities:
+        for identity in ids:
+            claims[(identity.key, identity.value)].append(identity)
+    by_file = {r.path: r for r in results}
+    code_for = {"customer_id": "duplicate-customer-id", "uscc": "duplicate-uscc"}
+    for (key, _), places in claims.items():
+        if len({p.file for p in places}) < 2:
+            continue
+        for place in places:
+            others = [
+                f"{PurePath(o.file).name} {o.sheet}!{o.cell}"
+                for o in places
+                if o.file != place.file
+            ]
+            item = finding(
+                code_for[key],
+                lang=lang,
+                value=place.value,
+                detail="、".join(others[:3]),
+                file=place.file,
+                sheet=place.sheet,
+                cell=place.cell,
+                row=place.row,
+                customer_id=place.customer_id,
+                column=DEFAULT_RULES.header(key),
+            )
+            result = by_file[place.file]
+            result.findings.append(item)
+            result.valid = False

@@ -1,0 +1,105 @@
+"""How the formulas see a cell: Excel's notion of "a number" and "a date", as arrays.
+
+The Python twins must treat a cell exactly as the template's formulas do: ISNUMBER is true
+for numbers and real dates (dates are serial numbers), false for text — even text that looks
+like a number or a date — and for blanks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (after the 1900 bug)
+
+
+def is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+
+
+def excel_number(value: object) -> float | None:
+    """The value as Excel's ISNUMBER sees it: a float, or None for text, blanks and booleans."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        number = float(value)
+        return None if math.isnan(number) else number
+    if isinstance(value, dt.datetime):
+        return (
+            date_to_serial(value.date())
+            + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+        )
+    if isinstance(value, dt.date):
+        return float(date_to_serial(value))
+    return None
+
+
+def excel_date(value: object) -> dt.date | None:
+    """The value as a date the way EDATE sees it: real dates, or numbers read as serials."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    number = excel_number(value)
+    if number is None or number < 1 or number >= 2958466:  # 9999-12-31
+        return None
+    return serial_to_date(number)
+
+
+def date_to_serial(day: dt.date) -> int:
+    serial = (day - EXCEL_EPOCH).days
+    return serial if serial > 60 else serial - 1  # Excel's fictitious 1900-02-29
+
+
+def serial_to_date(serial: float) -> dt.date:
+    whole = math.floor(serial)
+    return EXCEL_EPOCH + dt.timedelta(days=whole if whole > 60 else whole + 1)
+
+
+_PLAIN_NUMBERS = (float, int)  # python-calamine gives whole numbers as int
+
+
+def numbers(values: Iterable[object]) -> np.ndarray:
+    """Float array with NaN wherever the formula would not see a number."""
+    nan = np.nan
+    return np.array(
+        [
+            v
+            if type(v) in _PLAIN_NUMBERS
+            else (nan if v is None or (n := excel_number(v)) is None else n)
+            for v in values
+        ],
+        dtype=float,
+    )
+
+
+_NAT = np.iinfo(np.int64).min  # NaT's integer value in datetime64
+_UNIX_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _day_number(value: object) -> int:
+    """Days since 1970-01-01 as EDATE sees the cell, or NaT's integer."""
+    kind = type(value)
+    if kind is dt.datetime or kind is dt.date:
+        return value.toordinal() - _UNIX_ORDINAL
+    if value is None:
+        return _NAT
+    day = excel_date(value)
+    if day is None or day != day:  # pandas' NaT is a datetime that equals nothing
+        return _NAT
+    return day.toordinal() - _UNIX_ORDINAL
+
+
+def dates(values: Iterable[object]) -> np.ndarray:
+    """datetime64[D] array with NaT wherever the formula would not see a date."""
+    values = values if isinstance(values, list) else list(values)
+    days = np.fromiter(map(_day_number, values), dtype=np.int64, count=len(values))
+    return days.view("datetime64[D]")
+
+
+def texts(values: Iterable[object]) -> np.ndarray:
+    """Object array of the values as text comparisons see them ("" for blanks)."""
+    return np.array(["" if is_blank(v) else v for v in values], dtype=object)

@@ -1,0 +1,678 @@
+"""The one builder of ledger workbooks (DESIGN principle 2).
+
+Template, imported ledgers and the demo all come out of `build_ledger_workbook`, fresh, with
+XlsxWriter. Formula cells carry cached values computed by the Python twins, so readers that
+do not recalculate still see the numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+
+from ledger_xl.core import formulas, layout, summary, twins, values
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
+from ledger_xl.core.rules import FieldRule, FieldType, Rules
+from ledger_xl.io.xlsx import addin, guide, kit, rulesheets
+from ledger_xl.io.xlsx.kit import AMBER, FILL_FORMULA, FILL_HEADER, RED
+
+# A fixed timestamp makes the committed template reproducible byte for byte in its XML.
+REPRODUCIBLE_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
+
+
+@dataclass
+class LedgerContent:
+    """The rows to put in a workbook: frames keyed by field / column key (values as typed)."""
+
+    ledger: pd.DataFrame = field(default_factory=pd.DataFrame)
+    credentials: pd.DataFrame = field(default_factory=pd.DataFrame)
+    reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class BuildOptions:
+    fixed_as_of: dt.date | None = None  # write 基准日 as this date instead of =TODAY()
+    cache_date: dt.date | None = None  # the day cached values are computed for (default today)
+    spare_rows: int = 200  # empty, pre-formulated rows after the data
+    protection: Protection = Protection.LEDGER
+    password: str | None = None
+    reproducible: bool = False  # fixed timestamps, no cached 基准日 (the committed template)
+    title: str = "客户审核管理台账"
+
+
+def build_ledger_workbook(
+    path: str | Path,
+    content: LedgerContent | None = None,
+    rules: Rules = DEFAULT_RULES,
+    options: BuildOptions | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a complete ledger workbook to `path` (atomically; never over an existing file
+    unless `overwrite`). A `.xlsm` path gives the macro-enabled workbook: the same sheets,
+    with the add-in's buttons on 台账 and their VBA (`ledger_xl.io.xlsx.addin`). Returns the
+    path."""
+    content = content or LedgerContent()
+    options = options or BuildOptions()
+    created = REPRODUCIBLE_TIME if options.reproducible else dt.datetime.now()
+    macros = addin.is_macro_path(path)
+    with kit.written(
+        path, overwrite, title=options.title, created=created, subject="客户审核管理台账"
+    ) as wb:
+        _Builder(wb, content, rules, options, macros=macros).build()
+        if macros:
+            addin.install(wb)
+    return Path(path)
+
+
+def _frame(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The frame with exactly these columns (missing ones blank), object dtype, None for NaN."""
+    out = pd.DataFrame(index=range(len(frame)), columns=keys, dtype=object)
+    for key in keys:
+        if key in frame.columns:
+            out[key] = [None if values.is_blank(v) else v for v in frame[key].tolist()]
+    return out
+
+
+class _Builder:
+    def __init__(
+        self,
+        wb: kit.Workbook,
+        content: LedgerContent,
+        rules: Rules,
+        opts: BuildOptions,
+        macros: bool = False,
+    ):
+        self.rules, self.opts, self.macros = rules, opts, macros
+        self.as_of = opts.fixed_as_of or opts.cache_date or dt.date.today()
+        self.ledger = _frame(content.ledger, [f.key for f in rules.fields if f.is_input])
+        credential_inputs = [c.key for c in layout.CREDENTIAL_COLUMNS if c.kind != "formula"]
+        self.credentials = _frame(content.credentials, credential_inputs)
+        self.reviews = _frame(content.reviews, [c.key for c in layout.REVIEW_COLUMNS])
+        self.wb = wb
+        self.fmt = kit.Formats(wb, _BASE_FORMATS)
+        self.lock_tables = opts.protection is Protection.LEDGER
+
+    # ------------------------------------------------------------ the whole book
+
+    def build(self) -> None:
+        self.wb.set_custom_property(layout.PROP_TEMPLATE_VERSION, TEMPLATE_VERSION)
+        self.wb.set_custom_property(layout.PROP_RULES_FINGERPRINT, self.rules.fingerprint())
+        self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
+        self.formula_values = twins.ledger_formulas(self.ledger, self.rules, self.as_of)
+        self.doc_values = twins.credential_formulas(self.credentials, self.rules, self.as_of)
+        sheets = {
+            layout.SHEET_LEDGER: self.write_ledger,
+            layout.SHEET_CREDENTIALS: self.write_credentials,
+            layout.SHEET_REVIEWS: self.write_reviews,
+            layout.SHEET_SUMMARY: self.write_summary,
+            layout.SHEET_FIELD_RULES: lambda: rulesheets.write_field_rules(
+                self.wb, self.fmt, self.rules
+            ),
+            layout.SHEET_SCORING: lambda: rulesheets.write_scoring(
+                self.wb, self.fmt, self.rules.scoring
+            ),
+            layout.SHEET_CYCLES: lambda: rulesheets.write_cycles(
+                self.wb, self.fmt, self.rules.cycles
+            ),
+            layout.SHEET_GUIDE: lambda: guide.write_guide(
+                self.wb, self.fmt, self.rules, self.opts, macros=self.macros
+            ),
+            layout.SHEET_XLWINGS: self.write_xlwings_conf,
+        }
+        for name in layout.SHEET_ORDER:
+            ws = sheets[name]()
+            if (
+                name
+                in (
+                    layout.SHEET_FIELD_RULES,
+                    layout.SHEET_SCORING,
+                    layout.SHEET_CYCLES,
+                    layout.SHEET_SUMMARY,
+                    layout.SHEET_GUIDE,
+                )
+                and self.opts.protection is not Protection.NONE
+            ):
+                ws.protect(
+                    self.opts.password or "", {"select_locked_cells": True, "autofilter": True}
+                )
+        self.wb.get_worksheet_by_name(layout.SHEET_LEDGER).activate()
+
+    # ------------------------------------------------------------ 台账
+
+    def write_ledger(self):
+        ws = self.wb.add_worksheet(layout.SHEET_LEDGER)
+        fields = self.rules.fields
+        ws.write_string(0, 0, layout.NAME_AS_OF, self.fmt("bold"))
+        if self.opts.fixed_as_of:
+            ws.write_datetime(
+                0, 1, _datetime(self.opts.fixed_as_of), self.fmt("date_input", locked=False)
+            )
+        else:
+            cached = "" if self.opts.reproducible else values.date_to_serial(self.as_of)
+            ws.write_formula(0, 1, "=TODAY()", self.fmt("date_input", locked=False), cached)
+        ws.write_string(
+            0,
+            2,
+            "← 默认为今天（=TODAY()）；可改填固定日期，所有到期计算从这天算起。"
+            "灰色列为自动计算的公式列。",
+            self.fmt("note"),
+        )
+        self.wb.define_name(layout.NAME_AS_OF, f"={layout.SHEET_LEDGER}!$B$1")
+
+        top = layout.LEDGER_HEADER_ROW
+        n_rows = len(self.ledger) + max(self.opts.spare_rows, 1 if len(self.ledger) else 0)
+        n_rows = max(n_rows, 1)
+        last = top + n_rows
+        ledger_formulas = formulas.ledger_formulas(self.rules)
+        columns = []
+        for f in fields:
+            column = {
+                "header": f.header,
+                "format": self._field_format(f),
+                "header_format": self.fmt("header"),
+            }
+            if not f.is_input:
+                column["formula"] = ledger_formulas[f.key]
+            columns.append(column)
+        ws.add_table(
+            top,
+            0,
+            last,
+            len(fields) - 1,
+            {
+                "name": layout.TABLE_LEDGER,
+                "columns": columns,
+                "style": "Table Style Light 9",
+                "autofilter": True,
+            },
+        )
+        for col, f in enumerate(fields):
+            ws.set_column(col, col, f.width, self._field_format(f))
+            if f.is_input:
+                self._write_inputs(
+                    ws, top + 1, col, self.ledger[f.key].tolist(), n_rows, self._field_format(f)
+                )
+            else:
+                cached = [_cached(v) for v in self.formula_values[f.key].tolist()]
+                self._write_formulas(
+                    ws, top + 1, col, ledger_formulas[f.key], cached, n_rows, self._field_format(f)
+                )
+            self._validate(ws, top + 1, col, last, f)
+        ws.set_row(top, 30)
+        ws.freeze_panes(top + 1, 2)
+        kit.print_setup(ws, top)
+        due_col = xl_col_to_name([f.key for f in fields].index("due_flag"))
+        data = (top + 1, 0, last, len(fields) - 1)
+        first_cell = f"${due_col}{top + 2}"
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={first_cell}="{layout.DUE_OVERDUE}"',
+                "format": self.wb.add_format(RED),
+            },
+        )
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={first_cell}="{layout.DUE_SOON}"',
+                "format": self.wb.add_format(AMBER),
+            },
+        )
+        if self.lock_tables:
+            self._protect_table_sheet(ws)
+        return ws
+
+    def _field_format(self, f: FieldRule):
+        if not f.is_input:
+            name = {
+                "debt_ratio": "percent_formula",
+                "next_review": "date_formula",
+                "composite_score": "score_formula",
+            }.get(f.key, "formula")
+            return self.fmt(name)
+        name = {
+            FieldType.TEXT: "text_input",
+            FieldType.CHOICE: "text_input",
+            FieldType.DATE: "date_input",
+            FieldType.NUMBER: "number_input",
+            FieldType.SCORE: "score_input",
+        }[f.type]
+        return self.fmt(name, locked=False)
+
+    def _write_inputs(self, ws, first_row, col, cells, n_rows, cell_format) -> None:
+        for i in range(n_rows):
+            value = cells[i] if i < len(cells) else None
+            _write_value(ws, first_row + i, col, value, cell_format)
+
+    def _write_formulas(self, ws, first_row, col, formula, cached, n_rows, cell_format) -> None:
+        for i in range(n_rows):
+            value = cached[i] if i < len(cached) else ""
+            ws.write_formula(first_row + i, col, formula, cell_format, value)
+
+    def _validate(self, ws, first, col, last, f: FieldRule) -> None:
+        kind = (
+            "formula"
+            if not f.is_input
+            else {
+                FieldType.CHOICE: "choice",
+                FieldType.DATE: "date",
+                FieldType.NUMBER: "number",
+                FieldType.SCORE: "number",
+            }.get(f.type, "text")
+        )
+        title = f.header[:28] + ("（必填）" if f.required else "")
+        ws.data_validation(
+            first,
+            col,
+            last,
+            col,
+            _validation(kind, f.header, f.hint, title, f.allowed, f.minimum, f.maximum),
+        )
+
+    def _protect_table_sheet(self, ws) -> None:
+        ws.protect(
+            self.opts.password or "",
+            {
+                "autofilter": True,
+                "sort": True,
+                "format_columns": True,
+                "format_rows": True,
+                "select_locked_cells": True,
+                "select_unlocked_cells": True,
+            },
+        )
+
+    # ------------------------------------------------------------ 资信证明 / 审核记录
+
+    def _side_table(self, sheet, table, columns, frame, computed, title, spare):
+        ws = self.wb.add_worksheet(sheet)
+        ws.write_string(0, 0, title, self.fmt("title"))
+        top = layout.SIDE_HEADER_ROW
+        n_rows = max(len(frame) + spare, 1)
+        last = top + n_rows
+        formula_text = formulas.credential_formulas() if computed is not None else {}
+        specs = []
+        for c in columns:
+            spec = {
+                "header": c.header,
+                "format": self._column_format(c),
+                "header_format": self.fmt("header"),
+            }
+            if c.kind == "formula":
+                spec["formula"] = formula_text[c.key]
+            specs.append(spec)
+        ws.add_table(
+            top,
+            0,
+            last,
+            len(columns) - 1,
+            {
+                "name": table,
+                "columns": specs,
+                "style": "Table Style Light 9",
+                "autofilter": True,
+            },
+        )
+        for col, c in enumerate(columns):
+            cell_format = self._column_format(c)
+            ws.set_column(col, col, c.width, cell_format)
+            if c.kind == "formula":
+                cached = [_cached(v) for v in computed[c.key].tolist()]
+                self._write_formulas(
+                    ws, top + 1, col, formula_text[c.key], cached, n_rows, cell_format
+                )
+            else:
+                self._write_inputs(ws, top + 1, col, frame[c.key].tolist(), n_rows, cell_format)
+            self._validate_column(ws, top + 1, col, last, c)
+        ws.set_row(top, 30)
+        ws.freeze_panes(top + 1, 2)
+        kit.print_setup(ws, top)
+        return ws, top, last
+
+    def _column_format(self, c: layout.Column):
+        if c.kind == "formula":
+            return self.fmt("formula")
+        return self.fmt(
+            {"date": "date_input", "number": "number_input"}.get(c.kind, "text_input"), locked=False
+        )
+
+    def _validate_column(self, ws, first, col, last, c: layout.Column) -> None:
+        kind = c.kind if c.kind in ("choice", "date", "formula") else "text"
+        ws.data_validation(
+            first, col, last, col, _validation(kind, c.header, c.hint, c.header, c.allowed)
+        )
+
+    def write_credentials(self):
+        ws, top, last = self._side_table(
+            layout.SHEET_CREDENTIALS,
+            layout.TABLE_CREDENTIALS,
+            layout.CREDENTIAL_COLUMNS,
+            self.credentials,
+            self.doc_values,
+            "资信证明：营业执照、法定代表人身份证、银行资信证明等，到期前须更新",
+            self.opts.spare_rows,
+        )
+        keys = [c.key for c in layout.CREDENTIAL_COLUMNS]
+        status_cell = f"${xl_col_to_name(keys.index('doc_status'))}{top + 2}"
+        data = (top + 1, 0, last, len(keys) - 1)
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={status_cell}="{layout.DOC_EXPIRED}"',
+                "format": self.wb.add_format(RED),
+            },
+        )
+        ws.conditional_format(
+            *data,
+            {
+                "type": "formula",
+                "criteria": f'={status_cell}="{layout.DOC_SOON}"',
+                "format": self.wb.add_format(AMBER),
+            },
+        )
+        if self.lock_tables:
+            self._protect_table_sheet(ws)
+        return ws
+
+    def write_reviews(self):
+        ws, top, _ = self._side_table(
+            layout.SHEET_REVIEWS,
+            layout.TABLE_REVIEWS,
+            layout.REVIEW_COLUMNS,
+            self.reviews,
+            None,
+            "审核记录：每次审核一行，只增不改（已有记录锁定，在下方空行追加）",
+            self.opts.spare_rows,
+        )
+        if self.lock_tables:
+            # Append-only in practice: existing records are locked, the spare rows are not.
+            for col, c in enumerate(layout.REVIEW_COLUMNS):
+                fmt_name = {"date": "date_input", "number": "number_input"}.get(
+                    c.kind, "text_input"
+                )
+                for i, value in enumerate(self.reviews[c.key].tolist()):
+                    _write_value(ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True))
+            self._protect_table_sheet(ws)
+        return ws
+
+    # ------------------------------------------------------------ 汇总
+
+    def write_summary(self):
+        """汇总: key figures (A:B) and the branch tables (D:…), all native formulas over the
+        tables against 基准日, cached with the Python twins' values."""
+        ws = self.wb.add_worksheet(layout.SHEET_SUMMARY)
+        ws.write_string(0, 0, "台账汇总（随台账实时计算）", self.fmt("title"))
+        ws.write_string(1, 0, layout.NAME_AS_OF, self.fmt("bold"))
+        blank_cache = self.opts.reproducible and not self.opts.fixed_as_of
+        ws.write_formula(
+            1,
+            1,
+            f"={layout.NAME_AS_OF}",
+            self.fmt("date_formula"),
+            "" if blank_cache else values.date_to_serial(self.as_of),
+        )
+        figures = summary.key_figures(
+            self.ledger,
+            self.formula_values,
+            self.doc_values["doc_status"],
+            self.rules,
+            self.as_of,
+        )
+        row = SUMMARY_FIRST_ROW
+        for section, items in figures:
+            ws.write_string(row, 0, section, self.fmt("header"))
+            ws.write_string(row, 1, "数量", self.fmt("header"))
+            row += 1
+            for item in items:
+                if item.label_formula:
+                    ws.write_formula(
+                        row,
+                        0,
+                        item.label_formula,
+                        self.fmt("cell", num_format='yyyy"年"m"月"', align="left"),
+                        "" if blank_cache else item.label,
+                    )
+                else:
+                    ws.write_string(row, 0, item.label, self.fmt("cell"))
+                ws.write_formula(row, 1, item.formula, self.fmt("cell"), item.count)
+                row += 1
+            row += 1
+        ws.set_column(0, 0, 30)
+        ws.set_column(1, 1, 11)
+        ws.set_column(2, 2, 3)
+        self._branch_tables(ws)
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        return ws
+
+    def _branch_tables(self, ws) -> None:
+        """分公司 × 审核状态 and 分公司 × 评级. The branch names are typed in the first table's
+        first column (pre-filled with the branches in the data); the second table repeats them."""
+        rules = self.rules
+        h = rules.header
+        used = ~twins.empty_rows(self.ledger)
+        names = sorted({b for b in values.texts(self.ledger["branch"][used]) if b != ""})
+        n_rows = max(len(names) + 2, SUMMARY_BRANCH_ROWS)
+        names = names + [""] * (n_rows - len(names))
+        branch_col = formulas.column(h("branch"))
+        left = SUMMARY_BRANCH_COL
+        top = SUMMARY_FIRST_ROW
+        first_label_cells: list[str] = []
+        unknown_col = 0
+        tables = (
+            (
+                "分公司 × 审核状态",
+                "status",
+                list(rules.field("status").allowed),
+                self.ledger["status"],
+            ),
+            ("分公司 × 评级", "grade", summary.grade_labels(rules), self.formula_values["grade"]),
+        )
+        for t, (title, key, labels, cells) in enumerate(tables):
+            counts = summary.branch_counts(self.ledger, cells, [n for n in names if n], labels)
+            ws.write_string(top - 1, left, title, self.fmt("bold"))
+            columns = [*labels, summary.UNKNOWN, summary.TOTAL]
+            ws.write_string(top, left, rules.header("branch"), self.fmt("header"))
+            for j, name in enumerate(columns):
+                ws.write_string(top, left + 1 + j, name, self.fmt("header"))
+            value_col = formulas.column(h(key))
+            for i, name in enumerate(names):
+                r = top + 1 + i
+                label_cell = xl_rowcol_to_cell(r, left, col_abs=True)
+                if t == 0:
+                    ws.write_string(r, left, name, self.fmt("cell", locked=False))
+                    first_label_cells.append(xl_rowcol_to_cell(r, left))
+                else:
+                    source = first_label_cells[i]
+                    ws.write_formula(
+                        r, left, f'=IF({source}="","",{source})', self.fmt("cell"), name
+                    )
+                for j, label in enumerate(labels):
+                    header_cell = xl_rowcol_to_cell(top, left + 1 + j, row_abs=True)
+                    ws.write_formula(
+                        r,
+                        left + 1 + j,
+                        f'=IF({label_cell}="","",COUNTIFS({branch_col},{label_cell},'
+                        f"{value_col},{header_cell}))",
+                        self.fmt("cell"),
+                        counts.at[name, label] if name else "",
+                    )
+                first = xl_rowcol_to_cell(r, left + 1)
+                last = xl_rowcol_to_cell(r, left + len(labels))
+                ws.write_formula(
+                    r,
+                    left + 1 + len(labels),
+                    f'=IF({label_cell}="","",COUNTIFS({branch_col},{label_cell})-SUM({first}:{last}))',
+                    self.fmt("cell"),
+                    counts.at[name, summary.UNKNOWN] if name else "",
+                )
+                ws.write_formula(
+                    r,
+                    left + 2 + len(labels),
+                    f'=IF({label_cell}="","",COUNTIFS({branch_col},{label_cell}))',
+                    self.fmt("cell"),
+                    counts.at[name, summary.TOTAL] if name else "",
+                )
+            total_row = top + 1 + n_rows
+            ws.write_string(total_row, left, summary.TOTAL, self.fmt("header"))
+            for j, name in enumerate(columns):
+                col = left + 1 + j
+                span = f"{xl_rowcol_to_cell(top + 1, col)}:{xl_rowcol_to_cell(total_row - 1, col)}"
+                ws.write_formula(
+                    total_row,
+                    col,
+                    f"=SUM({span})",
+                    self.fmt("header"),
+                    int(counts[name].sum()) if len(counts) else 0,
+                )
+            ws.set_column(left, left, 14)
+            ws.set_column(left + 1, left + len(columns), 10)
+            unknown_col = max(unknown_col, left + 1 + len(labels))
+            top = total_row + 4
+        for i, line in enumerate(
+            (
+                "分公司名称在第一张表的第一列填写（可增删），两张表随台账实时计算。",
+                "（未填写或无法识别）：审核状态或评级未填写、不在列表中的客户。",
+                "所属分公司未填写的客户不在这两张表中。",
+            )
+        ):
+            ws.write_string(top - 2 + i, left, line, self.fmt("note"))
+        ws.set_column(unknown_col, unknown_col, 18)
+
+    def write_xlwings_conf(self):
+        ws = self.wb.add_worksheet(layout.SHEET_XLWINGS)
+        ws.write_string(0, 0, "UDF Modules")
+        ws.write_string(0, 1, "ledger_xl.udfs")
+        ws.write_string(2, 0, "此表是 xlwings 加载项的设置，请勿修改或删除。", self.fmt("note"))
+        ws.set_column(0, 1, 18)
+        return ws
+
+
+# The ledger's styles besides `kit.STYLES` (note, bold, header).
+_BASE_FORMATS: dict[str, dict] = {
+    "title": {"bold": True, "font_size": 14, "font_color": FILL_HEADER},
+    "cell": {"border": 1, "valign": "top"},
+    "wrap": {"border": 1, "text_wrap": True, "valign": "top"},
+    "percent": {"num_format": "0%", "border": 1},
+    "percent_bold": {"num_format": "0%", "bold": True, "border": 1},
+    "text_input": {"num_format": "@"},
+    "date_input": {"num_format": "yyyy-mm-dd"},
+    "number_input": {"num_format": "#,##0.00"},
+    "score_input": {"num_format": "0.0"},
+    "formula": {"bg_color": FILL_FORMULA},
+    "score_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0", "bold": True},
+    "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%"},
+    "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd"},
+}
+
+
+SUMMARY_FIRST_ROW = 3  # 汇总: row 0 title, row 1 基准日, sections from row 3 (0-based)
+SUMMARY_BRANCH_COL = 3  # the branch tables start in column D
+SUMMARY_BRANCH_ROWS = 8  # at least this many branch rows (blank ones are for typing)
+
+
+def _validation(
+    kind: str,
+    header: str,
+    hint: str,
+    title: str,
+    allowed: tuple[str, ...] = (),
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> dict:
+    """The data validation of a column: its fill-in hint, and what it refuses.
+
+    `kind` is "formula" (refuses any typing), "choice", "date", "number" (range when given)
+    or "text" (hint only).
+    """
+    rule: dict = {"validate": "any"}
+    if kind == "formula":
+        rule = {
+            "validate": "custom",
+            "value": "=FALSE()",
+            "error_title": "公式列",
+            "error_message": f"“{header}”是自动计算的公式列，请勿手工填写。",
+        }
+    elif kind == "choice":
+        rule = {
+            "validate": "list",
+            "source": list(allowed),
+            "error_title": "请从列表中选择",
+            "error_message": f"“{header}”只能是：{'、'.join(allowed)}。",
+        }
+    elif kind == "date":
+        rule = {
+            "validate": "date",
+            "criteria": "between",
+            "minimum": dt.date(1900, 1, 1),
+            "maximum": dt.date(2099, 12, 31),
+            "error_title": "请输入日期",
+            "error_message": f"“{header}”须为日期，如 2024-03-05。",
+        }
+    elif kind == "number" and minimum is not None and maximum is not None:
+        rule = {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": minimum,
+            "maximum": maximum,
+            "error_title": "数值超出范围",
+            "error_message": f"“{header}”须为 {minimum:g}–{maximum:g} 之间的数字。",
+        }
+    elif kind == "number" and minimum is not None:
+        rule = {
+            "validate": "decimal",
+            "criteria": ">=",
+            "value": minimum,
+            "error_title": "数值超出范围",
+            "error_message": f"“{header}”须为不小于 {minimum:g} 的数字。",
+        }
+    return {"input_title": title[:32], "input_message": (hint or header)[:255], **rule}
+
+
+def _datetime(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _cached(value: object) -> object:
+    """A twin's value as the cached result of its formula cell ("" shows blank)."""
+    if value is None or value is pd.NaT:
+        return ""
+    if isinstance(value, np.datetime64):
+        return (
+            ""
+            if np.isnat(value)
+            else float(values.date_to_serial(value.astype("datetime64[D]").astype(dt.date)))
+        )
+    if isinstance(value, float | np.floating):
+        return "" if np.isnan(value) else float(value)
+    if isinstance(value, pd.Timestamp):
+        return float(values.date_to_serial(value.date()))
+    return value
+
+
+def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
+    """Write an input value as typed: text stays text (never a formula), dates stay dates."""
+    if values.is_blank(value):
+        ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, str):
+        ws.write_string(row, col, value, cell_format)
+    elif isinstance(value, bool):
+        ws.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, dt.datetime):
+        ws.write_datetime(row, col, value, cell_format)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(row, col, _datetime(value), cell_format)
+    elif isinstance(value, int | float | np.integer | np.floating):
+        ws.write_number(row, col, float(value), cell_format)
+    else:
+        ws.write_string(row, col, str(value), cell_format)
