@@ -504,6 +504,12 @@ def distribute(
             "不给则按台账中的所属分公司分发，不加密、不遮蔽。",
         ),
     ] = None,
+    xlsm: Annotated[
+        bool,
+        typer.Option(
+            "--xlsm", help="写出带按钮（校验、生成汇总、标记到期、登记审核）的宏工作簿 .xlsm。"
+        ),
+    ] = False,
     force: ForceOpt = False,
 ) -> None:
     """把台账按分公司分发：每个分公司一个工作簿（只含本分公司的客户及其资信证明、审核记录），
@@ -512,7 +518,7 @@ def distribute(
     from ledger_xl.app import branches as branches_module
 
     options = branches_module.read_branch_options(branches) if branches is not None else None
-    result = branches_module.distribute(master, out, options, overwrite=force)
+    result = branches_module.distribute(master, out, options, overwrite=force, macros=xlsm)
     terminal.print_distribute(console, result)
 
 

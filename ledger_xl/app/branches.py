@@ -227,12 +227,14 @@ def distribute(
     *,
     overwrite: bool = False,
     now: dt.datetime | None = None,
+    macros: bool = False,
 ) -> DistributeResult:
     """One workbook per branch in `out_dir` (`<分公司>.xlsx`), and the manifest.
 
     With a master: each branch's customers (所属分公司) with their 资信证明 and 审核记录; with
     `branches`, only those branches (a listed branch with no customers gets an empty
-    workbook). With no master: empty workbooks (built-in rules) for `branches`."""
+    workbook). With no master: empty workbooks (built-in rules) for `branches`. `macros`
+    writes macro-enabled `.xlsm` workbooks with the add-in's buttons."""
     now = (now or dt.datetime.now()).replace(microsecond=0)
     out_dir = Path(out_dir)
     if master is None and not branches:
@@ -251,7 +253,8 @@ def distribute(
     if not options:
         raise InputError(f"{master}：台账中没有填写所属分公司的客户，无法分发")
     masks = {o.branch: o.masked(rules) for o in options}
-    targets = {o.branch: out_dir / f"{file_name(o.branch)}.xlsx" for o in options}
+    suffix = ".xlsm" if macros else ".xlsx"
+    targets = {o.branch: out_dir / f"{file_name(o.branch)}{suffix}" for o in options}
     if len(set(targets.values())) < len(targets):
         raise InputError("有几个分公司的名称去掉特殊字符后相同，无法各写一个文件")
     manifest_csv = out_dir / f"{MANIFEST_NAME}.csv"

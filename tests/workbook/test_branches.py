@@ -350,6 +350,21 @@ def test_distribute_command(tmp_path):
     assert (tmp_path / "d" / f"{BJ}.xlsx").exists()
 
 
+def test_macro_enabled_branch_workbooks_round_trip(tmp_path):
+    master = make_master(tmp_path)
+    options = branches.read_branch_options(branch_list(tmp_path))
+    result = branches.distribute(master, tmp_path / "宏", options, macros=True)
+    assert sorted(p.suffix for p in _files(result).values()) == [".xlsm", ".xlsm"]
+    edit_as_branch(_files(result)[BJ], _bj_new_customer)
+    with zipfile.ZipFile(_files(result)[BJ]) as package:
+        assert "xl/vbaProject.bin" in package.namelist()
+    collected = branches.collect(
+        [str(tmp_path / "宏")], master, tmp_path / "合并.xlsx", passwords=options, as_of=AS_OF
+    )
+    assert not collected.needs_a_person
+    assert [a.customer_id for a in collected.merge.added] == ["SH000008"]
+
+
 # ---------------------------------------------------------------- upgrade
 
 
