@@ -129,9 +129,20 @@ def main() -> None:
     )
     for stage, seconds in collected.seconds.items():
         print(f"  {stage}: {seconds:.1f} s")
+    # The baseline again, right after collect, so a change in the machine's load between the
+    # start and the end shows (and each ratio uses the build measured next to it).
+    start = time.perf_counter()
+    build_ledger_workbook(
+        folder / "master_again.xlsx",
+        generate(args.customers, args.branches),
+        options=BuildOptions(spare_rows=0, cache_date=AS_OF),
+        overwrite=True,
+    )
+    again_s = time.perf_counter() - start
+    print(f"baseline: building the master again after collect: {again_s:.1f} s")
     print(
-        f"ratios: distribute / build master {distribute_s / build_s:.2f}x; "
-        f"collect / (read returned + build master) {collect_s / (read_s + build_s):.2f}x"
+        f"ratios: distribute / build master (before) {distribute_s / build_s:.2f}x; "
+        f"collect / (read returned + build master (after)) {collect_s / (read_s + again_s):.2f}x"
     )
 
 
