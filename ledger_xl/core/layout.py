@@ -13,7 +13,6 @@ from enum import StrEnum
 # 1.0: the first template. 1.1: a hidden 行键 (row key) column in 台账, 资信证明 and 审核记录,
 # and the hidden 分发记录 sheet in workbooks handed out by `ledger-xl distribute`.
 TEMPLATE_VERSION = "1.1"
-PREVIOUS_TEMPLATE_VERSIONS = ("1.0",)
 
 SHEET_LEDGER = "台账"
 SHEET_FIELD_RULES = "填报规则"
