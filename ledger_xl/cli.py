@@ -25,7 +25,7 @@ TEMPLATE_ROWS = 500  # as ledger_xl.app.template.TEMPLATE_ROWS (a test keeps the
 
 app = typer.Typer(
     name="ledger-xl",
-    help="客户审核管理台账：生成模板、导入客户、演示。",
+    help="客户审核管理台账：生成模板、导入客户、校验、到期、汇总、分发与合并、演示。",
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -196,7 +196,8 @@ def demo(
     ] = False,
     force: ForceOpt = False,
 ) -> None:
-    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误。"""
+    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误；再演示分发到分公司、
+    分公司改动（新客户、改评分、新审核记录、篡改权重、加密文件）和收回合并。"""
     from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
     day = _parse_date(as_of)
@@ -219,6 +220,13 @@ def demo(
     for mistake in result.planted:
         console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}")
     terminal.print_audit_demo(console, result.audit)
+    if result.distributed is not None and result.collected is not None:
+        console.print("分发与合并（总部 → 分公司 → 总部）：")
+        terminal.print_distribute(console, result.distributed)
+        console.print("各分公司退回前做的改动：")
+        for line in result.branch_edits:
+            console.print(f"  {line}")
+        terminal.print_collect(console, result.collected, limit=8)
     console.print(
         "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
         "以及标红（已逾期）和标黄（即将到期）的客户。"
@@ -504,6 +512,121 @@ def report(
     if pdf:
         review_report.render_pdf(target, pdf_target, overwrite=force)
         console.print(f"PDF：{pdf_target}")
+
+
+# ---------------------------------------------------------------- branches
+
+
+@app.command()
+@_friendly
+def distribute(
+    master: Annotated[
+        Path | None,
+        typer.Argument(
+            help="总部台账（.xlsx）；不给时为 --branches 中的每个分公司发一份空白台账。"
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="分公司工作簿写到这个目录。")] = Path("分发"),
+    branches: Annotated[
+        Path | None,
+        typer.Option(
+            "--branches",
+            help="分公司清单 CSV：分公司、密码（加密该分公司的文件）、遮蔽列（如 资信证明.证件号码）。"
+            "不给则按台账中的所属分公司分发，不加密、不遮蔽。",
+        ),
+    ] = None,
+    xlsm: Annotated[
+        bool,
+        typer.Option(
+            "--xlsm", help="写出带按钮（校验、生成汇总、标记到期、登记审核）的宏工作簿 .xlsm。"
+        ),
+    ] = False,
+    force: ForceOpt = False,
+) -> None:
+    """把台账按分公司分发：每个分公司一个工作簿（只含本分公司的客户及其资信证明、审核记录），
+    所属分公司固定、规则表受保护、记录分发编号和发出的内容；可加密、可遮蔽证件号码；
+    另写分发清单（CSV 和 JSON，含校验和）。"""
+    from ledger_xl.app import branches as branches_module
+
+    options = branches_module.read_branch_options(branches) if branches is not None else None
+    result = branches_module.distribute(master, out, options, overwrite=force, macros=xlsm)
+    terminal.print_distribute(console, result)
+
+
+@app.command()
+@_friendly
+def collect(
+    paths: Annotated[
+        list[str], typer.Argument(help="分公司退回的工作簿：文件、文件夹（递归查找）或通配符。")
+    ],
+    into: Annotated[Path, typer.Option("--into", help="总部台账（只读，不会被改动）。")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="合并后新的总部台账（.xlsx）。")],
+    passwords: Annotated[
+        Path | None,
+        typer.Option("--passwords", help="分公司清单 CSV（分公司、密码），用来打开加密的文件。"),
+    ] = None,
+    accept_rules: Annotated[
+        bool,
+        typer.Option("--accept-rules", help="规则表与总部台账不同的文件也合并（默认拒收）。"),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="合并报告工作簿（默认：新台账名_合并报告.xlsx）。"),
+    ] = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option("--archive", help="收件归档目录（默认：新台账旁的“收件归档”）。"),
+    ] = None,
+    as_of: AsOfOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """收回分公司台账并合并：逐个校验、归档（按日期和分公司，带校验和），然后合并进新的总部台账：
+    改动的客户更新、新客户加入、审核记录只追加；两边都改过的、被两个分公司认领的、
+    统一社会信用代码重复的列为冲突，不自动决定；写出合并报告。
+
+    退出码：0 全部合并，1 有冲突或拒收（见合并报告），2 命令无法执行。
+    """
+    from ledger_xl.app import branches as branches_module
+
+    day = _parse_date(as_of)
+    options = branches_module.read_branch_options(passwords) if passwords else ()
+    result = branches_module.collect(
+        paths,
+        into,
+        output,
+        passwords=options,
+        accept_rules=accept_rules,
+        report=report,
+        archive=archive,
+        overwrite=force,
+        as_of=day,
+    )
+    terminal.print_collect(console, result)
+    raise typer.Exit(1 if result.needs_a_person else 0)
+
+
+@app.command()
+@_friendly
+def upgrade(
+    old: Annotated[Path, typer.Argument(help="旧模板版本或其他规则的台账（只读）。")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="升级后的台账（.xlsx）。")],
+    standard: Annotated[
+        Path | None,
+        typer.Option("--standard", help="总部标准台账：用它的规则表（默认内置标准规则）。"),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """把旧模板版本或其他规则的台账移到当前模板和总部规则上：台账、资信证明、审核记录的每一行都保留，
+    并列出改动了什么（新规则没有的列并入备注，不丢任何值）。"""
+    from ledger_xl.app import branches as branches_module
+
+    rules = None
+    if standard is not None:
+        from ledger_xl.app.validate import read_standard
+
+        rules = read_standard(standard)
+    result = branches_module.upgrade(old, output, standard=rules, overwrite=force)
+    terminal.print_upgrade(console, result)
 
 
 def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, standard=None):

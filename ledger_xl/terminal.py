@@ -13,6 +13,7 @@ move the cursor, clear the screen, open a hyperlink or make one name look like a
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import PurePath
 
 from rich import box
 from rich.console import Console
@@ -665,3 +666,122 @@ def print_summary(console: Console, data, tables: dict) -> None:
     flagged = quality[(quality["count"] > 0) & (quality["item"] != "评分不全（评级待补充）")]
     for _, r in flagged.iterrows():
         notice(console, f"{r['item']} {r['count']}（{r['note']}）")
+
+
+# ---------------------------------------------------------------- branches
+
+
+def print_distribute(console: Console, result) -> None:
+    """What `ledger-xl distribute` wrote: one line per branch workbook, the manifest."""
+    console.print(Text(f"分发编号 {result.distribution_id}，{len(result.files)} 个分公司工作簿："))
+    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
+    for name in ("分公司", "文件", "客户", "资信证明", "审核记录", "加密", "遮蔽列"):
+        table.add_column(name, overflow="fold")
+    for f in result.files:
+        table.add_row(
+            Text(f.branch),
+            Text(str(f.path)),
+            str(f.customers),
+            str(f.credentials),
+            str(f.reviews),
+            "是" if f.encrypted else "否",
+            Text("、".join(f.masked) or "—"),
+        )
+    console.print(table)
+    for branch, count in sorted(result.not_sent.items()):
+        where = f"“{branch}”" if branch else "未填所属分公司"
+        console.print(Text(f"未分发：{where}的 {count} 个客户（不在分公司清单中）", style="yellow"))
+    console.print(
+        Text(f"分发清单：{result.manifest_csv}、{result.manifest_json}（含各文件的 SHA256）")
+    )
+
+
+def _issue_line(issue) -> Text:
+    f = issue.finding
+    where = location(f)
+    name = PurePath(f.file).name
+    parts = [p for p in (name, where, f.customer_id) if p]
+    return Text.assemble(
+        (f"{severity_label(f.severity)} ", _STYLE[f.severity]),
+        "  ".join(parts),
+        "  ",
+        f.code,
+        "  ",
+        f.message,
+    )
+
+
+def print_collect(console: Console, result, limit: int = 20) -> None:
+    """What `ledger-xl collect` did: per file counts, then the conflicts, refusals and
+    notices (the first `limit` of each; all of them are in the merge report)."""
+    merge = result.merge
+    console.print(
+        Text(
+            f"收到 {len(result.received)} 个文件，已写出新的总部台账：{result.output}"
+            f"（输入的 {result.master} 未改动）"
+        )
+    )
+    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
+    for name in (
+        "分公司",
+        "文件",
+        "行数",
+        "未改动",
+        "更新",
+        "改动字段",
+        "新增",
+        "冲突",
+        "拒收",
+        "疑似删除",
+    ):
+        table.add_column(name, overflow="fold")
+    counted = {c.file: c for c in merge.counts.values()}
+    for item in result.received:
+        c = counted.get(str(item.path)) if item.refusal is None else None
+        if c is None or c.refused_file:
+            reason = item.refusal.code if item.refusal is not None else "merge-rules-differ"
+            table.add_row(
+                Text(item.branch), Text(item.path.name), Text(f"整个文件拒收（{reason}）")
+            )
+            continue
+        table.add_row(
+            Text(c.branch),
+            Text(PurePath(c.file).name),
+            str(c.rows),
+            str(c.unchanged),
+            str(c.updated),
+            str(c.fields_changed),
+            str(c.added),
+            str(c.conflicts),
+            str(c.refused),
+            str(c.removed),
+        )
+    console.print(table)
+    sections = (
+        ("拒收", [*result.file_refusals, *merge.refusals()]),
+        ("冲突（未合并，请人工决定）", merge.conflicts()),
+        ("待确认", merge.notices()),
+    )
+    for title, issues in sections:
+        if not issues:
+            continue
+        console.print(Text(f"{title}：{len(issues)} 项", style="bold"))
+        for issue in issues[:limit]:
+            console.print(_issue_line(issue))
+        if len(issues) > limit:
+            console.print(Text(f"  ……另有 {len(issues) - limit} 项，见合并报告"))
+    console.print(
+        Text(
+            f"变更 {len(merge.changes)} 处，新增 {len(merge.added)} 行。合并报告：{result.report}；"
+            f"收件归档：{result.archive}"
+        )
+    )
+
+
+def print_upgrade(console: Console, result) -> None:
+    """What `ledger-xl upgrade` changed, and the rows kept per table."""
+    console.print(Text(f"已写出升级后的台账：{result.output}（原模板版本 {result.from_version}）"))
+    kept = "，".join(f"{sheet} {before} 行" for sheet, (before, _) in result.rows.items())
+    console.print(Text(f"保留全部行：{kept}"))
+    for line in result.changes or ["没有需要改动的地方（只按当前模板重新生成）"]:
+        console.print(Text(f"  · {line}"))

@@ -203,15 +203,18 @@ def _refused(path: Path, reason: Finding) -> WorkbookReadError:
     return error
 
 
-def read_book(path: str | Path, *, lang: str = "zh", formulas: bool = True) -> LedgerBook:
+def read_book(
+    path: str | Path, *, lang: str = "zh", formulas: bool = True, source: str | None = None
+) -> LedgerBook:
     """Read a ledger workbook into a `LedgerBook` (read-only).
 
     Never raises for what is in the file: a file that cannot be read gives a book without a
     ledger table whose `findings` say why (`book.fatal`); broken rule sheets, a missing 台账
     sheet or header are findings too. `formulas=False` skips the formula text (lists and
-    summaries need only the values)."""
+    summaries need only the values). `source` is the name findings give the file (default
+    the path; a decrypted copy is named after the file the user gave)."""
     path = Path(path)
-    source = str(path)
+    source = source or str(path)
     try:
         opened = open_workbook(path, lang=lang)
     except WorkbookReadError as exc:

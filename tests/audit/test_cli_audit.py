@@ -19,6 +19,7 @@ from ledger_xl import cli_audit
 from ledger_xl.app import audit_store
 from ledger_xl.cli import app
 from ledger_xl.core import audit, papers
+from ledger_xl.core.layout import TEMPLATE_VERSION
 from tests.audit.conftest import AS_OF
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +80,7 @@ def test_the_run_holds_files_checksums_and_rules_fingerprints(recorded, branch_f
         assert sha == hashlib.sha256(path.read_bytes()).hexdigest()
         assert size == path.stat().st_size
         assert fingerprint == declared and len(fingerprint) == 16
-        assert version == "1.0"
+        assert version == TEMPLATE_VERSION
 
 
 def test_db_without_record_and_a_foreign_db_are_refused_before_any_output(branch_files, tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xlsxwriter
 
 from ledger_xl.app.importer import import_customers
+from ledger_xl.core.layout import TEMPLATE_VERSION
 
 from .helpers import build, codes, only, replace_cell, rewrite_sheet_xml
 
@@ -47,8 +48,9 @@ def test_template_version_from_elsewhere(tmp_path):
     built = build(tmp_path)
 
     def older(xml: str) -> str:
-        assert "<vt:lpwstr>1.0</vt:lpwstr>" in xml
-        return xml.replace("<vt:lpwstr>1.0</vt:lpwstr>", "<vt:lpwstr>0.9</vt:lpwstr>", 1)
+        current = f"<vt:lpwstr>{TEMPLATE_VERSION}</vt:lpwstr>"
+        assert current in xml
+        return xml.replace(current, "<vt:lpwstr>0.9</vt:lpwstr>", 1)
 
     path = rewrite_sheet_xml(built, "docProps/custom.xml", older)
     (item,) = only(path, "template-version")

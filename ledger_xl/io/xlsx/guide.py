@@ -141,6 +141,11 @@ def write_guide(workbook, fmt, rules: Rules, options, macros: bool = False) -> o
         ("cell", _PROTECTION_TEXT[str(options.protection)].format(pw=pw)),
         *_button_lines(macros),
         ("cell", "总部用命令行 ledger-xl 批量校验各分公司台账、列出到期审核、汇总和合并。"),
+        (
+            "cell",
+            f"台账、资信证明、审核记录最右侧隐藏的“{layout.ROW_KEY_HEADER}”列是总部合并各分公司台账时"
+            "识别每一行用的，请勿修改或删除；复制整行新增客户时，新行的行键会被重新编号。",
+        ),
         ("bold", "五、版本"),
         ("cell", f"模板版本：{TEMPLATE_VERSION}"),
         ("cell", f"规则指纹：{rules.fingerprint()}（规则表被改动时指纹会变化，总部据此识别）"),

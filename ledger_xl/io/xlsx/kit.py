@@ -43,6 +43,7 @@ KIND_LABELS = {
     "rectification": "整改台账",
     "audit_report": "稽核报告",
     "working_papers": "稽核底稿",
+    "merge_report": "合并报告",
     "output": "输出文件",
 }
 

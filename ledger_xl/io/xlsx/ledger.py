@@ -17,6 +17,7 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
 from ledger_xl.core import formulas, layout, schedule, summary, twins, values
 from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.distribution import Distribution, distribution_grid
 from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
 from ledger_xl.core.rules import FieldRule, FieldType, Rules
 from ledger_xl.io.xlsx import addin, guide, kit, rulesheets
@@ -44,6 +45,11 @@ class BuildOptions:
     password: str | None = None
     reproducible: bool = False  # fixed timestamps, no cached 基准日 (the committed template)
     title: str = "客户审核管理台账"
+    # A branch workbook handed out by `distribute`: what was sent (the hidden 分发记录 sheet
+    # and the branch / distribution document properties).
+    distribution: Distribution | None = None
+    # Field key → the only values its drop-down offers (所属分公司 fixed to one branch).
+    fixed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def build_ledger_workbook(
@@ -99,6 +105,15 @@ class _Builder:
         credential_inputs = [c.key for c in layout.CREDENTIAL_COLUMNS if c.kind != "formula"]
         self.credentials = _frame(content.credentials, credential_inputs)
         self.reviews = _frame(content.reviews, [c.key for c in layout.REVIEW_COLUMNS])
+        # The hidden row keys, kept apart so the twins and summaries never see them.
+        self.row_keys = {
+            name: _frame(frame, [layout.ROW_KEY])[layout.ROW_KEY].tolist()
+            for name, frame in (
+                ("ledger", content.ledger),
+                ("credentials", content.credentials),
+                ("reviews", content.reviews),
+            )
+        }
         self.wb = wb
         self.fmt = kit.Formats(wb, _BASE_FORMATS)
         self.lock_tables = opts.protection is Protection.LEDGER
@@ -109,6 +124,11 @@ class _Builder:
         self.wb.set_custom_property(layout.PROP_TEMPLATE_VERSION, TEMPLATE_VERSION)
         self.wb.set_custom_property(layout.PROP_RULES_FINGERPRINT, self.rules.fingerprint())
         self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
+        record = self.opts.distribution
+        if record is not None:
+            self.wb.set_custom_property(layout.PROP_BRANCH, record.branch)
+            self.wb.set_custom_property(layout.PROP_DISTRIBUTION_ID, record.distribution_id)
+            self.wb.set_custom_property(layout.PROP_DISTRIBUTED_AT, record.distributed_at)
         self.formula_values = twins.ledger_formulas(self.ledger, self.rules, self.as_of)
         self.doc_values = twins.credential_formulas(self.credentials, self.rules, self.as_of)
         sheets = {
@@ -146,7 +166,48 @@ class _Builder:
                 ws.protect(
                     self.opts.password or "", {"select_locked_cells": True, "autofilter": True}
                 )
+        if record is not None:
+            self.write_distribution(record)
         self.wb.get_worksheet_by_name(layout.SHEET_LEDGER).activate()
+
+    def write_distribution(self, record: Distribution) -> None:
+        """The hidden 分发记录 sheet: what was sent, for `collect`'s three-way comparison."""
+        ws = self.wb.add_worksheet(layout.SHEET_DISTRIBUTION)
+        for r, cells in enumerate(distribution_grid(record)):
+            for c, value in enumerate(cells):
+                ws.write_string(r, c, str(value))
+        ws.very_hidden()
+        ws.protect(self.opts.password or "")
+
+    # ------------------------------------------------------------ the hidden row key
+
+    def _row_key_spec(self) -> dict:
+        return {
+            "header": layout.ROW_KEY_HEADER,
+            "format": self.fmt("row_key"),
+            "header_format": self.fmt("header"),
+        }
+
+    def _write_row_keys(self, ws, first_row: int, col: int, keys: list, last: int) -> None:
+        """The key column: hidden, locked, typing refused (a key is never typed)."""
+        cell_format = self.fmt("row_key")
+        ws.set_column(col, col, 18, cell_format, {"hidden": True})
+        for i in range(last - first_row + 1):
+            _write_value(ws, first_row + i, col, keys[i] if i < len(keys) else None, cell_format)
+        ws.data_validation(
+            first_row,
+            col,
+            last,
+            col,
+            {
+                "validate": "custom",
+                "value": "=FALSE()",
+                "input_title": layout.ROW_KEY_HEADER,
+                "input_message": layout.ROW_KEY_HINT,
+                "error_title": layout.ROW_KEY_HEADER,
+                "error_message": layout.ROW_KEY_HINT,
+            },
+        )
 
     # ------------------------------------------------------------ 台账
 
@@ -185,11 +246,12 @@ class _Builder:
             if not f.is_input:
                 column["formula"] = ledger_formulas[f.key]
             columns.append(column)
+        columns.append(self._row_key_spec())
         ws.add_table(
             top,
             0,
             last,
-            len(fields) - 1,
+            len(fields),
             {
                 "name": layout.TABLE_LEDGER,
                 "columns": columns,
@@ -209,6 +271,7 @@ class _Builder:
                     ws, top + 1, col, ledger_formulas[f.key], cached, n_rows, self._field_format(f)
                 )
             self._validate(ws, top + 1, col, last, f)
+        self._write_row_keys(ws, top + 1, len(fields), self.row_keys["ledger"], last)
         ws.set_row(top, 30)
         kit.wrapped_row_heights(
             ws,
@@ -293,12 +356,15 @@ class _Builder:
             }.get(f.type, "text")
         )
         title = f.header[:28] + ("（必填）" if f.required else "")
+        allowed = f.allowed
+        if f.is_input and f.key in self.opts.fixed_values:
+            kind, allowed = "choice", self.opts.fixed_values[f.key]
         ws.data_validation(
             first,
             col,
             last,
             col,
-            _validation(kind, f.header, f.hint, title, f.allowed, f.minimum, f.maximum),
+            _validation(kind, f.header, f.hint, title, allowed, f.minimum, f.maximum),
         )
 
     def _protect_table_sheet(self, ws) -> None:
@@ -316,7 +382,7 @@ class _Builder:
 
     # ------------------------------------------------------------ 资信证明 / 审核记录
 
-    def _side_table(self, sheet, table, columns, frame, computed, title, spare):
+    def _side_table(self, sheet, table, columns, frame, computed, title, spare, keys):
         ws = self.wb.add_worksheet(sheet)
         ws.write_string(0, 0, title, self.fmt("title"))
         top = layout.SIDE_HEADER_ROW
@@ -333,11 +399,12 @@ class _Builder:
             if c.kind == "formula":
                 spec["formula"] = formula_text[c.key]
             specs.append(spec)
+        specs.append(self._row_key_spec())
         ws.add_table(
             top,
             0,
             last,
-            len(columns) - 1,
+            len(columns),
             {
                 "name": table,
                 "columns": specs,
@@ -356,6 +423,7 @@ class _Builder:
             else:
                 self._write_inputs(ws, top + 1, col, frame[c.key].tolist(), n_rows, cell_format)
             self._validate_column(ws, top + 1, col, last, c)
+        self._write_row_keys(ws, top + 1, len(columns), keys, last)
         ws.set_row(top, 30)
         kit.wrapped_row_heights(
             ws,
@@ -401,6 +469,7 @@ class _Builder:
             self.doc_values,
             "资信证明：营业执照、法定代表人身份证、银行资信证明等，到期前须更新",
             self.opts.spare_rows,
+            self.row_keys["credentials"],
         )
         keys = [c.key for c in layout.CREDENTIAL_COLUMNS]
         status_cell = f"${xl_col_to_name(keys.index('doc_status'))}{top + 2}"
@@ -434,6 +503,7 @@ class _Builder:
             None,
             "审核记录：每次审核一行，只增不改（已有记录锁定，在下方空行追加）",
             self.opts.spare_rows,
+            self.row_keys["reviews"],
         )
         if self.lock_tables:
             # Append-only in practice: existing records are locked, the spare rows are not.
@@ -622,6 +692,7 @@ _BASE_FORMATS: dict[str, dict] = {
     "score_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0", "bold": True, "valign": "top"},
     "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%", "valign": "top"},
     "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd", "valign": "top"},
+    "row_key": {"num_format": "@", "font_color": "#808080"},
 }
 _MONEY = "万元"  # number columns in 万元 show two decimals; the others as typed
 _UNWRAPPED = {"customer_id", "uscc"}  # identifiers stay on one line
