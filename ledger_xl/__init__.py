@@ -10,7 +10,9 @@ The library calls below are imported on first use, so `import ledger_xl` stays l
 - `load_portfolio(paths, as_of)` — the customers, documents and reviews of workbooks;
 - `due_reviews`, `waiting_reviews`, `expiring_documents`, `risk_warnings` — the due lists
   (DataFrames);
-- `summary_tables(portfolio)` — every table of the summary workbook (DataFrames).
+- `summary_tables(portfolio)` — every table of the summary workbook (DataFrames);
+- `distribute`, `collect`, `upgrade` — the branch round trip over files; `merge(master,
+  rules, incoming)` — the pure merge (frames in, frames out, every input row accounted for).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ _EXPORTS = {
     "expiring_documents": ("ledger_xl.core.due", "expiring_documents"),
     "risk_warnings": ("ledger_xl.core.due", "risk_warnings"),
     "summary_tables": ("ledger_xl.core.summary", "summary_tables"),
+    "distribute": ("ledger_xl.app.branches", "distribute"),
+    "collect": ("ledger_xl.app.branches", "collect"),
+    "upgrade": ("ledger_xl.app.branches", "upgrade"),
+    "merge": ("ledger_xl.core.merge", "merge"),
 }
 
 __all__ = sorted(_EXPORTS)

@@ -25,7 +25,7 @@ TEMPLATE_ROWS = 500  # as ledger_xl.app.template.TEMPLATE_ROWS (a test keeps the
 
 app = typer.Typer(
     name="ledger-xl",
-    help="客户审核管理台账：生成模板、导入客户、演示。",
+    help="客户审核管理台账：生成模板、导入客户、校验、到期、汇总、分发与合并、演示。",
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
@@ -68,13 +68,35 @@ def _friendly(command):
     return wrapper
 
 
+# --as-of within what every list, summary and workbook can compute: review dates run years
+# past the day, and Excel holds dates from 1900 to 9999.
+AS_OF_FIRST, AS_OF_LAST = dt.date(1900, 1, 1), dt.date(9899, 12, 31)
+DEMO_FIRST = dt.date(2000, 1, 1)  # the demo's companies are founded from 1996 on
+
+
 def _parse_date(text: str | None) -> dt.date:
     if text is None:
         return dt.date.today()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text.strip())
     except ValueError:
         raise typer.BadParameter(f"“{text}”不是日期，请写成 2026-11-23") from None
+    if not AS_OF_FIRST <= day <= AS_OF_LAST:
+        raise typer.BadParameter(
+            f"{day.isoformat()} 超出可用范围，基准日须在 {AS_OF_FIRST.isoformat()} 到 "
+            f"{AS_OF_LAST.isoformat()} 之间"
+        )
+    return day
+
+
+def _gather(paths: list[str]):
+    """The files the arguments name, each once; notes about the rest go to stderr."""
+    from ledger_xl.app.paths import gather
+
+    gathered = gather(paths)
+    for line in gathered.notes():
+        terminal.notice(err_console, line)
+    return gathered.files
 
 
 @app.command()
@@ -143,12 +165,17 @@ def new(
     无法识别的值按原样保留并列出，不丢任何一行。
     """
     from ledger_xl.app.importer import import_customers
+    from ledger_xl.app.paths import check_outputs
+    from ledger_xl.io.output import check_writable
     from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
 
+    check_outputs([output], [source])
+    check_writable(output, force)
     result = import_customers(source, sheet=sheet, lang=lang)
     build_ledger_workbook(
         output,
         result.content,
+        rules=result.rules,
         options=BuildOptions(spare_rows=rows, protection=protection, password=password),
         overwrite=force,
     )
@@ -169,10 +196,15 @@ def demo(
     ] = False,
     force: ForceOpt = False,
 ) -> None:
-    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误。"""
+    """生成演示台账：数百个客户、多个分公司，含若干故意埋下的错误；再演示分发到分公司、
+    分公司改动（新客户、改评分、新审核记录、篡改权重、加密文件）和收回合并。"""
     from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
     day = _parse_date(as_of)
+    if day < DEMO_FIRST:
+        raise typer.BadParameter(
+            f"演示数据中的企业从 1996 年起成立，演示的基准日须在 {DEMO_FIRST.isoformat()} 之后"
+        )
     result = demo_module.run_demo(out, day, overwrite=force, macros=xlsm)
     console.print(f"演示台账（全部分公司）：{result.master}")
     for branch, path in result.branch_files.items():
@@ -189,6 +221,13 @@ def demo(
         expect = f"（{mistake.expect[0]}）" if mistake.expect else ""
         console.print(f"  {mistake.customer_id} {mistake.key}：{mistake.description}{expect}")
     terminal.print_audit_demo(console, result.audit)
+    if result.distributed is not None and result.collected is not None:
+        console.print("分发与合并（总部 → 分公司 → 总部）：")
+        terminal.print_distribute(console, result.distributed)
+        console.print("各分公司退回前做的改动：")
+        for line in result.branch_edits:
+            console.print(f"  {line}")
+        terminal.print_collect(console, result.collected, limit=8)
     console.print(
         "用 Excel、WPS 或 LibreOffice 打开即可看到下拉列表、填报提示、实时评分评级，"
         "以及标红（已逾期、准入不符、超限）和标黄（即将到期、评分偏差）的客户。"
@@ -239,7 +278,7 @@ def validate(
     退出码：0 没有错误（可有警告），1 发现错误，2 命令无法执行。
     """
     from ledger_xl import terminal as report_module
-    from ledger_xl.app.validate import expand_paths
+    from ledger_xl.app.paths import check_outputs
     from ledger_xl.core.findings import CATALOGUE
     from ledger_xl.io.output import check_writable
 
@@ -251,13 +290,12 @@ def validate(
     if unknown:
         raise typer.BadParameter(f"未知的问题代码：{'、'.join(unknown)}（代码表见 README）")
     day = _parse_date(as_of)
-    files, missing = expand_paths(paths)
-    for argument in missing:
-        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
+    files = _gather(paths)
     if not files:
         terminal.error(err_console, "没有找到要校验的工作簿")
         raise typer.Exit(2)
     if report is not None:
+        check_outputs([report], files)
         check_writable(report, force)
     rules = None
     if standard is not None:
@@ -283,7 +321,7 @@ def validate(
         from ledger_xl.io.xlsx.findings import build_findings_workbook
 
         build_findings_workbook(report, result, overwrite=force, lang=lang)
-        err_console.print(f"问题清单工作簿：{report}")
+        terminal.say(err_console, "", f"问题清单工作簿：{report}", "")
     if recorder is not None:
         recorded = recorder.record(
             result, day, lang=lang, skip=skip, only=only, standard=str(standard or "")
@@ -298,19 +336,20 @@ PathsArg = Annotated[
 ]
 
 
-def _load_portfolio(paths: list[str], day: dt.date):
-    """Expand the arguments and read the workbooks; unreadable files are named, not fatal."""
+def _load_portfolio(paths: list[str], day: dt.date, outputs: tuple[Path | None, ...] = ()):
+    """Expand the arguments and read the workbooks; unreadable files are named, not fatal.
+    An output that is one of the inputs is refused before anything is read."""
+    from ledger_xl.app.paths import check_outputs
     from ledger_xl.app.portfolio import load
-    from ledger_xl.app.validate import expand_paths
     from ledger_xl.core.portfolio import shared_customer_ids
 
-    files, missing = expand_paths(paths)
-    for argument in missing:
-        terminal.notice(err_console, f"“{argument}”没有匹配到任何工作簿")
+    files = _gather(paths)
     if not files:
         terminal.error(err_console, "没有找到台账工作簿")
         raise typer.Exit(2)
-    result = load(files, day)
+    check_outputs(outputs, files)
+    # Each file is read in a child process: two at a time use both cores of HQ's machine.
+    result = load(files, day, jobs=min(2, os.cpu_count() or 1))
     for name, reason in result.unreadable:
         terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
     if not result.files:
@@ -378,7 +417,7 @@ def due(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day)
+    data = _load_portfolio(paths, day, (output,))
     lists = due_module.portfolio_due(data, within, doc_within, branch)
     if output_format == "json":
         import json
@@ -404,7 +443,7 @@ def due(
             document_within=doc_within,
             branch=branch,
         )
-        err_console.print(f"到期清单工作簿：{output}")
+        terminal.say(err_console, "", f"到期清单工作簿：{output}", "")
     lapsed = due_module.lapsed(lists)
     if strict and lapsed:
         raise typer.Exit(1)
@@ -432,7 +471,7 @@ def summarize(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day)
+    data = _load_portfolio(paths, day, (output,))
     tables = summary.summary_tables(data)
     terminal.print_summary(console, data, tables)
     if output is not None:
@@ -469,12 +508,127 @@ def report(
     pdf_target = target.with_suffix(".pdf")
     if pdf:
         check_writable(pdf_target, force)
-    data = _load_portfolio(paths, day)
+    data = _load_portfolio(paths, day, (target, pdf_target if pdf else None))
     review_report.build_review_report(target, data, customer, overwrite=force)
     console.print(f"客户审核报告：{target}")
     if pdf:
         review_report.render_pdf(target, pdf_target, overwrite=force)
         console.print(f"PDF：{pdf_target}")
+
+
+# ---------------------------------------------------------------- branches
+
+
+@app.command()
+@_friendly
+def distribute(
+    master: Annotated[
+        Path | None,
+        typer.Argument(
+            help="总部台账（.xlsx）；不给时为 --branches 中的每个分公司发一份空白台账。"
+        ),
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", help="分公司工作簿写到这个目录。")] = Path("分发"),
+    branches: Annotated[
+        Path | None,
+        typer.Option(
+            "--branches",
+            help="分公司清单 CSV：分公司、密码（加密该分公司的文件）、遮蔽列（如 资信证明.证件号码）。"
+            "不给则按台账中的所属分公司分发，不加密、不遮蔽。",
+        ),
+    ] = None,
+    xlsm: Annotated[
+        bool,
+        typer.Option(
+            "--xlsm", help="写出带按钮（校验、生成汇总、标记到期、登记审核）的宏工作簿 .xlsm。"
+        ),
+    ] = False,
+    force: ForceOpt = False,
+) -> None:
+    """把台账按分公司分发：每个分公司一个工作簿（只含本分公司的客户及其资信证明、审核记录），
+    所属分公司固定、规则表受保护、记录分发编号和发出的内容；可加密、可遮蔽证件号码；
+    另写分发清单（CSV 和 JSON，含校验和）。"""
+    from ledger_xl.app import branches as branches_module
+
+    options = branches_module.read_branch_options(branches) if branches is not None else None
+    result = branches_module.distribute(master, out, options, overwrite=force, macros=xlsm)
+    terminal.print_distribute(console, result)
+
+
+@app.command()
+@_friendly
+def collect(
+    paths: Annotated[
+        list[str], typer.Argument(help="分公司退回的工作簿：文件、文件夹（递归查找）或通配符。")
+    ],
+    into: Annotated[Path, typer.Option("--into", help="总部台账（只读，不会被改动）。")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="合并后新的总部台账（.xlsx）。")],
+    passwords: Annotated[
+        Path | None,
+        typer.Option("--passwords", help="分公司清单 CSV（分公司、密码），用来打开加密的文件。"),
+    ] = None,
+    accept_rules: Annotated[
+        bool,
+        typer.Option("--accept-rules", help="规则表与总部台账不同的文件也合并（默认拒收）。"),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="合并报告工作簿（默认：新台账名_合并报告.xlsx）。"),
+    ] = None,
+    archive: Annotated[
+        Path | None,
+        typer.Option("--archive", help="收件归档目录（默认：新台账旁的“收件归档”）。"),
+    ] = None,
+    as_of: AsOfOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """收回分公司台账并合并：逐个校验、归档（按日期和分公司，带校验和），然后合并进新的总部台账：
+    改动的客户更新、新客户加入、审核记录只追加；两边都改过的、被两个分公司认领的、
+    统一社会信用代码重复的列为冲突，不自动决定；写出合并报告。
+
+    退出码：0 全部合并，1 有冲突或拒收（见合并报告），2 命令无法执行。
+    """
+    from ledger_xl.app import branches as branches_module
+
+    day = _parse_date(as_of)
+    options = branches_module.read_branch_options(passwords) if passwords else ()
+    result = branches_module.collect(
+        paths,
+        into,
+        output,
+        passwords=options,
+        accept_rules=accept_rules,
+        report=report,
+        archive=archive,
+        overwrite=force,
+        as_of=day,
+    )
+    terminal.print_collect(console, result)
+    raise typer.Exit(1 if result.needs_a_person else 0)
+
+
+@app.command()
+@_friendly
+def upgrade(
+    old: Annotated[Path, typer.Argument(help="旧模板版本或其他规则的台账（只读）。")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="升级后的台账（.xlsx）。")],
+    standard: Annotated[
+        Path | None,
+        typer.Option("--standard", help="总部标准台账：用它的规则表（默认内置标准规则）。"),
+    ] = None,
+    force: ForceOpt = False,
+) -> None:
+    """把旧模板版本或其他规则的台账移到当前模板和总部规则上：台账、资信证明、审核记录的每一行都保留，
+    并列出改动了什么（新规则没有的列并入备注，不丢任何值）。"""
+    from ledger_xl.app import branches as branches_module
+
+    rules = None
+    if standard is not None:
+        from ledger_xl.app.validate import read_standard
+
+        rules = read_standard(standard)
+    result = branches_module.upgrade(old, output, standard=rules, overwrite=force)
+    terminal.print_upgrade(console, result)
 
 
 def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, standard=None):
@@ -484,8 +638,11 @@ def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, stan
 
     if not show or len(files) < 2:
         return validate_paths(files, day, lang, skip, only, jobs, standard=standard)
-    with Progress(console=err_console, transient=True) as progress:
+    # No refresh thread: files are read in forked children, and a fork must not happen
+    # while another thread holds a lock; the bar is redrawn as each file finishes.
+    with Progress(console=err_console, transient=True, auto_refresh=False) as progress:
         task = progress.add_task("校验中", total=len(files))
+        progress.refresh()
         return validate_paths(
             files,
             day,
@@ -493,7 +650,7 @@ def _validate_with_progress(files, day, lang, skip, only, jobs, show: bool, stan
             skip,
             only,
             jobs,
-            progress=lambda _: progress.advance(task),
+            progress=lambda _: (progress.advance(task), progress.refresh()),
             standard=standard,
         )
 

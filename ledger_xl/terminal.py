@@ -3,11 +3,17 @@
 `render_terminal` prints a validation batch; the list and table printers serve `due`,
 `summarize` and `new`. The results themselves and their JSON form live in
 `ledger_xl.core.findings`.
+
+Text from files and arguments is data: markup is off (a customer named "[/]" or
+"[link=…]" prints as those characters), and the consoles `make_console` returns show control
+characters as visible symbols (ESC as ␛) and bidirectional overrides as �, so a cell cannot
+move the cursor, clear the screen, open a hyperlink or make one name look like another.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import PurePath
 
 from rich import box
 from rich.console import Console
@@ -172,10 +178,57 @@ def _render_summary(result: BatchResult, console: Console, lang: str, words: dic
 # ---------------------------------------------------------------- messages
 
 
+def _unsafe_characters() -> dict[int, str]:
+    table = {code: chr(0x2400 + code) for code in range(0x20) if chr(code) not in "\n\t"}
+    table[0x7F] = "\u2421"  # ␡
+    for code in (*range(0x80, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)):
+        table[code] = "\ufffd"
+    for code in range(0x2066, 0x206A):
+        table[code] = "\ufffd"
+    for code in range(0xD800, 0xE000):  # a lone surrogate: a file name that was not UTF-8
+        table[code] = "\ufffd"
+    return table
+
+
+_UNSAFE = _unsafe_characters()
+
+
+def plain(text: str) -> str:
+    """`text` safe for a terminal: each control character (but newline and tab) shown as a
+    visible symbol, each bidirectional control as �, one character for one."""
+    return text.translate(_UNSAFE)
+
+
+def _safe(item: object) -> object:
+    if isinstance(item, str):
+        return plain(item)
+    if isinstance(item, Text):
+        if item.plain.translate(_UNSAFE) == item.plain:
+            return item
+        copy = item.copy()
+        copy.plain = plain(item.plain)  # one character for one: the styles stay in place
+        return copy
+    if isinstance(item, Table):
+        for column in item.columns:
+            column._cells = [_safe(cell) for cell in column._cells]
+            column.header = _safe(column.header)
+        item.title = _safe(item.title) if item.title is not None else None
+    return item
+
+
+class PlainConsole(Console):
+    """A rich console that never interprets data: no markup, no highlighting, no emoji
+    codes, and what it prints made `plain` (strings, Text and the cells of tables)."""
+
+    def print(self, *objects, **kwargs) -> None:
+        super().print(*(_safe(o) for o in objects), **kwargs)
+
+
 def make_console(stderr: bool = False, width: int | None = None) -> Console:
     """A console that prints text as given: no markup, no highlighting, no emoji codes, so a
-    customer named "[/]" or "[link=…]" is printed as those characters."""
-    return Console(
+    customer named "[/]" or "[link=…]" is printed as those characters; control and
+    bidirectional characters are made visible (`plain`)."""
+    return PlainConsole(
         stderr=stderr,
         highlight=False,
         soft_wrap=True,
@@ -209,6 +262,8 @@ def print_import(console: Console, result, output, limit: int = 50) -> None:
     )
     matched = "，".join(f"{s}→{h}" if s != h else h for s, h in result.matched.items())
     console.print(Text("匹配的列：" + matched))
+    if getattr(result, "id_format", ""):
+        console.print(Text(f"客户编号格式（新台账的填报规则）：{result.id_format}"))
     report = result.report
     if not report.findings:
         console.print(Text("未发现问题。", style="green"))
@@ -569,7 +624,11 @@ def print_due(console: Console, data, lists: dict, branch: str | None) -> None:
     if "waiting" in lists:
         print_list(console, "审核等待", lists["waiting"], WAITING_SHOWN, "没有待审核或审核中的客户")
     print_list(
-        console, "证件到期", lists["documents"], DOCUMENTS_SHOWN, "没有过期或即将到期的资信证明"
+        console,
+        "证件到期（不含已停用客户的证件）",
+        lists["documents"],
+        DOCUMENTS_SHOWN,
+        "没有过期或即将到期的资信证明",
     )
     print_list(console, "风险预警", lists["warnings"], WARNINGS_SHOWN, "没有风险预警")
     counts = lists["reviews"]["flag"].value_counts()
@@ -628,3 +687,122 @@ def print_summary(console: Console, data, tables: dict) -> None:
     flagged = quality[(quality["count"] > 0) & (quality["item"] != "评分不全（评级待补充）")]
     for _, r in flagged.iterrows():
         notice(console, f"{r['item']} {r['count']}（{r['note']}）")
+
+
+# ---------------------------------------------------------------- branches
+
+
+def print_distribute(console: Console, result) -> None:
+    """What `ledger-xl distribute` wrote: one line per branch workbook, the manifest."""
+    console.print(Text(f"分发编号 {result.distribution_id}，{len(result.files)} 个分公司工作簿："))
+    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
+    for name in ("分公司", "文件", "客户", "资信证明", "审核记录", "加密", "遮蔽列"):
+        table.add_column(name, overflow="fold")
+    for f in result.files:
+        table.add_row(
+            Text(f.branch),
+            Text(str(f.path)),
+            str(f.customers),
+            str(f.credentials),
+            str(f.reviews),
+            "是" if f.encrypted else "否",
+            Text("、".join(f.masked) or "—"),
+        )
+    console.print(table)
+    for branch, count in sorted(result.not_sent.items()):
+        where = f"“{branch}”" if branch else "未填所属分公司"
+        console.print(Text(f"未分发：{where}的 {count} 个客户（不在分公司清单中）", style="yellow"))
+    console.print(
+        Text(f"分发清单：{result.manifest_csv}、{result.manifest_json}（含各文件的 SHA256）")
+    )
+
+
+def _issue_line(issue) -> Text:
+    f = issue.finding
+    where = location(f)
+    name = PurePath(f.file).name
+    parts = [p for p in (name, where, f.customer_id) if p]
+    return Text.assemble(
+        (f"{severity_label(f.severity)} ", _STYLE[f.severity]),
+        "  ".join(parts),
+        "  ",
+        f.code,
+        "  ",
+        f.message,
+    )
+
+
+def print_collect(console: Console, result, limit: int = 20) -> None:
+    """What `ledger-xl collect` did: per file counts, then the conflicts, refusals and
+    notices (the first `limit` of each; all of them are in the merge report)."""
+    merge = result.merge
+    console.print(
+        Text(
+            f"收到 {len(result.received)} 个文件，已写出新的总部台账：{result.output}"
+            f"（输入的 {result.master} 未改动）"
+        )
+    )
+    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False)
+    for name in (
+        "分公司",
+        "文件",
+        "行数",
+        "未改动",
+        "更新",
+        "改动字段",
+        "新增",
+        "冲突",
+        "拒收",
+        "疑似删除",
+    ):
+        table.add_column(name, overflow="fold")
+    counted = {c.file: c for c in merge.counts.values()}
+    for item in result.received:
+        c = counted.get(str(item.path)) if item.refusal is None else None
+        if c is None or c.refused_file:
+            reason = item.refusal.code if item.refusal is not None else "merge-rules-differ"
+            table.add_row(
+                Text(item.branch), Text(item.path.name), Text(f"整个文件拒收（{reason}）")
+            )
+            continue
+        table.add_row(
+            Text(c.branch),
+            Text(PurePath(c.file).name),
+            str(c.rows),
+            str(c.unchanged),
+            str(c.updated),
+            str(c.fields_changed),
+            str(c.added),
+            str(c.conflicts),
+            str(c.refused),
+            str(c.removed),
+        )
+    console.print(table)
+    sections = (
+        ("拒收", [*result.file_refusals, *merge.refusals()]),
+        ("冲突（未合并，请人工决定）", merge.conflicts()),
+        ("待确认", merge.notices()),
+    )
+    for title, issues in sections:
+        if not issues:
+            continue
+        console.print(Text(f"{title}：{len(issues)} 项", style="bold"))
+        for issue in issues[:limit]:
+            console.print(_issue_line(issue))
+        if len(issues) > limit:
+            console.print(Text(f"  ……另有 {len(issues) - limit} 项，见合并报告"))
+    console.print(
+        Text(
+            f"变更 {len(merge.changes)} 处，新增 {len(merge.added)} 行。合并报告：{result.report}；"
+            f"收件归档：{result.archive}"
+        )
+    )
+
+
+def print_upgrade(console: Console, result) -> None:
+    """What `ledger-xl upgrade` changed, and the rows kept per table."""
+    console.print(Text(f"已写出升级后的台账：{result.output}（原模板版本 {result.from_version}）"))
+    kept = "，".join(f"{sheet} {before} 行" for sheet, (before, _) in result.rows.items())
+    console.print(Text(f"保留全部行：{kept}"))
+    for line in result.changes or ["没有需要改动的地方（只按当前模板重新生成）"]:
+        console.print(Text(f"  · {line}"))

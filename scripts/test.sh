@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # LibreOffice recalculates and renders built workbooks; its Python bridge (python3-uno) runs
-# the add-in's button handlers against workbooks open in it.
+# the add-in's button handlers against workbooks open in it, and opens an encrypted branch
+# workbook with its password (tests/workbook/lo_open.py).
 packages=()
 command -v soffice >/dev/null 2>&1 || packages+=(libreoffice-calc-nogui fonts-noto-cjk poppler-utils)
 [ -f /usr/lib/python3/dist-packages/uno.py ] || packages+=(python3-uno)

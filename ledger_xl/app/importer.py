@@ -9,6 +9,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,8 +23,9 @@ from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import InputError, WorkbookReadError
 from ledger_xl.core.findings import Report, finding
 from ledger_xl.core.grid import Grid
-from ledger_xl.core.rules import FieldRule, FieldType, Rules
-from ledger_xl.io.read import open_workbook
+from ledger_xl.core.rules import REGEX_PREFIX, FieldRule, FieldType, Rules
+from ledger_xl.io import isolated
+from ledger_xl.io.read import explain_failure, memory_allowance, open_workbook
 from ledger_xl.io.xlsx.ledger import LedgerContent
 
 # The codes only the importer emits (it reports cell problems with the checks' codes too).
@@ -30,12 +34,20 @@ CODES = (
     "import-missing-column",
     "import-computed-column",
     "import-duplicate-column",
+    "import-text-too-long",
+    "import-control-characters",
+    "import-id-pattern",
 )
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _FORMULA_START = ("=", "+", "-", "@")
 _LONG_ID_KEYS = {"uscc", "phone"}
+EXCEL_MAX_TEXT = 32_767  # characters an Excel cell holds
+EXCEL_MAX_NUMBER = 9.99999999999999e307
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)  # the dates Excel holds
+_CONTROLS = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
+MAX_CSV_FIELD = 16 << 20  # a field longer than this is no customer list
 
 
 @dataclass
@@ -46,6 +58,8 @@ class ImportResult:
     sheet: str
     rows: int
     matched: dict[str, str] = field(default_factory=dict)  # source header -> ledger header
+    rules: Rules = DEFAULT_RULES  # the rules to build the new ledger with
+    id_format: str = ""  # what the new ledger's 客户编号 format is, said in the summary
 
 
 def import_customers(
@@ -66,8 +80,14 @@ def import_customers(
 
 
 def _read_csv(path: Path) -> list[list[str]]:
+    """A text list's rows: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
+    text") or GB18030; comma, tab or semicolon separated; CRLF, LF or old-Mac CR line ends."""
     raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for encoding in encodings:
         try:
             text = raw.decode(encoding)
             break
@@ -75,14 +95,32 @@ def _read_csv(path: Path) -> list[list[str]]:
             continue
     else:
         raise InputError(f"{path.name}：无法识别文件编码，请另存为 UTF-8 编码的 CSV")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CR-only: old Mac Excel
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_CSV_FIELD)
+    try:
+        return [row for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise InputError(f"{path.name}：不是可读的 CSV（{exc}）") from None
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _read_workbook(path: Path, rules: Rules, sheet: str | None) -> Grid:
+    """The sheet holding the customer list, read in a child process (`io.isolated`): a
+    workbook that takes its reader down is refused with a reason, never a crash."""
+    try:
+        return isolated.call(_find_list, path, rules, sheet, memory=memory_allowance(path))
+    except isolated.ChildFailed as exc:
+        reason = explain_failure(path, exc.detail)
+        raise InputError(f"{path.name}：无法读取：{reason}") from None
+
+
+def _find_list(path: Path, rules: Rules, sheet: str | None) -> Grid:
     try:
         book = open_workbook(path, ledger=False)  # sniffed first, like every other input
         names = [sheet] if sheet else book.sheet_names
@@ -100,6 +138,39 @@ def _read_workbook(path: Path, rules: Rules, sheet: str | None) -> Grid:
     raise InputError(
         f"{path.name}：在任何工作表的前 20 行都找不到客户表头（至少需要“客户名称”等两个台账列名）"
     )
+
+
+MISFIT_SHARE = 0.05  # at most this share of ids off the standard format: typos, not a scheme
+MAX_ID_SHAPES = 3  # more shapes than this: no common format
+
+
+def id_shape(text: str) -> str:
+    """A regex for ids shaped like `text`: runs of capitals, small letters and digits by
+    length, other characters as they are (C-2023-001 → [A-Z]\\-\\d{4}\\-\\d{3})."""
+    out: list[str] = []
+    for kind, run in itertools.groupby(text, lambda c: _char_class(c) or c):
+        chars = "".join(run)
+        if _char_class(chars[0]):
+            out.append(kind + (f"{{{len(chars)}}}" if len(chars) > 1 else ""))
+        else:
+            out.append(re.escape(chars))
+    return "".join(out)
+
+
+def _char_class(ch: str) -> str | None:
+    if "A" <= ch <= "Z":
+        return "[A-Z]"
+    if "a" <= ch <= "z":
+        return "[a-z]"
+    if "0" <= ch <= "9":
+        return r"\d"
+    return None
+
+
+def _describe_format(fmt: str) -> str:
+    if not fmt:
+        return "不限格式"
+    return fmt[len(REGEX_PREFIX) :] if fmt.startswith(REGEX_PREFIX) else fmt
 
 
 def _header_lookup(rules: Rules) -> dict[str, FieldRule]:
@@ -146,9 +217,60 @@ class _Importer:
         matched = {
             str(self.grid.value(header_row, c)).strip(): f.header for c, f in columns.items()
         }
+        rules, id_format = self.adopt_id_format([r.get("customer_id") for r in rows])
         return ImportResult(
-            LedgerContent(ledger=frame), self.report, self.path, self.grid.sheet, len(rows), matched
+            LedgerContent(ledger=frame),
+            self.report,
+            self.path,
+            self.grid.sheet,
+            len(rows),
+            matched,
+            rules,
+            id_format,
         )
+
+    def adopt_id_format(self, ids: list[object]) -> tuple[Rules, str]:
+        """The rules for the new ledger: when the company's own 客户编号 do not fit the
+        standard format, its 填报规则 take a format that fits them (or none), so validating
+        the new ledger does not turn the company's scheme into an error on every row."""
+        rule = self.rules.field("customer_id")
+        texts = [str(i).strip() for i in ids if isinstance(i, str) and i.strip()]
+        if not rule.format.startswith(REGEX_PREFIX) or not texts:
+            return self.rules, _describe_format(rule.format)
+        current = re.compile(rule.format[len(REGEX_PREFIX) :])
+        misfits = [t for t in texts if not current.fullmatch(t)]
+        if len(misfits) <= len(texts) * MISFIT_SHARE:  # a few typos: the standard stays
+            return self.rules, _describe_format(rule.format)
+        shapes = list(dict.fromkeys(id_shape(t) for t in texts))
+        if len(shapes) <= MAX_ID_SHAPES:
+            regex = "^(?:" + "|".join(shapes) + ")$" if len(shapes) > 1 else f"^{shapes[0]}$"
+            new_format = REGEX_PREFIX + regex
+            hint = (
+                f"必填。格式与导入时的客户编号一致（如 {misfits[0]}）；全表唯一，建档后不再修改。"
+            )
+        else:
+            new_format, hint = (
+                "",
+                "必填。全表唯一，建档后不再修改（导入的客户编号格式不一，未设格式）。",
+            )
+        fields = tuple(
+            f.model_copy(update={"format": new_format, "hint": hint}) if f.key == rule.key else f
+            for f in self.rules.fields
+        )
+        described = _describe_format(new_format)
+        self.report.add(
+            finding(
+                "import-id-pattern",
+                lang=self.lang,
+                file=str(self.path),
+                sheet=self.grid.sheet,
+                column=rule.header,
+                value=misfits[0],
+                detail=rule.format[len(REGEX_PREFIX) :],
+                allowed=described,
+            )
+        )
+        return self.rules.model_copy(update={"fields": fields}), described
 
     def map_columns(self, header_row: int) -> dict[int, FieldRule]:
         lookup = _header_lookup(self.rules)
@@ -186,8 +308,22 @@ class _Importer:
                 "column": rule.header,
                 "customer_id": "" if customer is None else str(customer),
             }
+            if isinstance(raw, float) and math.isnan(raw):  # a NaN cell: not blank, not a number
+                out[rule.key] = self.convert_nan(rule, where)
+                continue
             out[rule.key] = None if values.is_blank(raw) else self.convert(raw, rule, where)
         return out
+
+    def convert_nan(self, rule: FieldRule, where: dict) -> str | None:
+        """A NaN read from a workbook (no Excel cell holds one): reported in a number or date
+        column and kept as the text "NaN"; blank elsewhere."""
+        if rule.type in (FieldType.NUMBER, FieldType.SCORE):
+            self.note("not-a-number", value="NaN", **where)
+        elif rule.type is FieldType.DATE:
+            self.note("not-a-date", value="NaN", **where)
+        else:
+            return None
+        return "NaN"
 
     def convert(self, raw: object, rule: FieldRule, where: dict) -> object:
         if rule.type in (FieldType.NUMBER, FieldType.SCORE):
@@ -201,17 +337,32 @@ class _Importer:
 
     def convert_text(self, raw: object, rule: FieldRule, where: dict) -> str:
         if isinstance(raw, str):
-            text = raw.strip()
+            text = self.clean_text(raw.strip(), where)
             if text.startswith(_FORMULA_START):
                 self.note("formula-text", value=text, **where)
             return text
         if isinstance(raw, dt.datetime | dt.date):
             return raw.isoformat()[:10]
+        if isinstance(raw, float) and not math.isfinite(raw):
+            return repr(raw)
         if isinstance(raw, float) and raw.is_integer():
             if abs(raw) >= 1e15 and rule.key in _LONG_ID_KEYS:
                 self.note("id-stored-as-number", value=f"{raw:.5E}", **where)
             return str(int(raw))
         return str(raw)
+
+    def clean_text(self, text: str, where: dict) -> str:
+        """Text as a cell can hold it: control characters (NUL…) removed, at most 32767
+        characters; each change reported."""
+        cleaned = text.translate(_CONTROLS)
+        if cleaned != text:
+            self.note("import-control-characters", value=cleaned[:50], **where)
+        if len(cleaned) > EXCEL_MAX_TEXT:
+            self.note(
+                "import-text-too-long", value=cleaned[:20] + "…", detail=str(len(cleaned)), **where
+            )
+            cleaned = cleaned[:EXCEL_MAX_TEXT]
+        return cleaned
 
     def convert_number(self, raw: object, rule: FieldRule, where: dict) -> object:
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
@@ -221,11 +372,15 @@ class _Importer:
             number, plain = parsing.parse_number_text(raw)
             if number is None:
                 self.note("not-a-number", value=raw, **where)
-                return raw.strip()
+                return self.clean_text(raw.strip(), where)
             if not plain or not self.from_text:
                 self.note("number-as-text", value=raw, **where)
         else:
             number = float(raw)
+        if not abs(number) <= EXCEL_MAX_NUMBER:  # inf, NaN, 1e308: no cell holds them
+            text = raw.strip() if isinstance(raw, str) else repr(number)
+            self.note("not-a-number", value=text[:50], **where)
+            return self.clean_text(text, where)
         low, high = rule.minimum, rule.maximum
         if (low is not None and number < low) or (high is not None and number > high):
             span = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
@@ -243,11 +398,11 @@ class _Importer:
                 return day
         if isinstance(raw, str):
             day = parsing.parse_date_text(raw)
-            if day is not None:
+            if day is not None and FIRST_DAY <= day <= LAST_DAY:
                 if not self.from_text:
                     self.note("date-as-text", value=raw, **where)
                 return day
-            self.note("not-a-date", value=raw, **where)
-            return raw.strip()
+            self.note("not-a-date", value=raw, **where)  # no date, or none Excel can hold
+            return self.clean_text(raw.strip(), where)
         self.note("not-a-date", value=raw, **where)
-        return str(raw)
+        return repr(raw) if isinstance(raw, float) else str(raw)

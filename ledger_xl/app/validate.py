@@ -1,23 +1,32 @@
-"""Validating files: one workbook (`validate_workbook`) or a batch (`validate_paths`, in
-processes), never modifying a file. Each file is read by the one opener (`io.read.read_book`)
-and checked by the pure core (`core.validate.validate_book`); a file that cannot be read gives
-one file-level finding and the batch goes on."""
+"""Validating files: one workbook (`validate_workbook`) or a batch (`validate_paths`), never
+modifying a file. Each file is read by the one opener (`io.read.read_book`) and checked by the
+pure core (`core.validate.validate_book`) in a child process of its own (`io.isolated`): a file
+that cannot be read — or that takes its reader down — gives one file-level finding and the
+batch goes on."""
 
 from __future__ import annotations
 
 import datetime as dt
-import glob
+import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ledger_xl.core.findings import BatchResult, FileResult
+from ledger_xl.app.paths import WORKBOOK_SUFFIXES, gather
+from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.findings import BatchResult, FileResult, Finding, finding
 from ledger_xl.core.rules import Rules
 from ledger_xl.core.rulesheets import read_rules
-from ledger_xl.core.validate import Identity, check_book, cross_file_duplicates, select
-from ledger_xl.io.read import open_workbook, read_book
+from ledger_xl.core.validate import Identity, check_book, cross_file_duplicates, file_result, select
+from ledger_xl.io import isolated
+from ledger_xl.io.read import explain_failure, memory_allowance, open_workbook, read_book
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xls", ".xlsb", ".ods", ".csv"}
+__all__ = [
+    "WORKBOOK_SUFFIXES",
+    "expand_paths",
+    "read_standard",
+    "validate_paths",
+    "validate_workbook",
+]
 
 
 def validate_workbook(
@@ -29,13 +38,9 @@ def validate_workbook(
     standard: Rules | None = None,
 ) -> FileResult:
     """Validate one workbook; the same result `ledger-xl validate` reports for it. Exactly
-    `validate_book(read_book(path), as_of)`: the opener's file-level findings, then the
-    checks'."""
-    book = read_book(path, lang=lang)
-    result, _ = check_book(
-        book, as_of or dt.date.today(), lang=lang, standard=standard, identities=False
-    )
-    return select(result, set(skip), set(only))
+    `validate_book(read_book(path), as_of)` (the opener's file-level findings, then the
+    checks'), done in a child process."""
+    return validate_paths([Path(path)], as_of, lang, skip, only, standard=standard).files[0]
 
 
 def validate_paths(
@@ -48,66 +53,104 @@ def validate_paths(
     progress: Callable[[Path], None] | None = None,
     standard: Rules | None = None,
 ) -> BatchResult:
-    """Validate a batch, in `jobs` processes, then look for customers claimed by two files."""
+    """Validate a batch, each file in a child process (`jobs` at a time), then look for
+    customers claimed by two files. Results are in the order of `paths`."""
     as_of = as_of or dt.date.today()
-    args = [(Path(p), as_of, lang, len(paths) > 1, standard) for p in paths]
-    outcomes = []
-    if jobs > 1 and len(args) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            for outcome in pool.map(_validate_args, args):
-                outcomes.append(outcome)
-                if progress:
-                    progress(Path(outcome[0].path))
-    else:
-        for arg in args:
-            outcomes.append(_validate_args(arg))
-            if progress:
-                progress(arg[0])
-    results = [r for r, _ in outcomes]
-    cross_file_duplicates(results, [ids for _, ids in outcomes], lang)
+    paths = [Path(p) for p in paths]
+    calls = [(p, as_of, lang, len(paths) > 1, standard) for p in paths]
+    outcomes: list[tuple[FileResult, list[Identity]] | None] = [None] * len(calls)
+    for index, outcome in isolated.run_each(
+        _validate_one, calls, jobs, memory=lambda args: memory_allowance(args[0])
+    ):
+        outcomes[index] = _settled(paths[index], outcome, lang)
+        if progress:
+            progress(paths[index])
+    done = [o for o in outcomes if o is not None]
+    results = [_unpack_result(r) for r, _ in done]
+    cross_file_duplicates(results, [_unpack_identities(i) for _, i in done], lang)
     skip, only = set(skip), set(only)
     return BatchResult(files=[select(r, skip, only) for r in results])
 
 
-def _validate_args(
-    args: tuple[Path, dt.date, str, bool, Rules | None],
-) -> tuple[FileResult, list[Identity]]:
-    path, as_of, lang, identities, standard = args
+def _validate_one(path: Path, as_of: dt.date, lang: str, identities: bool, standard):
     book = read_book(path, lang=lang)
-    return check_book(book, as_of, lang=lang, standard=standard, identities=identities)
+    result, claims = check_book(book, as_of, lang=lang, standard=standard, identities=identities)
+    return _pack_result(result), _pack_identities(claims)
+
+
+def _settled(path: Path, outcome: object, lang: str) -> tuple:
+    """A child's outcome, or one `file-unreadable` finding when it brought none back."""
+    if isinstance(outcome, tuple):
+        return outcome
+    if isinstance(outcome, isolated.ChildFailed):
+        detail = explain_failure(path, outcome.detail)
+    else:  # an exception in our own code: this file fails, the batch goes on
+        if isinstance(outcome, BaseException) and _debugging():
+            raise outcome
+        detail = f"处理此文件时出现内部错误（{type(outcome).__name__}: {outcome}），请反馈给开发者"
+    item = finding("file-unreadable", lang=lang, file=str(path), detail=detail)
+    return _pack_result(file_result(str(path), [item])), _pack_identities([])
+
+
+def _debugging() -> bool:
+    return bool(os.environ.get("LEDGER_XL_DEBUG"))
+
+
+# What crosses back from a child: plain tuples pickle several times faster than models.
+_FINDING_FIELDS = tuple(Finding.model_fields)
+
+
+def _pack_result(result: FileResult) -> tuple:
+    rows = [tuple(getattr(f, name) for name in _FINDING_FIELDS) for f in result.findings]
+    return result.path, result.valid, result.rows, result.branch, rows
+
+
+def _unpack_result(packed: tuple) -> FileResult:
+    path, valid, rows, branch, findings = packed
+    items = [
+        Finding.model_construct(**dict(zip(_FINDING_FIELDS, f, strict=True))) for f in findings
+    ]
+    return FileResult.model_construct(
+        path=path, valid=valid, rows=rows, branch=branch, findings=items
+    )
+
+
+def _pack_identities(claims: list[Identity]) -> tuple:
+    return tuple(zip(*(_identity_row(c) for c in claims), strict=True)) if claims else ()
+
+
+def _identity_row(claim: Identity) -> tuple:
+    return (
+        claim.key,
+        claim.value,
+        claim.file,
+        claim.sheet,
+        claim.cell,
+        claim.row,
+        claim.customer_id,
+    )
+
+
+def _unpack_identities(packed: tuple) -> list[Identity]:
+    return [Identity(*row) for row in zip(*packed, strict=True)] if packed else []
 
 
 def expand_paths(arguments: Sequence[str]) -> tuple[list[Path], list[str]]:
     """Files, folders (searched recursively) and glob patterns → workbook paths, in order,
-    without duplicates; plus the arguments that matched nothing."""
-    found: list[Path] = []
-    missing: list[str] = []
-    for argument in arguments:
-        path = Path(argument)
-        if path.is_dir():
-            matches = sorted(p for p in path.rglob("*") if _candidate(p))
-        elif any(ch in argument for ch in "*?["):
-            matches = sorted(
-                Path(p) for p in glob.glob(argument, recursive=True) if _candidate(Path(p))
-            )
-        else:
-            matches = [path] if path.exists() else []
-        if not matches:
-            missing.append(argument)
-        found.extend(m for m in matches if m not in found)
-    return found, missing
-
-
-def _candidate(path: Path) -> bool:
-    return (
-        path.is_file()
-        and path.suffix.lower() in WORKBOOK_SUFFIXES
-        and not path.name.startswith(("~$", ".~ledger_xl-"))
-    )
+    each file once; plus the arguments that matched nothing (see `app.paths.gather`)."""
+    gathered = gather(arguments)
+    return gathered.files, gathered.missing
 
 
 def read_standard(path: str | Path) -> Rules:
     """HQ's standard rules from a workbook's rule sheets (填报规则 / 评分标准 / 审核周期), for
     `rules-changed`. Raises WorkbookReadError or RulesError naming the file and the cell."""
+    try:
+        return isolated.call(_read_standard, Path(path), memory=memory_allowance(Path(path)))
+    except isolated.ChildFailed as exc:
+        raise WorkbookReadError(path, explain_failure(Path(path), exc.detail)) from None
+
+
+def _read_standard(path: Path) -> Rules:
     opened = open_workbook(path)
     return read_rules(opened.grid)

@@ -148,6 +148,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "rules-changed",
         "rules-broken",
         "rules-sheet-missing",
+        "formula-not-calculated",  # the whole file was saved without calculating
     ),
     "必填缺失": ("required-missing", "conditional-missing"),
     "类型与格式": (
@@ -197,6 +198,9 @@ KINDS: dict[str, tuple[str, ...]] = {
         "import-missing-column",
         "import-computed-column",
         "import-duplicate-column",
+        "import-text-too-long",
+        "import-control-characters",
+        "import-id-pattern",
     ),
 }
 KIND_MERGE = "回收合并"

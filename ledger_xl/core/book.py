@@ -19,6 +19,7 @@ import pandas as pd
 
 from ledger_xl.core import layout
 from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.distribution import Distribution, read_distribution
 from ledger_xl.core.errors import RulesError, WorkbookReadError
 from ledger_xl.core.findings import Finding, Severity, finding
 from ledger_xl.core.grid import Grid
@@ -61,11 +62,18 @@ def header_lookup(headers: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
 
 
 def ledger_headers(rules: Rules) -> dict[str, tuple[str, ...]]:
+    """The ledger columns the rules name (header and aliases) by field key."""
     return {f.key: (f.header, *f.aliases) for f in rules.fields}
 
 
 def side_headers(columns: tuple[layout.Column, ...]) -> dict[str, tuple[str, ...]]:
     return {c.key: (c.header, *c.aliases) for c in columns}
+
+
+def table_headers(headers: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """A table's headers as the reader looks for them: the given ones and the hidden row key
+    (`layout.ROW_KEY`), which is structure, never an unknown column."""
+    return {**headers, **layout.ROW_KEY_HEADERS}
 
 
 # ---------------------------------------------------------------- tables
@@ -172,6 +180,9 @@ class LedgerBook:
         default=None, repr=False
     )
     rules_error: RulesError | None = None  # the rule sheets were broken: defaults were used
+    # What HQ sent, when the workbook was handed out by `ledger-xl distribute` (its hidden
+    # 分发记录 sheet); None for any other workbook.
+    distribution: Distribution | None = None
 
     @property
     def checkable(self) -> bool:
@@ -215,8 +226,8 @@ def book_from_grids(
     `grids(name)` (or `grids[name]`) gives a sheet's grid, None when there is no such sheet.
     The rules come from the workbook's own rule sheets (the defaults, with a `rules-broken`
     finding, when they are broken); the ledger and side tables are found by their headers.
-    A WorkbookReadError raised by `grids` (a damaged sheet) becomes a `file-truncated`
-    finding.
+    A WorkbookReadError raised by `grids` becomes a finding: `file-truncated` for a damaged
+    sheet, or the code it carries (a sheet that reaches too far: `file-unreadable`).
     """
     sheet = grids.get if isinstance(grids, Mapping) else grids
     book = LedgerBook(
@@ -230,7 +241,7 @@ def book_from_grids(
         _fill(book, sheet, where)
     except WorkbookReadError as exc:
         book.ledger = None
-        book.findings.append(finding("file-truncated", detail=exc.detail, **where))
+        book.findings.append(finding(exc.code or "file-truncated", detail=exc.detail, **where))
     return book
 
 
@@ -254,7 +265,7 @@ def _fill(book: LedgerBook, sheet: Callable[[str], Grid | None], where: dict) ->
     if grid is None:
         book.findings.append(finding("ledger-sheet-missing", value=layout.SHEET_LEDGER, **where))
         return
-    ledger = read_table(grid, ledger_headers(book.rules))
+    ledger = read_table(grid, table_headers(ledger_headers(book.rules)))
     if ledger is None:
         book.findings.append(finding("header-not-found", sheet=layout.SHEET_LEDGER, **where))
         return
@@ -263,9 +274,11 @@ def _fill(book: LedgerBook, sheet: Callable[[str], Grid | None], where: dict) ->
         (layout.SHEET_REVIEWS, layout.REVIEW_COLUMNS, "reviews"),
     ):
         side = sheet(name)
-        setattr(book, attribute, None if side is None else read_table(side, side_headers(columns)))
+        table = None if side is None else read_table(side, table_headers(side_headers(columns)))
+        setattr(book, attribute, table)
     cached = grid.value(0, 1)
     if isinstance(cached, dt.datetime):
         cached = cached.date()
     book.cached_as_of = cached if isinstance(cached, dt.date) else None
+    book.distribution = read_distribution(sheet(layout.SHEET_DISTRIBUTION))
     book.ledger = ledger

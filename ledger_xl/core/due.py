@@ -304,13 +304,19 @@ def expiring_documents(
 ) -> pd.DataFrame:
     """Credit documents expired or expiring within `within` days (default: each workbook's
     证件提醒天数, i.e. the document's own 证件状态), and those whose 有效期至 is not a date;
-    documents of 已停用 customers left out; expired first, most overdue first.
+    documents of 已停用 customers left out (any ledger row with the 客户编号 is 已停用: the
+    rule 汇总 counts by, `owner_inactive`); expired first, most overdue first.
 
     A document renewed by a later one of the same type (已更新) is not listed.
     Resident ID numbers are shown masked (110101********1234) unless `mask` is False.
     """
     current = ~documents["superseded"].to_numpy(dtype=bool)  # a renewal replaced the rest
-    frame = documents[_active(documents) & _branch_mask(documents, branch) & current]
+    active = (
+        ~documents["owner_inactive"].to_numpy(dtype=bool)
+        if "owner_inactive" in documents
+        else _active(documents)
+    )
+    frame = documents[active & _branch_mask(documents, branch) & current]
     days = frame["doc_days"].to_numpy(dtype=float)
     status = frame["doc_status"].to_numpy(dtype=object).copy()
     if within is not None:

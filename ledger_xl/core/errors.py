@@ -17,13 +17,28 @@ class RulesError(LedgerXLError):
         self.sheet, self.cell, self.detail = sheet, cell, message
         super().__init__(f"规则表“{sheet}”{cell} 单元格：{message}")
 
+    def __reduce__(self):  # crosses from a reading child process (`io.isolated`)
+        return (type(self), (self.sheet, self.cell, self.detail))
+
 
 class WorkbookReadError(LedgerXLError):
-    """A file that cannot be read as a ledger workbook (missing sheet, not xlsx, ...)."""
+    """A file that cannot be read as a ledger workbook (missing sheet, not xlsx, ...).
 
-    def __init__(self, path: object, message: str) -> None:
-        self.path, self.detail = path, message
+    `code` is the file-level finding it stands for when it is not the default
+    (`file-truncated` for a damaged sheet); `finding` the sniff's finding, when it has one."""
+
+    def __init__(self, path: object, message: str, code: str = "") -> None:
+        self.path, self.detail, self.code = path, message, code
         super().__init__(f"{path}：{message}")
+
+    def __reduce__(self):
+        return (_read_error, (type(self), self.path, self.detail, self.code, self.__dict__))
+
+
+def _read_error(cls, path, message, code, state):
+    error = cls(path, message, code)
+    error.__dict__.update(state)
+    return error
 
 
 class OutputError(LedgerXLError):

@@ -127,7 +127,7 @@ _CODES = (
     _c(
         "rules-sheet-missing",
         W,
-        "工作簿没有规则表“{value}”（模板版本较旧），这部分管控按标准规则检查；请用新模板升级",
+        "工作簿没有规则表“{value}”（模板版本较旧），这部分管控按标准规则检查；请用 ledger-xl upgrade 升级",
         "The workbook has no '{value}' rule sheet (an older template): those controls follow "
         "the standard rules; upgrade it to the current template",
     ),
@@ -361,6 +361,15 @@ _CODES = (
         "“{column}”显示 {value}，按规则应为 {detail}；公式或规则可能被改动",
         "'{column}' shows {value} but the rules give {detail}",
     ),
+    _c(
+        "formula-not-calculated",
+        W,
+        "{value} 个公式单元格没有保存计算结果（工作簿可能由 openpyxl 等不计算公式的程序保存），"
+        "已只核对公式文本；请在 Excel 或 WPS 中打开、保存后再提交",
+        "{value} formula cells carry no calculated value (the workbook was probably saved by a "
+        "program that does not calculate, such as openpyxl); only their formula text was "
+        "checked; open and save it in Excel or WPS",
+    ),
     # -- importing an existing list (ledger-xl new --from)
     _c(
         "import-unknown-column",
@@ -385,6 +394,149 @@ _CODES = (
         W,
         "“{column}”列出现多次，只导入第一列",
         "Column '{column}' appears more than once; only the first is imported",
+    ),
+    _c(
+        "import-text-too-long",
+        E,
+        "“{column}”的内容有 {detail} 个字符（“{value}”），超过 Excel 单元格能容纳的 32767 个字符；"
+        "台账中只保留了前 32767 个字符，请核对",
+        "'{column}' holds {detail} characters ('{value}'), more than an Excel cell holds "
+        "(32767); only the first 32767 were kept",
+    ),
+    _c(
+        "import-control-characters",
+        W,
+        "“{column}”的内容含有控制字符（如 NUL），Excel 单元格不能保存，已删除：“{value}”",
+        "'{column}' held control characters (such as NUL) that a cell cannot hold; they were "
+        "removed: '{value}'",
+    ),
+    _c(
+        "import-id-pattern",
+        W,
+        "导入的客户编号（如“{value}”）不符合默认格式 {detail}；新台账的填报规则已改为 {allowed}",
+        "The imported customer IDs (e.g. '{value}') do not fit the default pattern {detail}; "
+        "the new ledger's rules use {allowed} instead",
+    ),
+    # -- returned branch workbooks (ledger-xl collect)
+    _c(
+        "file-password-missing",
+        E,
+        "文件设置了打开密码，但 --passwords 中没有它的密码；请在分公司密码表中加上这个分公司",
+        "The file is encrypted and --passwords has no password for it",
+    ),
+    _c(
+        "file-wrong-password",
+        E,
+        "文件的打开密码不对（{detail}）；请核对分公司密码表",
+        "Wrong password for this encrypted file ({detail})",
+    ),
+    _c(
+        "merge-rules-differ",
+        E,
+        "规则与总部台账不同（{detail}），整个文件未合并；确认接受请加 --accept-rules",
+        "The rules differ from the master's ({detail}); the file was not merged "
+        "(use --accept-rules to accept them)",
+    ),
+    _c(
+        "merge-no-distribution",
+        W,
+        "不是 ledger-xl distribute 分发的文件（没有分发记录），无法区分分公司与总部的改动，"
+        "与总部台账不同的值按分公司的改动合并",
+        "Not a distributed workbook (no distribution record): values that differ from the "
+        "master are taken as the branch's changes",
+    ),
+    _c(
+        "merge-both-changed",
+        E,
+        "“{column}”自分发后总部和分公司都改了（{detail}）；未合并，总部台账保留总部的值，请人工决定",
+        "'{column}' was changed both at HQ and at the branch since distribution ({detail}); "
+        "not merged",
+    ),
+    _c(
+        "merge-masked-edited",
+        E,
+        "“{column}”是遮蔽显示的列，分公司改成了“{value}”（仍含 *），无法得知完整号码；未合并",
+        "'{column}' is masked and the branch changed it to '{value}' (still masked); not merged",
+    ),
+    _c(
+        "merge-other-branch",
+        E,
+        "客户编号“{value}”在总部台账中属于“{detail}”，不是分发给本分公司的客户；未合并",
+        "Customer '{value}' belongs to '{detail}' in the master, not to this branch; not merged",
+    ),
+    _c(
+        "merge-claimed-twice",
+        E,
+        "客户“{value}”同时由几个文件提交（另见 {detail}）；未合并，请确认归属",
+        "Customer '{value}' is claimed by more than one file (also {detail}); not merged",
+    ),
+    _c(
+        "merge-duplicate-in-file",
+        E,
+        "“{value}”在本文件中出现多次（另见 {detail}）；这一行未合并",
+        "'{value}' appears more than once in this file (also {detail}); this row was not merged",
+    ),
+    _c(
+        "merge-duplicate-id",
+        E,
+        "客户编号“{value}”已是台账中另一客户（{detail}）的编号；未合并",
+        "Customer ID '{value}' already belongs to another customer ({detail}); not merged",
+    ),
+    _c(
+        "merge-duplicate-uscc",
+        E,
+        "统一社会信用代码“{value}”已属于台账中的客户 {detail}；未合并",
+        "USCC '{value}' already belongs to customer {detail}; not merged",
+    ),
+    _c(
+        "merge-branch-mismatch",
+        E,
+        "所属分公司为“{value}”，但这个文件是分发给“{detail}”的；未合并",
+        "所属分公司 is '{value}' but this file was sent to '{detail}'; not merged",
+    ),
+    _c(
+        "merge-no-identity",
+        E,
+        "这一行既没有客户编号也没有统一社会信用代码，无法识别是哪个客户；未合并",
+        "The row has neither a customer ID nor a USCC; not merged",
+    ),
+    _c(
+        "merge-unknown-customer",
+        E,
+        "{detail}中的客户编号“{value}”不是本分公司在合并后台账中的客户；这一行未合并",
+        "Customer ID '{value}' in {detail} is not one of this branch's customers in the "
+        "merged ledger; not merged",
+    ),
+    _c(
+        "merge-review-edited",
+        E,
+        "审核记录只增不改，分公司改动了已有的记录（{detail}）；未合并，总部台账保留原记录",
+        "Review history is append-only and the branch edited an existing record ({detail}); "
+        "the master keeps the original",
+    ),
+    _c(
+        "merge-review-removed",
+        E,
+        "分公司删除了审核记录 {value}；审核记录只增不改，总部台账保留这条记录",
+        "The branch removed review record {value}; the master keeps it",
+    ),
+    _c(
+        "merge-review-id-taken",
+        E,
+        "记录编号“{value}”在总部台账中已有一条内容不同的审核记录；未合并",
+        "Review ID '{value}' already exists in the master with different content; not merged",
+    ),
+    _c(
+        "merge-removed-by-branch",
+        W,
+        "分发给本分公司的{detail}在退回的文件中没有了（分公司删除了？）；总部台账保留，请确认",
+        "{detail} was sent to this branch and is missing from its file (removed?); kept",
+    ),
+    _c(
+        "merge-deleted-at-hq",
+        W,
+        "分发后总部台账已删除这一行（{detail}）；分公司的这一行未合并，请确认",
+        "The master no longer has this row since distribution ({detail}); not merged",
     ),
     # -- hostile text
     _c(

@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-TEMPLATE_VERSION = "1.1"  # the version of this structure, recorded in every workbook built
-# 1.1: the control rule sheets (准入标准, 审批权限, 授信标准, 评分细则), their ledger columns and
-# the approval steps in 审核记录.
+# The version of this structure, recorded in every workbook built.
+# 1.0: the first template. 1.1: a hidden 行键 (row key) column in 台账, 资信证明 and 审核记录,
+# and the hidden 分发记录 sheet in workbooks handed out by `ledger-xl distribute`. 1.2: the
+# control rule sheets (准入标准, 审批权限, 授信标准, 评分细则), their ledger columns and the
+# approval steps in 审核记录.
+TEMPLATE_VERSION = "1.2"
 
 SHEET_LEDGER = "台账"
 SHEET_FIELD_RULES = "填报规则"
@@ -28,6 +31,9 @@ SHEET_REVIEWS = "审核记录"
 SHEET_SUMMARY = "汇总"
 SHEET_GUIDE = "使用说明"
 SHEET_XLWINGS = "xlwings.conf"
+# Only in a branch workbook handed out by `ledger-xl distribute` (very hidden, protected):
+# what was sent, so that `collect` can tell the branch's edits from HQ's.
+SHEET_DISTRIBUTION = "分发记录"
 
 # Sheets the add-in's buttons write into the open workbook (a built workbook has none of them).
 SHEET_CHECK_RESULTS = "校验结果"
@@ -124,6 +130,20 @@ def band_name(grade: str) -> str:
 PROP_TEMPLATE_VERSION = "ledger_xl.template_version"
 PROP_RULES_FINGERPRINT = "ledger_xl.rules_fingerprint"
 PROP_GENERATOR = "ledger_xl.generator"
+# ... and, in a branch workbook handed out by `ledger-xl distribute`, where it went.
+PROP_BRANCH = "ledger_xl.branch"
+PROP_DISTRIBUTION_ID = "ledger_xl.distribution_id"
+PROP_DISTRIBUTED_AT = "ledger_xl.distributed_at"
+
+# The stable row key: a hidden column at the right end of the 台账, 资信证明 and 审核记录
+# tables. It is structure, not a rule: the builder writes it, the reader knows it (it is
+# never an unknown column), and `collect` traces a row by it whatever a branch sorts,
+# filters or inserts. Workbooks of template version 1.0 have no such column; identity then
+# falls back to 客户编号, then 统一社会信用代码.
+ROW_KEY = "row_key"
+ROW_KEY_HEADER = "行键"
+ROW_KEY_HINT = "ledger_xl 合并分公司台账时用来识别这一行的编号，请勿修改、删除或复制到其他行。"
+ROW_KEY_HEADERS: dict[str, tuple[str, ...]] = {ROW_KEY: (ROW_KEY_HEADER,)}
 
 DUE_OVERDUE = "已逾期"
 DUE_SOON = "即将到期"

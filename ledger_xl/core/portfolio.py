@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import controls, layout, twins, values
+from ledger_xl.core import controls, layout, schedule, twins, values
 from ledger_xl.core.book import LedgerBook
 from ledger_xl.core.defaults import DEFAULT_FIELDS, DEFAULT_RULES
 from ledger_xl.core.rules import FieldType, Rules
@@ -83,8 +83,9 @@ class Portfolio:
         (0 = best band; NaN for the incomplete label), file, row.
     documents: one row per used 资信证明 row: customer_id, name, doc_type, doc_number,
         issued, expires (datetime64), expires_raw, verified_by, verified_on, doc_notes,
-        doc_status (已更新 when superseded by a renewal), doc_days, superseded, plus the
-        owning customer's branch and status (blank when the customer is not in the
+        doc_status (已更新 when superseded by a renewal), doc_days, superseded,
+        owner_inactive (the 客户编号 is 已停用 in the ledger: left out of lists and figures),
+        plus the owning customer's branch and status (blank when the customer is not in the
         ledger), file, row.
     reviews: one row per used 审核记录 row: review_id, customer_id, name, review_date,
         stage, the four scores, composite_score, grade, credit_limit, result, reviewer,
@@ -237,7 +238,9 @@ def enrich_documents(
     """资信证明 rows typed, with 证件状态 / 剩余天数 and the customer's branch and status."""
     columns = [c.key for c in layout.CREDENTIAL_COLUMNS]
     if credentials is None or credentials.empty:
-        return _empty([*columns, "expires_raw", "superseded", "branch", "status", FILE, ROW])
+        return _empty(
+            [*columns, "expires_raw", "superseded", "owner_inactive", "branch", "status", FILE, ROW]
+        )
     frame = credentials.reset_index(drop=True)
     out = _typed(frame, layout.CREDENTIAL_COLUMNS)
     out["expires_raw"] = _texts(_column(frame, "expires"))
@@ -247,6 +250,9 @@ def enrich_documents(
     out["superseded"] = out["doc_status"] == layout.DOC_RENEWED
     owners = customers.drop_duplicates("customer_id").set_index("customer_id")
     ids = out["customer_id"]
+    out["owner_inactive"] = schedule.inactive_owners(
+        ids, customers["customer_id"], customers["status"]
+    )
     out["branch"] = ids.map(owners["branch"]).fillna("").to_numpy()
     out["status"] = ids.map(owners["status"]).fillna("").to_numpy()
     names = ids.map(owners["name"]).fillna("")
@@ -312,56 +318,79 @@ def from_frames(
     )
 
 
+@dataclass
+class BookPart:
+    """One workbook's share of a portfolio: its rows typed and enriched with its own rules,
+    or why it cannot join (`problem`). What a reading child process sends back."""
+
+    source: str
+    problem: str = ""
+    rules: Rules = DEFAULT_RULES
+    customers: pd.DataFrame | None = None
+    documents: pd.DataFrame | None = None
+    reviews: pd.DataFrame | None = None
+
+
+def book_part(book: LedgerBook, as_of: dt.date) -> BookPart:
+    """A book's rows, typed and enriched with its own rules (`from_books` joins them)."""
+    name = book.source
+    problem = unusable(book)
+    if problem:
+        return BookPart(name, problem)
+    customers = enrich_ledger(
+        book.ledger.frame,
+        book.rules,
+        as_of,
+        name,
+        book.ledger.rows,
+        credentials=book.credentials.frame if book.credentials else None,
+    )
+    documents = enrich_documents(
+        book.credentials.frame if book.credentials else None,
+        customers,
+        book.rules,
+        as_of,
+        name,
+        book.credentials.rows if book.credentials else None,
+    )
+    reviews = enrich_reviews(
+        book.reviews.frame if book.reviews else None,
+        name,
+        book.reviews.rows if book.reviews else None,
+    )
+    return BookPart(name, "", book.rules, customers, documents, reviews)
+
+
 def from_books(books: Iterable[LedgerBook], as_of: dt.date) -> Portfolio:
     """One portfolio from ledger books, each scored and scheduled with its own rules. A book
     that cannot be used (no ledger table, or broken rule sheets: its formulas and Python
     would not agree on anything) is listed in `unreadable` with the reason."""
-    parts: list[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]] = []
+    return from_parts((book_part(book, as_of) for book in books), as_of)
+
+
+def from_parts(parts: Iterable[BookPart], as_of: dt.date) -> Portfolio:
+    """One portfolio from `book_part`s, in order; the unusable ones listed in `unreadable`."""
+    used: list[BookPart] = []
     unreadable: list[tuple[str, str]] = []
-    files: list[str] = []
-    rules_by_file: dict[str, Rules] = {}
-    for book in books:
-        name = book.source
-        problem = unusable(book)
-        if problem:
-            unreadable.append((name, problem))
-            continue
-        files.append(name)
-        rules_by_file[name] = book.rules
-        customers = enrich_ledger(
-            book.ledger.frame,
-            book.rules,
-            as_of,
-            name,
-            book.ledger.rows,
-            credentials=book.credentials.frame if book.credentials else None,
-        )
-        documents = enrich_documents(
-            book.credentials.frame if book.credentials else None,
-            customers,
-            book.rules,
-            as_of,
-            name,
-            book.credentials.rows if book.credentials else None,
-        )
-        reviews = enrich_reviews(
-            book.reviews.frame if book.reviews else None,
-            name,
-            book.reviews.rows if book.reviews else None,
-        )
-        parts.append((customers, documents, reviews))
-    if not parts:
+    for part in parts:
+        if part.problem:
+            unreadable.append((part.source, part.problem))
+        else:
+            used.append(part)
+    if not used:
         empty = from_frames(
             pd.DataFrame({f.key: [] for f in DEFAULT_RULES.fields}), None, None, as_of
         )
         empty.unreadable = unreadable
         return empty
+    files = [p.source for p in used]
+    rules_by_file = {p.source: p.rules for p in used}
     return Portfolio(
         as_of,
-        _concat([p[0] for p in parts]),
-        _concat([p[1] for p in parts]),
-        _concat([p[2] for p in parts]),
-        rules_by_file[files[0]],
+        _concat([p.customers for p in used]),
+        _concat([p.documents for p in used]),
+        _concat([p.reviews for p in used]),
+        used[0].rules,
         files,
         unreadable,
         rules_by_file,

@@ -18,7 +18,9 @@ def edate(start: np.ndarray, months: np.ndarray) -> np.ndarray:
     """EDATE over arrays: `months` after `start`, clamped to the month's end (31 Jan + 1 → 28/29 Feb).
 
     `start` is datetime64[D] (NaT allowed), `months` float (NaN allowed); fractions of a month
-    are truncated as Excel does. Returns datetime64[D] with NaT where either input is missing.
+    are truncated as Excel does. Returns datetime64[D] with NaT where either input is missing,
+    and where the result falls outside Excel's dates (1900-01-01 to 9999-12-31: EDATE gives
+    #NUM! there).
     """
     start = np.asarray(start, dtype="datetime64[D]")
     months = np.asarray(months, dtype=float)
@@ -33,7 +35,12 @@ def edate(start: np.ndarray, months: np.ndarray) -> np.ndarray:
     target_first = target.astype("datetime64[D]")
     month_length = ((target + 1).astype("datetime64[D]") - target_first).astype(int)
     result[valid] = target_first + np.minimum(day, month_length - 1)
+    result[(result < EXCEL_FIRST_DAY) | (result > EXCEL_LAST_DAY)] = np.datetime64("NaT")
     return result
+
+
+EXCEL_FIRST_DAY = np.datetime64("1900-01-01", "D")
+EXCEL_LAST_DAY = np.datetime64("9999-12-31", "D")
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -153,3 +160,20 @@ def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) 
         if key in latest and not np.isnat(expires[i]):
             result[i] = expires[i] < latest[key]
     return result
+
+
+def inactive_owners(
+    doc_ids: pd.Series, ledger_ids: pd.Series, ledger_status: pd.Series
+) -> np.ndarray:
+    """For each credential row, whether its 客户编号 belongs to an 已停用 customer: the twin
+    of `(客户编号<>"")*(COUNTIFS(Ledger[客户编号],客户编号,Ledger[审核状态],"已停用")>0)`,
+    the rule by which 汇总 and the due lists leave such documents out."""
+    status = values.texts(ledger_status)
+    inactive = {
+        key
+        for key, state in zip(map(values.criterion_key, ledger_ids), status, strict=True)
+        if key and state == layout.STATUS_INACTIVE
+    }
+    if not inactive:
+        return np.zeros(len(doc_ids), dtype=bool)
+    return np.array([values.criterion_key(v) in inactive for v in doc_ids], dtype=bool)

@@ -54,6 +54,9 @@ def _month(k: int) -> str:
     return f"DATE(YEAR({layout.NAME_AS_OF}),MONTH({layout.NAME_AS_OF})+{k},1)"
 
 
+DOCUMENTS_RULE = "不含已停用客户的证件"
+
+
 def key_figures(
     ledger: pd.DataFrame,
     computed: pd.DataFrame,
@@ -61,6 +64,7 @@ def key_figures(
     rules: Rules,
     as_of: dt.date,
     labels: dict[str, list[str]] | None = None,
+    doc_inactive: np.ndarray | pd.Series | None = None,
 ) -> list[tuple[str, list[KeyFigure]]]:
     """Sections of (label, count, formula): totals, by status, grade, risk, due flag, when the
     next reviews fall, documents, and reviews due per month for the next 12 months.
@@ -72,6 +76,9 @@ def key_figures(
 
     `labels` overrides the listed values of "status", "risk_level" and "grade" (default: from
     `rules`), for a portfolio whose workbooks have different rules (`Portfolio.labels`).
+
+    Documents are counted by the due lists' rule: not those of an 已停用 customer
+    (`doc_inactive`, from `schedule.inactive_owners`; the section's title says so).
     """
     shown = {
         "status": list(rules.field("status").allowed),
@@ -160,15 +167,7 @@ def key_figures(
                 label_formula=f"={_month(k)}",
             )
         )
-    status_header = next(c.header for c in layout.CREDENTIAL_COLUMNS if c.key == "doc_status")
-    documents = [
-        KeyFigure(
-            f"资信证明{label}",
-            _matches(doc_status, label),
-            _countifs(status_header, label, layout.TABLE_CREDENTIALS),
-        )
-        for label in (layout.DOC_EXPIRED, layout.DOC_SOON)
-    ]
+    documents = _document_figures(ledger, doc_status, doc_inactive, rules)
     sections = [
         ("总体", [total]),
         ("按审核状态", section("status", shown["status"], ledger["status"])),
@@ -179,7 +178,7 @@ def key_figures(
         ),
         ("按到期提示", due_items),
         (TIMING_SECTION, timing),
-        ("资信证明", documents),
+        (DOCUMENTS_SECTION, documents),
         (MONTHS_SECTION, months),
     ]
     controls = control_figures(ledger, computed, rules)
@@ -225,6 +224,38 @@ def control_figures(ledger: pd.DataFrame, computed: pd.DataFrame, rules: Rules) 
             )
         )
     return items
+
+
+DOCUMENTS_SECTION = f"资信证明（{DOCUMENTS_RULE}）"
+
+
+def _document_figures(ledger, doc_status, doc_inactive, rules: Rules) -> list[KeyFigure]:
+    """资信证明已过期 / 即将到期, leaving out the documents of 已停用 customers: in the
+    workbook, the documents with the status less those whose 客户编号 is 已停用 in 台账."""
+    headers = {c.key: c.header for c in layout.CREDENTIAL_COLUMNS}
+    status_col = _ref(headers["doc_status"], layout.TABLE_CREDENTIALS)
+    id_col = _ref(headers["customer_id"], layout.TABLE_CREDENTIALS)
+    ledger_ids, ledger_status = _ref(rules.header("customer_id")), _ref(rules.header("status"))
+    inactive = (
+        np.zeros(len(doc_status), dtype=bool)
+        if doc_inactive is None
+        else np.asarray(doc_inactive, dtype=bool)
+    )
+    status = values.texts(doc_status)
+    out = []
+    for label in (layout.DOC_EXPIRED, layout.DOC_SOON):
+        owned_by_inactive = (
+            f'SUMPRODUCT(({status_col}="{label}")*({id_col}<>"")*'
+            f'(COUNTIFS({ledger_ids},{id_col},{ledger_status},"{layout.STATUS_INACTIVE}")>0))'
+        )
+        out.append(
+            KeyFigure(
+                f"资信证明{label}",
+                int(np.sum((status == label) & ~inactive)),
+                f'=COUNTIFS({status_col},"{label}")-{owned_by_inactive}',
+            )
+        )
+    return out
 
 
 def branch_counts(
@@ -308,11 +339,18 @@ def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFra
     # columns too, and a renewed document's 证件状态 is 已更新, so it is not counted.
     figures = dict(
         key_figures(
-            customers, customers, documents["doc_status"], rules, portfolio.as_of, labels=shown
+            customers,
+            customers,
+            documents["doc_status"],
+            rules,
+            portfolio.as_of,
+            labels=shown,
+            doc_inactive=documents.get("owner_inactive"),
         )
     )
     months = figures.pop(MONTHS_SECTION)
-    figures["总体"].append(KeyFigure("分公司数", customers["branch"].nunique(), ""))
+    branches = customers.loc[customers["branch"] != "", "branch"].nunique()  # not （未填写）
+    figures["总体"].append(KeyFigure("分公司数", int(branches), ""))
     key = pd.DataFrame(
         [
             {"section": name, "label": item.label, "count": item.count}

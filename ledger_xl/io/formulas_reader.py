@@ -14,7 +14,9 @@ What it understands:
   shifted by the follower's offset from the master (`$` anchors, string literals "...",
   quoted sheet names and structured references [...] are left alone), as Excel shows it;
 - array formulas `<f t="array" ref="..">text</f>`: Excel shows the same `{=...}` in every
-  cell of `ref`, so cells of the range without their own `<f>` get the text too;
+  cell of `ref`, so cells of the range without their own `<f>` get the text too. With
+  `ALL_COLUMNS` a range is never expanded cell by cell (a `ref` may claim the whole sheet):
+  the result (`FormulaMap`) answers for its cells when they are looked up;
 - cells without an `r` attribute (position counted from the previous cell of the row) and
   rows without `r` (the previous row + 1): when a formula cell has no `r`, the sheet is
   scanned again by a slower scanner that follows every row;
@@ -22,12 +24,19 @@ What it understands:
   or UTF-16 parts, CDATA in a formula.
 
 Text is XML-unescaped (the five named entities and numeric character references).
+
+Work is bounded by what the sheet holds, not by what a cell claims: the XML is scanned once
+(a stretch without any row or cell start, such as a huge comment, is passed over without
+being carried from one piece to the next), array ranges are resolved on lookup, and memory
+stays within a few pieces. The cells whose formula carries no calculated value (a workbook
+saved by a program that does not calculate, such as openpyxl) are listed in
+`FormulaMap.uncalculated`.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
-import posixpath
 import re
 import struct
 import zipfile
@@ -36,23 +45,22 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import IO
 
-from defusedxml import ElementTree
-
 from ledger_xl.core.a1 import column_index, column_letters
 from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.io import package
 
 CHUNK_SIZE = 1 << 20  # the XML is scanned in pieces of at most this size (plus a row)
+MAX_CARRY = 16 << 20  # a piece without a row start is carried over up to this size
 MAX_ROW = 1_048_576
 MAX_COL = 16_384
-
-_NS_REL_DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+MAX_ARRAYS = 10_000  # array formulas honoured per sheet (a ledger has none)
 
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
 # The general scan (cells without `r`): every row start tag and every cell whose first child
 # is a formula, in document order. Groups: 1 the row's `r` when written first, 2 the rest of
 # the row's attributes; 3 column letters and 4 row digits of a cell's `r` written first,
-# 5 the rest of the cell's attributes; 6 the formula's attributes; 7 its text (None: `<f/>`).
+# 5 the rest of the cell's attributes; 6 the formula's attributes; 7 its text (None: `<f/>`);
+# 8 the first character of its cached value ("" when it has none).
 _SCAN = re.compile(
     rb"<" + _PREFIX + rb"(?:"
     rb"row\b(?:\s+r\s*=\s*[\"']([0-9]{1,7})[\"'])?([^>]*)>"
@@ -63,8 +71,12 @@ _SCAN = re.compile(
     + _PREFIX
     + rb"f>)[^<]*)*)</"
     + _PREFIX
-    + rb"f>))"
+    + rb"f>)"
+    + rb"(?:\s*<"
+    + _PREFIX
+    + rb"v\b[^>]*(?<!/)>([^<]))?)"
 )
+_TEXT_TYPE = re.compile(rb"""\bt\s*=\s*["'](?:str|inlineStr|e)["']""")
 _ANY_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*)>")  # to count implied positions
 _SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b")
 _ATTR = re.compile(rb"([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -104,6 +116,57 @@ ALL_COLUMNS = _AllColumns()
 LAST_ROW = 1_048_575  # Excel's last row, 0-based
 
 
+class FormulaMap(dict):
+    """Formula text by 0-based (row, column), as `read_formulas` returns it.
+
+    Array formulas read with `ALL_COLUMNS` are not expanded into the dict: `get` (and `[]`)
+    answer for a cell of an array range that has no formula of its own. `uncalculated` holds
+    the formula cells (of the rows and columns read) whose formula has no cached value."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrays: list[tuple[int, int, int, int, str]] = []  # row0, row1, col0, col1, text
+        self.uncalculated: set[tuple[int, int]] = set()
+        self._by_column: dict[int, tuple[list[int], list[int], list[tuple[int, str]]]] = {}
+
+    def __missing__(self, key: tuple[int, int]) -> str:
+        text = self._array_text(*key) if self.arrays else None
+        if text is None:
+            raise KeyError(key)
+        return text
+
+    def get(self, key: tuple[int, int], default: object = None):  # type: ignore[override]
+        value = dict.get(self, key)
+        if value is None and self.arrays:
+            text = self._array_text(*key)
+            if text is not None:
+                return text
+        if value is None and key not in self:
+            return default
+        return value
+
+    def _array_text(self, row: int, col: int) -> str | None:
+        index = self._by_column.get(col)
+        if index is None:  # the arrays over this column, by first row, with a running max
+            spans = sorted(
+                (a[0], a[1], i, a[4]) for i, a in enumerate(self.arrays) if a[2] <= col <= a[3]
+            )
+            starts = [span[0] for span in spans]
+            reach, last = [], -1
+            for span in spans:
+                last = max(last, span[1])
+                reach.append(last)
+            index = self._by_column[col] = (starts, reach, [(s[1], s[3]) for s in spans])
+        starts, reach, spans = index
+        at = bisect.bisect_right(starts, row) - 1
+        while at >= 0 and reach[at] >= row:
+            end, text = spans[at]
+            if end >= row:
+                return text
+            at -= 1
+        return None
+
+
 def read_formulas(
     path: Path,
     sheet_name: str,
@@ -112,7 +175,7 @@ def read_formulas(
     last_row: int,
     *,
     chunk_size: int = CHUNK_SIZE,
-) -> dict[tuple[int, int], str | None]:
+) -> FormulaMap:
     """Formula text (without "=") of every cell in `columns` x rows `first_row..last_row`.
 
     Rows and columns are 0-based (row 0 is Excel row 1). A cell that holds no formula (a
@@ -131,16 +194,16 @@ def read_formulas(
         else {(row, col): None for row in range(first_row, last_row + 1) for col in sorted(wanted)}
     )
     if not empty and not every:
-        return empty
+        return FormulaMap()
     chunk_size = max(1, chunk_size)
     try:
         with zipfile.ZipFile(path) as archive:
             part = _sheet_part(archive, path, sheet_name)
-            collector = _Collector(wanted, first_row, last_row, dict(empty))
+            collector = _Collector(wanted, first_row, last_row, FormulaMap(empty))
             try:
                 _fast_scan(collector, _segments(archive, path, part, chunk_size))
             except _NeedFullScan:
-                collector = _Collector(wanted, first_row, last_row, empty)
+                collector = _Collector(wanted, first_row, last_row, FormulaMap(empty))
                 _full_scan(collector, _segments(archive, path, part, chunk_size))
             collector.finish()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
@@ -154,62 +217,30 @@ def read_formulas(
 
 
 def _sheet_part(archive: zipfile.ZipFile, path: Path, sheet_name: str) -> str:
-    names = {name.lower(): name for name in archive.namelist()}
-    workbook = _workbook_part(archive, names)
-    root = _parse(archive, names, workbook, path)
-    rel_id = None
-    for sheet in root.iter():
-        if _local(sheet.tag) == "sheet" and sheet.get("name") == sheet_name:
-            rel_id = sheet.get(f"{{{_NS_REL_DOC}}}id")
-            break
-    if rel_id is None:
-        raise WorkbookReadError(path, f"找不到工作表“{sheet_name}”")
-    folder, base = posixpath.split(workbook)
-    rels = _parse(archive, names, posixpath.join(folder, "_rels", base + ".rels"), path)
-    for rel in rels.iter(f"{{{_NS_PKG_REL}}}Relationship"):
-        if rel.get("Id") == rel_id:
-            target = _resolve(folder, rel.get("Target") or "")
-            if target.lower() in names:
-                return names[target.lower()]
-            break
+    """The member holding `sheet_name`, found as the sniff and python-calamine find it."""
+    try:
+        names = package.member_names(archive)
+        main = package.workbook_part(archive, names)
+        root = package.parse_part(archive, names, main)
+        rel_id = None
+        for sheet in root.iter():
+            if _local(sheet.tag) == "sheet" and sheet.get("name") == sheet_name:
+                rel_id = sheet.get(f"{{{package.NS_REL_DOC}}}id")
+                break
+        if rel_id is None:
+            raise WorkbookReadError(path, f"找不到工作表“{sheet_name}”")
+        for rel in package.relationships(archive, names, main):
+            if rel.id == rel_id:
+                if rel.target.lower() in names:
+                    return names[rel.target.lower()]
+                break
+    except package.PackageError as exc:  # a part missing, not XML, or declaring entities
+        raise WorkbookReadError(path, f"{exc.detail}，不是有效的 xlsx 工作簿") from None
     raise WorkbookReadError(path, f"工作表“{sheet_name}”的内容部件缺失")
 
 
-def _workbook_part(archive: zipfile.ZipFile, names: dict[str, str]) -> str:
-    """The main workbook part named by _rels/.rels (xl/workbook.xml by convention)."""
-    if "_rels/.rels" in names:
-        try:
-            root = ElementTree.fromstring(archive.read(names["_rels/.rels"]))
-        except ElementTree.ParseError:
-            root = None
-        if root is not None:
-            for rel in root.iter(f"{{{_NS_PKG_REL}}}Relationship"):
-                if (rel.get("Type") or "").endswith("/officeDocument"):
-                    target = _resolve("", rel.get("Target") or "")
-                    if target.lower() in names:
-                        return names[target.lower()]
-    return "xl/workbook.xml"
-
-
-def _parse(archive: zipfile.ZipFile, names: dict[str, str], part: str, path: Path):
-    name = names.get(part.lower())
-    if name is None:
-        raise WorkbookReadError(path, f"缺少部件 {part}，不是有效的 xlsx 工作簿")
-    try:
-        return ElementTree.fromstring(archive.read(name))
-    except ElementTree.ParseError as exc:
-        raise WorkbookReadError(path, f"部件 {part} 不是有效的 XML（{exc}）") from exc
-
-
-def _resolve(folder: str, target: str) -> str:
-    """A relationship target as a zip member name: absolute ("/xl/...") or relative."""
-    if target.startswith("/"):
-        return posixpath.normpath(target.lstrip("/"))
-    return posixpath.normpath(posixpath.join(folder, target))
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
 # ---------------------------------------------------------------- streaming
@@ -218,25 +249,35 @@ def _local(tag: str) -> str:
 def _segments(
     archive: zipfile.ZipFile, path: Path, part: str, chunk_size: int
 ) -> Iterator[tuple[bytes, int]]:
-    """(buffer, end): `buffer[:end]` holds whole rows only; the rest is carried over.
+    """(buffer, end): `buffer[:end]` holds whole rows (or whole cells) only; the rest is
+    carried over.
 
     Each buffer is the carried-over tail plus the next (at most) `chunk_size` bytes; it is
     cut at the start tag of its last row, so no cell, and no match, is ever split between
-    two scans.
+    two scans. A buffer with no row start is carried over (collected in one growing buffer,
+    not copied again for each piece) until it exceeds MAX_CARRY: then it is cut at its last
+    cell start, or, holding no cell start either (a huge comment or run of spaces), scanned
+    whole. Work is linear in the part's size and memory bounded by MAX_CARRY.
     """
-    tail = b""
+    pending = bytearray()
+    searched = 0  # `pending[:searched]` holds no row start (beyond the carried tail's own)
     for block in _utf8(_part_bytes(archive, path, part)):
         for at in range(0, len(block), chunk_size):
-            chunk = block[at : at + chunk_size] if chunk_size < len(block) else block
-            buffer = tail + chunk if tail else chunk
-            cut = _last_row_start(buffer, max(0, len(tail) - 64))
+            pending += block[at : at + chunk_size] if chunk_size < len(block) else block
+            cut = _last_row_start(pending, max(0, searched - 64))
+            if cut <= 0 and len(pending) > MAX_CARRY:
+                cut = _last_cell_start(pending, 1)
+                if cut <= 0:
+                    cut = len(pending)
             if cut > 0:
+                buffer = bytes(pending)
                 yield buffer, cut
-                tail = buffer[cut:]
+                del pending[:cut]
+                searched = len(pending)
             else:
-                tail = buffer
-    if tail:
-        yield tail, len(tail)
+                searched = len(pending)
+    if pending:
+        yield bytes(pending), len(pending)
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ..., name length, extra length
@@ -320,6 +361,17 @@ def _last_row_start(buffer: bytes, low: int) -> int:
                     return start
 
 
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s>/]")
+
+
+def _last_cell_start(buffer: bytes | bytearray, low: int) -> int:
+    """Offset of the last `<c` / `<prefix:c` start tag at or after `low`, else -1."""
+    last = -1
+    for match in _CELL_START.finditer(buffer, low):
+        last = match.start()
+    return last
+
+
 # ---------------------------------------------------------------- scanning
 
 
@@ -332,7 +384,7 @@ class _Collector:
 
     def __init__(self, wanted, first_row, last_row, result) -> None:
         self.wanted, self.first_row, self.last_row = wanted, first_row, last_row
-        self.result: dict[tuple[int, int], str | None] = result
+        self.result: FormulaMap = result
         self.columns: dict[bytes, int] = {}
         self.texts: dict[bytes, str] = {}
         self.attrs: dict[bytes, dict[bytes, bytes]] = {}
@@ -389,12 +441,15 @@ class _Collector:
                 self.followers.append((row, col, attrs[b"si"]))
             return True
         if kind == b"array" and b"ref" in attrs:
-            self.arrays.append((attrs[b"ref"], self.text(raw)))
+            if len(self.arrays) < MAX_ARRAYS:
+                self.arrays.append((attrs[b"ref"], self.text(raw)))
         elif len(self.plain) < 10_000:
             self.plain.add(f_attrs)
         return False
 
-    def cell(self, letters: bytes, digits: bytes, c_attrs: bytes, f_attrs: bytes, raw: bytes):
+    def cell(
+        self, letters: bytes, digits: bytes, c_attrs: bytes, f_attrs: bytes, raw: bytes, cached
+    ):
         """A formula cell off the fast scan's common path: `r` not first, or <f> attributes."""
         if letters:
             row, col = int(digits) - 1, self.column(letters)
@@ -407,10 +462,18 @@ class _Collector:
             return  # not a `c` element: <col ...>, <cfRule ...> and the like
         else:
             raise _NeedFullScan  # `<c>` with no attributes at all
+        if col in self.wanted and self.first_row <= row <= self.last_row:
+            self.calculated(row, col, c_attrs, cached)
         if f_attrs and self.special(row, col, f_attrs, raw):
             return
         if col in self.wanted and self.first_row <= row <= self.last_row:
             self.result[row, col] = self.text(raw)
+
+    def calculated(self, row: int, col: int, c_attrs: bytes, cached: bytes | None) -> None:
+        """Note a formula cell without a cached value: no `<v>`, or an empty one in a cell
+        that is not of a text type (an empty text result is a value)."""
+        if not cached and not _TEXT_TYPE.search(c_attrs):
+            self.result.uncalculated.add((row, col))
 
     def finish(self) -> None:
         templates: dict[bytes, _SharedFormula] = {}
@@ -426,16 +489,25 @@ class _Collector:
             self.fill_array(ref, text)
 
     def fill_array(self, ref: bytes, text: str) -> None:
+        """Give the cells of an array range its text. With ALL_COLUMNS the range is kept as
+        it is (a `ref` may claim the whole sheet) and resolved on lookup; asked-for columns
+        and rows are filled, within what was asked."""
         corners = [_CELL_REF.match(part) for part in ref.split(b":")]
-        if not all(corners):
+        if not all(corners) or len(corners) > 2:
             return
         rows = [int(c.group(2)) - 1 for c in corners]
         cols = [self.column(c.group(1)) for c in corners]
-        for row in range(max(min(rows), self.first_row), min(max(rows), self.last_row) + 1):
-            span = range(min(cols), max(cols) + 1)
-            for col in span if isinstance(self.wanted, _AllColumns) else self.wanted:
-                if min(cols) <= col <= max(cols) and self.result.get((row, col)) is None:
-                    self.result[(row, col)] = text
+        low, high = max(min(rows), self.first_row), min(max(rows), self.last_row)
+        if low > high:
+            return
+        if isinstance(self.wanted, _AllColumns):
+            self.result.arrays.append((low, high, min(cols), max(cols), text))
+            return
+        for col in self.wanted:
+            if min(cols) <= col <= max(cols):
+                for row in range(low, high + 1):
+                    if self.result.get((row, col)) is None:
+                        self.result[(row, col)] = text
 
 
 def _fast_pattern(prefix: bytes) -> re.Pattern:
@@ -443,14 +515,16 @@ def _fast_pattern(prefix: bytes) -> re.Pattern:
 
     The lookahead rejects the other cells cheaply. Groups: column letters and row digits of
     `r` when written first (as every writer we know does), the rest of the cell's
-    attributes, the formula's attributes, its text, and "<" when the text holds markup
-    (CDATA), which the full scan handles.
+    attributes, the formula's attributes, its text, "<" when the text holds markup
+    (CDATA), which the full scan handles, and the first character of the cached value
+    ("" when there is none).
     """
     p = re.escape(prefix)
     return re.compile(
         b"<" + p + rb"c(?=[^>]*+(?<!/)>\s*+<" + p + rb"f\b)"
         rb'(?: r="([A-Z]{1,3}+)([0-9]{1,7}+)")?([^>]*+)>\s*+'
         b"<" + p + rb"f\b([^>]*+)>(?:(?<=/>)|([^<]*+)(?:</" + p + rb"f>|(<)))"
+        rb"(?:\s*+<" + p + rb"v\b[^>]*+(?<!/)>([^<]))?"
     )
 
 
@@ -468,11 +542,13 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
         if pattern is None:
             found = _SHEET_DATA.search(buffer, 0, end)
             pattern = _fast_pattern((found.group(1) or b"") if found else b"")
-        for letters, digits, c_attrs, f_attrs, raw, markup in pattern.findall(buffer, 0, end):
+        for letters, digits, c_attrs, f_attrs, raw, markup, cached in pattern.findall(
+            buffer, 0, end
+        ):
             if markup:
                 raise _NeedFullScan
             if not letters or (f_attrs and f_attrs not in plain):
-                collector.cell(letters, digits, c_attrs, f_attrs, raw)
+                collector.cell(letters, digits, c_attrs, f_attrs, raw, cached)
                 continue
             col = by_letters.get(letters)
             if col is None:
@@ -483,6 +559,8 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
                 if last is None or last[0] != raw:
                     last = last_text[col] = (raw, collector.text(raw))
                 result[row, col] = last[1]
+                if not cached:
+                    collector.calculated(row, col, c_attrs, cached)
 
 
 class _EveryColumn(dict):
@@ -506,7 +584,9 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     result = collector.result
     state = _RowState()
     for buffer, end in segments:
-        state.buffer, state.position, state.col = buffer, 0, -1
+        # A piece starts at a row start (whose tag resets the count) or, after a long
+        # stretch without one, at a cell start: the count goes on from the last piece.
+        state.buffer, state.position = buffer, 0
         for m in _SCAN.finditer(buffer, 0, end):
             letters = m.group(3)
             if letters is not None:
@@ -526,10 +606,14 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
             if m.group(5).endswith(b"/"):  # `<c .../>` then a stray <f>: not this cell's
                 continue
             f_attrs = m.group(6)
+            in_range = col in wanted and first_row <= row <= last_row
+            if in_range:
+                collector.calculated(row, col, m.group(5), m.group(8))
             if f_attrs and collector.special(row, col, f_attrs, m.group(7)):
                 continue
-            if col in wanted and first_row <= row <= last_row:
+            if in_range:
                 result[(row, col)] = collector.text(m.group(7))
+        state.col = state.count(collector, end) - 1  # the cells after the last formula
 
 
 class _RowState:

@@ -7,10 +7,18 @@ reads the custom document properties, and hands all of it to `core.book.book_fro
 `open_workbook(path)` is the lower step for lists that are not ledgers (`new --from`).
 
 Inputs are opened read-only and never modified; nothing here writes.
+
+Guards around python-calamine (native code that can abort the whole process, see
+`io.isolated`): the sniff refuses declared counts a package cannot hold before calamine opens
+it; a sheet whose cells reach further than its XML can honestly hold (`io.extent`) is refused
+with the far cells named — checked before the read when this process is not an isolated
+child, and from calamine's own extent before any cell becomes a Python object when it is; a
+Rust panic (pyo3's PanicException, a BaseException) becomes a read error.
 """
 
 from __future__ import annotations
 
+import io
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +31,7 @@ from ledger_xl.core.book import Formulas, LedgerBook, book_from_grids
 from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.findings import Finding, finding
 from ledger_xl.core.grid import Grid
+from ledger_xl.io import extent, isolated, package
 from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas
 from ledger_xl.io.sniff import fatal, sniff
 
@@ -34,6 +43,7 @@ class OpenedWorkbook:
     def __init__(self, path: Path, book: CalamineWorkbook, findings: list[Finding]) -> None:
         self.path, self._book, self.findings = path, book, findings
         self._grids: dict[str, Grid | None] = {}
+        self._parts: dict[str, tuple[str, int]] | None = None
 
     @property
     def sheet_names(self) -> list[str]:
@@ -41,36 +51,116 @@ class OpenedWorkbook:
 
     def grid(self, name: str) -> Grid | None:
         """The sheet's values from A1, or None when there is no such sheet. Raises
-        WorkbookReadError when the sheet's XML is damaged."""
+        WorkbookReadError when the sheet's XML is damaged or reaches too far."""
         if name not in self._grids:
-            self._grids[name] = sheet_grid(self._book, name)
+            self._grids[name] = sheet_grid(self._book, name, self._guard)
         return self._grids[name]
+
+    def _guard(self, name: str, rows: int | None, cols: int | None) -> None:
+        """Refuse a sheet that reaches further than its part can honestly hold: before the
+        read (rows None: scan the XML) or from calamine's extent, before conversion."""
+        part = self._part(name)
+        if part is None:
+            return
+        member, size = part
+        if rows is not None and cols is not None and not extent.overflowing(rows, cols, size):
+            return
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                reason = extent.check(archive, member, name)
+        except (zipfile.BadZipFile, OSError):
+            return
+        if reason is not None:
+            raise WorkbookReadError(self.path, reason, code="file-unreadable")
+
+    def _part(self, name: str) -> tuple[str, int] | None:
+        if self._parts is None:
+            self._parts = {}
+            try:
+                with zipfile.ZipFile(self.path) as archive:
+                    for sheet, member in package.sheet_parts(archive).items():
+                        self._parts[sheet] = (member, archive.getinfo(member).file_size)
+            except (zipfile.BadZipFile, OSError, package.PackageError, KeyError):
+                pass  # not an xlsx package (.xls, .ods, .xlsb lists): nothing to measure
+        return self._parts.get(name)
 
 
 def open_calamine(path: Path) -> CalamineWorkbook:
+    """python-calamine's workbook for `path`. Raises WorkbookReadError for anything it
+    raises, a Rust panic included."""
     try:
+        try:
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:  # a name that is not UTF-8 (a zip made on Windows):
+            with open(path, "rb") as handle:  # calamine cannot open it by name
+                return CalamineWorkbook.from_filelike(io.BytesIO(handle.read()))
         return CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types per format problem
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's errors per format problem; a Rust panic
         raise WorkbookReadError(
             path, f"无法作为 Excel 工作簿打开（{type(exc).__name__}: {exc}）"
-        ) from exc
+        ) from None
 
 
-def sheet_grid(book: CalamineWorkbook, name: str) -> Grid | None:
+def sheet_grid(book: CalamineWorkbook, name: str, guard=None) -> Grid | None:
     """The sheet's values from A1, or None when there is no such sheet.
 
     Raises WorkbookReadError when the sheet's XML is damaged (the sniff does not decompress
-    worksheets, so this is where a truncated or corrupted sheet shows).
+    worksheets, so this is where a truncated or corrupted sheet shows), and, with `guard`,
+    when it reaches further than its part can hold (`OpenedWorkbook._guard`).
     """
     if name not in book.sheet_names:
         return None
+    if guard is not None and not isolated.in_child():
+        guard(name, None, None)  # in this process an abort would end everything: look first
     try:
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as exc:  # calamine raises its own error types for damaged XML
+        sheet = book.get_sheet_by_name(name)
+        if guard is not None and sheet.end is not None:
+            guard(name, sheet.end[0] + 1, sheet.end[1] + 1)
+        rows = sheet.to_python(skip_empty_area=False)
+    except WorkbookReadError:
+        raise
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's errors for damaged XML; a Rust panic
         raise WorkbookReadError(
             book.path or "", f"工作表“{name}”已损坏，无法读取（{exc}）"
-        ) from exc
+        ) from None
     return Grid(name, rows)
+
+
+def memory_allowance(path: Path) -> int:
+    """The memory a child reading `path` may take (`io.isolated`): generous for what the file
+    holds (64 times its size, 6 times its unpacked parts; an honest read peaks far below), at
+    least `isolated.MEMORY_FLOOR`. A sheet that claims far more cells than that is refused
+    before the allocation can take the machine's memory."""
+    size = unpacked = 0
+    try:
+        if not path.is_file():
+            return isolated.MEMORY_FLOOR  # a pipe or a device: never opened here
+        size = path.stat().st_size
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, ValueError, zipfile.BadZipFile, RuntimeError):
+        pass  # not a zip (a CSV, an .xls): the floor, or 64 times the size
+    return max(isolated.MEMORY_FLOOR, 64 * size, 6 * unpacked)
+
+
+def explain_failure(path: Path, detail: str) -> str:
+    """Why reading `path` failed, when its reader died or panicked: a sheet reaching too far
+    (`io.extent`, naming the far cells) if that is the cause, else `detail`."""
+    try:
+        if not path.is_file():
+            return detail
+        with zipfile.ZipFile(path) as archive:
+            for name, member in package.sheet_parts(archive).items():
+                reason = extent.check(archive, member, name)
+                if reason is not None:
+                    return reason
+    except (zipfile.BadZipFile, OSError, package.PackageError, KeyError, RuntimeError):
+        pass
+    return detail
 
 
 def custom_properties(path: Path) -> dict[str, str]:
@@ -113,15 +203,18 @@ def _refused(path: Path, reason: Finding) -> WorkbookReadError:
     return error
 
 
-def read_book(path: str | Path, *, lang: str = "zh", formulas: bool = True) -> LedgerBook:
+def read_book(
+    path: str | Path, *, lang: str = "zh", formulas: bool = True, source: str | None = None
+) -> LedgerBook:
     """Read a ledger workbook into a `LedgerBook` (read-only).
 
     Never raises for what is in the file: a file that cannot be read gives a book without a
     ledger table whose `findings` say why (`book.fatal`); broken rule sheets, a missing 台账
     sheet or header are findings too. `formulas=False` skips the formula text (lists and
-    summaries need only the values)."""
+    summaries need only the values). `source` is the name findings give the file (default
+    the path; a decrypted copy is named after the file the user gave)."""
     path = Path(path)
-    source = str(path)
+    source = source or str(path)
     try:
         opened = open_workbook(path, lang=lang)
     except WorkbookReadError as exc:

@@ -5,13 +5,17 @@ findings: a corrupt, encrypted, legacy .xls, CSV, empty or hostile file gives ex
 error finding with a plain explanation (the caller skips the file and the batch goes on);
 a workbook that Excel holds open gives a `file-open-in-excel` warning besides (the file is
 still read). It never raises, never writes, opens the file read-only, and reads only what
-it needs: the zip's central directory, the first few KiB of the XML parts the reader parses,
-and `xl/workbook.xml` in full (parsed with defusedxml). Worksheets are never decompressed in
-full, so a large workbook is sniffed in milliseconds.
+it needs: the zip's central directory, the first few KiB of every XML part, and the small
+package parts in full (`_rels/.rels`, `xl/workbook.xml`, parsed with defusedxml). Worksheets
+are never decompressed in full, so a large workbook is sniffed in milliseconds.
 
 Checks, in order: missing → empty → OLE2 (encrypted .xlsx or legacy .xls) → not a zip
 (CSV, web page / XML, other) → zip that cannot be opened (truncated) → parts missing → zip
-bomb → DOCTYPE / ENTITY in a part's prolog (XML bomb) → workbook.xml parsed → no 台账 sheet.
+bomb → DOCTYPE / ENTITY in any XML part's prolog (XML bomb) → the main part `_rels/.rels`
+names is `xl/workbook.xml` (the part every reader reads: `io.package`) → workbook.xml parsed
+→ the shared strings declare no more strings than their part can hold (python-calamine
+reserves memory for the declared count before reading: a count in the billions aborts the
+process) → no 台账 sheet.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from defusedxml import ElementTree as SafeElementTree
 
 from ledger_xl.core.findings import Finding, Severity, finding
 from ledger_xl.core.layout import SHEET_LEDGER
+from ledger_xl.io import package
 
 __all__ = ["CODES", "OLE2_MAGIC", "SniffFailure", "excel_owner_files", "fatal", "sniff"]
 
@@ -65,6 +70,11 @@ MAX_RATIO = 200
 RATIO_MIN_SIZE = 100 << 20  # the ratio rule applies above 100 MiB uncompressed
 MAX_WORKBOOK_XML = 64 << 20  # xl/workbook.xml is parsed in full; a real one is a few KiB
 MAX_OLE_SECTORS = 4096  # directory / DIFAT sectors followed at most
+MAX_MEMBERS = 10_000  # a workbook has a few dozen parts; each XML part's prolog is read
+# Shared strings: the declared count may not exceed what the part could hold (a string takes
+# at least `<si><t/></si>`, 12 bytes; allow 8) nor, for a small part, this floor.
+SST_BYTES_PER_STRING = 8
+SST_COUNT_FLOOR = 16_000_000
 
 ENCRYPTION_STREAMS = frozenset({"EncryptionInfo", "EncryptedPackage"})
 WORKBOOK_STREAMS = frozenset({"Workbook", "Book"})  # BIFF8 / BIFF5 workbook stream
@@ -72,13 +82,19 @@ WORKBOOK_STREAMS = frozenset({"Workbook", "Book"})  # BIFF8 / BIFF5 workbook str
 DETAIL_WEB = "这是网页/XML 格式，不是 xlsx；请在 Excel 中打开后“另存为” .xlsx"
 DETAIL_NO_WORKBOOK = "缺少 xl/workbook.xml，不是 Excel 工作簿"
 DETAIL_ZIP_BOMB = "压缩比异常（疑似 zip 炸弹）"
+DETAIL_MAIN_PART = (
+    "工作簿的主部件不在标准位置（{part}，应为 xl/workbook.xml），疑似被改造过的文件；"
+    "请在 Excel 中打开后另存为 .xlsx"
+)
+DETAIL_SHARED_STRINGS = (
+    "{part} 声明有 {count} 个共享字符串，远超该部件能容纳的数量，疑似恶意构造的文件，"
+    "为安全起见拒绝读取"
+)
+DETAIL_NOT_REGULAR = "这不是普通文件（是文件夹、管道或设备），不能作为工作簿读取"
+DETAIL_MEMBERS = "压缩包中有 {count} 个部件，数量异常，疑似恶意构造的文件"
 
 _EXCEL_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
-_XML_PARTS = re.compile(
-    r"(\[Content_Types\]\.xml|xl/workbook\.xml|xl/sharedStrings\.xml|xl/styles\.xml"
-    r"|xl/worksheets/[^/]+\.xml|docProps/[^/]+\.xml|_rels/\.rels|xl/_rels/workbook\.xml\.rels)",
-    re.IGNORECASE,
-)
+_XML_SUFFIXES = (".xml", ".rels", ".vml")  # every XML part is checked, wherever it lies
 _TRUNCATED_XML = {3, 5, 6, 20}  # expat: no element found, unclosed token, partial char, CDATA
 _DELIMITERS = (",", "\t", ";", "|", "，")
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -106,9 +122,14 @@ def sniff(path: Path, lang: str = "zh", ledger: bool = True) -> list[Finding]:
 
     try:  # a folder, a pipe or a device is not a file (and opening a pipe would block)
         is_file = path.is_file()
+        exists = is_file or path.exists()
+    except PermissionError:
+        return [make("file-unreadable", "没有读取权限（所在文件夹不允许访问）")]
     except (OSError, ValueError):  # e.g. a name the OS refuses, a NUL in the path
-        is_file = False
+        is_file = exists = False
     if not is_file:
+        if exists:
+            return [make("file-unreadable", DETAIL_NOT_REGULAR)]
         return [make("file-not-found")]
 
     found: list[Finding] = []
@@ -364,19 +385,23 @@ def _check_zip(fh: BinaryIO, ledger: bool = True) -> None:
         infos = archive.infolist()
         if not infos:
             raise SniffFailure("file-empty")
+        if len(infos) > MAX_MEMBERS:
+            raise SniffFailure("file-unreadable", DETAIL_MEMBERS.format(count=len(infos)))
         members = {info.filename.lower(): info for info in infos}
         if not all(part.lower() in members for part in _EXCEL_PARTS):
             if not ledger and _other_spreadsheet(members):
                 for info in infos:
                     _check_ratio(info)
+                _check_prologs(archive, infos)
                 return
             raise SniffFailure("file-unreadable", _not_a_workbook(members))
         for info in infos:
             _check_ratio(info)
-        for info in infos:
-            if _XML_PARTS.fullmatch(info.filename):
-                _check_prolog(archive, info)
+        _check_prologs(archive, infos)
+        _check_main_part(archive)
         names = _sheet_names(archive, members["xl/workbook.xml"])
+        for part in package.shared_strings_parts(archive, package.member_names(archive)):
+            _check_shared_strings(archive, archive.getinfo(part))
     if ledger and SHEET_LEDGER not in names:
         raise SniffFailure("ledger-sheet-missing", value=SHEET_LEDGER)
 
@@ -402,6 +427,43 @@ def _check_ratio(info: zipfile.ZipInfo) -> None:
         size > RATIO_MIN_SIZE and size > MAX_RATIO * max(info.compress_size, 1)
     ):
         raise SniffFailure("file-unreadable", DETAIL_ZIP_BOMB)
+
+
+def _check_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    for info in infos:
+        if info.filename.lower().endswith(_XML_SUFFIXES) and not info.is_dir():
+            _check_prolog(archive, info)
+
+
+def _check_main_part(archive: zipfile.ZipFile) -> None:
+    """The part `_rels/.rels` names as the workbook must be xl/workbook.xml: the sniff, the
+    value reader and the formula reader then all read the same parts."""
+    try:
+        main = package.workbook_part(archive)
+    except package.PackageError as exc:
+        if exc.bomb:
+            raise SniffFailure("file-xml-bomb") from None
+        raise SniffFailure("file-unreadable", exc.detail) from None
+    if main.lower() != package.MAIN_PART:
+        raise SniffFailure("file-unreadable", DETAIL_MAIN_PART.format(part=main))
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Refuse a declared `uniqueCount` the part cannot hold: python-calamine reserves memory
+    for it up front (billions abort the process; 2^64-1 panics)."""
+    text = _decode_xml(_read(archive, info, lambda member: member.read(PROLOG_LIMIT)))
+    declared = package.declared_unique_count(text)
+    if declared is None:
+        if len(text) >= PROLOG_CHUNK:  # the root start tag is not in the first 64 KiB
+            raise SniffFailure("file-unreadable", f"{info.filename} 开头异常")
+        return  # a tiny part without an <sst> root: the reader says what is wrong
+    limit = max(SST_COUNT_FLOOR, info.file_size // SST_BYTES_PER_STRING)
+    count = declared.strip()
+    if count and not (count.isdigit() and len(count) <= 19 and int(count) <= limit):
+        shown = count if len(count) <= 30 else count[:30] + "…"
+        raise SniffFailure(
+            "file-unreadable", DETAIL_SHARED_STRINGS.format(part=info.filename, count=shown)
+        )
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, reader: Callable) -> object:

@@ -23,7 +23,7 @@ Key = tuple[str, str, str, str, str]
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo"), AS_OF)
+    return run_demo(tmp_path_factory.mktemp("demo"), AS_OF, round_trip=False)
 
 
 def _findings(files, day) -> dict[Key, Severity]:

@@ -27,7 +27,7 @@ def _run(*args: str):
 @pytest.fixture(scope="module")
 def branches(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    run_demo(out, AS_OF, n_customers=120)
+    run_demo(out, AS_OF, n_customers=120, round_trip=False)
     return out / BRANCH_FOLDER
 
 

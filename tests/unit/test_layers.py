@@ -13,10 +13,10 @@ from pathlib import Path
 
 import ledger_xl.core
 from ledger_xl.app import importer
-from ledger_xl.core import book
+from ledger_xl.core import book, merge
 from ledger_xl.core.checks import CHECKS
 from ledger_xl.core.findings import CATALOGUE
-from ledger_xl.io import sniff
+from ledger_xl.io import crypto, sniff
 
 CORE = Path(ledger_xl.core.__file__).parent
 CORE_MODULES = sorted(m.name for m in pkgutil.walk_packages([str(CORE)], prefix="ledger_xl.core."))
@@ -83,6 +83,8 @@ def test_every_catalogue_code_has_exactly_one_owner():
         "io.sniff": sniff.CODES,
         "core.book (opener)": book.CODES,
         "app.importer": importer.CODES,
+        "core.merge": merge.CODES,
+        "io.crypto (collect's decryption)": crypto.CODES,
         **{f"check {check.__name__}": check.codes for check in CHECKS},
     }
     declared = Counter(code for codes in owners.values() for code in codes)

@@ -144,7 +144,8 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_directory_is_not_a_file(tmp_path: Path) -> None:
     folder = tmp_path / "folder.xlsx"
     folder.mkdir()
-    only(sniff(folder), "file-not-found", folder)
+    found = only(sniff(folder), "file-unreadable", folder)
+    assert "不是普通文件" in found.message
 
 
 def test_empty_file(tmp_path: Path) -> None:

@@ -119,7 +119,16 @@ def test_portfolio_figures_equal_the_template_twins(demo, tables):
         data.credentials["customer_id"],
         data.credentials["doc_type"],
     )
-    template = summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, AS_OF)
+    template = summary.key_figures(
+        data.ledger,
+        computed,
+        docs["doc_status"],
+        DEFAULT_RULES,
+        AS_OF,
+        doc_inactive=schedule.inactive_owners(
+            data.credentials["customer_id"], data.ledger["customer_id"], data.ledger["status"]
+        ),
+    )
     hq = sections(tables)
     compared = 0
     for section, items in template:

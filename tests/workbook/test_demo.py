@@ -91,6 +91,7 @@ def test_demo_command_prints_what_it_wrote(tmp_path):
     assert result.exit_code == 0, result.output
     assert MASTER_NAME in result.output and "埋下的错误" in result.output
     assert "已逾期" in result.output
+    assert "merge-both-changed" in result.output and "合并报告" in result.output
     again = CliRunner().invoke(app, ["demo", "--out", str(tmp_path)])
     assert again.exit_code == 2 and "--force" in again.output
 
@@ -201,3 +202,21 @@ def test_the_control_codes_appear_nowhere_else(demo, branch_findings):
         if m.key in ("score_financial", "score_credit") and m.expect is None:
             expected.add(("score-off-rubric", m.customer_id))
     assert found == expected
+
+
+def test_demo_round_trip_shows_changes_conflicts_and_refusals(demo):
+    collected = demo.collected
+    codes = {i.code for i in collected.merge.issues}
+    assert {
+        "merge-rules-differ",
+        "merge-both-changed",
+        "merge-claimed-twice",
+        "merge-review-edited",
+        "merge-removed-by-branch",
+    } <= codes
+    assert [f.branch for f in demo.distributed.files if f.encrypted] == ["广州分公司"]
+    assert len(collected.merge.changes) == 2 and len(collected.merge.added) == 1
+    merged = read_book(collected.output)
+    assert len(merged.ledger.frame) == 360  # the twice-claimed new customer waits for a person
+    assert merged.ledger.frame["row_key"].notna().all()
+    assert collected.report.exists() and collected.archive.is_dir()

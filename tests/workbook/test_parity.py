@@ -213,7 +213,16 @@ def test_summary_formulas_equal_python(recalculated):
         credentials["customer_id"],
         credentials["doc_type"],
     )
-    figures = summary.key_figures(ledger, computed, docs["doc_status"], DEFAULT_RULES, AS_OF)
+    figures = summary.key_figures(
+        ledger,
+        computed,
+        docs["doc_status"],
+        DEFAULT_RULES,
+        AS_OF,
+        doc_inactive=schedule.inactive_owners(
+            credentials["customer_id"], ledger["customer_id"], ledger["status"]
+        ),
+    )
     grid = sheet_grid(open_calamine(out), layout.SHEET_SUMMARY)
     row = SUMMARY_FIRST_ROW
     total = len(ledger) - sum(

@@ -98,7 +98,23 @@ def test_header_frozen_and_table_has_formula_columns(book):
     formulas = {c.name: c.calculatedColumnFormula for c in table.tableColumns}
     for field in FORMULA_FIELDS:
         assert formulas[field.header] is not None, field.header
-    assert [c.name for c in table.tableColumns] == [f.header for f in DEFAULT_RULES.fields]
+    assert [c.name for c in table.tableColumns] == [
+        *(f.header for f in DEFAULT_RULES.fields),
+        layout.ROW_KEY_HEADER,
+    ]
+
+
+@pytest.mark.parametrize(
+    "sheet", [layout.SHEET_LEDGER, layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS]
+)
+def test_each_table_ends_with_the_hidden_locked_row_key(book, sheet):
+    ws = book[sheet]
+    table = next(iter(ws.tables.values()))
+    assert table.tableColumns[-1].name == layout.ROW_KEY_HEADER
+    last = table.ref.split(":")[1].rstrip("0123456789")
+    assert ws.column_dimensions[last].hidden
+    first_data = int(table.ref.split(":")[0].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) + 1
+    assert ws[f"{last}{first_data}"].protection.locked is True
 
 
 def test_ledger_protection_locks_formulas_not_inputs(book):

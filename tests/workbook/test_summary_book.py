@@ -410,13 +410,16 @@ def test_data_notes(tmp_path):
     got = [(g.value(2 + i, 0), g.value(2 + i, 1)) for i in range(len(quality))]
     assert got == list(zip(quality["item"], quality["count"], strict=True))
     files = g.find_row("读取的文件（1 个）", 0)
-    assert [g.value(files + 2, c) for c in range(3)] == ["演示.xlsx", len(p.customers), "演示.xlsx"]
+    assert [g.value(files + 1, c) for c in range(3)] == ["文件名", "客户数", "分公司"]
+    branches = "、".join(sorted(set(p.customers["branch"]) - {""}))
+    assert [g.value(files + 2, c) for c in range(3)] == ["演示.xlsx", len(p.customers), branches]
     bad = g.find_row("无法读取的文件（1 个）", 0)
     assert (g.value(bad + 2, 0), g.value(bad + 2, 2)) == (
         "坏文件.xlsx",
         "无法作为 Excel 工作簿打开",
     )
     text = " ".join(str(v) for row in g.rows for v in row)
+    assert "/somewhere" not in text  # file names, not where they lay
     assert "基准日 2026-11-23" in text
     assert "已停用的客户不列入" in text
     assert "都等于客户总数" in text

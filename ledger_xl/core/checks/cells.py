@@ -37,6 +37,7 @@ _KIND = {
 _KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown types → OTHER
 FORMULA_START = ("=", "+", "-", "@")
 LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
+EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel cell can hold
 _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
 
 
@@ -93,7 +94,12 @@ def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
 
 def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:
     numbers = values.numbers(cells)  # fast path for plain numbers; dates become serials here
+    with np.errstate(invalid="ignore"):
+        impossible = (kind == NUMBER) & ~(np.abs(numbers) <= EXCEL_MAX_NUMBER)
     numbers[kind != NUMBER] = np.nan
+    for i in np.flatnonzero(impossible):  # NaN, ±inf, 1e308: written by a program, not Excel
+        ctx.emit("not-a-number", table, i, rule.key, value=repr(float(cells[i])))
+        numbers[i] = np.nan
     for i in np.flatnonzero(kind == TEXT):
         parsed, _ = parsing.parse_number_text(cells[i])
         if parsed is None:

@@ -77,7 +77,7 @@ class CheckContext:
 
     def __post_init__(self) -> None:
         if self.used is None:
-            frame = self.ledger.frame
+            frame = self.ledger.frame.drop(columns=[layout.ROW_KEY], errors="ignore")
             self.used = (
                 frame.notna().any(axis=1).to_numpy()
                 if len(frame.columns)

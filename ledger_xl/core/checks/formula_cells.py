@@ -1,7 +1,12 @@
 """Formula checks: every formula cell still holds the template's formula, and the value the
 workbook last calculated equals the Python twin — a tampered formula or rule is caught.
 
-Codes: formula-overwritten, formula-edited, formula-value-mismatch.
+A formula cell that carries no calculated value at all (a workbook saved by a program that
+does not calculate, such as openpyxl: the reader lists them in `uncalculated`) is not
+"wrong": its formula text is still checked, and the file gets one `formula-not-calculated`
+warning with the count instead of a mismatch per cell.
+
+Codes: formula-overwritten, formula-edited, formula-value-mismatch, formula-not-calculated.
 """
 
 from __future__ import annotations
@@ -61,7 +66,7 @@ def _normalise_code(code: str, table: str) -> str:
     return re.sub(r"_XL(?:FN|WS)\.", "", code)
 
 
-@emits("formula-overwritten", "formula-edited", "formula-value-mismatch")
+@emits("formula-overwritten", "formula-edited", "formula-value-mismatch", "formula-not-calculated")
 def check_formulas(ctx: CheckContext) -> None:
     table = ctx.ledger
     keys = [f.key for f in ctx.rules.fields if not f.is_input and f.key in table.columns]
@@ -76,7 +81,7 @@ def check_formulas(ctx: CheckContext) -> None:
     # whichever spelling the reader gave: normalise each distinct text once.
     normalised = functools.lru_cache(maxsize=256)(normalise_formula)
     if found is None:  # a book read without its formula text: only the values are checked
-        _check_cached_values(ctx, keys, tampered)
+        _check_cached_values(ctx, keys, tampered, frozenset())
         return
     for key in keys:
         col = table.columns[key]
@@ -89,21 +94,30 @@ def check_formulas(ctx: CheckContext) -> None:
             elif text != raw[key] and normalised(text) != expected[key]:
                 ctx.emit("formula-edited", table, i, key, value=text)
                 tampered.add((i, key))
-    _check_cached_values(ctx, keys, tampered)
+    _check_cached_values(ctx, keys, tampered, getattr(found, "uncalculated", frozenset()))
 
 
-def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> None:
+def _check_cached_values(
+    ctx: CheckContext, keys: list[str], tampered: set, uncalculated: set[tuple[int, int]]
+) -> None:
+    """Cached values against the twins; a cell without any cached value is counted once for
+    the file (`formula-not-calculated`), not reported as a mismatch."""
     table = ctx.ledger
     day = ctx.cached_as_of
     computed = ctx.computed(day or ctx.as_of)
+    not_calculated = 0
     for key in keys:
         if key in _AS_OF_DEPENDENT and day is None:
             continue  # the workbook carries no calculated 基准日 to compare against
         want = computed[key].tolist()
         have = table.frame[key].tolist()
         differs = _differs(computed[key], have) & ctx.used
+        col = table.columns[key]
         for i in np.flatnonzero(differs):
             if (i, key) in tampered or _same(want[i], have[i]):
+                continue
+            if _plain(have[i]) is None and (table.rows[i] - 1, col) in uncalculated:
+                not_calculated += 1
                 continue
             ctx.emit(
                 "formula-value-mismatch",
@@ -113,6 +127,8 @@ def _check_cached_values(ctx: CheckContext, keys: list[str], tampered: set) -> N
                 value=_shown(have[i]),
                 detail=_shown(want[i]),
             )
+    if not_calculated:
+        ctx.emit_file("formula-not-calculated", sheet=table.sheet, value=not_calculated)
 
 
 def _differs(want: pd.Series, have: list) -> np.ndarray:

@@ -90,7 +90,9 @@ def build_audit_report(path: str | os.PathLike, data, *, overwrite: bool = False
     """Write the audit report of an `app.audit.ReportData` to `path`, atomically; never over an
     existing file unless `overwrite`. Returns the path."""
     target = Path(path)
-    with kit.written(target, overwrite, title=f"{TITLE} {data.period.title}") as wb:
+    with kit.written(
+        target, overwrite, kind="audit_report", title=f"{TITLE} {data.period.title}"
+    ) as wb:
         _Report(wb, data).build()
     return target
 

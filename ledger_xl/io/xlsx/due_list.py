@@ -86,7 +86,7 @@ def build_due_workbook(
     `document_within` and `branch` only word the 说明 sheet. Returns the path."""
     target = Path(path)
     check_rows({LIST_SPECS[key].sheet: lists[key] for key in LIST_SPECS})
-    with kit.written(target, overwrite, title=TITLE) as wb:
+    with kit.written(target, overwrite, kind="due_list", title=TITLE) as wb:
         formats = list_formats(wb)
         writer = ListWriter(wb, formats)
         sheets = [writer.write(spec, lists[key]) for key, spec in LIST_SPECS.items()]
@@ -149,7 +149,9 @@ def _write_notes(wb, f: kit.Formats, lists, portfolio, within, document_within, 
         "违约/涉诉、列为失信被执行人），应在最近审核日期后的提前复审周期内复审，说明列写明原因。",
         "审核等待：待审核、审核中的客户，按自提交日期起已等待的天数从长到短排列；"
         "未填提交日期的排在最后。",
-        "证件到期：已过期标红、即将到期标黄；法定代表人身份证号码中间八位已隐藏。",
+        "证件到期：已过期标红、即将到期标黄；法定代表人身份证号码中间八位已隐藏。"
+        "已停用客户的证件不列入（台账中该客户编号为已停用；汇总的资信证明已过期、即将到期"
+        "按同一口径计数）。",
         "风险预警：评分下降（比上次审核低 10 分以上）、评级下调、证件过期仍为审核通过、"
         "信用报告超过一年、最低评级仍为审核通过。",
         "各表均可筛选、排序，颜色随行移动。",

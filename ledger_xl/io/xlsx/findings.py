@@ -127,7 +127,7 @@ def build_findings_workbook(
             f"共 {total} 条问题，超过 Excel 一张工作表的行数上限；请改用 --format json 输出"
         )
     words = _WORDS["en" if lang == "en" else "zh"]
-    with kit.written(target, overwrite, title=words["title"]) as wb:
+    with kit.written(target, overwrite, kind="findings", title=words["title"]) as wb:
         _FindingsBook(wb, result, target.resolve().parent, lang).build()
     return target
 

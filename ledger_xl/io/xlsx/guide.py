@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger_xl.core import layout
 from ledger_xl.core.layout import TEMPLATE_VERSION
 from ledger_xl.core.rules import RUBRIC_AT_MOST, Rules
+from ledger_xl.io.xlsx import kit
 
 _PROTECTION_TEXT = {
     "ledger": (
@@ -73,9 +74,9 @@ def control_lines(rules: Rules) -> list[str]:
         "列为“提前复审”并写明原因。",
         f"{rejected}待审核、审核中的客户按“提交日期”计算已等待天数，ledger-xl due 的“审核等待”"
         "清单从等得最久的排起。",
-        "旧版台账（模板 1.0，没有以上规则表和列）：校验按总部标准规则检查它已有的列（资信证明、"
+        "旧版台账（模板 1.0、1.1，没有以上规则表和列）：校验按总部标准规则检查它已有的列（资信证明、"
         "信用额度、评分），没有的列（审批级别、失信被执行人等）相关检查跳过，并提示缺少哪张规则表；"
-        "请换用新模板。",
+        "请用 ledger-xl upgrade 升级到新模板。",
     ]
 
 
@@ -97,6 +98,9 @@ def _rubric_text(rules: Rules, rubric) -> str:
     return text
 
 
+GUIDE_WIDTH = 68  # fits portrait A4 in LibreOffice and Excel: one column too wide is cut
+
+
 _BUTTONS_TEXT = (
     "校验：检查整个工作簿（包括尚未保存的修改），把有问题的单元格填色（错误红色、警告黄色）并加批注，"
     f"另写一张“{layout.SHEET_CHECK_RESULTS}”表，每个问题一行，点击“位置”即跳到该单元格。"
@@ -116,7 +120,7 @@ _BUTTONS_TEXT = (
 
 
 def _button_lines(macros: bool) -> list[tuple[str, str]]:
-    """Section 四: what the buttons and custom functions do, and where they are."""
+    """Section 五: what the buttons and custom functions do, and where they are."""
     if macros:
         head = [
             (
@@ -224,11 +228,18 @@ def write_guide(workbook, fmt, rules: Rules, options, macros: bool = False) -> o
         ("cell", _PROTECTION_TEXT[str(options.protection)].format(pw=pw)),
         *_button_lines(macros),
         ("cell", "总部用命令行 ledger-xl 批量校验各分公司台账、列出到期审核、汇总和合并。"),
+        (
+            "cell",
+            f"台账、资信证明、审核记录最右侧隐藏的“{layout.ROW_KEY_HEADER}”列是总部合并各分公司台账时"
+            "识别每一行用的，请勿修改或删除；复制整行新增客户时，新行的行键会被重新编号。",
+        ),
         ("bold", "六、版本"),
         ("cell", f"模板版本：{TEMPLATE_VERSION}"),
         ("cell", f"规则指纹：{rules.fingerprint()}（规则表被改动时指纹会变化，总部据此识别）"),
     ]
     for row, (style, text) in enumerate(lines):
         ws.write_string(row, 0, text, fmt("wrap" if style == "cell" else style))
-    ws.set_column(0, 0, 110)
+    ws.set_column(0, 0, GUIDE_WIDTH)
+    kit.wrapped_row_heights(ws, 0, [([t if s == "cell" else "" for s, t in lines], GUIDE_WIDTH)])
+    kit.portrait(ws)  # one page wide: no line cut at the right edge
     return ws

@@ -7,7 +7,9 @@
 - `Workbook`: XlsxWriter's workbook whose sheets prepare each distinct formula text once.
 - `Formats`: cached cell formats from a table of named styles (`STYLES` plus a writer's own),
   with optional tones layered on top and a `locked` switch for protected sheets.
-- `print_setup` / `portrait` / `landscape`: A4, page numbers, repeated header rows.
+- `print_setup` / `portrait` / `landscape`: A4, page numbers, repeated header rows;
+  `table_pages`: a pre-sized table sheet printed in column bands with its key columns on
+  every page and a print area as deep as its used rows.
 - `display_width` / `fit_columns`: column widths from the text they hold (CJK counts double).
 - the colours of the ledger's conventions: red for overdue or expired, amber for due soon.
 """
@@ -16,14 +18,34 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 
 import xlsxwriter
 import xlsxwriter.worksheet
+from xlsxwriter.utility import xl_col_to_name
 
 from ledger_xl.io.output import atomic_output
+
+# Every workbook ledger_xl writes says what it is, so a later run reading a folder can tell its
+# own outputs from ledgers (`app.paths` skips them).
+PROP_KIND = "ledger_xl.kind"
+KIND_LABELS = {
+    "ledger": "台账",
+    "findings": "问题清单",
+    "due_list": "到期清单",
+    "summary": "汇总工作簿",
+    "review_report": "客户审核报告",
+    "rectification": "整改台账",
+    "audit_report": "稽核报告",
+    "working_papers": "稽核底稿",
+    "merge_report": "合并报告",
+    "output": "输出文件",
+}
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_LINKS = 65_530  # hyperlinks per worksheet; beyond it cells are plain text
@@ -59,13 +81,38 @@ _SAFE_OPTIONS = {
 }
 
 
+def xml_safe(text: str) -> str:
+    """`text` as XML can hold it: a lone surrogate (a file name that was not UTF-8, read
+    with surrogateescape) becomes the character its bytes mean, or �."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except AttributeError:  # not text: XlsxWriter says what is wrong
+        return text
+
+
 class Worksheet(xlsxwriter.worksheet.Worksheet):
-    """A worksheet that prepares each distinct formula text once.
+    """A worksheet that prepares each distinct formula text once, and writes every text as
+    XML can hold it (`xml_safe`).
 
     XlsxWriter scans every formula with ~30 regular expressions (future-function prefixes);
     a ledger repeats seven ~500-character formulas on every row, so caching the prepared text
     makes building several times faster. Installed as the workbook's `worksheet_class`.
     """
+
+    def _write_string(self, row, col, string, cell_format=None):
+        return super()._write_string(row, col, xml_safe(string), cell_format)
+
+    def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
+        if isinstance(url, str):
+            url = xml_safe(url)
+        if isinstance(string, str):
+            string = xml_safe(string)
+        if isinstance(tip, str):
+            tip = xml_safe(tip)
+        return super()._write_url(row, col, url, cell_format, string, tip)
 
     def _prepare_formula(self, formula, expand_future_functions=False):
         cache = self.__dict__.setdefault("_ledger_xl_formula_cache", {})
@@ -83,12 +130,13 @@ def new_workbook(
     path: str | os.PathLike,
     *,
     title: str,
+    kind: str,
     created: dt.datetime | None = None,
     subject: str = "",
     options: Mapping[str, object] | None = None,
 ) -> Workbook:
     """A workbook that never turns text into numbers, formulas or links, with ledger_xl's
-    document properties."""
+    document properties, `ledger_xl.kind` (one of `KIND_LABELS`) among them."""
     wb = Workbook(str(path), {**_SAFE_OPTIONS, **(options or {})})
     properties = {
         "title": title,
@@ -100,6 +148,7 @@ def new_workbook(
         properties["subject"] = subject
         properties["company"] = ""
     wb.set_properties(properties)
+    wb.set_custom_property(PROP_KIND, kind)
     return wb
 
 
@@ -109,14 +158,18 @@ def written(
     overwrite: bool = False,
     *,
     title: str,
+    kind: str,
     created: dt.datetime | None = None,
     subject: str = "",
     options: Mapping[str, object] | None = None,
 ) -> Iterator[Workbook]:
     """Yield a new workbook written to a temporary file; closed and moved onto `path` when the
-    body succeeds (nothing is left behind when it fails)."""
+    body succeeds (nothing is left behind when it fails). `kind` is what it is (`KIND_LABELS`),
+    recorded in its document properties."""
     with atomic_output(path, overwrite) as temp:
-        wb = new_workbook(temp, title=title, created=created, subject=subject, options=options)
+        wb = new_workbook(
+            temp, title=title, kind=kind, created=created, subject=subject, options=options
+        )
         try:
             yield wb
         finally:
@@ -189,6 +242,87 @@ def print_setup(
         ws.fit_to_pages(1, 0)
 
 
+# Printable width of landscape A4 with `TABLE_MARGINS`, in points: where a band of columns
+# must fit. A column of w characters prints about w*7+5 points wide in LibreOffice, a third
+# wider than in Excel (w*7+5 pixels at 96 dpi); bands are measured the LibreOffice way, so
+# they fit in both.
+TABLE_MARGINS = {"left": 0.25, "right": 0.25, "top": 0.55, "bottom": 0.6}
+LANDSCAPE_WIDTH_PT = (11.69 - 0.5) * 72
+TABLE_SCALE = 75  # percent: 8-point text, a 39-column ledger in five bands
+
+
+def column_points(width: float) -> float:
+    """Points a column `width` characters wide takes on paper (LibreOffice's measure)."""
+    return width * 7 + 5
+
+
+def column_bands(
+    widths: Sequence[float], key_columns: int, scale: int, page_pt: float = LANDSCAPE_WIDTH_PT
+) -> list[int]:
+    """Where to break the columns after the first `key_columns` (repeated on every page) so
+    that each band, keys included, fits the page at `scale` percent: the first column of
+    each band after the first (for `set_v_pagebreaks`)."""
+    room = page_pt * 100 / scale - sum(column_points(w) for w in widths[:key_columns])
+    breaks: list[int] = []
+    used = 0.0
+    for col in range(key_columns, len(widths)):
+        width = column_points(widths[col])
+        if used and used + width > room:
+            breaks.append(col)
+            used = 0.0
+        used += width
+    return breaks
+
+
+def table_pages(
+    wb: xlsxwriter.Workbook,
+    ws,
+    *,
+    sheet: str,
+    table: str,
+    header_row: int,
+    widths: Sequence[float],
+    used_by: Sequence[str],
+    key_columns: int = 2,
+) -> None:
+    """How a sheet holding one pre-sized Excel table prints, as a clerk reads it: A4
+    landscape at `TABLE_SCALE`, the header row and the first `key_columns` columns repeated
+    on every page, the other columns in bands that each fit the page width (pages run
+    across the bands, then down), page numbers in the footer, and the print area only as
+    deep as the last row whose `used_by` columns hold something.
+
+    The print area is a defined name over the table (`_xlnm.Print_Area`), so Excel and WPS
+    follow it as rows are typed into the table's blank pre-sized rows or the table grows.
+    LibreOffice takes only a plain range as a print area and prints the whole table there.
+    """
+    ws.set_paper(A4)
+    ws.set_landscape()
+    ws.set_margins(**TABLE_MARGINS)
+    ws.repeat_rows(header_row)
+    ws.repeat_columns(0, key_columns - 1)
+    ws.set_footer(FOOTER_PAGES)
+    ws.print_across()
+    ws.set_print_scale(TABLE_SCALE)
+    breaks = column_bands(widths, key_columns, TABLE_SCALE)
+    if breaks:
+        ws.set_v_pagebreaks(breaks)
+    wb.define_name(
+        f"{sheet}!_xlnm.Print_Area", print_area_formula(sheet, table, header_row, widths, used_by)
+    )
+
+
+def print_area_formula(
+    sheet: str, table: str, header_row: int, widths: Sequence[float], used_by: Sequence[str]
+) -> str:
+    """`=台账!$A$1:INDEX(台账!$AM:$AM,<last used row>)`: from A1 to the last table row whose
+    `used_by` columns are not all blank (the header row when there is none)."""
+    last_col = xl_col_to_name(len(widths) - 1)
+    used = "+".join(f'({table}[{header}]<>"")' for header in used_by)
+    first = f"{table}[{used_by[0]}]"
+    last_row = f"IFERROR(LOOKUP(2,1/({used}),ROW({first})),{header_row + 1})"
+    return f"={sheet}!$A$1:INDEX({sheet}!${last_col}:${last_col},{last_row})"
+
+
 def portrait(ws) -> None:
     """A4 portrait, one page wide, page numbers in the footer."""
     print_setup(ws, orientation="portrait", fit_width=True)
@@ -199,12 +333,59 @@ def landscape(ws, header_row: int | None = None) -> None:
     print_setup(ws, header_row, fit_width=True)
 
 
+# ---------------------------------------------------------------- file names
+
+
+def file_label(path: object) -> str:
+    """How an output names an input file: its name, not where it lay on this machine (an
+    output travels; the folders of HQ's computer are nobody's business)."""
+    return Path(os.fspath(path)).name if path else ""
+
+
 # ---------------------------------------------------------------- widths
 
 
 def display_width(text: str) -> int:
     """Columns `text` takes in Excel's default font: CJK characters count double."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# Wide (CJK, full-width) characters, counted in C: row heights are computed for every row.
+_WIDE = re.compile(
+    "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]"
+)
+LINE_HEIGHT = 17.0  # points a line of 11-point text takes in a row (CJK fonts run tall)
+MAX_LINES = 8  # a row grows to at most this many lines
+
+
+def text_lines(text: str, width: float) -> int:
+    """Lines `text` wraps to in a column `width` characters wide (CJK counting double)."""
+    per_line = max(1.0, width - 1)
+    lines = 0
+    for part in text.split("\n"):
+        units = len(part) + len(_WIDE.findall(part))
+        lines += max(1, math.ceil(units / per_line))
+    return lines
+
+
+def wrapped_row_heights(
+    ws, first_row: int, columns: Sequence[tuple[Sequence[object], float]]
+) -> None:
+    """Give each row the height its wrapped text needs: `columns` are (values, width) of the
+    columns that wrap, values row by row from `first_row`. Rows of one line keep Excel's
+    default height (and grow by themselves when a clerk types)."""
+    if not columns:
+        return
+    n = max(len(values) for values, _ in columns)
+    for i in range(n):
+        lines = 1
+        for values, width in columns:
+            value = values[i] if i < len(values) else None
+            if isinstance(value, str) and (len(value) * 2 > width - 1 or "\n" in value):
+                lines = max(lines, text_lines(value, width))
+        if lines > 1:
+            ws.set_row(first_row + i, LINE_HEIGHT * min(lines, MAX_LINES))
 
 
 def fit_columns(

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
-from ledger_xl.core import formulas, layout, summary, twins, values
+from ledger_xl.core import formulas, layout, schedule, summary, twins, values
 from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.distribution import Distribution, distribution_grid
 from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
 from ledger_xl.core.rules import FieldRule, FieldType, Rules
 from ledger_xl.io.xlsx import addin, guide, kit, rulesheets
@@ -44,6 +45,11 @@ class BuildOptions:
     password: str | None = None
     reproducible: bool = False  # fixed timestamps, no cached 基准日 (the committed template)
     title: str = "客户审核管理台账"
+    # A branch workbook handed out by `distribute`: what was sent (the hidden 分发记录 sheet
+    # and the branch / distribution document properties).
+    distribution: Distribution | None = None
+    # Field key → the only values its drop-down offers (所属分公司 fixed to one branch).
+    fixed_values: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def build_ledger_workbook(
@@ -62,7 +68,12 @@ def build_ledger_workbook(
     created = REPRODUCIBLE_TIME if options.reproducible else dt.datetime.now()
     macros = addin.is_macro_path(path)
     with kit.written(
-        path, overwrite, title=options.title, created=created, subject="客户审核管理台账"
+        path,
+        overwrite,
+        title=options.title,
+        kind="ledger",
+        created=created,
+        subject="客户审核管理台账",
     ) as wb:
         _Builder(wb, content, rules, options, macros=macros).build()
         if macros:
@@ -94,6 +105,15 @@ class _Builder:
         credential_inputs = [c.key for c in layout.CREDENTIAL_COLUMNS if c.kind != "formula"]
         self.credentials = _frame(content.credentials, credential_inputs)
         self.reviews = _frame(content.reviews, [c.key for c in layout.REVIEW_COLUMNS])
+        # The hidden row keys, kept apart so the twins and summaries never see them.
+        self.row_keys = {
+            name: _frame(frame, [layout.ROW_KEY])[layout.ROW_KEY].tolist()
+            for name, frame in (
+                ("ledger", content.ledger),
+                ("credentials", content.credentials),
+                ("reviews", content.reviews),
+            )
+        }
         self.wb = wb
         self.fmt = kit.Formats(wb, _BASE_FORMATS)
         self.lock_tables = opts.protection is Protection.LEDGER
@@ -104,6 +124,11 @@ class _Builder:
         self.wb.set_custom_property(layout.PROP_TEMPLATE_VERSION, TEMPLATE_VERSION)
         self.wb.set_custom_property(layout.PROP_RULES_FINGERPRINT, self.rules.fingerprint())
         self.wb.set_custom_property(layout.PROP_GENERATOR, "ledger_xl")
+        record = self.opts.distribution
+        if record is not None:
+            self.wb.set_custom_property(layout.PROP_BRANCH, record.branch)
+            self.wb.set_custom_property(layout.PROP_DISTRIBUTION_ID, record.distribution_id)
+            self.wb.set_custom_property(layout.PROP_DISTRIBUTED_AT, record.distributed_at)
         self.formula_values = twins.ledger_formulas(
             self.ledger, self.rules, self.as_of, credentials=self.credentials
         )
@@ -142,7 +167,48 @@ class _Builder:
                 ws.protect(
                     self.opts.password or "", {"select_locked_cells": True, "autofilter": True}
                 )
+        if record is not None:
+            self.write_distribution(record)
         self.wb.get_worksheet_by_name(layout.SHEET_LEDGER).activate()
+
+    def write_distribution(self, record: Distribution) -> None:
+        """The hidden 分发记录 sheet: what was sent, for `collect`'s three-way comparison."""
+        ws = self.wb.add_worksheet(layout.SHEET_DISTRIBUTION)
+        for r, cells in enumerate(distribution_grid(record)):
+            for c, value in enumerate(cells):
+                ws.write_string(r, c, str(value))
+        ws.very_hidden()
+        ws.protect(self.opts.password or "")
+
+    # ------------------------------------------------------------ the hidden row key
+
+    def _row_key_spec(self) -> dict:
+        return {
+            "header": layout.ROW_KEY_HEADER,
+            "format": self.fmt("row_key"),
+            "header_format": self.fmt("header"),
+        }
+
+    def _write_row_keys(self, ws, first_row: int, col: int, keys: list, last: int) -> None:
+        """The key column: hidden, locked, typing refused (a key is never typed)."""
+        cell_format = self.fmt("row_key")
+        ws.set_column(col, col, 18, cell_format, {"hidden": True})
+        for i in range(last - first_row + 1):
+            _write_value(ws, first_row + i, col, keys[i] if i < len(keys) else None, cell_format)
+        ws.data_validation(
+            first_row,
+            col,
+            last,
+            col,
+            {
+                "validate": "custom",
+                "value": "=FALSE()",
+                "input_title": layout.ROW_KEY_HEADER,
+                "input_message": layout.ROW_KEY_HINT,
+                "error_title": layout.ROW_KEY_HEADER,
+                "error_message": layout.ROW_KEY_HINT,
+            },
+        )
 
     # ------------------------------------------------------------ 台账
 
@@ -181,11 +247,12 @@ class _Builder:
             if not f.is_input:
                 column["formula"] = ledger_formulas[f.key]
             columns.append(column)
+        columns.append(self._row_key_spec())
         ws.add_table(
             top,
             0,
             last,
-            len(fields) - 1,
+            len(fields),
             {
                 "name": layout.TABLE_LEDGER,
                 "columns": columns,
@@ -205,9 +272,27 @@ class _Builder:
                     ws, top + 1, col, ledger_formulas[f.key], cached, n_rows, self._field_format(f)
                 )
             self._validate(ws, top + 1, col, last, f)
+        self._write_row_keys(ws, top + 1, len(fields), self.row_keys["ledger"], last)
         ws.set_row(top, 30)
+        kit.wrapped_row_heights(
+            ws,
+            top + 1,
+            [
+                (self.ledger[f.key].tolist(), f.width)
+                for f in fields
+                if f.type is FieldType.TEXT and f.is_input and f.key not in _UNWRAPPED
+            ],
+        )
         ws.freeze_panes(top + 1, 2)
-        kit.print_setup(ws, top)
+        kit.table_pages(
+            self.wb,
+            ws,
+            sheet=layout.SHEET_LEDGER,
+            table=layout.TABLE_LEDGER,
+            header_row=top,
+            widths=[f.width for f in fields],
+            used_by=[self.rules.header("customer_id"), self.rules.header("name")],
+        )
         due_col = xl_col_to_name([f.key for f in fields].index("due_flag"))
         data = (top + 1, 0, last, len(fields) - 1)
         first_cell = f"${due_col}{top + 2}"
@@ -289,9 +374,11 @@ class _Builder:
             FieldType.TEXT: "text_input",
             FieldType.CHOICE: "text_input",
             FieldType.DATE: "date_input",
-            FieldType.NUMBER: "number_input",
+            FieldType.NUMBER: "number_input" if _MONEY in f.header else "plain_number_input",
             FieldType.SCORE: "score_input",
         }[f.type]
+        if f.type is FieldType.TEXT and f.key not in _UNWRAPPED:
+            return self.fmt(name, locked=False, text_wrap=True)  # long names, addresses…
         return self.fmt(name, locked=False)
 
     def _write_inputs(self, ws, first_row, col, cells, n_rows, cell_format) -> None:
@@ -316,12 +403,15 @@ class _Builder:
             }.get(f.type, "text")
         )
         title = f.header[:28] + ("（必填）" if f.required else "")
+        allowed = f.allowed
+        if f.is_input and f.key in self.opts.fixed_values:
+            kind, allowed = "choice", self.opts.fixed_values[f.key]
         ws.data_validation(
             first,
             col,
             last,
             col,
-            _validation(kind, f.header, f.hint, title, f.allowed, f.minimum, f.maximum),
+            _validation(kind, f.header, f.hint, title, allowed, f.minimum, f.maximum),
         )
 
     def _protect_table_sheet(self, ws) -> None:
@@ -339,7 +429,7 @@ class _Builder:
 
     # ------------------------------------------------------------ 资信证明 / 审核记录
 
-    def _side_table(self, sheet, table, columns, frame, computed, title, spare):
+    def _side_table(self, sheet, table, columns, frame, computed, title, spare, keys):
         ws = self.wb.add_worksheet(sheet)
         ws.write_string(0, 0, title, self.fmt("title"))
         top = layout.SIDE_HEADER_ROW
@@ -356,11 +446,12 @@ class _Builder:
             if c.kind == "formula":
                 spec["formula"] = formula_text[c.key]
             specs.append(spec)
+        specs.append(self._row_key_spec())
         ws.add_table(
             top,
             0,
             last,
-            len(columns) - 1,
+            len(columns),
             {
                 "name": table,
                 "columns": specs,
@@ -379,17 +470,36 @@ class _Builder:
             else:
                 self._write_inputs(ws, top + 1, col, frame[c.key].tolist(), n_rows, cell_format)
             self._validate_column(ws, top + 1, col, last, c)
+        self._write_row_keys(ws, top + 1, len(columns), keys, last)
         ws.set_row(top, 30)
+        kit.wrapped_row_heights(
+            ws,
+            top + 1,
+            [
+                (frame[c.key].tolist(), c.width)
+                for c in columns
+                if c.kind == "text" and c.width >= _WRAP_WIDTH
+            ],
+        )
         ws.freeze_panes(top + 1, 2)
-        kit.print_setup(ws, top)
+        kit.table_pages(
+            self.wb,
+            ws,
+            sheet=sheet,
+            table=table,
+            header_row=top,
+            widths=[c.width for c in columns],
+            used_by=[c.header for c in columns[:2]],
+        )
         return ws, top, last
 
     def _column_format(self, c: layout.Column):
         if c.kind == "formula":
             return self.fmt("formula")
-        return self.fmt(
-            {"date": "date_input", "number": "number_input"}.get(c.kind, "text_input"), locked=False
-        )
+        name = {"date": "date_input", "number": "plain_number_input"}.get(c.kind, "text_input")
+        if c.kind == "text" and c.width >= _WRAP_WIDTH:
+            return self.fmt(name, locked=False, text_wrap=True)
+        return self.fmt(name, locked=False)
 
     def _validate_column(self, ws, first, col, last, c: layout.Column) -> None:
         kind = c.kind if c.kind in ("choice", "date", "formula") else "text"
@@ -407,6 +517,7 @@ class _Builder:
             self.doc_values,
             "资信证明：营业执照、法定代表人身份证、银行资信证明等，到期前须更新",
             self.opts.spare_rows,
+            self.row_keys["credentials"],
         )
         keys = [c.key for c in layout.CREDENTIAL_COLUMNS]
         status_cell = f"${xl_col_to_name(keys.index('doc_status'))}{top + 2}"
@@ -440,15 +551,19 @@ class _Builder:
             None,
             "审核记录：每次审核一行，只增不改（已有记录锁定，在下方空行追加）",
             self.opts.spare_rows,
+            self.row_keys["reviews"],
         )
         if self.lock_tables:
             # Append-only in practice: existing records are locked, the spare rows are not.
             for col, c in enumerate(layout.REVIEW_COLUMNS):
-                fmt_name = {"date": "date_input", "number": "number_input"}.get(
+                fmt_name = {"date": "date_input", "number": "plain_number_input"}.get(
                     c.kind, "text_input"
                 )
+                wrap = {"text_wrap": True} if c.kind == "text" and c.width >= _WRAP_WIDTH else {}
                 for i, value in enumerate(self.reviews[c.key].tolist()):
-                    _write_value(ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True))
+                    _write_value(
+                        ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True, **wrap)
+                    )
             self._protect_table_sheet(ws)
         return ws
 
@@ -474,6 +589,9 @@ class _Builder:
             self.doc_values["doc_status"],
             self.rules,
             self.as_of,
+            doc_inactive=schedule.inactive_owners(
+                self.credentials["customer_id"], self.ledger["customer_id"], self.ledger["status"]
+            ),
         )
         row = SUMMARY_FIRST_ROW
         for section, items in figures:
@@ -494,13 +612,11 @@ class _Builder:
                 ws.write_formula(row, 1, item.formula, self.fmt("cell"), item.count)
                 row += 1
             row += 1
-        ws.set_column(0, 0, 30)
+        ws.set_column(0, 0, 34)
         ws.set_column(1, 1, 11)
         ws.set_column(2, 2, 3)
         self._branch_tables(ws)
-        ws.set_paper(9)  # A4
-        ws.set_landscape()
-        ws.fit_to_pages(1, 0)
+        kit.print_setup(ws, fit_width=True)
         return ws
 
     def _branch_tables(self, ws) -> None:
@@ -603,27 +719,34 @@ class _Builder:
         ws.write_string(0, 1, "ledger_xl.udfs")
         ws.write_string(2, 0, "此表是 xlwings 加载项的设置，请勿修改或删除。", self.fmt("note"))
         ws.set_column(0, 1, 18)
+        ws.hide()  # xlwings reads hidden sheets too; a clerk has no use for it, nor a printer
         return ws
 
 
-# The ledger's styles besides `kit.STYLES` (note, bold, header).
+# The ledger's styles besides `kit.STYLES` (note, bold, header). Table cells align to the top:
+# a row grows when a long name or address wraps.
 _BASE_FORMATS: dict[str, dict] = {
     "title": {"bold": True, "font_size": 14, "font_color": FILL_HEADER},
     "cell": {"border": 1, "valign": "top"},
     "wrap": {"border": 1, "text_wrap": True, "valign": "top"},
     "percent": {"num_format": "0%", "border": 1},
     "percent_bold": {"num_format": "0%", "bold": True, "border": 1},
-    "text_input": {"num_format": "@"},
-    "date_input": {"num_format": "yyyy-mm-dd"},
-    "number_input": {"num_format": "#,##0.00"},
-    "score_input": {"num_format": "0.0"},
-    "formula": {"bg_color": FILL_FORMULA},
-    "score_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0", "bold": True},
-    "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%"},
-    "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd"},
-    "money_formula": {"bg_color": FILL_FORMULA, "num_format": "#,##0.00"},
+    "text_input": {"num_format": "@", "valign": "top"},
+    "date_input": {"num_format": "yyyy-mm-dd", "valign": "top"},
+    "number_input": {"num_format": "#,##0.00", "valign": "top"},  # amounts in 万元
+    "plain_number_input": {"num_format": "General", "valign": "top"},  # 849, 3.5 (not 849.00)
+    "score_input": {"num_format": "0.0", "valign": "top"},
+    "formula": {"bg_color": FILL_FORMULA, "valign": "top"},
+    "score_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0", "bold": True, "valign": "top"},
+    "percent_formula": {"bg_color": FILL_FORMULA, "num_format": "0.0%", "valign": "top"},
+    "date_formula": {"bg_color": FILL_FORMULA, "num_format": "yyyy-mm-dd", "valign": "top"},
+    "row_key": {"num_format": "@", "font_color": "#808080"},
+    "money_formula": {"bg_color": FILL_FORMULA, "num_format": "#,##0.00", "valign": "top"},
     "rule_percent": {"num_format": "0.0%", "border": 1},
 }
+_MONEY = "万元"  # number columns in 万元 show two decimals; the others as typed
+_UNWRAPPED = {"customer_id", "uscc"}  # identifiers stay on one line
+_WRAP_WIDTH = 20  # side-table text columns this wide wrap (names, numbers, notes, opinions)
 
 
 SUMMARY_FIRST_ROW = 3  # 汇总: row 0 title, row 1 基准日, sections from row 3 (0-based)
@@ -710,14 +833,24 @@ def _cached(value: object) -> object:
     return value
 
 
+_EXCEL_MAX_NUMBER = 9.99999999999999e307
+_FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
+
+
 def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
-    """Write an input value as typed: text stays text (never a formula), dates stay dates."""
+    """Write an input value as typed: text stays text (never a formula), dates stay dates. A
+    value no cell can hold as such (inf, 1e308, a date before 1900) is written as its
+    text, never dropped (a NaN in a frame is a blank)."""
     if values.is_blank(value):
         ws.write_blank(row, col, None, cell_format)
+    elif isinstance(value, float | np.floating) and not abs(value) <= _EXCEL_MAX_NUMBER:
+        ws.write_string(row, col, repr(float(value)), cell_format)
     elif isinstance(value, str):
         ws.write_string(row, col, value, cell_format)
     elif isinstance(value, bool):
         ws.write_boolean(row, col, value, cell_format)
+    elif isinstance(value, dt.date) and not _FIRST_DAY <= _day(value) <= _LAST_DAY:
+        ws.write_string(row, col, value.isoformat()[:10], cell_format)
     elif isinstance(value, dt.datetime):
         ws.write_datetime(row, col, value, cell_format)
     elif isinstance(value, dt.date):
@@ -726,3 +859,7 @@ def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
         ws.write_number(row, col, float(value), cell_format)
     else:
         ws.write_string(row, col, str(value), cell_format)
+
+
+def _day(value: dt.date) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value

@@ -99,7 +99,9 @@ def build_rectification_workbook(
         raise OutputError(
             f"未整改问题 {len(rows)} 项，超过一张工作表的行数上限；请按 --branch 分开输出"
         )
-    with kit.written(target, overwrite, title=TITLE, subject="ledger_xl 整改台账") as wb:
+    with kit.written(
+        target, overwrite, kind="rectification", title=TITLE, subject="ledger_xl 整改台账"
+    ) as wb:
         f = audit_formats(wb)
         ws = wb.add_worksheet(TITLE)
         ws.write_string(

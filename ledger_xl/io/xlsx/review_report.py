@@ -22,7 +22,6 @@ import datetime as dt
 import difflib
 import math
 import os
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +35,7 @@ from ledger_xl.core.errors import LedgerXLError
 from ledger_xl.core.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, label, mask_id
 from ledger_xl.core.rules import Rules
 from ledger_xl.io import libreoffice
-from ledger_xl.io.output import check_writable
+from ledger_xl.io.output import check_writable, temporary_folder
 from ledger_xl.io.xlsx import kit
 from ledger_xl.io.xlsx.kit import AMBER, FILL_HEADER, RED
 
@@ -241,7 +240,7 @@ def build_review_report(
     data = ReportData.of(portfolio, position)
     c = data.customer
     title = f"{TITLE} {_text(c.get('customer_id'))} {_text(c.get('name'))}"
-    with kit.written(path, overwrite, title=title, subject=TITLE) as wb:
+    with kit.written(path, overwrite, kind="review_report", title=title, subject=TITLE) as wb:
         _Report(wb, data).build()
     return Path(path)
 
@@ -253,7 +252,7 @@ def render_pdf(xlsx: str | os.PathLike, pdf: str | os.PathLike, overwrite: bool 
     check_writable(target, overwrite)
     if not source.is_file():
         raise LedgerXLError(f"找不到要转换的工作簿 {source}")
-    with tempfile.TemporaryDirectory(prefix=".~ledger_xl-pdf-", dir=target.parent) as folder:
+    with temporary_folder(target) as folder:
         produced = libreoffice.to_pdf(source, folder)
         check_writable(target, overwrite)  # nothing appeared meanwhile
         with contextlib.suppress(OSError):
@@ -541,7 +540,7 @@ class _Report:
                 ("客户名称", c.get("name"), "text", ("bold",)),
                 ("客户编号", c.get("customer_id"), "text", ("bold",)),
                 ("基准日", self.data.as_of, "date"),
-                ("来源文件", c.get(FILE), "text"),
+                ("来源文件", kit.file_label(c.get(FILE)), "text"),
             ]
         )
         self.spacer()

@@ -35,6 +35,7 @@ from ledger_xl.core.rulesheets import (
     SCORING_DIM_HEADER,
     SEGREGATION_LABELS,
 )
+from ledger_xl.io.xlsx import kit
 
 
 def _abs(sheet: str, row: int, col: int, row2: int | None = None, col2: int | None = None) -> str:
@@ -45,6 +46,8 @@ def _abs(sheet: str, row: int, col: int, row2: int | None = None, col2: int | No
 
 
 # ---------------------------------------------------------------- writing
+
+_WRAPPED = {4, 5, 8, 10}  # 格式, 允许值, 别名, 填报要求: long text wraps in its column
 
 
 def write_field_rules(workbook, fmt, rules: Rules) -> None:
@@ -79,10 +82,21 @@ def write_field_rules(workbook, fmt, rules: Rules) -> None:
             elif value is None or value == "":
                 ws.write_blank(i, col, None, fmt("cell"))
             else:
-                ws.write_string(i, col, value, fmt("wrap" if col == 10 else "cell"))
-    for col, width in enumerate((18, 16, 6, 5, 20, 28, 7, 7, 24, 6, 60)):
+                ws.write_string(i, col, value, fmt("wrap" if col in _WRAPPED else "cell"))
+    widths = (18, 16, 6, 5, 20, 28, 7, 7, 24, 6, 60)
+    for col, width in enumerate(widths):
         ws.set_column(col, col, width)
+    texts = {  # what the wrapped columns hold, row by row
+        4: [f.format for f in rules.fields],
+        5: ["、".join(f.allowed) for f in rules.fields],
+        8: ["、".join(f.aliases) for f in rules.fields],
+        10: [f.hint for f in rules.fields],
+    }
+    kit.wrapped_row_heights(
+        ws, FIELD_HEADER_ROW + 1, [(texts[col], widths[col]) for col in sorted(_WRAPPED)]
+    )
     ws.freeze_panes(FIELD_HEADER_ROW + 1, 2)
+    kit.print_setup(ws, FIELD_HEADER_ROW, fit_width=True)  # landscape, every column on a page
     ws.autofilter(FIELD_HEADER_ROW, 0, FIELD_HEADER_ROW + len(rules.fields), len(FIELD_HEADERS) - 1)
     return ws
 
@@ -129,6 +143,7 @@ def write_scoring(workbook, fmt, scoring: ScoringRules):
     ws.set_column(1, 1, 12)
     ws.set_column(2, 2, 10)
     ws.set_column(3, 3, 40)
+    kit.portrait(ws)  # one page wide: the notes that run past column D print too
     return ws
 
 
@@ -180,6 +195,7 @@ def write_cycles(workbook, fmt, cycles: CycleRules):
     )
     ws.set_column(0, 0, 22)
     ws.set_column(1, n_cat, 10)
+    kit.portrait(ws)
     return ws
 
 

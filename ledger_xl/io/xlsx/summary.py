@@ -28,7 +28,7 @@ from ledger_xl.core import layout
 from ledger_xl.core.due import DOCUMENT_COLUMNS, DUE_COLUMNS, WARNING_COLUMNS
 from ledger_xl.core.summary import TOTAL, UNKNOWN
 from ledger_xl.io.xlsx import kit
-from ledger_xl.io.xlsx.kit import landscape, portrait
+from ledger_xl.io.xlsx.kit import file_label, landscape, portrait
 from ledger_xl.io.xlsx.list_sheets import (
     ListSpec,
     ListWriter,
@@ -107,7 +107,7 @@ def build_summary_workbook(
     the notes (the 即将到期 window the tables were computed with). Returns the path."""
     target = Path(path)
     check_rows({LIST_SPECS[key].sheet: tables[key] for key in LIST_SPECS})
-    with kit.written(target, overwrite, title=TITLE) as wb:
+    with kit.written(target, overwrite, kind="summary", title=TITLE) as wb:
         _SummaryBook(wb, tables, portfolio, within).build()
     return target
 
@@ -510,16 +510,19 @@ class _SummaryBook:
         row += 1
         ws.write_string(row, 0, "文件名", f.header)
         ws.write_string(row, 1, "客户数", f.header)
-        ws.write_string(row, 2, "完整路径", f.header)
+        ws.write_string(row, 2, "分公司", f.header)
         row += 1
-        per_file = p.customers["file"].value_counts().to_dict() if "file" in p.customers else {}
+        customers = p.customers
+        per_file = customers["file"].value_counts().to_dict() if "file" in customers else {}
         if not p.files:
             ws.write_string(row, 0, "（没有）", f.note)
             row += 1
-        for file in p.files:
-            ws.write_string(row, 0, Path(file).name, f.cell)
+        for file in p.files:  # names only: where the files lay on HQ's machine stays there
+            ws.write_string(row, 0, file_label(file), f.cell)
             ws.write_number(row, 1, int(per_file.get(file, 0)), f.count)
-            ws.write_string(row, 2, str(file), f.cell)
+            mine = customers.loc[customers["file"] == file, "branch"] if per_file else []
+            names = sorted({b for b in mine if b})
+            ws.write_string(row, 2, "、".join(names[:5]), f.cell)
             row += 1
         row += 1
         ws.write_string(row, 0, f"无法读取的文件（{len(p.unreadable)} 个）", f.subtitle)
@@ -530,7 +533,7 @@ class _SummaryBook:
             ws.write_string(row, 2, "原因", f.header)
             row += 1
             for file, reason in p.unreadable:
-                ws.write_string(row, 0, Path(file).name, f.cell)
+                ws.write_string(row, 0, file_label(file), f.cell)
                 ws.write_blank(row, 1, None, f.cell)
                 ws.write_string(row, 2, str(reason), f.wrap_cell)
                 row += 1

@@ -113,7 +113,9 @@ def build_working_papers(path: str | os.PathLike, outcome, *, overwrite: bool = 
                 "open_items": "；".join(outcome.open_items.get(cid, [])),
             }
         )
-    with kit.written(target, overwrite, title=TITLE, subject="ledger_xl 稽核底稿") as wb:
+    with kit.written(
+        target, overwrite, kind="working_papers", title=TITLE, subject="ledger_xl 稽核底稿"
+    ) as wb:
         f = audit_formats(wb)
         ws = wb.add_worksheet(papers.PAPER_SHEET)
         ws.write_string(

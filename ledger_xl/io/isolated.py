@@ -1,0 +1,223 @@
+"""Reading each file in a child process, so that nothing a file does to a reader stops a batch.
+
+python-calamine is fast because it is native code, and native code can take the whole process
+down: a crafted cell at XFD1048576 makes it allocate hundreds of GB and abort (SIGABRT, which
+no `except` catches), and other inputs raise pyo3's `PanicException`, a BaseException. Read
+in a forked child, such a file costs the child only: the parent gets `ChildFailed` for that
+file, turns it into a finding (`file-unreadable`) and goes on with the next.
+
+A forked child starts in a few milliseconds and needs no re-import; only its result crosses
+back (pickled). `run_each` keeps up to `jobs` children at work. Where fork does not exist
+(Windows) the work runs in the process, and a BaseException from a reader still becomes a
+`ChildFailed` (an abort cannot be caught there; the pre-flight checks of `io.sniff` are what
+guard it). `LEDGER_XL_ISOLATE=0` runs in the process too (for debugging).
+
+A child's address space is limited (`memory`, by default `MEMORY_FLOOR`): python-calamine
+fills the rectangle it allocates, so a cell at A9999999 would otherwise take 12 GB of real
+memory before anything could refuse it; with the limit the allocation fails at once and the
+child ends. Its standard error is discarded (a Rust abort prints a backtrace there), unless
+LEDGER_XL_DEBUG is set.
+
+The parent must not hold threads when it forks (a forked child inherits locks held by other
+threads): callers keep their progress displays unthreaded.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import multiprocessing
+import os
+import pickle
+import signal
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+_OK, _RAISED, _FAILED = "ok", "raised", "failed"
+MEMORY_FLOOR = 1 << 30  # address space a child may add to what it was forked with
+
+
+class ChildFailed(Exception):
+    """The work on one file ended without a result: the child died (`signal` set) or raised
+    something that cannot be sent back (e.g. a Rust panic). `detail` says what, in Chinese."""
+
+    def __init__(self, detail: str, signal_number: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail, self.signal = detail, signal_number
+
+
+def available() -> bool:
+    """True when work runs in forked children (fork exists and isolation is not switched
+    off with LEDGER_XL_ISOLATE=0)."""
+    if os.environ.get("LEDGER_XL_ISOLATE", "1") == "0":
+        return False
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+_IN_CHILD = False
+
+
+def in_child() -> bool:
+    """True inside a child started here (readers may then leave memory guards to the parent)."""
+    return _IN_CHILD
+
+
+def call(fn: Callable[..., Any], *args: Any, memory: int = MEMORY_FLOOR) -> Any:
+    """`fn(*args)` in a child process; its result, or its exception re-raised. Raises
+    ChildFailed when the child died or raised what cannot be sent back."""
+    outcome = next(run_each(fn, [args], jobs=1, memory=lambda _: memory))[1]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def run_each(
+    fn: Callable[..., Any],
+    calls: Sequence[tuple],
+    jobs: int = 1,
+    memory: Callable[[tuple], int] | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """`fn(*args)` for each args in `calls`, each in its own child, at most `jobs` at a time;
+    `memory(args)` is the address space the child may add (default MEMORY_FLOOR).
+
+    Yields (index, outcome) as each finishes: the result, the exception it raised (an
+    Exception, to be re-raised or reported by the caller) or a ChildFailed."""
+    if not available():
+        for index, args in enumerate(calls):
+            yield index, _in_process(fn, args)
+        return
+    context = multiprocessing.get_context("fork")
+    waiting = list(enumerate(calls))[::-1]
+    running: dict[Connection, tuple[int, multiprocessing.process.BaseProcess]] = {}
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, jobs):
+                index, args = waiting.pop()
+                receive, send = context.Pipe(duplex=False)
+                limit = memory(args) if memory else MEMORY_FLOOR
+                child = context.Process(target=_child, args=(send, fn, args, limit), daemon=True)
+                child.start()
+                send.close()
+                running[receive] = (index, child)
+            for ready in wait(list(running)):
+                index, child = running.pop(ready)  # type: ignore[call-overload]
+                yield index, _outcome(ready, child)
+    finally:
+        for receive, (_, child) in running.items():
+            if child.is_alive():
+                child.kill()
+            child.join()
+            receive.close()
+
+
+def _in_process(fn: Callable[..., Any], args: tuple) -> Any:
+    try:
+        return fn(*args)
+    except Exception as exc:
+        return exc
+    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a Rust panic from a reader (pyo3's PanicException)
+        return ChildFailed(_raised_detail(exc))
+
+
+def _child(send: Connection, fn: Callable[..., Any], args: tuple, memory: int) -> None:
+    global _IN_CHILD
+    _IN_CHILD = True
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends the child at once
+    _limit_memory(memory)
+    if not os.environ.get("LEDGER_XL_DEBUG"):
+        _quiet()
+    try:
+        message: tuple = (_OK, fn(*args))
+    except BaseException as exc:
+        message = (_RAISED, exc, traceback.format_exc())
+    try:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an exception that cannot cross (a Rust panic's type does not)
+        exc = message[1] if message[0] == _RAISED else None
+        data = pickle.dumps((_FAILED, _raised_detail(exc), traceback.format_exc()))
+    send.send_bytes(data)
+    send.close()
+
+
+def _limit_memory(extra: int) -> None:
+    """Cap the child's address space at what it has now plus `extra` bytes."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            now = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = now + extra
+        if soft == resource.RLIM_INFINITY or limit < soft:
+            if hard != resource.RLIM_INFINITY:
+                limit = min(limit, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # no /proc (macOS) or no resource module: the child runs unlimited
+
+
+def _quiet() -> None:
+    """Send the child's standard error to /dev/null: a native abort prints there (and so
+    would a fault handler the parent enabled, on its own copy of the descriptor)."""
+    faulthandler.disable()
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _outcome(receive: Connection, child: multiprocessing.process.BaseProcess) -> Any:
+    try:
+        message = pickle.loads(receive.recv_bytes())
+    except (EOFError, OSError, pickle.UnpicklingError):
+        message = None
+    finally:
+        receive.close()
+    child.join()
+    if message is None:
+        return ChildFailed(_death_detail(child.exitcode), _signal_of(child.exitcode))
+    kind = message[0]
+    if kind == _OK:
+        return message[1]
+    if kind == _RAISED:
+        exc = message[1]
+        if isinstance(exc, MemoryError):
+            return ChildFailed("读取时内存不足（多半是文件声明或占用的范围过大）")
+        if isinstance(exc, Exception):
+            if os.environ.get("LEDGER_XL_DEBUG"):
+                exc.add_note(f"in the child process:\n{message[2]}")
+            return exc
+        if isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt
+        return ChildFailed(_raised_detail(exc))
+    return ChildFailed(message[1])
+
+
+def _signal_of(exitcode: int | None) -> int | None:
+    return -exitcode if exitcode is not None and exitcode < 0 else None
+
+
+def _death_detail(exitcode: int | None) -> str:
+    number = _signal_of(exitcode)
+    if number == signal.SIGABRT:
+        return "读取程序异常中止（多半是文件声明或占用的范围过大，内存分配失败）"
+    if number == signal.SIGKILL:
+        return "读取程序被系统终止（内存不足）"
+    if number is not None:
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = str(number)
+        return f"读取程序异常终止（{name}）"
+    return f"读取程序异常退出（退出码 {exitcode}）"
+
+
+def _raised_detail(exc: BaseException | None) -> str:
+    if exc is None:
+        return "读取程序异常终止"
+    return f"读取程序内部出错（{type(exc).__name__}: {str(exc)[:200]}）"
