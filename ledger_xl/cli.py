@@ -6,7 +6,6 @@ Exit codes: 0 done, 1 done but problems were found, 2 the command could not run.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import sys
 from pathlib import Path
@@ -16,7 +15,14 @@ import typer
 
 from ledger_xl import terminal
 from ledger_xl.cli_audit import DbOpt, audit_app
-from ledger_xl.core.errors import LedgerXLError
+from ledger_xl.cli_support import (
+    AsOfOpt,
+    ForceOpt,
+    console,
+    err_console,
+    friendly,
+    parse_date,
+)
 from ledger_xl.core.layout import TEMPLATE_VERSION, Protection
 
 # Only typer, rich and the light layout module load at start: `ledger-xl --help` answers
@@ -31,12 +37,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(audit_app, name="audit")
-# Piped output has no terminal width to respect: a wide console keeps each finding on a line.
-_PIPED_WIDTH = None if sys.stdout.isatty() else 200
-console = terminal.make_console(width=_PIPED_WIDTH)
-err_console = terminal.make_console(stderr=True)
 
-ForceOpt = Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖它。")]
 ProtectionOpt = Annotated[
     Protection,
     typer.Option(
@@ -54,39 +55,7 @@ RowsOpt = Annotated[
 ]
 
 
-def _friendly(command):
-    """Turn ledger_xl's own errors into one clear line and exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except LedgerXLError as exc:
-            terminal.error(err_console, str(exc))
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
-# --as-of within what every list, summary and workbook can compute: review dates run years
-# past the day, and Excel holds dates from 1900 to 9999.
-AS_OF_FIRST, AS_OF_LAST = dt.date(1900, 1, 1), dt.date(9899, 12, 31)
 DEMO_FIRST = dt.date(2000, 1, 1)  # the demo's companies are founded from 1996 on
-
-
-def _parse_date(text: str | None) -> dt.date:
-    if text is None:
-        return dt.date.today()
-    try:
-        day = dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise typer.BadParameter(f"“{text}”不是日期，请写成 2026-11-23") from None
-    if not AS_OF_FIRST <= day <= AS_OF_LAST:
-        raise typer.BadParameter(
-            f"{day.isoformat()} 超出可用范围，基准日须在 {AS_OF_FIRST.isoformat()} 到 "
-            f"{AS_OF_LAST.isoformat()} 之间"
-        )
-    return day
 
 
 def _gather(paths: list[str]):
@@ -100,7 +69,7 @@ def _gather(paths: list[str]):
 
 
 @app.command()
-@_friendly
+@friendly
 def template(
     output: Annotated[
         Path,
@@ -140,7 +109,7 @@ def _check_macro_suffix(output: Path, xlsm: bool) -> None:
 
 
 @app.command()
-@_friendly
+@friendly
 def new(
     source: Annotated[
         Path, typer.Option("--from", help="现有客户清单：.csv 或 .xlsx（首行为表头）。")
@@ -183,7 +152,7 @@ def new(
 
 
 @app.command()
-@_friendly
+@friendly
 def demo(
     out: Annotated[Path, typer.Option("--out", help="演示文件写到这个目录。")] = Path(
         "ledger_xl_demo"
@@ -200,7 +169,7 @@ def demo(
     分公司改动（新客户、改评分、新审核记录、篡改权重、加密文件）和收回合并。"""
     from ledger_xl.app import demo as demo_module  # generating data is only needed here
 
-    day = _parse_date(as_of)
+    day = parse_date(as_of)
     if day < DEMO_FIRST:
         raise typer.BadParameter(
             f"演示数据中的企业从 1996 年起成立，演示的基准日须在 {DEMO_FIRST.isoformat()} 之后"
@@ -235,7 +204,7 @@ def demo(
 
 
 @app.command()
-@_friendly
+@friendly
 def validate(
     paths: Annotated[
         list[str], typer.Argument(help="工作簿文件、文件夹（递归查找）或通配符，可多个。")
@@ -289,7 +258,7 @@ def validate(
     unknown = sorted(set(skip) | set(only) - set(CATALOGUE))
     if unknown:
         raise typer.BadParameter(f"未知的问题代码：{'、'.join(unknown)}（代码表见 README）")
-    day = _parse_date(as_of)
+    day = parse_date(as_of)
     files = _gather(paths)
     if not files:
         terminal.error(err_console, "没有找到要校验的工作簿")
@@ -330,7 +299,6 @@ def validate(
     raise typer.Exit(0 if result.valid else 1)
 
 
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")]
 PathsArg = Annotated[
     list[str], typer.Argument(help="台账工作簿、文件夹（递归查找）或通配符，可多个。")
 ]
@@ -368,7 +336,7 @@ def _load_portfolio(paths: list[str], day: dt.date, outputs: tuple[Path | None, 
 
 
 @app.command()
-@_friendly
+@friendly
 def due(
     paths: PathsArg,
     as_of: AsOfOpt = None,
@@ -412,7 +380,7 @@ def due(
 
     if output_format not in ("table", "json"):
         raise typer.BadParameter("--format 只能是 table 或 json")
-    day = _parse_date(as_of)
+    day = parse_date(as_of)
     if output is not None:
         from ledger_xl.io.output import check_writable
 
@@ -450,7 +418,7 @@ def due(
 
 
 @app.command()
-@_friendly
+@friendly
 def summarize(
     paths: PathsArg,
     as_of: AsOfOpt = None,
@@ -466,7 +434,7 @@ def summarize(
     评分分布，未来12个月每月到期数，风险预警；-o 写出带原生图表的汇总工作簿。"""
     from ledger_xl.core import summary
 
-    day = _parse_date(as_of)
+    day = parse_date(as_of)
     if output is not None:
         from ledger_xl.io.output import check_writable
 
@@ -482,7 +450,7 @@ def summarize(
 
 
 @app.command()
-@_friendly
+@friendly
 def report(
     paths: PathsArg,
     customer: Annotated[str, typer.Option("--customer", help="客户编号，如 SH000377。")],
@@ -502,7 +470,7 @@ def report(
     from ledger_xl.io.output import check_writable
     from ledger_xl.io.xlsx import review_report
 
-    day = _parse_date(as_of)
+    day = parse_date(as_of)
     target = output or Path(f"审核报告_{customer.strip()}.xlsx")
     check_writable(target, force)
     pdf_target = target.with_suffix(".pdf")
@@ -520,7 +488,7 @@ def report(
 
 
 @app.command()
-@_friendly
+@friendly
 def distribute(
     master: Annotated[
         Path | None,
@@ -556,7 +524,7 @@ def distribute(
 
 
 @app.command()
-@_friendly
+@friendly
 def collect(
     paths: Annotated[
         list[str], typer.Argument(help="分公司退回的工作簿：文件、文件夹（递归查找）或通配符。")
@@ -590,7 +558,7 @@ def collect(
     """
     from ledger_xl.app import branches as branches_module
 
-    day = _parse_date(as_of)
+    day = parse_date(as_of)
     options = branches_module.read_branch_options(passwords) if passwords else ()
     result = branches_module.collect(
         paths,
@@ -608,7 +576,7 @@ def collect(
 
 
 @app.command()
-@_friendly
+@friendly
 def upgrade(
     old: Annotated[Path, typer.Argument(help="旧模板版本或其他规则的台账（只读）。")],
     output: Annotated[Path, typer.Option("-o", "--output", help="升级后的台账（.xlsx）。")],

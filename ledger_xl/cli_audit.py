@@ -10,8 +10,6 @@ each command imports what it needs.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import json
 import secrets
 import sys
@@ -21,7 +19,7 @@ from typing import Annotated
 import typer
 
 from ledger_xl import terminal
-from ledger_xl.core.errors import LedgerXLError
+from ledger_xl.cli_support import AsOfOpt, ForceOpt, console, err_console, friendly, parse_date
 
 DEFAULT_DB = "稽核档案.sqlite"  # as ledger_xl.app.audit_store.DEFAULT_DB (a test keeps them equal)
 
@@ -31,16 +29,11 @@ audit_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-_PIPED_WIDTH = None if sys.stdout.isatty() else 200
-console = terminal.make_console(width=_PIPED_WIDTH)
-err_console = terminal.make_console(stderr=True)
 
 DbOpt = Annotated[
     Path | None,
     typer.Option("--db", help=f"稽核档案数据库（SQLite，默认当前目录下的 {DEFAULT_DB}）。"),
 ]
-ForceOpt = Annotated[bool, typer.Option("--force", help="输出文件已存在时覆盖它。")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="基准日（默认今天），如 2026-11-23。")]
 DefaultDaysOpt = Annotated[
     int | None,
     typer.Option(
@@ -52,29 +45,6 @@ DefaultDaysOpt = Annotated[
 ]
 
 
-def _friendly(command):
-    """ledger_xl's own errors (and bad values) become one clear line and exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except LedgerXLError as exc:
-            terminal.error(err_console, str(exc))
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
-def _date(text: str | None, option: str = "--as-of") -> dt.date:
-    if text is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise typer.BadParameter(f"{option}“{text}”不是日期，请写成 2026-11-23") from None
-
-
 def _db(db: Path | None) -> Path:
     return db if db is not None else Path(DEFAULT_DB)
 
@@ -83,7 +53,7 @@ def _db(db: Path | None) -> Path:
 
 
 @audit_app.command()
-@_friendly
+@friendly
 def status(
     db: DbOpt = None,
     branch: Annotated[str | None, typer.Option("--branch", help="只看这个分公司。")] = None,
@@ -110,7 +80,7 @@ def status(
 
     if output_format not in ("table", "json"):
         raise typer.BadParameter("--format 只能是 table 或 json")
-    day = _date(as_of)
+    day = parse_date(as_of)
     if output is not None:
         from ledger_xl.io.output import check_writable
 
@@ -139,7 +109,7 @@ def status(
 
 
 @audit_app.command()
-@_friendly
+@friendly
 def assign(
     db: DbOpt = None,
     source: Annotated[
@@ -180,12 +150,12 @@ def assign(
     else:
         outcome = audit.assign_selected(
             _db(db),
-            _date(as_of),
+            parse_date(as_of),
             ids=ids,
             branch=branch,
             code=code,
             owner=owner,
-            deadline=_date(deadline, "--deadline") if deadline else None,
+            deadline=parse_date(deadline, "--deadline") if deadline else None,
             progress=progress,
             note=note,
         )
@@ -196,7 +166,7 @@ def assign(
 
 
 @audit_app.command()
-@_friendly
+@friendly
 def sample(
     paths: Annotated[
         list[str], typer.Argument(help="台账工作簿、文件夹（递归查找）或通配符，可多个。")
@@ -249,7 +219,7 @@ def sample(
         how = sampling.SampleSize(count=size, rate=sampling.parse_rate(rate) if rate else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    day = _date(as_of)
+    day = parse_date(as_of)
     check_writable(output, force)
     weights, source = sampling.SampleWeights(), "默认"
     if weights_file is not None:
@@ -297,7 +267,7 @@ def sample(
 
 
 @audit_app.command()
-@_friendly
+@friendly
 def report(
     period: Annotated[
         str,
@@ -332,7 +302,7 @@ def report(
         chosen = parse_period(period)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    day = _date(as_of)
+    day = parse_date(as_of)
     if chosen.start > day:
         raise typer.BadParameter(f"期间 {chosen.title} 还没有开始（基准日 {day.isoformat()}）")
     check_writable(output, force)
@@ -360,7 +330,7 @@ def report(
 
 
 @audit_app.command()
-@_friendly
+@friendly
 def runs(
     db: DbOpt = None,
     output_format: Annotated[

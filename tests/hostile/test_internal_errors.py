@@ -170,6 +170,10 @@ def test_an_as_of_out_of_range_is_refused_by_every_command(companion, tmp_path, 
         ("summarize", companion, "-o", tmp_path / "s.xlsx"),
         ("report", companion, "--customer", customer, "-o", tmp_path / "r.xlsx"),
         ("demo", "--out", tmp_path / "demo"),
+        ("validate", companion, "--record", "--db", tmp_path / "a.sqlite"),
+        ("audit", "status", "--db", tmp_path / "a.sqlite"),
+        ("audit", "sample", companion, "--size", "3", "-o", tmp_path / "p.xlsx"),
+        ("collect", companion, "--into", companion, "-o", tmp_path / "m.xlsx"),
     ]
     for command in commands:
         result = _run(*command, "--as-of", day)
