@@ -26,7 +26,7 @@ import pandas as pd
 
 from ledger_xl.app import audit
 from ledger_xl.app.audit_store import Assignment, AuditStore
-from ledger_xl.app.demo_data import DemoData
+from ledger_xl.app.demo_data import DemoData, branch_content
 from ledger_xl.app.validate import validate_paths
 from ledger_xl.core import audit as follow
 from ledger_xl.core import layout, sampling, schedule
@@ -34,7 +34,7 @@ from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.rules import FieldType
 from ledger_xl.io.output import atomic_output, check_writable
 from ledger_xl.io.xlsx.audit_report import build_audit_report
-from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
+from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
 from ledger_xl.io.xlsx.rectification import build_rectification_workbook
 from ledger_xl.io.xlsx.working_papers import build_working_papers
 
@@ -225,16 +225,6 @@ def _plant_fixed(ledger: pd.DataFrame, planted_ids: set[str]) -> list[DemoChange
     return changes
 
 
-def _branch_content(data: DemoData, branch: str) -> LedgerContent:
-    ledger = data.ledger[data.ledger["branch"] == branch].reset_index(drop=True)
-    ids = set(ledger["customer_id"])
-    return LedgerContent(
-        ledger,
-        data.credentials[data.credentials["customer_id"].isin(ids)].reset_index(drop=True),
-        data.reviews[data.reviews["customer_id"].isin(ids)].reset_index(drop=True),
-    )
-
-
 def run_audit_demo(
     out_dir: Path,
     data: DemoData,
@@ -256,7 +246,7 @@ def run_audit_demo(
     options = BuildOptions(cache_date=earlier, spare_rows=20)  # history files: few spare rows
     for branch, path in previous_files.items():
         build_ledger_workbook(
-            path, _branch_content(earlier_data, branch), options=options, overwrite=overwrite
+            path, branch_content(earlier_data, branch), options=options, overwrite=overwrite
         )
     db = folder / DB_NAME
     with atomic_output(db, overwrite) as temp:  # a fresh database, moved into place at the end

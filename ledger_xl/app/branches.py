@@ -63,6 +63,7 @@ from ledger_xl.core.validate import validate_book
 from ledger_xl.io import crypto
 from ledger_xl.io.output import atomic_output, check_writable
 from ledger_xl.io.read import custom_properties, open_workbook, read_book
+from ledger_xl.io.text_table import read_csv_rows
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
 MANIFEST_NAME = "分发清单"  # .csv and .json beside the branch workbooks
@@ -104,16 +105,7 @@ def read_branch_options(path: str | Path, rules: Rules = DEFAULT_RULES) -> list[
     path = Path(path)
     if not path.is_file():
         raise InputError(f"找不到分公司清单 {path}")
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(f"{path}：无法识别文件编码，请另存为 UTF-8 的 CSV")
-    rows = list(csv.reader(io.StringIO(text)))
+    rows = read_csv_rows(path, delimiters=",")
     if not rows:
         raise InputError(f"{path}：文件是空的")
     header = [h.strip() for h in rows[0]]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ledger_xl.app import audit_demo
 from ledger_xl.app import branches as branch_round
-from ledger_xl.app.demo_data import DemoData, PlantedMistake, generate_demo
+from ledger_xl.app.demo_data import DemoData, PlantedMistake, branch_content, generate_demo
 from ledger_xl.app.portfolio import load as load_portfolio
 from ledger_xl.core import due, layout, schedule, summary, twins
 from ledger_xl.core.defaults import DEFAULT_RULES
@@ -61,19 +61,6 @@ class DemoResult:
     distributed: branch_round.DistributeResult | None = None
     collected: branch_round.CollectResult | None = None
     branch_edits: tuple[str, ...] = ()
-
-
-def branch_content(data: DemoData, branch: str | None) -> LedgerContent:
-    """All of the demo, or one branch's customers with their documents and reviews."""
-    if branch is None:
-        return LedgerContent(data.ledger, data.credentials, data.reviews)
-    ledger = data.ledger[data.ledger["branch"] == branch].reset_index(drop=True)
-    ids = set(ledger["customer_id"])
-    return LedgerContent(
-        ledger,
-        data.credentials[data.credentials["customer_id"].isin(ids)].reset_index(drop=True),
-        data.reviews[data.reviews["customer_id"].isin(ids)].reset_index(drop=True),
-    )
 
 
 def run_demo(

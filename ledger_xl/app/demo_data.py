@@ -37,6 +37,7 @@ from ledger_xl.core.identifiers import (
     uscc_check_char,
 )
 from ledger_xl.core.rules import FieldType
+from ledger_xl.io.xlsx.ledger import LedgerContent
 
 DEFAULT_SEED = 20261123
 DEFAULT_AS_OF = date(2026, 11, 23)
@@ -1127,3 +1128,16 @@ class _Generator(ControlsMixin):
         self.docs[i] = [*docs, letter]
         description = "审核通过的客户，银行资信证明已过期"
         self._record("credentials", i, "expires", letter["expires"], description)
+
+
+def branch_content(data: DemoData, branch: str | None) -> LedgerContent:
+    """All of the demo, or one branch's customers with their documents and reviews."""
+    if branch is None:
+        return LedgerContent(data.ledger, data.credentials, data.reviews)
+    ledger = data.ledger[data.ledger["branch"] == branch].reset_index(drop=True)
+    ids = set(ledger["customer_id"])
+    return LedgerContent(
+        ledger,
+        data.credentials[data.credentials["customer_id"].isin(ids)].reset_index(drop=True),
+        data.reviews[data.reviews["customer_id"].isin(ids)].reset_index(drop=True),
+    )

@@ -6,9 +6,7 @@ type are kept as typed and reported; no customer row is dropped.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import math
 import re
@@ -26,6 +24,7 @@ from ledger_xl.core.grid import Grid
 from ledger_xl.core.rules import REGEX_PREFIX, FieldRule, FieldType, Rules
 from ledger_xl.io import isolated
 from ledger_xl.io.read import explain_failure, memory_allowance, open_workbook
+from ledger_xl.io.text_table import read_csv_rows
 from ledger_xl.io.xlsx.ledger import LedgerContent
 
 # The codes only the importer emits (it reports cell problems with the checks' codes too).
@@ -47,7 +46,6 @@ EXCEL_MAX_TEXT = 32_767  # characters an Excel cell holds
 EXCEL_MAX_NUMBER = 9.99999999999999e307
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)  # the dates Excel holds
 _CONTROLS = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
-MAX_CSV_FIELD = 16 << 20  # a field longer than this is no customer list
 
 
 @dataclass
@@ -71,43 +69,12 @@ def import_customers(
         raise InputError(f"找不到文件 {path}")
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        grid, from_text = Grid("", _read_csv(path)), True
+        grid, from_text = Grid("", read_csv_rows(path)), True
     elif suffix in SPREADSHEET_SUFFIXES:
         grid, from_text = _read_workbook(path, rules, sheet), False
     else:
         raise InputError(f"{path.name}：不支持的文件类型“{suffix}”，请用 .csv 或 .xlsx")
     return _Importer(path, grid, rules, from_text, lang).run()
-
-
-def _read_csv(path: Path) -> list[list[str]]:
-    """A text list's rows: UTF-8 (with or without BOM), UTF-16 with BOM (Excel's "Unicode
-    text") or GB18030; comma, tab or semicolon separated; CRLF, LF or old-Mac CR line ends."""
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encodings: tuple[str, ...] = ("utf-16",)
-    else:
-        encodings = ("utf-8-sig", "gb18030")
-    for encoding in encodings:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise InputError(f"{path.name}：无法识别文件编码，请另存为 UTF-8 编码的 CSV")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")  # CR-only: old Mac Excel
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    limit = csv.field_size_limit()
-    csv.field_size_limit(MAX_CSV_FIELD)
-    try:
-        return [row for row in csv.reader(io.StringIO(text), dialect)]
-    except csv.Error as exc:
-        raise InputError(f"{path.name}：不是可读的 CSV（{exc}）") from None
-    finally:
-        csv.field_size_limit(limit)
 
 
 def _read_workbook(path: Path, rules: Rules, sheet: str | None) -> Grid:

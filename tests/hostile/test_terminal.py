@@ -11,8 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ledger_xl import cli
-from ledger_xl.app.demo import branch_content
-from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.app.demo_data import branch_content, generate_demo
 from ledger_xl.cli import app
 from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
 from ledger_xl.terminal import plain

@@ -269,6 +269,44 @@ def red_past_deadline(
     )
 
 
+def write_fill_in_sheet(
+    ws,
+    f: kit.Formats,
+    *,
+    title: str,
+    note: str,
+    top: int,
+    columns: Sequence[Column],
+    rows: Sequence[dict],
+    name: str,
+    freeze_cols: int,
+    deadline_key: str,
+    done_key: str,
+    done_value: str,
+) -> tuple[int, int]:
+    """A sheet HQ sends out to be filled in and returned: its title and instructions, the
+    table (`write_table`), rows red past their deadline until marked done, the sheet protected
+    with the fill-in columns open. Returns the table's (first, last) data row."""
+    ws.write_string(0, 0, title, f.title)
+    ws.set_row(0, 24)
+    ws.write_string(1, 0, note, f.note)
+    first, last = write_table(ws, f, top, columns, rows, name, freeze_cols=freeze_cols)
+    keys = [c.key for c in columns]
+    if rows:
+        red_past_deadline(
+            ws,
+            f,
+            first,
+            last,
+            len(columns),
+            keys.index(deadline_key),
+            keys.index(done_key),
+            done_value,
+        )
+    protect(ws)
+    return first, last
+
+
 def write_pairs(ws, f: kit.Formats, row: int, pairs: Sequence[tuple[str, object]]) -> int:
     """Label / value lines from `row` (dates as dates, numbers as numbers). Returns the next
     row."""

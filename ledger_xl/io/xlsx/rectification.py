@@ -28,10 +28,8 @@ from ledger_xl.io.xlsx import kit
 from ledger_xl.io.xlsx.audit_sheets import (
     Column,
     audit_formats,
-    protect,
-    red_past_deadline,
+    write_fill_in_sheet,
     write_pairs,
-    write_table,
 )
 from ledger_xl.io.xlsx.kit import EXCEL_MAX_ROWS
 from ledger_xl.io.xlsx.list_sheets import write_notes
@@ -104,31 +102,21 @@ def build_rectification_workbook(
     ) as wb:
         f = audit_formats(wb)
         ws = wb.add_worksheet(TITLE)
-        ws.write_string(
-            0, 0, f"{TITLE}（截至 {as_of.isoformat()}，共 {len(rows)} 项未整改）", f.title
-        )
-        ws.set_row(0, 24)
-        ws.write_string(
-            1,
-            0,
-            "请在黄色列填写整改责任人、整改期限、整改进度和整改说明后交回总部（不要改动问题编号）；"
+        write_fill_in_sheet(
+            ws,
+            f,
+            title=f"{TITLE}（截至 {as_of.isoformat()}，共 {len(rows)} 项未整改）",
+            note="请在黄色列填写整改责任人、整改期限、整改进度和整改说明后交回总部（不要改动问题编号）；"
             "是否已整改以下次校验结果为准。过了整改期限的行显示为红色。",
-            f.note,
+            top=HEADER_ROW,
+            columns=COLUMNS,
+            rows=rows,
+            name=TABLE_NAME,
+            freeze_cols=1,
+            deadline_key="deadline",
+            done_key="progress",
+            done_value="已整改待复核",
         )
-        first, last = write_table(ws, f, HEADER_ROW, COLUMNS, rows, TABLE_NAME, freeze_cols=1)
-        keys = [c.key for c in COLUMNS]
-        if rows:
-            red_past_deadline(
-                ws,
-                f,
-                first,
-                last,
-                len(COLUMNS),
-                keys.index("deadline"),
-                keys.index("progress"),
-                "已整改待复核",
-            )
-        protect(ws)
         kit.landscape(ws, HEADER_ROW)
         _write_notes(wb, f, as_of, db, counts, len(rows))
         ws.activate()

@@ -33,8 +33,7 @@ from ledger_xl.io.xlsx import kit
 from ledger_xl.io.xlsx.audit_sheets import (
     Column,
     audit_formats,
-    protect,
-    red_past_deadline,
+    write_fill_in_sheet,
     write_pairs,
     write_table,
 )
@@ -118,35 +117,22 @@ def build_working_papers(path: str | os.PathLike, outcome, *, overwrite: bool = 
     ) as wb:
         f = audit_formats(wb)
         ws = wb.add_worksheet(papers.PAPER_SHEET)
-        ws.write_string(
-            0,
-            0,
-            f"{TITLE}（抽样基准日 {sample.as_of.isoformat()}，随机种子 {sample.seed}，"
+        write_fill_in_sheet(
+            ws,
+            f,
+            title=f"{TITLE}（抽样基准日 {sample.as_of.isoformat()}，随机种子 {sample.seed}，"
             f"{sample.size.text}，共 {len(rows)} 户）",
-            f.title,
-        )
-        ws.set_row(0, 24)
-        ws.write_string(
-            1,
-            0,
-            "请对照纸质档案逐户核对，在黄色列填写核对结论；“否”即记为问题。"
+            note="请对照纸质档案逐户核对，在黄色列填写核对结论；“否”即记为问题。"
             "过了整改期限仍未整改的行显示为红色。抽样方法见“抽样方法”工作表。",
-            f.note,
+            top=HEADER_ROW,
+            columns=COLUMNS,
+            rows=rows,
+            name=TABLE_NAME,
+            freeze_cols=4,
+            deadline_key="deadline",
+            done_key="rectification",
+            done_value=papers.RECTIFIED,
         )
-        first, last = write_table(ws, f, HEADER_ROW, COLUMNS, rows, TABLE_NAME, freeze_cols=4)
-        keys = [c.key for c in COLUMNS]
-        if rows:
-            red_past_deadline(
-                ws,
-                f,
-                first,
-                last,
-                len(COLUMNS),
-                keys.index("deadline"),
-                keys.index("rectification"),
-                papers.RECTIFIED,
-            )
-        protect(ws)
         kit.print_setup(ws, HEADER_ROW)
         ws.fit_to_pages(3, 0)  # 33 columns: three pages wide, the header on each
         _side_sheet(
