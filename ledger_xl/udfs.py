@@ -242,11 +242,24 @@ def grade_cells(scores: Cells, scoring_rules: ScoringRules) -> Cells:
     return out
 
 
-def next_due_rows(last: list[Any], risk: list[Any], category: list[Any], rules: Rules) -> Cells:
-    """下次审核日期 per row: EDATE(最近审核日期, 审核周期(月)), "" where either is missing."""
-    if not len(last) == len(risk) == len(category):
-        raise UdfError(f"三个参数的行数应相同，现为 {len(last)}、{len(risk)}、{len(category)} 行")
+def next_due_rows(
+    last: list[Any],
+    risk: list[Any],
+    category: list[Any],
+    rules: Rules,
+    status: list[Any] | None = None,
+) -> Cells:
+    """下次审核日期 per row: EDATE(最近审核日期, 审核周期(月)), "" where either is missing, and
+    "" for a 审核未通过 customer when the workbook's 审核周期 takes them off the schedule (as
+    the ledger's formula does) — when `status` is given."""
+    lengths = [len(last), len(risk), len(category), *([len(status)] if status is not None else [])]
+    if len(set(lengths)) > 1:
+        shown = "、".join(str(n) for n in lengths)
+        raise UdfError(f"各参数的行数应相同，现为 {shown} 行")
     months = schedule.cycle_months(risk, category, rules.cycles)
+    if status is not None and rules.cycles.rejected_unscheduled:
+        rejected = values.texts([None if excel_error(v) else v for v in status])
+        months[rejected == layout.STATUS_REJECTED] = math.nan
     starts = values.dates([None if excel_error(v) else v for v in last])
     return [[_shown(day)] for day in schedule.edate(starts, months)]
 
@@ -407,16 +420,18 @@ def LEDGER_GRADE(score, bands=None, caller=None):
 @arg("last_review", ndim=2, err_to_str=True, doc="最近审核日期（一列）")
 @arg("risk", ndim=2, doc="风险等级（一列，与日期同样行数）")
 @arg("category", ndim=2, doc="客户类别（一列，与日期同样行数）")
+@arg("status", ndim=2, doc="可选：审核状态（一列）；审核未通过的客户不再排定期审核，结果为空")
 @ret(expand="table")
 @guarded
-def LEDGER_NEXT_DUE(last_review, risk, category, caller=None):
-    """下次审核日期 = 最近审核日期 + 审核周期（按风险等级×客户类别查本工作簿的审核周期表，月末对齐）；无法计算时为空。请把结果设为日期格式。"""
+def LEDGER_NEXT_DUE(last_review, risk, category, status=None, caller=None):
+    """下次审核日期 = 最近审核日期 + 审核周期（按风险等级×客户类别查本工作簿的审核周期表，月末对齐）；无法计算时为空；给出审核状态时，审核未通过的客户为空（与台账公式一致）。请把结果设为日期格式。"""
     rules, _ = workbook_context(caller)
     return next_due_rows(
         as_column(last_review, "最近审核日期"),
         as_column(risk, "风险等级"),
         as_column(category, "客户类别"),
         rules,
+        None if status is None else as_column(status, "审核状态"),
     )
 
 

@@ -141,6 +141,10 @@ def test_next_due_takes_serial_numbers_as_dates():
 def test_next_due_wrong_shapes():
     result = udfs.LEDGER_NEXT_DUE(column([None] * 3), column(["高"] * 2), column(["一般"] * 3))
     assert is_error(result) and "行数应相同" in result[0][0]
+    result = udfs.LEDGER_NEXT_DUE(
+        column([None] * 2), column(["高"] * 2), column(["一般"] * 2), column(["审核通过"])
+    )
+    assert is_error(result) and "2、2、2、1" in result[0][0]
     result = udfs.LEDGER_NEXT_DUE([[1, 2], [3, 4]], [["高"], ["中"]], [["一般"], ["一般"]])
     assert is_error(result) and "“最近审核日期”应为一列" in result[0][0]
 
@@ -375,16 +379,18 @@ def test_udfs_equal_the_core_on_the_parity_rows(parity):
     used = ~twins.empty_rows(ledger)
     grades = flat(udfs.LEDGER_GRADE(shown))
     assert [g for g, u in zip(grades, used, strict=True) if u] == list(computed["grade"][used])
-    nxt = flat(
-        udfs.LEDGER_NEXT_DUE(
-            column(ledger["last_review"]), column(ledger["risk_level"]), column(ledger["category"])
-        )
-    )
-    # The functions take no 审核状态: a 审核未通过 customer, out of the ledger's schedule, is
-    # still scheduled by them.
+    by_rows = [ledger["last_review"], ledger["risk_level"], ledger["category"]]
+    nxt = flat(udfs.LEDGER_NEXT_DUE(*(column(c) for c in by_rows), column(ledger["status"])))
+    # With 审核状态, a 审核未通过 customer leaves the schedule, as in the ledger.
+    assert all(_same(g, w) for g, w in zip(nxt, computed["next_review"], strict=True))
+    # Without it, every customer is scheduled: the rest agree with the ledger.
+    unaware = flat(udfs.LEDGER_NEXT_DUE(*(column(c) for c in by_rows)))
     scheduled = (ledger["status"] != layout.STATUS_REJECTED).to_numpy()
+    assert not scheduled.all()
     assert all(
-        _same(g, w) for g, w, s in zip(nxt, computed["next_review"], scheduled, strict=True) if s
+        _same(g, w)
+        for g, w, s in zip(unaware, computed["next_review"], scheduled, strict=True)
+        if s
     )
     flags = flat(udfs.LEDGER_DUE_STATUS(column(nxt), AS_OF))
     judged = (
