@@ -1,0 +1,31 @@
+"""`mutmut run` with test ids cut to the test function (run by scripts/mutation.sh).
+
+mutmut runs the whole test selection once in its own process, then hands pytest the ids of
+the tests that reach each function, in the same process. pytest escapes a non-ASCII id given
+in ``parametrize(ids=[...])`` each time it collects the module, so the second collection of
+``test_each_edit_is_reported[date-impossible@台账!AF6]`` no longer matches the id recorded
+the first time and pytest stops with "not found". Naming the test function instead (all its
+parameters run) avoids that; a mutant that survives runs all of them anyway.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+from mutmut.__main__ import cli
+from mutmut.runners import harness
+
+_regular_run = harness.PytestRunner._pytest_args_regular_run
+
+
+def _by_function(self: harness.PytestRunner, tests: Iterable[str]) -> list[str]:
+    functions = list(dict.fromkeys(test.split("[", 1)[0] for test in tests))
+    return _regular_run(self, functions)
+
+
+harness.PytestRunner._pytest_args_regular_run = _by_function  # type: ignore[method-assign]
+
+if __name__ == "__main__":
+    sys.argv[0] = "mutmut"
+    sys.exit(cli())
