@@ -360,3 +360,22 @@ def test_no_risk_warnings_is_an_empty_table_with_the_columns():
     assert warnings.empty
     assert list(warnings.columns) == list(due.WARNING_COLUMNS)
     assert set(warnings.dtypes) == {np.dtype(object)}
+
+
+def test_due_reviews_reasons_and_dates_exactly():
+    rows = [
+        good_row(1, last_review=None, status="待审核"),
+        good_row(2, risk_level="极高"),
+        good_row(3, last_review=D(2025, 4, 10)),
+    ]
+    listed_ = due.due_reviews(make(rows).customers)
+    assert listed(listed_, "customer_id", "flag", "reason") == [
+        ("SH000001", layout.DUE_NEVER, "没有最近审核日期"),
+        ("SH000002", layout.DUE_UNKNOWN, "风险等级“极高”与客户类别“一般”在审核周期表中没有对应周期"),
+        ("SH000003", layout.DUE_SOON, "10 天后到期"),
+    ]
+    dates = [
+        [None if pd.isna(v) else pd.Timestamp(v).date() for v in listed_[column]]
+        for column in ("last_review", "next_review")
+    ]
+    assert dates == [[None, D(2026, 1, 15), D(2025, 4, 10)], [None, None, D(2026, 4, 10)]]
