@@ -1,0 +1,28 @@
+"""Scoring edges found by mutation testing: ROUND's default of no decimals, and a composite
+score refused when the scores do not match the dimensions one for one."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger_xl.core.defaults import DEFAULT_RULES
+from ledger_xl.core.scoring import composite_score, excel_round
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"), [(2.5, 3.0), (-2.5, -3.0), (84.45, 84.0), (0.49999, 0.0)]
+)
+def test_excel_round_without_digits_rounds_to_a_whole_number(number, expected):
+    assert excel_round(number) == expected
+
+
+@pytest.mark.parametrize("scores", [(80.0, 85.0, 75.0), (80.0, 85.0, 75.0, 90.0, 60.0)])
+def test_composite_score_needs_one_score_per_dimension(scores):
+    assert len(DEFAULT_RULES.scoring.dimensions) == 4
+    with pytest.raises(ValueError):
+        composite_score(scores, DEFAULT_RULES.scoring)
+
+
+def test_composite_score_of_the_four_dimensions():
+    # 0.3*80 + 0.3*85 + 0.2*75 + 0.2*90 = 82.5
+    assert composite_score((80.0, 85.0, 75.0, 90.0), DEFAULT_RULES.scoring) == 82.5
