@@ -5,7 +5,8 @@
 #
 # Usage: bash scripts/mutation.sh [module ...]
 #   module: a dotted module or package under ledger_xl, e.g. core.identifiers, core.checks,
-#           io.sniff. Without arguments: every module listed in [tool.mutmut] only_mutate.
+#           io.sniff; or a mutant's full name (ledger_xl.core.due.x_records__mutmut_25) to rerun
+#           it. Without arguments: every module listed in [tool.mutmut] only_mutate.
 # Environment: MUTATION_JOBS (default 1) parallel mutant runs; everything runs under nice 19.
 #
 # mutmut copies ledger_xl/ and tests/ into mutants/ (git-ignored), runs the fast tests once to
@@ -26,6 +27,10 @@ if [ $# -eq 0 ]; then
   )
 else
   for module in "$@"; do
+    if [[ "$module" == *__mutmut_* ]]; then  # one mutant, e.g. to check a new test kills it
+      patterns+=("$module")
+      continue
+    fi
     module="${module#ledger_xl.}"
     patterns+=("ledger_xl.${module}.*")
   done
