@@ -137,3 +137,19 @@ def test_cycle_months_unknown_pair_is_nan():
     )
     assert months[:2].tolist() == [3.0, 12.0]
     assert np.isnan(months[2:]).all()
+
+
+def test_document_status_keeps_the_rows_index():
+    expires = pd.Series([AS_OF, None], index=[7, 9], dtype=object)
+    out = schedule.document_status(expires, AS_OF, DEFAULT_RULES.cycles)
+    assert out.index.tolist() == [7, 9]
+    assert out["doc_status"].tolist() == [layout.DOC_SOON, ""]
+
+
+def test_inactive_owners_of_no_documents_is_an_empty_mask():
+    owners = schedule.inactive_owners(
+        pd.Series([], dtype=object),
+        pd.Series(["SH1"], dtype=object),
+        pd.Series(["已停用"], dtype=object),
+    )
+    assert owners.dtype == bool and owners.tolist() == []
