@@ -153,3 +153,22 @@ def test_inactive_owners_of_no_documents_is_an_empty_mask():
         pd.Series(["已停用"], dtype=object),
     )
     assert owners.dtype == bool and owners.tolist() == []
+
+
+def test_schedule_ledger_keeps_the_rows_index():
+    ledger = pd.DataFrame(
+        {
+            "risk_level": ["低", "高"],
+            "category": ["一般", "重要"],
+            "last_review": [D(2025, 5, 1), D(2026, 1, 15)],
+            "status": ["审核通过", "审核未通过"],
+        },
+        index=[4, 8],
+        dtype=object,
+    )
+    out = schedule.schedule_ledger(ledger, DEFAULT_RULES, AS_OF)
+    assert out.index.tolist() == [4, 8]
+    assert out["cycle_months"].tolist() == [12.0, 3.0]
+    assert pd.Timestamp(out["next_review"].iloc[0]).date() == D(2026, 5, 1)
+    assert pd.isna(out["next_review"].iloc[1])  # 审核未通过 leaves the schedule
+    assert out["due_flag"].tolist() == [layout.DUE_OK, layout.DUE_REJECTED]

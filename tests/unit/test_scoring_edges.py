@@ -26,3 +26,23 @@ def test_composite_score_needs_one_score_per_dimension(scores):
 def test_composite_score_of_the_four_dimensions():
     # 0.3*80 + 0.3*85 + 0.2*75 + 0.2*90 = 82.5
     assert composite_score((80.0, 85.0, 75.0, 90.0), DEFAULT_RULES.scoring) == 82.5
+
+
+def test_score_ledger_keeps_the_rows_index():
+    import pandas as pd
+
+    from ledger_xl.core.scoring import score_ledger
+
+    ledger = pd.DataFrame(
+        {
+            "score_financial": [80.0, None],
+            "score_credit": [85.0, 85.0],
+            "score_history": [75.0, 75.0],
+            "score_reputation": [90.0, 90.0],
+        },
+        index=[3, 6],
+    )
+    out = score_ledger(ledger, DEFAULT_RULES)
+    assert out.index.tolist() == [3, 6]
+    assert out["composite_score"].iloc[0] == 82.5
+    assert out["grade"].tolist() == ["B", "待补充"]
