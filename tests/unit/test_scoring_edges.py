@@ -46,3 +46,13 @@ def test_score_ledger_keeps_the_rows_index():
     assert out.index.tolist() == [3, 6]
     assert out["composite_score"].iloc[0] == 82.5
     assert out["grade"].tolist() == ["B", "待补充"]
+
+
+def test_excel_round_array_without_digits_rounds_to_whole_numbers():
+    import numpy as np
+
+    from ledger_xl.core.scoring import excel_round_array
+
+    out = excel_round_array(np.array([2.5, -2.5, 84.45, 0.49999, np.nan]))
+    assert out[:4].tolist() == [3.0, -3.0, 84.0, 0.0]
+    assert np.isnan(out[4])
