@@ -1,6 +1,6 @@
 """Summarise the last mutmut run per module (after scripts/mutation.sh).
 
-Usage: python scripts/mutation_summary.py [pattern ...]
+Usage: python scripts/mutation_summary.py [--markdown] [pattern ...]
   pattern: mutant-name globs such as "ledger_xl.core.identifiers.*" (default: every mutant).
 
 Reads mutants/**/*.meta (mutmut's results) and tests/mutation_equivalent.txt (one mutant
@@ -37,7 +37,7 @@ def equivalent_names() -> set[str]:
     return names
 
 
-def main(patterns: list[str]) -> int:
+def main(patterns: list[str], markdown: bool = False) -> int:
     """Print the per-module table and the unexplained survivors; 0 when there are none."""
     equivalent = equivalent_names()
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -64,11 +64,20 @@ def main(patterns: list[str]) -> int:
             else:
                 row["other"] += 1
     columns = ["mutants", "killed", "survived", "equivalent", "timeout", "not run", "other"]
-    print(f"{'module':42s} " + " ".join(f"{c:>10s}" for c in columns) + "  killed/non-equivalent")
+    if markdown:
+        print("| module | " + " | ".join(columns) + " | killed / non-equivalent |")
+        print("| --- |" + " ---: |" * (len(columns) + 1))
+    else:
+        print(
+            f"{'module':42s} " + " ".join(f"{c:>10s}" for c in columns) + "  killed/non-equivalent"
+        )
     for module, row in counts.items():
         live = row["mutants"] - row["equivalent"] - row["not run"]
         rate = f"{100 * (row['killed'] + row['timeout']) / live:.1f}%" if live else "-"
-        print(f"{module:42s} " + " ".join(f"{row[c]:10d}" for c in columns) + f"  {rate}")
+        if markdown:
+            print(f"| `{module}` | " + " | ".join(str(row[c]) for c in columns) + f" | {rate} |")
+        else:
+            print(f"{module:42s} " + " ".join(f"{row[c]:10d}" for c in columns) + f"  {rate}")
     if unexplained:
         print(f"\n{len(unexplained)} survivors not written down as equivalent:")
         for name in unexplained:
@@ -77,4 +86,5 @@ def main(patterns: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    args = sys.argv[1:]
+    sys.exit(main([a for a in args if a != "--markdown"], markdown="--markdown" in args))
