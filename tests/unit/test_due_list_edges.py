@@ -371,7 +371,11 @@ def test_due_reviews_reasons_and_dates_exactly():
     listed_ = due.due_reviews(make(rows).customers)
     assert listed(listed_, "customer_id", "flag", "reason") == [
         ("SH000001", layout.DUE_NEVER, "没有最近审核日期"),
-        ("SH000002", layout.DUE_UNKNOWN, "风险等级“极高”与客户类别“一般”在审核周期表中没有对应周期"),
+        (
+            "SH000002",
+            layout.DUE_UNKNOWN,
+            "风险等级“极高”与客户类别“一般”在审核周期表中没有对应周期",
+        ),
         ("SH000003", layout.DUE_SOON, "10 天后到期"),
     ]
     dates = [
@@ -379,3 +383,25 @@ def test_due_reviews_reasons_and_dates_exactly():
         for column in ("last_review", "next_review")
     ]
     assert dates == [[None, D(2026, 1, 15), D(2025, 4, 10)], [None, None, D(2026, 4, 10)]]
+
+
+# ------------------------------------------------------------------------------- lapsed
+
+
+def _lists(review_flags=(), doc_statuses=()) -> dict[str, pd.DataFrame]:
+    return {
+        "reviews": pd.DataFrame({"flag": list(review_flags)}, dtype=object),
+        "documents": pd.DataFrame({"doc_status": list(doc_statuses)}, dtype=object),
+    }
+
+
+def test_lapsed_is_an_overdue_customer_or_an_expired_document():
+    assert due.lapsed(_lists([layout.DUE_SOON, layout.DUE_OVERDUE])) is True
+    assert due.lapsed(_lists(doc_statuses=[layout.DOC_SOON, layout.DOC_EXPIRED])) is True
+    assert due.lapsed(_lists([layout.DUE_OVERDUE], [layout.DOC_EXPIRED])) is True
+
+
+def test_not_lapsed_when_only_due_soon_never_reviewed_or_early():
+    flags = [layout.DUE_SOON, layout.DUE_NEVER, layout.DUE_EARLY, layout.DUE_UNKNOWN]
+    assert due.lapsed(_lists(flags, [layout.DOC_SOON, layout.DUE_UNKNOWN])) is False
+    assert due.lapsed(_lists()) is False
