@@ -56,3 +56,28 @@ def test_excel_round_array_without_digits_rounds_to_whole_numbers():
     out = excel_round_array(np.array([2.5, -2.5, 84.45, 0.49999, np.nan]))
     assert out[:4].tolist() == [3.0, -3.0, 84.0, 0.0]
     assert np.isnan(out[4])
+
+
+def test_excel_round_array_to_two_digits():
+    import numpy as np
+
+    from ledger_xl.core.scoring import excel_round_array
+
+    out = excel_round_array(np.array([2.675, 1.005, -0.125, 84.954]), 2)
+    assert out.tolist() == [2.68, 1.01, -0.13, 84.95]
+
+
+def test_excel_round_array_passes_huge_and_missing_values_without_a_warning():
+    import warnings
+
+    import numpy as np
+
+    from ledger_xl.core.scoring import excel_round_array
+
+    numbers = np.array([np.inf, -np.inf, np.nan, 1e308, -1e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning from numpy would fail here
+        out = excel_round_array(numbers, 1)
+    assert out[:2].tolist() == [np.inf, -np.inf]
+    assert np.isnan(out[2])
+    assert out[3:].tolist() == [np.inf, -np.inf]  # 1e308 * 10 overflows: inf, as documented
