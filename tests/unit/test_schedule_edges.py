@@ -172,3 +172,10 @@ def test_schedule_ledger_keeps_the_rows_index():
     assert pd.Timestamp(out["next_review"].iloc[0]).date() == D(2026, 5, 1)
     assert pd.isna(out["next_review"].iloc[1])  # 审核未通过 leaves the schedule
     assert out["due_flag"].tolist() == [layout.DUE_OK, layout.DUE_REJECTED]
+
+
+def test_edate_of_nanosecond_dates_as_pandas_gives_them():
+    start = pd.Series(pd.to_datetime(["2024-01-15", "2024-01-31", None])).to_numpy()
+    assert start.dtype == np.dtype("datetime64[ns]")
+    out = schedule.edate(start, np.array([1.0, 1.0, 1.0]))
+    assert out.astype(str).tolist() == ["2024-02-15", "2024-02-29", "NaT"]
