@@ -174,8 +174,8 @@ def test_schedule_ledger_keeps_the_rows_index():
     assert out["due_flag"].tolist() == [layout.DUE_OK, layout.DUE_REJECTED]
 
 
-def test_edate_of_nanosecond_dates_as_pandas_gives_them():
-    start = pd.Series(pd.to_datetime(["2024-01-15", "2024-01-31", None])).to_numpy()
-    assert start.dtype == np.dtype("datetime64[ns]")
+@pytest.mark.parametrize("unit", ["ns", "us", "s"])
+def test_edate_of_finer_datetimes_as_pandas_gives_them(unit):
+    start = np.array(["2024-01-15", "2024-01-31", "NaT"], dtype=f"datetime64[{unit}]")
     out = schedule.edate(start, np.array([1.0, 1.0, 1.0]))
     assert out.astype(str).tolist() == ["2024-02-15", "2024-02-29", "NaT"]
