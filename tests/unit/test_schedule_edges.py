@@ -179,3 +179,14 @@ def test_edate_of_finer_datetimes_as_pandas_gives_them(unit):
     start = np.array(["2024-01-15", "2024-01-31", "NaT"], dtype=f"datetime64[{unit}]")
     out = schedule.edate(start, np.array([1.0, 1.0, 1.0]))
     assert out.astype(str).tolist() == ["2024-02-15", "2024-02-29", "NaT"]
+
+
+def test_edate_of_missing_inputs_is_nat_without_a_numpy_warning():
+    import warnings
+
+    start = np.array(["NaT", "2025-01-31", "2025-01-31"], dtype="datetime64[D]")
+    months = np.array([3.0, np.nan, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # e.g. "invalid value encountered in cast" for NaN
+        out = schedule.edate(start, months)
+    assert out.astype(str).tolist() == ["NaT", "NaT", "2025-02-28"]
