@@ -119,7 +119,9 @@ def test_edate_outside_excels_dates_is_missing():
     )
     assert out.astype(str).tolist() == ["NaT", "1900-01-15", "9999-12-30", "NaT"]
     first = schedule.edate(np.array(["1900-02-01"], dtype="datetime64[D]"), np.array([-1.0]))
-    assert first.astype(str).tolist() == ["1900-01-01"]
+    assert first.astype(str).tolist() == ["1900-01-01"]  # Excel's first day is still a date
+    last = schedule.edate(np.array(["9999-10-31"], dtype="datetime64[D]"), np.array([2.0]))
+    assert last.astype(str).tolist() == ["9999-12-31"]  # and so is its last
 
 
 def test_days_between_counts_from_as_of():
