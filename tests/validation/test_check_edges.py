@@ -1,0 +1,156 @@
+"""Check edges found by mutation testing: the exact file-level finding, how a cached formula
+value is compared with what the rules give, the rules-changed detail, and @emits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ledger_xl.app.validate import validate_workbook
+from ledger_xl.core.checks.context import emits
+from ledger_xl.core.checks.formula_cells import _same, _shown
+from ledger_xl.core.checks.structure import _field_changes, _few
+from ledger_xl.core.defaults import DEFAULT_RULES
+
+from .helpers import AS_OF, build, rewrite_sheet_xml
+from .test_structure_codes import LEDGER, PHONE, _header
+
+
+@pytest.mark.parametrize(
+    ("lang", "missing", "unknown"),
+    [
+        ("zh", "缺少必填列“联系电话”", "未知的列“电话号码X”，已保留但不校验"),
+        (
+            "en",
+            "Required column '联系电话' is missing",
+            "Unknown column '电话号码X': kept, not checked",
+        ),
+    ],
+)
+def test_file_level_findings_exactly(tmp_path, lang, missing, unknown):
+    path = rewrite_sheet_xml(build(tmp_path), LEDGER, _header(f"{PHONE}3", "电话号码X"))
+    found = validate_workbook(path, as_of=AS_OF, lang=lang).findings
+    assert [
+        (f.code, f.severity.value, f.message, f.file, f.sheet, f.cell, f.column, f.value, f.row)
+        for f in found
+    ] == [
+        ("column-missing", "error", missing, str(path), "台账", "A3", "联系电话", "", None),
+        ("column-unknown", "warning", unknown, str(path), "台账", "A3", "", "电话号码X", None),
+    ]
+
+
+# ------------------------------------------------- cached formula values against the rules
+
+
+@pytest.mark.parametrize(
+    ("want", "have"),
+    [
+        (82.5, 82.5),
+        (82.5, 82.50000000001),  # within 1e-9 relative
+        (0.0, 1e-10),  # within 1e-9 absolute
+        (82.0, 82),  # an int cell
+        (None, ""),
+        (None, None),
+        (float("nan"), ""),
+        ("", None),
+        (dt.date(2026, 3, 31), pd.Timestamp("2026-03-31")),
+        (dt.date(2026, 3, 31), np.datetime64("2026-03-31T00:00:00")),
+        (dt.date(2026, 3, 31), dt.datetime(2026, 3, 31, 0, 0)),
+        (np.datetime64("NaT"), None),
+        (pd.NaT, ""),
+        ("B", "B"),
+    ],
+)
+def test_same_cached_value(want, have):
+    assert _same(want, have) is True
+    assert _same(have, want) is True
+
+
+@pytest.mark.parametrize(
+    ("want", "have"),
+    [
+        (82.5, 82.6),
+        (82.5, 82.5001),
+        (None, 0.0),
+        (0.0, ""),
+        (dt.date(2026, 3, 31), pd.Timestamp("2026-04-01")),
+        (dt.date(2026, 3, 31), np.datetime64("NaT")),
+        ("B", "b"),
+        (82.5, "82.5"),
+    ],
+)
+def test_different_cached_value(want, have):
+    assert _same(want, have) is False
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (None, "空白"),
+        ("", "空白"),
+        (float("nan"), "空白"),
+        (np.datetime64("NaT"), "空白"),
+        (82.5, "82.5"),
+        (82.0, "82"),
+        (np.datetime64("2026-03-31"), "2026-03-31"),
+        ("已逾期", "已逾期"),
+    ],
+)
+def test_cached_value_as_shown_in_a_finding(value, shown):
+    assert _shown(value) == shown
+
+
+# ------------------------------------------------------------------ rules-changed detail
+
+
+def _fields(*changes):
+    fields = list(DEFAULT_RULES.fields)
+    for change in changes:
+        fields = change(fields)
+    return DEFAULT_RULES.model_copy(update={"fields": tuple(fields)})
+
+
+def test_field_changes_missing_added_and_changed_columns():
+    phone = next(f for f in DEFAULT_RULES.fields if f.key == "phone")
+    extra = phone.model_copy(update={"key": "wechat", "header": "微信"})
+    ours = _fields(
+        lambda fs: [f for f in fs if f.key != "email"],
+        lambda fs: [*fs, extra],
+        lambda fs: [f.model_copy(update={"required": True}) if f.key == "notes" else f for f in fs],
+    )
+    notes = next(f.header for f in DEFAULT_RULES.fields if f.key == "notes")
+    email = next(f.header for f in DEFAULT_RULES.fields if f.key == "email")
+    assert _field_changes(ours, DEFAULT_RULES) == (
+        f"填报规则：缺少列 {email}，多出列 微信，改动 {notes}"
+    )
+
+
+def test_field_changes_of_reordered_columns_only():
+    ours = _fields(lambda fs: [fs[1], fs[0], *fs[2:]])
+    assert _field_changes(ours, DEFAULT_RULES) == "填报规则：列的顺序不同"
+
+
+def test_field_changes_names_five_columns_then_counts():
+    assert _few(["a", "b", "c", "d", "e"]) == "a、b、c、d、e"
+    assert _few(["a", "b", "c", "d", "e", "f"]) == "a、b、c、d、e 等 6 列"
+    assert _few(["a", "b"], shown=1) == "a 等 2 列"
+
+
+# ------------------------------------------------------------------------------ @emits
+
+
+def test_emits_marks_the_check_with_its_codes():
+    def check(ctx):
+        return None
+
+    marked = emits("uscc-check", "duplicate-uscc")(check)
+    assert marked is check
+    assert check.codes == ("uscc-check", "duplicate-uscc")
+
+
+def test_emits_refuses_a_code_not_in_the_catalogue():
+    with pytest.raises(ValueError, match=r"^codes not in the catalogue: \['no-such-code'\]$"):
+        emits("uscc-check", "no-such-code")
