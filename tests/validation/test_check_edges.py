@@ -12,7 +12,7 @@ import pytest
 from ledger_xl.app.validate import validate_workbook
 from ledger_xl.core.checks.context import emits
 from ledger_xl.core.checks.formula_cells import _same, _shown
-from ledger_xl.core.checks.structure import _field_changes, _few
+from ledger_xl.core.checks.structure import _few, _field_changes
 from ledger_xl.core.defaults import DEFAULT_RULES
 
 from .helpers import AS_OF, build, rewrite_sheet_xml
