@@ -154,3 +154,30 @@ def test_emits_marks_the_check_with_its_codes():
 def test_emits_refuses_a_code_not_in_the_catalogue():
     with pytest.raises(ValueError, match=r"^codes not in the catalogue: \['no-such-code'\]$"):
         emits("uscc-check", "no-such-code")
+
+
+def test_differences_name_a_condition_not_required_and_a_weight_not_there():
+    from ledger_xl.core.checks.structure import control_differences, rule_differences
+
+    scoring = DEFAULT_RULES.scoring
+    first = scoring.dimensions[0]
+    ours = DEFAULT_RULES.model_copy(
+        update={
+            "admission": DEFAULT_RULES.admission.model_copy(update={"min_score": None}),
+            "scoring": scoring.model_copy(
+                update={
+                    "dimensions": (
+                        first.model_copy(update={"name": "新维度"}),
+                        *scoring.dimensions[1:],
+                    )
+                }
+            ),
+        }
+    )
+    assert "准入最低综合评分为 不要求，标准为 60" in control_differences(ours, DEFAULT_RULES)
+    weights = [d for d in rule_differences(ours, DEFAULT_RULES) if d.startswith("权重")]
+    expected = {
+        first.name: f"权重“{first.name}”为 无，标准为 {first.weight:.0%}",
+        "新维度": f"权重“新维度”为 {first.weight:.0%}，标准为 无",
+    }
+    assert weights == [expected[name] for name in sorted(expected)]  # by name
