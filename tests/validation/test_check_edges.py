@@ -181,3 +181,19 @@ def test_differences_name_a_condition_not_required_and_a_weight_not_there():
         "新维度": f"权重“新维度”为 {first.weight:.0%}，标准为 无",
     }
     assert weights == [expected[name] for name in sorted(expected)]  # by name
+
+
+def test_side_table_findings_name_their_own_column(tmp_path):
+    from .helpers import good_review
+
+    reviews = [good_review(1, score_credit=120.0), good_review(2, review_date="2026年1月5日")]
+    path = build(tmp_path, reviews=reviews)
+    found = {
+        (f.code, f.sheet, f.cell, f.column)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.sheet == "审核记录"
+    }
+    assert found == {
+        ("out-of-range", "审核记录", "G3", "信用记录"),
+        ("date-as-text", "审核记录", "D4", "审核日期"),
+    }
