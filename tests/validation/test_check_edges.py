@@ -189,11 +189,11 @@ def test_side_table_findings_name_their_own_column(tmp_path):
     reviews = [good_review(1, score_credit=120.0), good_review(2, review_date="2026年1月5日")]
     path = build(tmp_path, reviews=reviews)
     found = {
-        (f.code, f.sheet, f.cell, f.column)
+        (f.code, f.sheet, f.cell, f.column, f.customer_id)
         for f in validate_workbook(path, as_of=AS_OF).findings
         if f.sheet == "审核记录"
     }
     assert found == {
-        ("out-of-range", "审核记录", "G3", "信用记录"),
-        ("date-as-text", "审核记录", "D4", "审核日期"),
+        ("out-of-range", "审核记录", "G3", "信用记录", "SH000001"),
+        ("date-as-text", "审核记录", "D4", "审核日期", "SH000002"),
     }
