@@ -197,3 +197,26 @@ def test_side_table_findings_name_their_own_column(tmp_path):
         ("out-of-range", "审核记录", "G3", "信用记录", "SH000001"),
         ("date-as-text", "审核记录", "D4", "审核日期", "SH000002"),
     }
+
+
+def test_finding_on_a_row_without_a_customer_id_has_a_blank_customer(tmp_path):
+    from .helpers import good_row
+
+    path = build(tmp_path, rows=[good_row(1, customer_id=None, phone="123"), good_row(2)])
+    found = {
+        (f.code, f.customer_id)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.sheet == "台账" and f.row == 4
+    }
+    assert ("phone-invalid", "") in found
+    assert {customer for _, customer in found} == {""}  # never "None"
+
+
+def test_findings_of_a_ledger_without_its_customer_id_column(tmp_path):
+    from .helpers import good_row
+
+    path = build(tmp_path, rows=[good_row(1, phone="123"), good_row(2)])
+    path = rewrite_sheet_xml(path, LEDGER, _header("A3", "备用列"))
+    found = validate_workbook(path, as_of=AS_OF).findings
+    phone = [f for f in found if f.code == "phone-invalid"]
+    assert [(f.row, f.customer_id) for f in phone] == [(4, "")]
