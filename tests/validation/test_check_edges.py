@@ -220,3 +220,24 @@ def test_findings_of_a_ledger_without_its_customer_id_column(tmp_path):
     found = validate_workbook(path, as_of=AS_OF).findings
     phone = [f for f in found if f.code == "phone-invalid"]
     assert [(f.row, f.customer_id) for f in phone] == [(4, "")]
+
+
+def test_each_table_names_its_own_customers(tmp_path):
+    from .helpers import good_review, good_row
+
+    rows = [good_row(1, phone="123"), good_row(2, phone="456")]
+    reviews = [good_review(2, score_credit=120.0), good_review(1, score_credit=130.0)]
+    path = build(tmp_path, rows=rows, reviews=reviews)
+    found = sorted(
+        (f.sheet, f.cell, f.customer_id)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.code in ("phone-invalid", "out-of-range")
+    )
+    phone = next(f.header for f in DEFAULT_RULES.fields if f.key == "phone")
+    assert phone == "联系电话"
+    assert [(sheet, customer) for sheet, _, customer in found] == [
+        ("台账", "SH000001"),
+        ("台账", "SH000002"),
+        ("审核记录", "SH000002"),
+        ("审核记录", "SH000001"),
+    ]
