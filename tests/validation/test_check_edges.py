@@ -241,3 +241,29 @@ def test_each_table_names_its_own_customers(tmp_path):
         ("审核记录", "SH000002"),
         ("审核记录", "SH000001"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("zh", "“联系电话”“123”不是有效的电话号码（手机11位，或带区号的座机如 021-12345678）"),
+        ("en", "'联系电话' '123' is not a valid phone number"),
+    ],
+)
+def test_row_finding_exactly(tmp_path, lang, message):
+    from .helpers import good_row
+
+    path = build(tmp_path, rows=[good_row(1, phone="123"), good_row(2)])
+    (found,) = validate_workbook(path, as_of=AS_OF, lang=lang).findings
+    assert found.model_dump(mode="json") == {
+        "code": "phone-invalid",
+        "severity": "error",
+        "message": message,
+        "file": str(path),
+        "sheet": "台账",
+        "cell": "K4",
+        "row": 4,
+        "column": "联系电话",
+        "customer_id": "SH000001",
+        "value": "123",
+    }
