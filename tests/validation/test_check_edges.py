@@ -267,3 +267,34 @@ def test_row_finding_exactly(tmp_path, lang, message):
         "customer_id": "SH000001",
         "value": "123",
     }
+
+
+def test_a_licence_number_in_the_credentials_is_checked_as_a_uscc(tmp_path):
+    from .helpers import good_credentials
+
+    credentials = good_credentials(1) + good_credentials(2)
+    number = credentials[2]["doc_number"]  # SH000002's 营业执照
+    assert number == "913101000002MA1B28"
+    credentials[2]["doc_number"] = "913101000002MA1B20"  # wrong check character
+    path = build(tmp_path, credentials=credentials)
+    found = [
+        (f.code, f.sheet, f.cell, f.customer_id, f.message)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+    ]
+    assert found == [
+        (
+            "uscc-check",
+            "资信证明",
+            "D5",
+            "SH000002",
+            "统一社会信用代码“913101000002MA1B20”校验位错误（应为 8），请核对营业执照",
+        ),
+        (
+            "licence-mismatch",
+            "资信证明",
+            "D5",
+            "SH000002",
+            "资信证明中的营业执照与台账不符：证件号码与台账的统一社会信用代码"
+            "“913101000002MA1B28”不一致",
+        ),
+    ]
