@@ -298,3 +298,29 @@ def test_a_licence_number_in_the_credentials_is_checked_as_a_uscc(tmp_path):
             "“913101000002MA1B28”不一致",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "message"),
+    [
+        ("zh", "工作簿来自模板版本 0.9，当前版本为 {current}"),
+        ("en", "Built from template version 0.9; current is {current}"),
+    ],
+)
+def test_template_version_finding_names_both_versions(tmp_path, lang, message):
+    from ledger_xl.core.layout import TEMPLATE_VERSION
+
+    def older(xml: str) -> str:
+        current = f"<vt:lpwstr>{TEMPLATE_VERSION}</vt:lpwstr>"
+        assert current in xml
+        return xml.replace(current, "<vt:lpwstr>0.9</vt:lpwstr>", 1)
+
+    path = rewrite_sheet_xml(build(tmp_path), "docProps/custom.xml", older)
+    (found,) = validate_workbook(path, as_of=AS_OF, lang=lang).findings
+    assert (found.code, found.message, found.value, found.sheet, found.cell) == (
+        "template-version",
+        message.format(current=TEMPLATE_VERSION),
+        "0.9",
+        "",
+        "",
+    )
