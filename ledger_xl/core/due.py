@@ -429,25 +429,31 @@ def risk_warnings(
     score = frame["composite_score"].to_numpy(dtype=float)
     prev_score = previous["previous_score"].to_numpy(dtype=float)
     rank = frame["grade_rank"].to_numpy(dtype=float)
-    own = [(rules_by_file or {}).get(f, rules) for f in frame[FILE]]  # each workbook's rules
-    prev_rank = np.array(
-        [grade_ranks([g], r)[0] for g, r in zip(previous["previous_grade"], own, strict=True)],
-        dtype=float,
-    )
+    files = frame[FILE].to_numpy(dtype=object)
+    previous_grades = previous["previous_grade"].to_numpy(dtype=object)
+    prev_rank = np.full(len(frame), np.nan)
+    worst_grade = np.empty(len(frame), dtype=object)
+    for file in pd.unique(files):  # each workbook's rules, over its rows at once
+        own = (rules_by_file or {}).get(file, rules)
+        mine = files == file
+        prev_rank[mine] = grade_ranks(previous_grades[mine], own)
+        worst_grade[mine] = own.scoring.fallback_grade
     approved = (frame["status"] == APPROVED).to_numpy()
+    expired = documents[documents["doc_status"] == layout.DOC_EXPIRED]
     expired_types: dict[tuple[str, str], list[str]] = {}
     for file, cid, kind in zip(
-        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, FILE],
-        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, "customer_id"],
-        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, "doc_type"],
+        expired[FILE].tolist(),
+        expired["customer_id"].tolist(),
+        expired["doc_type"].tolist(),
         strict=True,
     ):
         expired_types.setdefault((file, cid), []).append(kind or "证件")
     year_ago = np.datetime64(schedule.one_year_before(as_of), "D")
     report = frame["credit_report_date"].to_numpy(dtype="datetime64[D]")
     stale = ~np.isnat(report) & (report < year_ago)
-    worst_grade = [r.scoring.fallback_grade for r in own]
-    worst = frame["grade"].to_numpy(dtype=object) == np.array(worst_grade, dtype=object)
+    worst = frame["grade"].to_numpy(dtype=object) == worst_grade
+    grades = frame["grade"].to_numpy(dtype=object)
+    ids = frame["customer_id"].to_numpy(dtype=object)
 
     rows: list[dict] = []
 
@@ -467,10 +473,10 @@ def risk_warnings(
         add(
             i,
             WARN_GRADE_DOWN,
-            f"评级由 {previous['previous_grade'].iat[i]} 下调为 {frame['grade'].iat[i]}",
+            f"评级由 {previous_grades[i]} 下调为 {grades[i]}",
         )
     for i in np.flatnonzero(approved):
-        key = (frame[FILE].iat[i], frame["customer_id"].iat[i])
+        key = (files[i], ids[i])
         if key in expired_types:
             add(
                 i,
