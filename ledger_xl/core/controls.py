@@ -115,10 +115,12 @@ def admission_conditions(
     credentials: pd.DataFrame | None,
     rules: Rules,
     as_of: dt.date,
+    documents: DocumentIndex | None = None,
 ) -> list[list[Condition]]:
     """Every unmet condition of 准入标准 per row, in the order 准入检查 tests them (its first
     one is what the cell shows): stage, score, exclusion flags, industry, documents.
-    `computed` holds 综合评分 (the twin)."""
+    `computed` holds 综合评分 (the twin); `documents`, when given, is
+    `DocumentIndex(credentials, as_of)` already built."""
     admission = rules.admission
     n = len(ledger)
     out: list[list[Condition]] = [[] for _ in range(n)]
@@ -153,7 +155,7 @@ def admission_conditions(
         and admission.columns
         and (rules.has("risk_level") or rules.has("category"))
     ):
-        index = DocumentIndex(credentials, as_of)
+        index = documents if documents is not None else DocumentIndex(credentials, as_of)
         risks = column(ledger, "risk_level") if rules.has("risk_level") else [None] * n
         categories = column(ledger, "category") if rules.has("category") else [None] * n
         ids = column(ledger, "customer_id").tolist()
@@ -315,13 +317,14 @@ def control_columns(
     rules: Rules,
     as_of: dt.date,
     unused: np.ndarray,
+    documents: DocumentIndex | None = None,
 ) -> pd.DataFrame:
     """The control columns the rules' fields list, as their formulas compute them (`unused`:
     the rows without 客户编号 and 客户名称)."""
     wanted = [k for k in CONTROL_KEYS if rules.has(k)]
     if not wanted:
         return pd.DataFrame(index=ledger.index)
-    evaluated = evaluate(ledger, computed, credentials, rules, as_of, unused, wanted)
+    evaluated = evaluate(ledger, computed, credentials, rules, as_of, unused, wanted, documents)
     return evaluated[[k for k in CONTROL_KEYS if k in wanted and k in evaluated.columns]]
 
 
@@ -333,6 +336,7 @@ def evaluate(
     as_of: dt.date,
     unused: np.ndarray,
     keys: tuple[str, ...] | list[str] = CONTROL_KEYS,
+    documents: DocumentIndex | None = None,
 ) -> pd.DataFrame:
     """The control values of every row, whether or not the workbook has their columns: the
     `keys` among CONTROL_KEYS, and with admission_check its full list admission_problems
@@ -360,7 +364,7 @@ def evaluate(
         out["limit_check"] = _off(limit_checks(limits, caps), inactive)
     if "admission_check" in keys:
         off = unused | inactive
-        conditions = admission_conditions(ledger, computed, credentials, rules, as_of)
+        conditions = admission_conditions(ledger, computed, credentials, rules, as_of, documents)
         out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
         out["admission_problems"] = [
             () if off[i] else tuple(c.detail for c in conditions[i]) for i in range(len(ledger))

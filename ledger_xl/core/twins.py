@@ -37,6 +37,7 @@ def ledger_formulas(
     as_of: dt.date,
     scores: pd.DataFrame | None = None,
     credentials: pd.DataFrame | None = None,
+    documents: controls.DocumentIndex | None = None,
 ) -> pd.DataFrame:
     """All ledger formula columns, keyed by field key, NaN/NaT/"" where the cell shows blank.
 
@@ -45,7 +46,9 @@ def ledger_formulas(
     in; without it no document is on file. The control columns (准入检查, 额度上限, 额度检查,
     需审批级别, 评分偏差) are computed when the rules' fields list them."""
     result, unused = _base_formulas(ledger, rules, as_of, scores)
-    return result.join(controls.control_columns(ledger, result, credentials, rules, as_of, unused))
+    return result.join(
+        controls.control_columns(ledger, result, credentials, rules, as_of, unused, documents)
+    )
 
 
 def ledger_formulas_and_controls(
