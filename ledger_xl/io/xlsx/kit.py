@@ -121,6 +121,47 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             cache[key] = super()._prepare_formula(formula, expand_future_functions)
         return cache[key]
 
+    def write_column_formula(self, row, col, formula, cell_format, values) -> None:
+        """`formula` in rows `row`, `row` + 1, … of column `col`, one per cached value in
+        `values` (what a reader that does not recalculate sees): `write_formula` cell by
+        cell, with XlsxWriter's per-cell checks of the text (a dynamic-array function, an
+        array formula) made once for the column."""
+        if (
+            not formula
+            or (formula.startswith("{") and formula.endswith("}"))
+            or xlsxwriter.worksheet.re_dynamic_function.search(formula)
+            or self.constant_memory
+            or not values
+            or self._check_dimensions(row, col)
+            or self._check_dimensions(row + len(values) - 1, col)
+        ):
+            for i, value in enumerate(values):
+                self._write_formula(row + i, col, formula, cell_format, value)
+            return
+        prepared = self._prepare_formula(formula)
+        cell = xlsxwriter.worksheet.CellFormulaTuple
+        table = self.table
+        for i, value in enumerate(values):
+            table[row + i][col] = cell(prepared, cell_format, value)
+
+    def add_table_with_formulas(self, first_row, first_col, last_row, last_col, options):
+        """`add_table`, except that a column's formula (`"formula"` in its column options)
+        becomes the table's calculated-column formula without being written into every
+        cell: the caller writes those cells once, with their cached values
+        (`write_column_formula`). XlsxWriter's own `add_table` writes each formula cell
+        and the caller would write it again."""
+        columns = [dict(c) for c in options.get("columns", [])]
+        formulas = {i: c.pop("formula") for i, c in enumerate(columns) if c.get("formula")}
+        result = self.add_table(
+            first_row, first_col, last_row, last_col, {**options, "columns": columns}
+        )
+        table = self.tables[-1]
+        for i, formula in formulas.items():
+            text = formula.lstrip("=") if formula.startswith("=") else formula
+            text = self._prepare_table_formula(text)
+            table["columns"][i]["formula"] = self._prepare_formula(text, True)
+        return result
+
 
 class Workbook(xlsxwriter.Workbook):
     worksheet_class = Worksheet

@@ -248,7 +248,7 @@ class _Builder:
                 column["formula"] = ledger_formulas[f.key]
             columns.append(column)
         columns.append(self._row_key_spec())
-        ws.add_table(
+        ws.add_table_with_formulas(
             top,
             0,
             last,
@@ -387,9 +387,8 @@ class _Builder:
             _write_value(ws, first_row + i, col, value, cell_format)
 
     def _write_formulas(self, ws, first_row, col, formula, cached, n_rows, cell_format) -> None:
-        for i in range(n_rows):
-            value = cached[i] if i < len(cached) else ""
-            ws.write_formula(first_row + i, col, formula, cell_format, value)
+        cells = list(cached[:n_rows]) + [""] * (n_rows - len(cached))
+        ws.write_column_formula(first_row, col, formula, cell_format, cells)
 
     def _validate(self, ws, first, col, last, f: FieldRule) -> None:
         kind = (
@@ -447,7 +446,7 @@ class _Builder:
                 spec["formula"] = formula_text[c.key]
             specs.append(spec)
         specs.append(self._row_key_spec())
-        ws.add_table(
+        ws.add_table_with_formulas(
             top,
             0,
             last,
@@ -841,24 +840,28 @@ def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
     """Write an input value as typed: text stays text (never a formula), dates stay dates. A
     value no cell can hold as such (inf, 1e308, a date before 1900) is written as its
     text, never dropped (a NaN in a frame is a blank)."""
-    if values.is_blank(value):
-        ws.write_blank(row, col, None, cell_format)
+    # XlsxWriter's undecorated writers (`_write_string` …): the public ones first check
+    # whether they were given an "A1" reference, a cost per cell that adds up over a ledger.
+    if type(value) is str and value:  # most cells: one test
+        ws._write_string(row, col, value, cell_format)
+    elif values.is_blank(value):
+        ws._write_blank(row, col, None, cell_format)
     elif isinstance(value, float | np.floating) and not abs(value) <= _EXCEL_MAX_NUMBER:
-        ws.write_string(row, col, repr(float(value)), cell_format)
+        ws._write_string(row, col, repr(float(value)), cell_format)
     elif isinstance(value, str):
-        ws.write_string(row, col, value, cell_format)
+        ws._write_string(row, col, value, cell_format)
     elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, cell_format)
+        ws._write_boolean(row, col, value, cell_format)
     elif isinstance(value, dt.date) and not _FIRST_DAY <= _day(value) <= _LAST_DAY:
-        ws.write_string(row, col, value.isoformat()[:10], cell_format)
+        ws._write_string(row, col, value.isoformat()[:10], cell_format)
     elif isinstance(value, dt.datetime):
-        ws.write_datetime(row, col, value, cell_format)
+        ws._write_datetime(row, col, value, cell_format)
     elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, _datetime(value), cell_format)
+        ws._write_datetime(row, col, _datetime(value), cell_format)
     elif isinstance(value, int | float | np.integer | np.floating):
-        ws.write_number(row, col, float(value), cell_format)
+        ws._write_number(row, col, float(value), cell_format)
     else:
-        ws.write_string(row, col, str(value), cell_format)
+        ws._write_string(row, col, str(value), cell_format)
 
 
 def _day(value: dt.date) -> dt.date:
