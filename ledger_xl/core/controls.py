@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,16 +86,16 @@ class DocumentIndex:
         serial = values.date_to_serial(as_of)
         ids = [values.criterion_key(v) for v in column(credentials, "customer_id")]
         kinds = [values.criterion_key(v) for v in column(credentials, "doc_type")]
-        expires = values.numbers(column(credentials, "expires"))
+        expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
         for cid, kind, number in zip(ids, kinds, expires, strict=True):
             if not cid or not kind:
                 continue
-            entry = self.entries.setdefault((cid, kind), [False, False, np.nan])
+            entry = self.entries.setdefault((cid, kind), [False, False, math.nan])
             if number >= serial:
                 entry[0] = True
             elif number < serial:
                 entry[1] = True
-                entry[2] = number if np.isnan(entry[2]) else max(entry[2], number)
+                entry[2] = number if math.isnan(entry[2]) else max(entry[2], number)
 
     def state(self, customer: object, doc_type: str) -> tuple[str, dt.date | None]:
         """("" when in date, else missing / expired / undated; the latest expired date)."""
