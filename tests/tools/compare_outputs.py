@@ -56,7 +56,7 @@ for f in validated["files"]:
 code_due, due = run("due", str(branches), "--format", "json", "--as-of", as_of)
 due["files"] = [relative(p) for p in due["files"]]
 for key in ("reviews", "waiting", "documents", "warnings"):
-    for row in due[key]:
+    for row in due.get(key, []):
         row["file"] = relative(row["file"])
 
 files = sorted(branches.glob("*.xlsx"))
