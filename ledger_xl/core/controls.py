@@ -423,14 +423,18 @@ class ApprovalIndex:
         ids = column(reviews, "customer_id").tolist()
         approvers = column(reviews, "approver").tolist()
         results = column(reviews, "result").tolist()
+        ranks: dict[str, int | None] = {}  # a handful of level names over many rows
         for i, level in enumerate(levels):
             if values.is_blank(level) or np.isnat(review_dates[i]):
                 continue
             day = approval_dates[i]
+            name = _name(level)
+            if name not in ranks:
+                ranks[name] = rules.approval.rank(name)
             step = ApprovalStep(
                 i,
-                _name(level),
-                rules.approval.rank(_name(level)),
+                name,
+                ranks[name],
                 _name(approvers[i]),
                 None if np.isnat(day) else day.astype(dt.date),
                 _name(results[i]),
