@@ -547,26 +547,39 @@ def lapsed(lists: dict[str, pd.DataFrame]) -> bool:
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as JSON-ready dicts: dates as ISO text, missing values as None, whole floats of
     day counts and row numbers as int."""
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean = {}
-        for key, value in row.items():
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                clean[key] = None
-            elif isinstance(value, pd.Timestamp | np.datetime64 | dt.datetime):
-                stamp = pd.Timestamp(value)
-                clean[key] = None if pd.isna(stamp) else stamp.date().isoformat()
-            elif value is pd.NaT:
-                clean[key] = None
-            elif isinstance(value, np.integer):
-                clean[key] = int(value)
-            elif isinstance(value, float | np.floating) and float(value).is_integer():
-                clean[key] = int(value) if key in ("days", ROW) else float(value)
-            elif isinstance(value, np.floating):
-                clean[key] = float(value)
-            elif isinstance(value, np.bool_):
-                clean[key] = bool(value)
-            else:
-                clean[key] = value
-        out.append(clean)
-    return out
+    keys = list(frame.columns)
+    if not keys:
+        return [{} for _ in range(len(frame))]
+    columns = [_json_column(key, frame.iloc[:, j]) for j, key in enumerate(keys)]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _json_column(key: str, column: pd.Series) -> list:
+    """One column's values as `records` gives them (a date column converted at once)."""
+    if pd.api.types.is_datetime64_dtype(column.dtype):
+        days = column.to_numpy(dtype="datetime64[D]")
+        texts = np.datetime_as_string(days, unit="D").tolist()
+        return [
+            None if gone else text
+            for text, gone in zip(texts, np.isnat(days).tolist(), strict=True)
+        ]
+    return [_json_value(key, value) for value in column.tolist()]
+
+
+def _json_value(key: str, value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp | np.datetime64 | dt.datetime):
+        stamp = pd.Timestamp(value)
+        return None if pd.isna(stamp) else stamp.date().isoformat()
+    if value is pd.NaT:
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return int(value) if key in ("days", ROW) else float(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
