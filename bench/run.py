@@ -25,7 +25,7 @@ measured in the same run:
   `import ledger_xl.udfs` against their absolute targets.
 
 Optional baselines (fastexcel, frictionless) are skipped with a note when not installed
-(`pip install fastexcel frictionless`). Not a test: nothing here asserts a time.
+(`pip install -e ".[bench]"`). Not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
