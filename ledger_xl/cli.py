@@ -225,7 +225,10 @@ def validate(
     only: Annotated[
         list[str], typer.Option("--only", help="只报告这个代码的问题，可多次使用。")
     ] = [],  # noqa: B006
-    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="并行进程数。")] = 1,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, max=64, help="并行进程数（默认为本机的 CPU 核数）。"),
+    ] = None,
     standard: Annotated[
         Path | None,
         typer.Option(
@@ -279,6 +282,7 @@ def validate(
         recorder = Recorder(db or Path(DEFAULT_DB), files)
     elif db is not None:
         raise typer.BadParameter("--db 要与 --record 一起使用")
+    jobs = jobs or min(os.cpu_count() or 1, len(files)) or 1
     result = _validate_with_progress(
         files, day, lang, skip, only, jobs, show=output_format == "text", standard=rules
     )
