@@ -176,7 +176,7 @@ class _Builder:
         ws = self.wb.add_worksheet(layout.SHEET_DISTRIBUTION)
         for r, cells in enumerate(distribution_grid(record)):
             for c, value in enumerate(cells):
-                ws.write_string(r, c, str(value))
+                ws._write_string(r, c, str(value))  # undecorated: many thousand cells
         ws.very_hidden()
         ws.protect(self.opts.password or "")
 
@@ -428,7 +428,9 @@ class _Builder:
 
     # ------------------------------------------------------------ 资信证明 / 审核记录
 
-    def _side_table(self, sheet, table, columns, frame, computed, title, spare, keys):
+    def _side_table(self, sheet, table, columns, frame, computed, title, spare, keys, locked=None):
+        """A side table (资信证明, 审核记录); `locked(column)`, when given, is the format of
+        the filled rows of an input column (the spare rows keep the column's format)."""
         ws = self.wb.add_worksheet(sheet)
         ws.write_string(0, 0, title, self.fmt("title"))
         top = layout.SIDE_HEADER_ROW
@@ -467,7 +469,16 @@ class _Builder:
                     ws, top + 1, col, formula_text[c.key], cached, n_rows, cell_format
                 )
             else:
-                self._write_inputs(ws, top + 1, col, frame[c.key].tolist(), n_rows, cell_format)
+                cells = frame[c.key].tolist()
+                if locked is not None:
+                    filled = locked(c)
+                    for i, value in enumerate(cells):
+                        _write_value(ws, top + 1 + i, col, value, filled)
+                    self._write_inputs(
+                        ws, top + 1 + len(cells), col, [], n_rows - len(cells), cell_format
+                    )
+                else:
+                    self._write_inputs(ws, top + 1, col, cells, n_rows, cell_format)
             self._validate_column(ws, top + 1, col, last, c)
         self._write_row_keys(ws, top + 1, len(columns), keys, last)
         ws.set_row(top, 30)
@@ -542,7 +553,15 @@ class _Builder:
         return ws
 
     def write_reviews(self):
-        ws, top, _ = self._side_table(
+        def locked(c: layout.Column):
+            fmt_name = {"date": "date_input", "number": "plain_number_input"}.get(
+                c.kind, "text_input"
+            )
+            wrap = {"text_wrap": True} if c.kind == "text" and c.width >= _WRAP_WIDTH else {}
+            return self.fmt(fmt_name, locked=True, **wrap)
+
+        # Append-only in practice: existing records are locked, the spare rows are not.
+        ws, _, _ = self._side_table(
             layout.SHEET_REVIEWS,
             layout.TABLE_REVIEWS,
             layout.REVIEW_COLUMNS,
@@ -551,18 +570,9 @@ class _Builder:
             "审核记录：每次审核一行，只增不改（已有记录锁定，在下方空行追加）",
             self.opts.spare_rows,
             self.row_keys["reviews"],
+            locked if self.lock_tables else None,
         )
         if self.lock_tables:
-            # Append-only in practice: existing records are locked, the spare rows are not.
-            for col, c in enumerate(layout.REVIEW_COLUMNS):
-                fmt_name = {"date": "date_input", "number": "plain_number_input"}.get(
-                    c.kind, "text_input"
-                )
-                wrap = {"text_wrap": True} if c.kind == "text" and c.width >= _WRAP_WIDTH else {}
-                for i, value in enumerate(self.reviews[c.key].tolist()):
-                    _write_value(
-                        ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True, **wrap)
-                    )
             self._protect_table_sheet(ws)
         return ws
 
