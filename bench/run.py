@@ -401,7 +401,7 @@ def prepare(args, cache: Path) -> dict[str, str]:
     }
     if has_command("collect"):
         paths["distributed"] = ensure_distributed(cache, paths["ledger"])
-    if not args.quick or args.large:
+    if (not args.quick or args.large) and not args.no_large:
         paths["big"] = ensure_ledger(cache, large)
     paths["customer"] = report_customer(paths["ledger"])
     return {k: str(v) for k, v in paths.items()}
@@ -603,6 +603,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small inputs, about two minutes")
     parser.add_argument("--large", action="store_true", help="with --quick: also the large ledger")
+    parser.add_argument("--no-large", action="store_true", help="leave out the large ledger")
     parser.add_argument("--repeat", type=int, help="rounds, median reported (default 3; 1 --quick)")
     parser.add_argument("--rows", type=int, help="ledger rows instead of 100,000 (large: 3×)")
     parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache")
@@ -625,6 +626,7 @@ def main() -> int:
         [sys.executable, __file__, "--prepare-only", "--cache", str(args.cache)]
         + (["--quick"] if args.quick else [])
         + (["--large"] if args.large else [])
+        + (["--no-large"] if args.no_large else [])
         + (["--rows", str(args.rows)] if args.rows else []),
         env=env,
         stdout=subprocess.PIPE,
