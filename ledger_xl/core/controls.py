@@ -667,16 +667,20 @@ def licence_problems(
             owners.setdefault(_key(cid), []).append(i)
     usccs = [_code(v) for v in column(ledger, "uscc")]
     names = [_company(v) for v in column(ledger, "name")]
-    expires = values.numbers(column(credentials, "expires"))
+    expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
     current: dict[str, tuple[tuple, int]] = {}
     for j, (cid, kind) in enumerate(
         zip(credentials["customer_id"], credentials["doc_type"], strict=True)
     ):
-        if _name(kind) != layout.LICENCE or _key(cid) not in owners:
+        if _name(kind) != layout.LICENCE:
             continue
-        rank = (not np.isnan(expires[j]), 0.0 if np.isnan(expires[j]) else expires[j], j)
-        if _key(cid) not in current or rank > current[_key(cid)][0]:
-            current[_key(cid)] = (rank, j)
+        key = _key(cid)
+        if key not in owners:
+            continue
+        day = expires[j]
+        rank = (not math.isnan(day), 0.0 if math.isnan(day) else day, j)
+        if key not in current or rank > current[key][0]:
+            current[key] = (rank, j)
     out: list[Problem] = []
     numbers = column(credentials, "doc_number").tolist()
     holders = column(credentials, "name").tolist()
