@@ -32,6 +32,7 @@ Optional baselines (fastexcel, frictionless) are skipped with a note when not in
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -402,9 +403,32 @@ def prepare(args, cache: Path) -> dict[str, str]:
     if has_command("collect"):
         paths["distributed"] = ensure_distributed(cache, paths["ledger"])
     if (not args.quick or args.large) and not args.no_large:
-        paths["big"] = ensure_ledger(cache, large)
+        with _zip64():
+            paths["big"] = ensure_ledger(cache, large)
     paths["customer"] = report_customer(paths["ledger"])
     return {k: str(v) for k, v in paths.items()}
+
+
+@contextlib.contextmanager
+def _zip64():
+    """Builds in this block may use ZIP64: at 300,000 rows the ledger sheet's XML passes the
+    2 GiB a plain zip member may hold (the formula text of each row), which ledger_xl's own
+    writers refuse with a clear error, since Excel's reading of Python's ZIP64 is not
+    established. Here the file only has to be read (calamine and Python read ZIP64)."""
+    from ledger_xl.io.xlsx import kit
+
+    plain = kit.new_workbook
+
+    def allowing_zip64(*args, **kwargs):
+        wb = plain(*args, **kwargs)
+        wb.use_zip64()
+        return wb
+
+    kit.new_workbook = allowing_zip64
+    try:
+        yield
+    finally:
+        kit.new_workbook = plain
 
 
 def sizes(args) -> tuple[int, int]:

@@ -26,9 +26,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
+from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import atomic_output
 
 # Every workbook ledger_xl writes says what it is, so a later run reading a folder can tell its
@@ -215,7 +217,14 @@ def written(
             yield wb
         finally:
             if not wb.fileclosed:
-                wb.close()
+                try:
+                    wb.close()
+                except xlsxwriter.exceptions.FileSizeError:
+                    raise OutputError(
+                        f"{Path(path).name}：工作簿太大，无法写出——其中一张表的内容超过 2 GiB"
+                        "（台账约 20 万行以上时，每行的公式文本使台账表超过这个大小）。"
+                        "请按分公司拆分后分别生成"
+                    ) from None
 
 
 class Formats:
