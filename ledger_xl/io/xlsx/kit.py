@@ -154,9 +154,15 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         and the caller would write it again."""
         columns = [dict(c) for c in options.get("columns", [])]
         formulas = {i: c.pop("formula") for i, c in enumerate(columns) if c.get("formula")}
+        tables = len(self.tables)
         result = self.add_table(
             first_row, first_col, last_row, last_col, {**options, "columns": columns}
         )
+        if len(self.tables) == tables:  # refused: beyond the sheet (XlsxWriter only warns)
+            raise OutputError(
+                f"工作表“{self.name}”放不下 {last_row - first_row:,} 行："
+                f"一张工作表最多 {self.xls_rowmax:,} 行。请按分公司拆分后分别生成"
+            )
         table = self.tables[-1]
         for i, formula in formulas.items():
             text = formula.lstrip("=") if formula.startswith("=") else formula
