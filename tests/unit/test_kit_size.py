@@ -25,3 +25,12 @@ def test_a_workbook_past_the_zip_limit_is_a_clear_output_error(tmp_path, monkeyp
         wb.add_worksheet("台账").write_string(0, 0, "x")
     assert "台账.xlsx" in str(raised.value) and "拆分" in str(raised.value)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_table_longer_than_a_sheet_is_refused_not_cut(tmp_path):
+    with (
+        pytest.raises(OutputError, match="最多 1,048,576 行"),
+        kit.written(tmp_path / "x.xlsx", title="t", kind="ledger") as wb,
+    ):
+        ws = wb.add_worksheet("资信证明")
+        ws.add_table_with_formulas(1, 0, 1_048_577, 1, {"columns": [{"header": "a"}, {}]})
