@@ -22,6 +22,7 @@ from .helpers import (
     good_review,
     good_row,
     only,
+    rewrite_sheet_xml,
     uscc,
 )
 
@@ -35,6 +36,42 @@ def cell(key: str, n: int = 1) -> str:
 
 def test_clean_workbook_has_no_findings(tmp_path):
     assert codes(build(tmp_path)) == []
+
+
+# What else a fault brings about, besides its own finding, and why (each test asserts the
+# exact set: the fault's finding plus these, nothing else).
+CONSEQUENCES = {
+    # 100.5 is more than 15 points from the rubric's suggested 信用记录 score (85)
+    ("score_credit", 100.5): [("score-off-rubric", "warning", "台账", "AC4")],
+    # -1 drags the composite below 60: grade D approved, under the admission line, and the
+    # limit of 100 is above grade D's 授信上限; -1 is also far from the rubric's score
+    ("score_credit", -1.0): [
+        ("approved-grade-d", "warning", "台账", "AG4"),
+        ("approved-not-admissible", "error", "台账", "AF4"),
+        ("credit-limit-exceeded", "error", "台账", "AI4"),
+        ("score-off-rubric", "warning", "台账", "AC4"),
+    ],
+    # the ledger row's 客户编号 no longer matches its documents and reviews (SH000001): they
+    # belong to an unknown customer, and the row has no 营业执照/身份证 and no approval
+    ("customer_id", "sh-01"): [
+        ("unknown-customer", "warning", "资信证明", "A3"),
+        ("unknown-customer", "warning", "资信证明", "A4"),
+        ("unknown-customer", "warning", "审核记录", "B3"),
+        ("unknown-customer", "warning", "审核记录", "B4"),
+        ("approved-not-admissible", "error", "台账", "AT4"),
+        ("approved-not-admissible", "error", "台账", "AT4"),
+        ("approval-missing", "error", "台账", "AW4"),
+    ],
+    # the 营业执照 on 资信证明 still carries the right code: it no longer matches the ledger
+    ("uscc", "91310000MA1B2C3"): [("licence-mismatch", "error", "资信证明", "D3")],
+    ("uscc", "91310000MA1B2C3DIO"): [("licence-mismatch", "error", "资信证明", "D3")],
+    ("uscc", 9.13100001234568e17): [("licence-mismatch", "error", "资信证明", "D3")],
+    # the review record of 2026-01-15 is no longer the 最近审核日期, and its approvals predate it
+    ("last_review", dt.date(2026, 4, 1)): [
+        ("last-review-mismatch", "warning", "台账", "AO4"),
+        ("approval-missing", "error", "台账", "AW4"),
+    ],
+}
 
 
 @pytest.mark.parametrize(
@@ -62,6 +99,9 @@ def test_clean_workbook_has_no_findings(tmp_path):
         ({"uscc": "91310000MA1B2C3DIO"}, "uscc-charset", "uscc", "error"),
         ({"uscc": 9.13100001234568e17}, "id-stored-as-number", "uscc", "error"),
         ({"notes": '=HYPERLINK("http://x")'}, "formula-text", "notes", "warning"),
+        ({"notes": "+86 138 1234 5678"}, "formula-text", "notes", "warning"),
+        ({"notes": "-1 即欠款"}, "formula-text", "notes", "warning"),
+        ({"opinion": "+资信良好"}, "formula-text", "opinion", "warning"),
         ({"address": "@SUM(1)"}, "formula-text", "address", "warning"),
         ({"last_review": dt.date(2026, 4, 1)}, "date-after-as-of", "last_review", "error"),
         ({"founded": dt.date(2027, 1, 1)}, "date-after-as-of", "founded", "error"),
@@ -75,7 +115,9 @@ def test_clean_workbook_has_no_findings(tmp_path):
 )
 def test_cell_faults(tmp_path, change, code, key, severity):
     path = build(tmp_path, rows=[good_row(1, **change), good_row(2)])
-    assert (code, severity, "台账", cell(key)) in codes(path)
+    ((field, value),) = change.items()
+    also = CONSEQUENCES.get((field, value), [])
+    assert sorted(codes(path)) == sorted([(code, severity, "台账", cell(key)), *also])
 
 
 def test_uscc_check_character(tmp_path):
@@ -98,10 +140,9 @@ def test_uscc_check_character(tmp_path):
 )
 def test_conditional_requirements(tmp_path, status, blank, severity):
     row = good_row(1, status=status, **{blank: None})
-    path = build(
-        tmp_path, rows=[row, good_row(2)], reviews=[good_review(1, result=status), good_review(2)]
-    )
-    assert ("conditional-missing", severity, "台账", cell(blank)) in codes(path)
+    reviews = [good_review(1, result=status), good_approval(1), good_review(2), good_approval(2)]
+    path = build(tmp_path, rows=[row, good_row(2)], reviews=reviews)
+    assert codes(path) == [("conditional-missing", severity, "台账", cell(blank))]
 
 
 def test_pending_customer_needs_no_review_fields(tmp_path):
@@ -238,11 +279,17 @@ def test_documents_and_reviews_of_unknown_customers(tmp_path):
 
 
 def test_side_table_cells_are_checked_too(tmp_path):
-    reviews = [good_review(1, score_credit=120.0), good_review(2, review_date="2026年1月5日")]
+    reviews = [
+        good_review(1, score_credit=120.0),
+        good_approval(1),
+        good_review(2, review_date="2026年1月5日"),
+        good_approval(2),
+    ]
     path = build(tmp_path, reviews=reviews)
-    found = codes(path)
-    assert ("out-of-range", "error", "审核记录", "G3") in found
-    assert ("date-as-text", "warning", "审核记录", "D4") in found
+    assert sorted(codes(path)) == [
+        ("date-as-text", "warning", "审核记录", "D5"),
+        ("out-of-range", "error", "审核记录", "G3"),
+    ]
 
 
 def test_changed_weights_are_reported(tmp_path):
@@ -255,6 +302,28 @@ def test_changed_weights_are_reported(tmp_path):
     )
     (item,) = only(build(tmp_path, rules=rules), "rules-changed")
     assert item.severity.value == "warning" and "财务状况" in item.message
+
+
+@pytest.mark.parametrize("text", ["a=1", "1+1", "A-1", "x@y", " 备注"])
+def test_text_with_formula_characters_inside_is_no_finding(tmp_path, text):
+    path = build(tmp_path, rows=[good_row(1, notes=text), good_row(2)])
+    assert codes(path) == []
+
+
+def test_rules_edited_after_generation_are_reported(tmp_path):
+    """Rule sheets edited where `rule_differences` sees no named change (a description, say):
+    the fingerprint recorded at generation no longer matches the rules read back."""
+    path = build(tmp_path)
+    recorded = DEFAULT_RULES.fingerprint()
+
+    def other_fingerprint(xml: str) -> str:
+        assert recorded in xml
+        return xml.replace(recorded, "0123456789abcdef")
+
+    edited = rewrite_sheet_xml(path, "docProps/custom.xml", other_fingerprint)
+    assert codes(edited) == [("rules-changed", "warning", "", "")]
+    (item,) = only(edited, "rules-changed")
+    assert "规则表在生成后被改动过" in item.message
 
 
 def test_rules_compared_with_hq_standard_workbook(tmp_path):
