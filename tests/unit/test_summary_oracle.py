@@ -456,3 +456,47 @@ def test_summary_tables_equal_the_slow_oracle(careless_demo):
     overdue = tables["overdue"]
     assert len(overdue) == slow["按到期提示"][layout.DUE_OVERDUE]
     assert len(tables["due_soon"]) == slow["按到期提示"][layout.DUE_SOON]
+
+
+def test_timing_edges_by_hand():
+    """基准日 2026-03-31, 12-month cycles: a review due today is 即将到期 and in the current
+    month, not overdue; one due 2027-02-28 is the last day of the 12 months; one due
+    2027-03-01 (the horizon) is 12个月以后; one due yesterday is overdue."""
+    rows = [
+        good_row(1, last_review=dt.date(2025, 3, 31)),  # next 2026-03-31: today
+        good_row(2, last_review=dt.date(2026, 2, 28)),  # next 2027-02-28
+        good_row(3, last_review=dt.date(2026, 3, 1)),  # next 2027-03-01: the horizon
+        good_row(4, last_review=dt.date(2025, 3, 30)),  # next 2026-03-30: yesterday
+        good_row(5, last_review=dt.date(2025, 4, 30)),  # next 2026-04-30: 30 days
+        good_row(6, last_review=dt.date(2025, 5, 1)),  # next 2026-05-01: 31 days
+    ]
+    ledger = pd.DataFrame(rows, dtype=object)
+    docs = pd.DataFrame([c for n in range(1, 7) for c in good_credentials(n)], dtype=object)
+    tables = summary.summary_tables(portfolio.from_frames(ledger, docs, None, AS_OF))
+    got = sections(tables)
+    assert got[summary.TIMING_SECTION] == {
+        layout.DUE_OVERDUE: 1,
+        "未来12个月内": 4,
+        "12个月以后": 1,
+        summary.NO_NEXT_REVIEW: 0,
+    }
+    assert got["按到期提示"] == {
+        layout.DUE_OVERDUE: 1,
+        layout.DUE_SOON: 2,  # today (0 days) and 30 days
+        layout.DUE_NEVER: 0,
+        layout.DUE_REJECTED: 0,
+        layout.DUE_OK: 3,
+        layout.STATUS_INACTIVE: 0,
+        layout.DUE_UNKNOWN: 0,
+    }
+    months = dict(
+        zip(tables["due_by_month"]["label"], tables["due_by_month"]["count"], strict=True)
+    )
+    assert {k: v for k, v in months.items() if v} == {"2026年3月": 1, "2026年4月": 1, "2026年5月": 1, "2027年2月": 1}
+    slow = slow_key_figures(ledger, docs, AS_OF)
+    assert slow.pop("months") == months
+    assert slow[summary.TIMING_SECTION] == got[summary.TIMING_SECTION]
+    assert [tuple(r) for r in tables["due_soon"][["customer_id", "days", "reason"]].to_numpy()] == [
+        ("SH000001", 0.0, "今天到期"),
+        ("SH000005", 30.0, "30 天后到期"),
+    ]
