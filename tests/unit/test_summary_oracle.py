@@ -31,7 +31,9 @@ AS_OF = dt.date(2026, 3, 31)
 
 
 def scores(value: float | None) -> dict:
-    return {k: value for k in ("score_financial", "score_credit", "score_history", "score_reputation")}
+    return {
+        k: value for k in ("score_financial", "score_credit", "score_history", "score_reputation")
+    }
 
 
 def doc(n: int, kind: str, expires, number: str = "X") -> dict:
@@ -152,7 +154,9 @@ def test_hand_worked_key_figures(hand_tables):
 
 def test_hand_worked_months(hand_tables):
     months = hand_tables["due_by_month"]
-    assert list(months["month"]) == [dt.date(2026 + (2 + k) // 12, (2 + k) % 12 + 1, 1) for k in range(12)]
+    assert list(months["month"]) == [
+        dt.date(2026 + (2 + k) // 12, (2 + k) % 12 + 1, 1) for k in range(12)
+    ]
     assert dict(zip(months["label"], months["count"], strict=True)) == {
         label: HAND_MONTHS.get(label, 0) for label in months["label"]
     }
@@ -198,14 +202,17 @@ def test_hand_worked_due_lists(hand_tables):
 def test_hand_worked_documents_list(hand_tables):
     frame = hand_tables["documents"]
     days = [None if math.isnan(d) else int(d) for d in frame["days"]]
-    assert list(zip(frame["doc_status"], frame["customer_id"], frame["doc_type"], days, strict=True)) == [
+    assert list(
+        zip(frame["doc_status"], frame["customer_id"], frame["doc_type"], days, strict=True)
+    ) == [
         (layout.DOC_EXPIRED, "SH000002", "其他", -1),
         (layout.DUE_UNKNOWN, "SH000007", "其他", None),
         (layout.DOC_SOON, "SH000002", "银行资信证明", 60),
     ]
-    assert list(frame["reason"])[0] == "已过期 1 天"
-    assert "长期有效" in list(frame["reason"])[1]
-    assert list(frame["reason"])[2] == "60 天后到期"
+    reasons = list(frame["reason"])
+    assert reasons[0] == "已过期 1 天"
+    assert "长期有效" in reasons[1]
+    assert reasons[2] == "60 天后到期"
 
 
 def test_hand_worked_crosstabs(hand_tables):
@@ -303,9 +310,7 @@ def slow_key_figures(ledger: pd.DataFrame, credentials: pd.DataFrame, as_of: dt.
     """Every key figure of 汇总, one row at a time, from the rules as documented."""
     cycles = DEFAULT_RULES.cycles
     rows = [
-        r
-        for r in ledger.to_dict("records")
-        if _text(r.get("customer_id")) or _text(r.get("name"))
+        r for r in ledger.to_dict("records") if _text(r.get("customer_id")) or _text(r.get("name"))
     ]
     statuses = list(DEFAULT_RULES.field("status").allowed)
     risks = list(DEFAULT_RULES.field("risk_level").allowed)
@@ -442,9 +447,10 @@ def test_summary_tables_equal_the_slow_oracle(careless_demo):
     got = sections(tables)
     slow = slow_key_figures(ledger, data.credentials, as_of)
     months = slow.pop("months")
-    assert dict(
-        zip(tables["due_by_month"]["label"], tables["due_by_month"]["count"], strict=True)
-    ) == months
+    assert (
+        dict(zip(tables["due_by_month"]["label"], tables["due_by_month"]["count"], strict=True))
+        == months
+    )
     for name, want in slow.items():
         assert got[name] == want, name
     assert slow["总体"]["客户总数"] == 300
@@ -492,7 +498,12 @@ def test_timing_edges_by_hand():
     months = dict(
         zip(tables["due_by_month"]["label"], tables["due_by_month"]["count"], strict=True)
     )
-    assert {k: v for k, v in months.items() if v} == {"2026年3月": 1, "2026年4月": 1, "2026年5月": 1, "2027年2月": 1}
+    assert {k: v for k, v in months.items() if v} == {
+        "2026年3月": 1,
+        "2026年4月": 1,
+        "2026年5月": 1,
+        "2027年2月": 1,
+    }
     slow = slow_key_figures(ledger, docs, AS_OF)
     assert slow.pop("months") == months
     assert slow[summary.TIMING_SECTION] == got[summary.TIMING_SECTION]
