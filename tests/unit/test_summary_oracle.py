@@ -336,6 +336,7 @@ def slow_key_figures(ledger: pd.DataFrame, credentials: pd.DataFrame, as_of: dt.
             [layout.DUE_OVERDUE, "未来12个月内", "12个月以后", summary.NO_NEXT_REVIEW], 0
         ),
         "months": {},
+        "due": [],  # (客户编号, 到期提示, 距到期天数 or None) of every customer not 已停用
     }
     first_month = dt.date(as_of.year, as_of.month, 1)
     horizon = _edate(first_month, 12)
@@ -379,6 +380,8 @@ def slow_key_figures(ledger: pd.DataFrame, credentials: pd.DataFrame, as_of: dt.
             else:
                 flag = layout.DUE_OK
         out["按到期提示"][flag] += 1
+        days_left = None if next_review is None else (next_review - as_of).days
+        out["due"].append((_text(row.get("customer_id")), flag, days_left))
         timing = out[summary.TIMING_SECTION]
         if next_review is None:
             timing[summary.NO_NEXT_REVIEW] += 1
@@ -418,6 +421,7 @@ def slow_key_figures(ledger: pd.DataFrame, credentials: pd.DataFrame, as_of: dt.
 
 def test_slow_oracle_agrees_on_the_hand_worked_case(hand_tables):
     slow = slow_key_figures(pd.DataFrame(HAND_ROWS, dtype=object), pd.DataFrame(HAND_DOCS), AS_OF)
+    slow.pop("due")
     assert slow.pop("months") == {
         label: HAND_MONTHS.get(label, 0) for label in hand_tables["due_by_month"]["label"]
     }
@@ -447,6 +451,7 @@ def test_summary_tables_equal_the_slow_oracle(careless_demo):
     got = sections(tables)
     slow = slow_key_figures(ledger, data.credentials, as_of)
     months = slow.pop("months")
+    oracle_due = slow.pop("due")
     assert (
         dict(zip(tables["due_by_month"]["label"], tables["due_by_month"]["count"], strict=True))
         == months
@@ -459,9 +464,22 @@ def test_summary_tables_equal_the_slow_oracle(careless_demo):
         assert all(slow[name].values()), (name, slow[name])
     assert slow[summary.DOCUMENTS_SECTION]["资信证明已过期"] > 0
     assert slow[summary.DOCUMENTS_SECTION]["资信证明即将到期"] > 0
-    overdue = tables["overdue"]
-    assert len(overdue) == slow["按到期提示"][layout.DUE_OVERDUE]
-    assert len(tables["due_soon"]) == slow["按到期提示"][layout.DUE_SOON]
+    # the due lists, customer by customer: flag and days left
+    listed = pd.concat([tables["overdue"], tables["due_soon"], tables["never_reviewed"]])
+    got_due = sorted(
+        (cid, flag, None if math.isnan(days) else int(days))
+        for cid, flag, days in zip(
+            listed["customer_id"], listed["flag"], listed["days"], strict=True
+        )
+    )
+    shown = {layout.DUE_OVERDUE, layout.DUE_SOON, layout.DUE_NEVER, layout.DUE_UNKNOWN}
+    want_due = sorted(
+        (cid, flag, days if flag in (layout.DUE_OVERDUE, layout.DUE_SOON) else None)
+        for cid, flag, days in oracle_due
+        if flag in shown
+    )
+    assert got_due == want_due
+    assert list(tables["overdue"]["days"]) == sorted(tables["overdue"]["days"])
 
 
 def test_timing_edges_by_hand():
@@ -505,6 +523,7 @@ def test_timing_edges_by_hand():
         "2027年2月": 1,
     }
     slow = slow_key_figures(ledger, docs, AS_OF)
+    slow.pop("due")
     assert slow.pop("months") == months
     assert slow[summary.TIMING_SECTION] == got[summary.TIMING_SECTION]
     assert [tuple(r) for r in tables["due_soon"][["customer_id", "days", "reason"]].to_numpy()] == [
