@@ -124,7 +124,12 @@ def test_uscc_check_character(tmp_path):
     good = uscc(1)
     bad = good[:-1] + ("A" if good[-1] != "A" else "B")
     path = build(tmp_path, rows=[good_row(1, uscc=bad), good_row(2)])
-    (item,) = only(path, "uscc-check")
+    # the 营业执照 on 资信证明 still carries the right code
+    (item,) = only(path, "uscc-check", also=("licence-mismatch",))
+    assert sorted(codes(path)) == [
+        ("licence-mismatch", "error", "资信证明", "D3"),
+        ("uscc-check", "error", "台账", cell("uscc")),
+    ]
     assert (item.cell, item.severity.value, item.value) == (cell("uscc"), "error", bad)
     assert good[-1] in item.message  # says what the check character should be
 
@@ -164,18 +169,34 @@ def test_pending_customer_needs_no_review_fields(tmp_path):
 
 def test_duplicate_customer_id_names_both_cells(tmp_path):
     path = build(
-        tmp_path, rows=[good_row(1), good_row(2, customer_id="SH000001")], reviews=[good_review(1)]
+        tmp_path,
+        rows=[good_row(1), good_row(2, customer_id="SH000001")],
+        reviews=[good_review(1), good_approval(1)],
     )
-    found = only(path, "duplicate-customer-id")
+    # customer 2's documents keep its old ID, which the ledger no longer has
+    found = only(path, "duplicate-customer-id", also=("unknown-customer",))
+    assert sorted(codes(path)) == [
+        ("duplicate-customer-id", "error", "台账", "A4"),
+        ("duplicate-customer-id", "error", "台账", "A5"),
+        ("unknown-customer", "warning", "资信证明", "A5"),
+        ("unknown-customer", "warning", "资信证明", "A6"),
+    ]
     assert sorted(f.cell for f in found) == ["A4", "A5"]
     assert "台账!A5" in found[0].message and "台账!A4" in found[1].message
 
 
 def test_duplicate_uscc_within_a_workbook(tmp_path):
     path = build(
-        tmp_path, rows=[good_row(1), good_row(2, uscc=uscc(1))], credentials=good_credentials(1)
+        tmp_path,
+        rows=[good_row(1), good_row(2, uscc=uscc(1))],
+        credentials=good_credentials(1) + good_credentials(2)[1:],
     )
-    assert sorted(f.cell for f in only(path, "duplicate-uscc")) == [
+    # customer 2 keeps its 身份证; it has no 营业执照 (its licence would carry another code)
+    found = only(path, "duplicate-uscc", also=("approved-not-admissible",))
+    assert [f.message for f in only(path, "approved-not-admissible", also=("duplicate-uscc",))] == [
+        "审核通过但不符合准入标准：缺少营业执照"
+    ]
+    assert sorted(f.cell for f in found) == [
         cell("uscc", 1),
         cell("uscc", 2),
     ]
@@ -186,7 +207,23 @@ def test_approved_grade_d_is_a_warning(tmp_path):
         1, score_financial=40.0, score_credit=40.0, score_history=50.0, score_reputation=50.0
     )
     path = build(tmp_path, rows=[row, good_row(2)])
-    (item,) = only(path, "approved-grade-d")
+    # a composite of 44 is also below the admission line, above grade D's 授信上限 (0) and far
+    # from the rubric's suggestions for three dimensions
+    (item,) = only(
+        path,
+        "approved-grade-d",
+        also=("approved-not-admissible", "credit-limit-exceeded", "score-off-rubric"),
+    )
+    assert sorted(codes(path)) == sorted(
+        [
+            ("approved-grade-d", "warning", "台账", cell("grade")),
+            ("approved-not-admissible", "error", "台账", cell("composite_score")),
+            ("credit-limit-exceeded", "error", "台账", cell("credit_limit")),
+            ("score-off-rubric", "warning", "台账", cell("score_credit")),
+            ("score-off-rubric", "warning", "台账", cell("score_financial")),
+            ("score-off-rubric", "warning", "台账", cell("score_history")),
+        ]
+    )
     assert (item.severity.value, item.cell) == ("warning", cell("grade"))
 
 
@@ -194,7 +231,9 @@ def test_last_review_must_match_the_newest_review_record(tmp_path):
     reviews = [
         good_review(1, review_date=dt.date(2025, 7, 1), review_id="a"),
         good_review(1, review_date=dt.date(2026, 2, 1), review_id="b"),
+        good_approval(1),
         good_review(2),
+        good_approval(2),
     ]
     path = build(tmp_path, reviews=reviews)
     (item,) = only(path, "last-review-mismatch")
@@ -273,9 +312,15 @@ def test_documents_and_reviews_of_unknown_customers(tmp_path):
         + good_credentials(2)
         + [{"customer_id": "SH999999", "doc_type": "其他", "doc_number": "X"}]
     )
-    reviews = [good_review(1), good_review(2), good_review(9, customer_id="SH999999")]
+    reviews = [
+        good_review(1),
+        good_approval(1),
+        good_review(2),
+        good_approval(2),
+        good_review(9, customer_id="SH999999"),
+    ]
     found = only(build(tmp_path, credentials=credentials, reviews=reviews), "unknown-customer")
-    assert {(f.sheet, f.cell) for f in found} == {("资信证明", "A7"), ("审核记录", "B5")}
+    assert {(f.sheet, f.cell) for f in found} == {("资信证明", "A7"), ("审核记录", "B7")}
 
 
 def test_side_table_cells_are_checked_too(tmp_path):
