@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
 from ledger_xl.app.demo import MASTER_NAME, run_demo
 from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.cli import app
-from ledger_xl.core import twins
+from ledger_xl.core import due, summary, twins
 from ledger_xl.core.a1 import column_letters
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.io import libreoffice
@@ -288,3 +289,34 @@ def test_every_other_finding_is_a_plant_or_its_consequence(demo, branch_findings
     assert expected[("credit-report-stale", None)] == 0
     assert sum(v for (c, _), v in expected.items() if c == "credit-report-stale") > 10
     assert found == expected
+
+
+def test_demo_outputs_read_back_equal_the_slow_oracle(demo):
+    """The demo's 汇总 figures, its summary workbook and its due-list workbook, read back,
+    against the row-by-row oracle of tests/unit/test_summary_oracle.py over the same data."""
+    from tests.unit.test_summary_oracle import slow_key_figures
+    from tests.workbook.test_summary_book import list_rows
+    from tests.workbook.test_written_figures import _overview_sections
+
+    data = generate_demo(as_of=AS_OF)
+    slow = slow_key_figures(data.ledger, data.credentials, AS_OF)
+    months, _ = slow.pop("months"), slow.pop("due")
+    template = {name: {i.label: i.count for i in items} for name, items in demo.figures}
+    assert template.pop(summary.MONTHS_SECTION) == months
+    written = _overview_sections(demo.summary_file)
+    for section, want in slow.items():
+        assert written[section] == want, section
+        if section == "总体":
+            want = {"客户总数": want["客户总数"]}
+        assert template[section] == want, section
+    header, rows = list_rows(demo.due_file, "待审核客户")
+    flags = [r[header.index(due.LABELS["flag"])] for r in rows]
+    for flag in ("已逾期", "未审核", "无法判断"):
+        assert flags.count(flag) == demo.due_counts[flag] == slow["按到期提示"][flag], flag
+    assert len(rows) == sum(
+        demo.due_counts[k] for k in ("已逾期", "提前复审", "未审核", "无法判断", "即将到期")
+    )
+    book = openpyxl.load_workbook(demo.report_file, read_only=True)
+    cells = [v for row in book.active.iter_rows(values_only=True) for v in row if v is not None]
+    book.close()
+    assert demo.report_customer in cells
