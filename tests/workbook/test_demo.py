@@ -220,7 +220,26 @@ def test_demo_round_trip_shows_changes_conflicts_and_refusals(demo):
     merged = read_book(collected.output)
     assert len(merged.ledger.frame) == 360  # the twice-claimed new customer waits for a person
     assert merged.ledger.frame["row_key"].notna().all()
-    assert collected.report.exists() and collected.archive.is_dir()
+    assert collected.archive.is_dir()
+    # the merge report, read back: each change, addition and issue on its sheet
+    book = openpyxl.load_workbook(collected.report, read_only=True)
+
+    def rows(sheet: str) -> list[tuple]:
+        return [r for r in book[sheet].iter_rows(min_row=2, values_only=True) if any(r)]
+
+    changes = rows("变更")
+    assert sorted((r[3], r[5]) for r in changes) == sorted(
+        (c.customer_id, c.column) for c in collected.merge.changes
+    )
+    assert [r[3] for r in rows("新增")] == [a.customer_id for a in collected.merge.added]
+    for sheet, issues in (
+        ("冲突", collected.merge.conflicts()),
+        ("待确认", collected.merge.notices()),
+    ):
+        assert sorted(r[9] for r in rows(sheet)) == sorted(i.code for i in issues), sheet
+    refused = [*collected.file_refusals, *collected.merge.refusals()]
+    assert sorted(r[9] for r in rows("拒收")) == sorted(i.code for i in refused)
+    book.close()
 
 
 # What each planted (non-control) mistake is found as, by the plant's own description.
