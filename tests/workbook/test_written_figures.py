@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from ledger_xl.app.validate import validate_paths
@@ -33,8 +34,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 @pytest.fixture(scope="module")
 def hand() -> portfolio.Portfolio:
-    import pandas as pd
-
     return portfolio.from_frames(
         pd.DataFrame(HAND_ROWS, dtype=object),
         pd.DataFrame(HAND_DOCS, dtype=object),
