@@ -47,6 +47,23 @@ def test_due_lists_every_kind_most_urgent_first(branches):
     assert _digests(branches) == before  # read-only
 
 
+def test_due_terminal_shows_the_most_urgent_rows_and_counts_the_rest(branches):
+    data = load_portfolio(sorted(branches.glob("*.xlsx")), AS_OF)
+    reviews = due.portfolio_due(data)["reviews"]
+    assert len(reviews) > 5
+    result = _run("due", branches, "--as-of", AS_OF.isoformat(), "--show", "5")
+    assert result.exit_code == 0, result.output
+    assert f"待审核客户（{len(reviews)}）" in result.output  # the title counts every row
+    section = result.output.split("待审核客户（")[1].split("审核等待（")[0]
+    shown, hidden = reviews["customer_id"].iloc[:5], reviews["customer_id"].iloc[5:]
+    assert all(cid in section for cid in shown)
+    assert not any(cid in section for cid in hidden if cid not in set(shown))
+    assert f"另有 {len(reviews) - 5} 行未显示" in section
+    everything = _run("due", branches, "--as-of", AS_OF.isoformat(), "--show", "0")
+    assert all(cid in everything.output for cid in reviews["customer_id"])
+    assert "行未显示" not in everything.output
+
+
 def test_due_json_equals_the_library(branches):
     result = _run("due", branches, "--as-of", AS_OF.isoformat(), "--format", "json")
     assert result.exit_code == 0, result.output

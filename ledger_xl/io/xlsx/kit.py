@@ -26,9 +26,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 import xlsxwriter.worksheet
 from xlsxwriter.utility import xl_col_to_name
 
+from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import atomic_output
 
 # Every workbook ledger_xl writes says what it is, so a later run reading a folder can tell its
@@ -121,6 +123,53 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             cache[key] = super()._prepare_formula(formula, expand_future_functions)
         return cache[key]
 
+    def write_column_formula(self, row, col, formula, cell_format, values) -> None:
+        """`formula` in rows `row`, `row` + 1, … of column `col`, one per cached value in
+        `values` (what a reader that does not recalculate sees): `write_formula` cell by
+        cell, with XlsxWriter's per-cell checks of the text (a dynamic-array function, an
+        array formula) made once for the column."""
+        if (
+            not formula
+            or (formula.startswith("{") and formula.endswith("}"))
+            or xlsxwriter.worksheet.re_dynamic_function.search(formula)
+            or self.constant_memory
+            or not values
+            or self._check_dimensions(row, col)
+            or self._check_dimensions(row + len(values) - 1, col)
+        ):
+            for i, value in enumerate(values):
+                self._write_formula(row + i, col, formula, cell_format, value)
+            return
+        prepared = self._prepare_formula(formula)
+        cell = xlsxwriter.worksheet.CellFormulaTuple
+        table = self.table
+        for i, value in enumerate(values):
+            table[row + i][col] = cell(prepared, cell_format, value)
+
+    def add_table_with_formulas(self, first_row, first_col, last_row, last_col, options):
+        """`add_table`, except that a column's formula (`"formula"` in its column options)
+        becomes the table's calculated-column formula without being written into every
+        cell: the caller writes those cells once, with their cached values
+        (`write_column_formula`). XlsxWriter's own `add_table` writes each formula cell
+        and the caller would write it again."""
+        columns = [dict(c) for c in options.get("columns", [])]
+        formulas = {i: c.pop("formula") for i, c in enumerate(columns) if c.get("formula")}
+        tables = len(self.tables)
+        result = self.add_table(
+            first_row, first_col, last_row, last_col, {**options, "columns": columns}
+        )
+        if len(self.tables) == tables:  # refused: beyond the sheet (XlsxWriter only warns)
+            raise OutputError(
+                f"工作表“{self.name}”放不下 {last_row - first_row:,} 行："
+                f"一张工作表最多 {self.xls_rowmax:,} 行。请按分公司拆分后分别生成"
+            )
+        table = self.tables[-1]
+        for i, formula in formulas.items():
+            text = formula.lstrip("=") if formula.startswith("=") else formula
+            text = self._prepare_table_formula(text)
+            table["columns"][i]["formula"] = self._prepare_formula(text, True)
+        return result
+
 
 class Workbook(xlsxwriter.Workbook):
     worksheet_class = Worksheet
@@ -174,7 +223,14 @@ def written(
             yield wb
         finally:
             if not wb.fileclosed:
-                wb.close()
+                try:
+                    wb.close()
+                except xlsxwriter.exceptions.FileSizeError:
+                    raise OutputError(
+                        f"{Path(path).name}：工作簿太大，无法写出——其中一张表的内容超过 2 GiB"
+                        "（台账约 20 万行以上时，每行的公式文本使台账表超过这个大小）。"
+                        "请按分公司拆分后分别生成"
+                    ) from None
 
 
 class Formats:
