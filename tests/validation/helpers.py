@@ -170,8 +170,13 @@ def codes(path: Path, as_of: dt.date = AS_OF) -> list[tuple[str, str, str, str]]
     return [(f.code, f.severity.value, f.sheet, f.cell) for f in result.findings]
 
 
-def only(path: Path, code: str, as_of: dt.date = AS_OF) -> list:
-    return [f for f in validate_workbook(path, as_of=as_of).findings if f.code == code]
+def only(path: Path, code: str, as_of: dt.date = AS_OF, *, also: tuple[str, ...] = ()) -> list:
+    """The findings of `code` — and it must be the only code found (besides those in `also`,
+    what the fault rightly brings about): a false finding of another code fails the test."""
+    findings = validate_workbook(path, as_of=as_of).findings
+    others = sorted({f.code for f in findings} - {code, *also})
+    assert not others, f"{code}: other codes found too: {others}"
+    return [f for f in findings if f.code == code]
 
 
 def rewrite_sheet_xml(path: Path, sheet_part: str, edit) -> Path:
