@@ -150,8 +150,9 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             return
         # One shared formula for the column: its text once, in the first cell, and a reference
         # to it in every other (as Excel and LibreOffice save a filled-down column). A ledger's
-        # formula text is some 6 KB a row; written in every cell, a 100,000-row sheet is about
-        # 1 GiB of XML and passes the zip's 2 GiB near 200,000 rows.
+        # formula text is some 6 KB a row; written in every cell, a 100,000-row sheet was about
+        # 1 GiB of XML and passed the zip's 2 GiB near 200,000 rows (each cell now takes
+        # some 50 bytes). Readers expand the group (io.formulas_reader does).
         si = self.__dict__.get("_ledger_xl_shared_next", 0)
         self._ledger_xl_shared_next = si + 1
         last = row + len(values) - 1
@@ -267,7 +268,7 @@ def written(
                 except xlsxwriter.exceptions.FileSizeError:
                     raise OutputError(
                         f"{Path(path).name}：工作簿太大，无法写出——其中一张表的内容超过 2 GiB"
-                        "（台账约 20 万行以上时，每行的公式文本使台账表超过这个大小）。"
+                        "（行数极多的台账）。"
                         "请按分公司拆分后分别生成"
                     ) from None
 
