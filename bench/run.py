@@ -110,8 +110,9 @@ def _generate(rows: int):
 
 def cache_key() -> str:
     """What the cached inputs depend on: the template version, the generator (this module's
-    input functions) and the demo data it repeats. A change to any of them means new inputs,
-    so a stale ledger is never measured."""
+    input functions), the demo data it repeats and the builder that writes them (a change in
+    how cells are written, e.g. shared formulas, changes what the readers parse). A change to
+    any of them means new inputs, so a stale ledger is never measured."""
     import hashlib
     import inspect
 
@@ -122,6 +123,8 @@ def cache_key() -> str:
     for function in (_generate, ensure_ledger, ensure_csv, ensure_branches, ensure_distributed):
         digest.update(inspect.getsource(function).encode())
     digest.update(Path(demo_data.__file__).read_bytes())
+    for part in ("io/xlsx/kit.py", "io/xlsx/ledger.py"):
+        digest.update((ROOT / "ledger_xl" / part).read_bytes())
     return f"t{TEMPLATE_VERSION}-{digest.hexdigest()[:12]}"
 
 
@@ -403,43 +406,31 @@ def prepare(args, cache: Path) -> dict[str, str]:
     if has_command("collect"):
         paths["distributed"] = ensure_distributed(cache, paths["ledger"])
     if (not args.quick or args.large) and not args.no_large:
-        with _zip64():
+        with _fitting_sheets():
             paths["big"] = ensure_ledger(cache, large)
     paths["customer"] = report_customer(paths["ledger"])
     return {k: str(v) for k, v in paths.items()}
 
 
 @contextlib.contextmanager
-def _zip64():
-    """Builds in this block may use ZIP64: at 300,000 rows the ledger sheet's XML passes the
-    2 GiB a plain zip member may hold (the formula text of each row), which ledger_xl's own
-    writers refuse with a clear error, since Excel's reading of Python's ZIP64 is not
-    established. Here the file only has to be read (calamine and Python read ZIP64)."""
-    from ledger_xl.io.xlsx import kit
-
-    plain, generate = kit.new_workbook, globals()["_generate"]
-
-    def allowing_zip64(*args, **kwargs):
-        wb = plain(*args, **kwargs)
-        wb.use_zip64()
-        return wb
+def _fitting_sheets():
+    """At 3.9 documents a customer, 300,000 customers' 资信证明 would pass the 1,048,576 rows
+    of a sheet, which the builder refuses. Builds in this block leave out the last customers'
+    documents and reviews (they are then reported as missing: more findings, a little more
+    work for validate)."""
+    generate = globals()["_generate"]
 
     def fitting(rows: int):
-        # 3.9 documents a customer: 300,000 customers' 资信证明 would pass the 1,048,576
-        # rows of a sheet. The last customers' documents are left out (they are then
-        # reported as missing: more findings, a little more work for validate).
         content = generate(rows)
         for name in ("credentials", "reviews"):
             frame = getattr(content, name)
             setattr(content, name, frame.iloc[:SHEET_ROWS].reset_index(drop=True))
         return content
 
-    kit.new_workbook = allowing_zip64
     globals()["_generate"] = fitting
     try:
         yield
     finally:
-        kit.new_workbook = plain
         globals()["_generate"] = generate
 
 
