@@ -225,7 +225,10 @@ def validate(
     only: Annotated[
         list[str], typer.Option("--only", help="只报告这个代码的问题，可多次使用。")
     ] = [],  # noqa: B006
-    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="并行进程数。")] = 1,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", min=1, max=64, help="并行进程数（默认为本机的 CPU 核数）。"),
+    ] = None,
     standard: Annotated[
         Path | None,
         typer.Option(
@@ -279,6 +282,7 @@ def validate(
         recorder = Recorder(db or Path(DEFAULT_DB), files)
     elif db is not None:
         raise typer.BadParameter("--db 要与 --record 一起使用")
+    jobs = jobs or min(os.cpu_count() or 1, len(files)) or 1
     result = _validate_with_progress(
         files, day, lang, skip, only, jobs, show=output_format == "text", standard=rules
     )
@@ -371,6 +375,15 @@ def due(
             "--strict", help="有已逾期的客户或已过期的证件时退出码为 1（供定时任务判断）。"
         ),
     ] = False,
+    show: Annotated[
+        int,
+        typer.Option(
+            "--show",
+            min=0,
+            help="终端里每个清单最多显示多少行（按紧急程度，默认 50；0 为全部）。"
+            "完整清单见 -o 或 --format json。",
+        ),
+    ] = terminal.DUE_ROWS_SHOWN,
     force: ForceOpt = False,
 ) -> None:
     """列出到期审核与到期证件：已逾期、应提前复审、即将到期、从未审核的客户，待审核和审核中
@@ -398,7 +411,7 @@ def due(
         }
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     else:
-        terminal.print_due(console, data, lists, branch)
+        terminal.print_due(console, data, lists, branch, show)
     if output is not None:
         from ledger_xl.io.xlsx.due_list import build_due_workbook
 

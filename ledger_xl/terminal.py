@@ -590,8 +590,19 @@ def _flag_styles() -> dict[str, str]:
     }
 
 
-def print_list(console: Console, title: str, frame, columns: tuple[str, ...], empty: str) -> None:
-    """A due list as a table, each row coloured by its flag (first column)."""
+DUE_ROWS_SHOWN = 50  # rows of each due list a terminal shows by default (the most urgent)
+
+
+def print_list(
+    console: Console,
+    title: str,
+    frame,
+    columns: tuple[str, ...],
+    empty: str,
+    limit: int | None = None,
+) -> None:
+    """A due list as a table, each row coloured by its flag (first column); at most `limit`
+    rows (None or 0: all), then how many more there are and where the full list is."""
     from ledger_xl.core.due import LABELS
 
     if frame.empty:
@@ -601,14 +612,25 @@ def print_list(console: Console, title: str, frame, columns: tuple[str, ...], em
     table = Table(title=f"{title}（{len(frame)}）", title_justify="left")
     for key in columns:
         table.add_column(LABELS[key], overflow="fold")
-    for row in frame.itertuples(index=False):
+    shown = frame if not limit or len(frame) <= limit else frame.iloc[:limit]
+    for row in shown.itertuples(index=False):
         cells = [cell_text(getattr(row, key)) for key in columns]
         table.add_row(*(Text(c) for c in cells), style=styles.get(cells[0]))
     console.print(table)
+    if len(shown) < len(frame):
+        console.print(
+            Text(
+                f"…另有 {len(frame) - len(shown)} 行未显示（按紧急程度显示前 {len(shown)} 行；"
+                "--show 0 显示全部，完整清单请用 -o 写出工作簿或 --format json）"
+            )
+        )
 
 
-def print_due(console: Console, data, lists: dict, branch: str | None) -> None:
-    """`ledger-xl due` in the terminal: the three lists and the totals."""
+def print_due(
+    console: Console, data, lists: dict, branch: str | None, limit: int | None = None
+) -> None:
+    """`ledger-xl due` in the terminal: the lists (at most `limit` rows each, the most
+    urgent; None or 0: all) and the totals."""
     from ledger_xl.core import layout
 
     where = f"（{branch}）" if branch else ""
@@ -619,18 +641,31 @@ def print_due(console: Console, data, lists: dict, branch: str | None) -> None:
         )
     )
     print_list(
-        console, "待审核客户", lists["reviews"], DUE_SHOWN, "没有逾期、即将到期或未审核的客户"
+        console,
+        "待审核客户",
+        lists["reviews"],
+        DUE_SHOWN,
+        "没有逾期、即将到期或未审核的客户",
+        limit,
     )
     if "waiting" in lists:
-        print_list(console, "审核等待", lists["waiting"], WAITING_SHOWN, "没有待审核或审核中的客户")
+        print_list(
+            console,
+            "审核等待",
+            lists["waiting"],
+            WAITING_SHOWN,
+            "没有待审核或审核中的客户",
+            limit,
+        )
     print_list(
         console,
         "证件到期（不含已停用客户的证件）",
         lists["documents"],
         DOCUMENTS_SHOWN,
         "没有过期或即将到期的资信证明",
+        limit,
     )
-    print_list(console, "风险预警", lists["warnings"], WARNINGS_SHOWN, "没有风险预警")
+    print_list(console, "风险预警", lists["warnings"], WARNINGS_SHOWN, "没有风险预警", limit)
     counts = lists["reviews"]["flag"].value_counts()
     flags = (
         layout.DUE_OVERDUE,

@@ -10,6 +10,7 @@ import datetime as dt
 import itertools
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +157,34 @@ def _header_row(grid: Grid, rules: Rules) -> int | None:
     return best
 
 
+class _Where(Mapping):
+    """Where a cell is, as a finding's keywords (cell, row, column, customer_id), the A1
+    reference made only when a finding is written (most cells have none)."""
+
+    __slots__ = ("_col", "_customer", "_header", "_row")
+    _KEYS = ("cell", "row", "column", "customer_id")
+
+    def __init__(self, row: int, col: int, header: str, customer: object) -> None:
+        self._row, self._col, self._header, self._customer = row, col, header, customer
+
+    def __getitem__(self, key: str) -> object:
+        if key == "cell":
+            return Grid.a1(self._row, self._col)
+        if key == "row":
+            return self._row + 1
+        if key == "column":
+            return self._header
+        if key == "customer_id":
+            return "" if self._customer is None else str(self._customer)
+        raise KeyError(key)
+
+    def __iter__(self):
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
+
+
 class _Importer:
     def __init__(self, path: Path, grid: Grid, rules: Rules, from_text: bool, lang: str):
         self.path, self.grid, self.rules = path, grid, rules
@@ -269,19 +298,14 @@ class _Importer:
         out = {}
         for col, rule in columns.items():
             raw = self.grid.value(row, col)
-            where = {
-                "cell": Grid.a1(row, col),
-                "row": row + 1,
-                "column": rule.header,
-                "customer_id": "" if customer is None else str(customer),
-            }
+            where = _Where(row, col, rule.header, customer)
             if isinstance(raw, float) and math.isnan(raw):  # a NaN cell: not blank, not a number
                 out[rule.key] = self.convert_nan(rule, where)
                 continue
             out[rule.key] = None if values.is_blank(raw) else self.convert(raw, rule, where)
         return out
 
-    def convert_nan(self, rule: FieldRule, where: dict) -> str | None:
+    def convert_nan(self, rule: FieldRule, where: Mapping) -> str | None:
         """A NaN read from a workbook (no Excel cell holds one): reported in a number or date
         column and kept as the text "NaN"; blank elsewhere."""
         if rule.type in (FieldType.NUMBER, FieldType.SCORE):
@@ -292,7 +316,7 @@ class _Importer:
             return None
         return "NaN"
 
-    def convert(self, raw: object, rule: FieldRule, where: dict) -> object:
+    def convert(self, raw: object, rule: FieldRule, where: Mapping) -> object:
         if rule.type in (FieldType.NUMBER, FieldType.SCORE):
             return self.convert_number(raw, rule, where)
         if rule.type is FieldType.DATE:
@@ -302,7 +326,7 @@ class _Importer:
             self.note("value-not-allowed", value=text, allowed="、".join(rule.allowed), **where)
         return text
 
-    def convert_text(self, raw: object, rule: FieldRule, where: dict) -> str:
+    def convert_text(self, raw: object, rule: FieldRule, where: Mapping) -> str:
         if isinstance(raw, str):
             text = self.clean_text(raw.strip(), where)
             if text.startswith(_FORMULA_START):
@@ -318,7 +342,7 @@ class _Importer:
             return str(int(raw))
         return str(raw)
 
-    def clean_text(self, text: str, where: dict) -> str:
+    def clean_text(self, text: str, where: Mapping) -> str:
         """Text as a cell can hold it: control characters (NUL…) removed, at most 32767
         characters; each change reported."""
         cleaned = text.translate(_CONTROLS)
@@ -331,7 +355,7 @@ class _Importer:
             cleaned = cleaned[:EXCEL_MAX_TEXT]
         return cleaned
 
-    def convert_number(self, raw: object, rule: FieldRule, where: dict) -> object:
+    def convert_number(self, raw: object, rule: FieldRule, where: Mapping) -> object:
         if isinstance(raw, bool) or not isinstance(raw, int | float | str):
             self.note("not-a-number", value=raw, **where)
             return str(raw)
@@ -354,7 +378,7 @@ class _Importer:
             self.note("out-of-range", value=number, allowed=span, **where)
         return number
 
-    def convert_date(self, raw: object, where: dict) -> object:
+    def convert_date(self, raw: object, where: Mapping) -> object:
         if isinstance(raw, dt.datetime):
             return raw.date()
         if isinstance(raw, dt.date):

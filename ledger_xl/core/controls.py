@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,16 +86,16 @@ class DocumentIndex:
         serial = values.date_to_serial(as_of)
         ids = [values.criterion_key(v) for v in column(credentials, "customer_id")]
         kinds = [values.criterion_key(v) for v in column(credentials, "doc_type")]
-        expires = values.numbers(column(credentials, "expires"))
+        expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
         for cid, kind, number in zip(ids, kinds, expires, strict=True):
             if not cid or not kind:
                 continue
-            entry = self.entries.setdefault((cid, kind), [False, False, np.nan])
+            entry = self.entries.setdefault((cid, kind), [False, False, math.nan])
             if number >= serial:
                 entry[0] = True
             elif number < serial:
                 entry[1] = True
-                entry[2] = number if np.isnan(entry[2]) else max(entry[2], number)
+                entry[2] = number if math.isnan(entry[2]) else max(entry[2], number)
 
     def state(self, customer: object, doc_type: str) -> tuple[str, dt.date | None]:
         """("" when in date, else missing / expired / undated; the latest expired date)."""
@@ -115,10 +116,12 @@ def admission_conditions(
     credentials: pd.DataFrame | None,
     rules: Rules,
     as_of: dt.date,
+    documents: DocumentIndex | None = None,
 ) -> list[list[Condition]]:
     """Every unmet condition of 准入标准 per row, in the order 准入检查 tests them (its first
     one is what the cell shows): stage, score, exclusion flags, industry, documents.
-    `computed` holds 综合评分 (the twin)."""
+    `computed` holds 综合评分 (the twin); `documents`, when given, is
+    `DocumentIndex(credentials, as_of)` already built."""
     admission = rules.admission
     n = len(ledger)
     out: list[list[Condition]] = [[] for _ in range(n)]
@@ -153,7 +156,7 @@ def admission_conditions(
         and admission.columns
         and (rules.has("risk_level") or rules.has("category"))
     ):
-        index = DocumentIndex(credentials, as_of)
+        index = documents if documents is not None else DocumentIndex(credentials, as_of)
         risks = column(ledger, "risk_level") if rules.has("risk_level") else [None] * n
         categories = column(ledger, "category") if rules.has("category") else [None] * n
         ids = column(ledger, "customer_id").tolist()
@@ -315,13 +318,14 @@ def control_columns(
     rules: Rules,
     as_of: dt.date,
     unused: np.ndarray,
+    documents: DocumentIndex | None = None,
 ) -> pd.DataFrame:
     """The control columns the rules' fields list, as their formulas compute them (`unused`:
     the rows without 客户编号 and 客户名称)."""
     wanted = [k for k in CONTROL_KEYS if rules.has(k)]
     if not wanted:
         return pd.DataFrame(index=ledger.index)
-    evaluated = evaluate(ledger, computed, credentials, rules, as_of, unused, wanted)
+    evaluated = evaluate(ledger, computed, credentials, rules, as_of, unused, wanted, documents)
     return evaluated[[k for k in CONTROL_KEYS if k in wanted and k in evaluated.columns]]
 
 
@@ -333,6 +337,7 @@ def evaluate(
     as_of: dt.date,
     unused: np.ndarray,
     keys: tuple[str, ...] | list[str] = CONTROL_KEYS,
+    documents: DocumentIndex | None = None,
 ) -> pd.DataFrame:
     """The control values of every row, whether or not the workbook has their columns: the
     `keys` among CONTROL_KEYS, and with admission_check its full list admission_problems
@@ -360,7 +365,7 @@ def evaluate(
         out["limit_check"] = _off(limit_checks(limits, caps), inactive)
     if "admission_check" in keys:
         off = unused | inactive
-        conditions = admission_conditions(ledger, computed, credentials, rules, as_of)
+        conditions = admission_conditions(ledger, computed, credentials, rules, as_of, documents)
         out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
         out["admission_problems"] = [
             () if off[i] else tuple(c.detail for c in conditions[i]) for i in range(len(ledger))
@@ -418,14 +423,18 @@ class ApprovalIndex:
         ids = column(reviews, "customer_id").tolist()
         approvers = column(reviews, "approver").tolist()
         results = column(reviews, "result").tolist()
+        ranks: dict[str, int | None] = {}  # a handful of level names over many rows
         for i, level in enumerate(levels):
             if values.is_blank(level) or np.isnat(review_dates[i]):
                 continue
             day = approval_dates[i]
+            name = _name(level)
+            if name not in ranks:
+                ranks[name] = rules.approval.rank(name)
             step = ApprovalStep(
                 i,
-                _name(level),
-                rules.approval.rank(_name(level)),
+                name,
+                ranks[name],
                 _name(approvers[i]),
                 None if np.isnat(day) else day.astype(dt.date),
                 _name(results[i]),
@@ -658,16 +667,20 @@ def licence_problems(
             owners.setdefault(_key(cid), []).append(i)
     usccs = [_code(v) for v in column(ledger, "uscc")]
     names = [_company(v) for v in column(ledger, "name")]
-    expires = values.numbers(column(credentials, "expires"))
+    expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
     current: dict[str, tuple[tuple, int]] = {}
     for j, (cid, kind) in enumerate(
         zip(credentials["customer_id"], credentials["doc_type"], strict=True)
     ):
-        if _name(kind) != layout.LICENCE or _key(cid) not in owners:
+        if _name(kind) != layout.LICENCE:
             continue
-        rank = (not np.isnan(expires[j]), 0.0 if np.isnan(expires[j]) else expires[j], j)
-        if _key(cid) not in current or rank > current[_key(cid)][0]:
-            current[_key(cid)] = (rank, j)
+        key = _key(cid)
+        if key not in owners:
+            continue
+        day = expires[j]
+        rank = (not math.isnan(day), 0.0 if math.isnan(day) else day, j)
+        if key not in current or rank > current[key][0]:
+            current[key] = (rank, j)
     out: list[Problem] = []
     numbers = column(credentials, "doc_number").tolist()
     holders = column(credentials, "name").tolist()

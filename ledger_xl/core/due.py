@@ -429,25 +429,31 @@ def risk_warnings(
     score = frame["composite_score"].to_numpy(dtype=float)
     prev_score = previous["previous_score"].to_numpy(dtype=float)
     rank = frame["grade_rank"].to_numpy(dtype=float)
-    own = [(rules_by_file or {}).get(f, rules) for f in frame[FILE]]  # each workbook's rules
-    prev_rank = np.array(
-        [grade_ranks([g], r)[0] for g, r in zip(previous["previous_grade"], own, strict=True)],
-        dtype=float,
-    )
+    files = frame[FILE].to_numpy(dtype=object)
+    previous_grades = previous["previous_grade"].to_numpy(dtype=object)
+    prev_rank = np.full(len(frame), np.nan)
+    worst_grade = np.empty(len(frame), dtype=object)
+    for file in pd.unique(files):  # each workbook's rules, over its rows at once
+        own = (rules_by_file or {}).get(file, rules)
+        mine = files == file
+        prev_rank[mine] = grade_ranks(previous_grades[mine], own)
+        worst_grade[mine] = own.scoring.fallback_grade
     approved = (frame["status"] == APPROVED).to_numpy()
+    expired = documents[documents["doc_status"] == layout.DOC_EXPIRED]
     expired_types: dict[tuple[str, str], list[str]] = {}
     for file, cid, kind in zip(
-        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, FILE],
-        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, "customer_id"],
-        documents.loc[documents["doc_status"] == layout.DOC_EXPIRED, "doc_type"],
+        expired[FILE].tolist(),
+        expired["customer_id"].tolist(),
+        expired["doc_type"].tolist(),
         strict=True,
     ):
         expired_types.setdefault((file, cid), []).append(kind or "证件")
     year_ago = np.datetime64(schedule.one_year_before(as_of), "D")
     report = frame["credit_report_date"].to_numpy(dtype="datetime64[D]")
     stale = ~np.isnat(report) & (report < year_ago)
-    worst_grade = [r.scoring.fallback_grade for r in own]
-    worst = frame["grade"].to_numpy(dtype=object) == np.array(worst_grade, dtype=object)
+    worst = frame["grade"].to_numpy(dtype=object) == worst_grade
+    grades = frame["grade"].to_numpy(dtype=object)
+    ids = frame["customer_id"].to_numpy(dtype=object)
 
     rows: list[dict] = []
 
@@ -467,10 +473,10 @@ def risk_warnings(
         add(
             i,
             WARN_GRADE_DOWN,
-            f"评级由 {previous['previous_grade'].iat[i]} 下调为 {frame['grade'].iat[i]}",
+            f"评级由 {previous_grades[i]} 下调为 {grades[i]}",
         )
     for i in np.flatnonzero(approved):
-        key = (frame[FILE].iat[i], frame["customer_id"].iat[i])
+        key = (files[i], ids[i])
         if key in expired_types:
             add(
                 i,
@@ -541,26 +547,39 @@ def lapsed(lists: dict[str, pd.DataFrame]) -> bool:
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as JSON-ready dicts: dates as ISO text, missing values as None, whole floats of
     day counts and row numbers as int."""
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean = {}
-        for key, value in row.items():
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                clean[key] = None
-            elif isinstance(value, pd.Timestamp | np.datetime64 | dt.datetime):
-                stamp = pd.Timestamp(value)
-                clean[key] = None if pd.isna(stamp) else stamp.date().isoformat()
-            elif value is pd.NaT:
-                clean[key] = None
-            elif isinstance(value, np.integer):
-                clean[key] = int(value)
-            elif isinstance(value, float | np.floating) and float(value).is_integer():
-                clean[key] = int(value) if key in ("days", ROW) else float(value)
-            elif isinstance(value, np.floating):
-                clean[key] = float(value)
-            elif isinstance(value, np.bool_):
-                clean[key] = bool(value)
-            else:
-                clean[key] = value
-        out.append(clean)
-    return out
+    keys = list(frame.columns)
+    if not keys:
+        return [{} for _ in range(len(frame))]
+    columns = [_json_column(key, frame.iloc[:, j]) for j, key in enumerate(keys)]
+    return [dict(zip(keys, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _json_column(key: str, column: pd.Series) -> list:
+    """One column's values as `records` gives them (a date column converted at once)."""
+    if pd.api.types.is_datetime64_dtype(column.dtype):
+        days = column.to_numpy(dtype="datetime64[D]")
+        texts = np.datetime_as_string(days, unit="D").tolist()
+        return [
+            None if gone else text
+            for text, gone in zip(texts, np.isnat(days).tolist(), strict=True)
+        ]
+    return [_json_value(key, value) for value in column.tolist()]
+
+
+def _json_value(key: str, value: object) -> object:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp | np.datetime64 | dt.datetime):
+        stamp = pd.Timestamp(value)
+        return None if pd.isna(stamp) else stamp.date().isoformat()
+    if value is pd.NaT:
+        return None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return int(value) if key in ("days", ROW) else float(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import controls, layout, schedule, twins, values
+from ledger_xl.core import layout, schedule, twins, values
 from ledger_xl.core.book import LedgerBook
 from ledger_xl.core.defaults import DEFAULT_FIELDS, DEFAULT_RULES
 from ledger_xl.core.rules import FieldType, Rules
@@ -144,7 +144,9 @@ def text(value: object) -> str:
 
 
 def _texts(column: Iterable[object]) -> np.ndarray:
-    return np.array([text(v) for v in column], dtype=object)
+    # Most cells are text: strip those inline, `text` for the rest (same result, a third of
+    # the time).
+    return np.array([v.strip() if type(v) is str else text(v) for v in column], dtype=object)
 
 
 def _column(frame: pd.DataFrame, key: str) -> pd.Series:
@@ -169,7 +171,7 @@ def enrich_ledger(
     such column. A field of the current template that the workbook lacks is a blank column."""
     ledger = ledger.reset_index(drop=True)
     full = pd.DataFrame({f.key: _column(ledger, f.key) for f in rules.fields})
-    computed = twins.ledger_formulas(full, rules, as_of, credentials=credentials)
+    computed, evaluated = twins.ledger_formulas_and_controls(full, rules, as_of, credentials)
     unused = twins.empty_rows(full)
     used = ~unused
     out = pd.DataFrame(index=full.index)
@@ -189,7 +191,6 @@ def enrich_ledger(
             out[key] = ""
     for key in computed.columns:
         out[key] = computed[key].to_numpy()
-    evaluated = controls.evaluate(full, computed, credentials, rules, as_of, unused)
     for key in evaluated.columns:
         if key not in computed.columns or key in ("admission_problems", "suggested_scores"):
             out[key] = evaluated[key].to_numpy()
@@ -413,8 +414,12 @@ def shared_customer_ids(portfolio: Portfolio) -> dict[str, list[str]]:
     claimed = portfolio.customers[portfolio.customers["customer_id"] != ""]
     if claimed.empty:
         return {}
-    files = claimed.groupby("customer_id")[FILE].unique()
-    return {cid: sorted(f) for cid, f in files.items() if len(f) > 1}
+    pairs = claimed[["customer_id", FILE]].drop_duplicates()
+    shared = pairs[pairs["customer_id"].duplicated(keep=False)]
+    if shared.empty:  # the usual case: no 客户编号 in two files
+        return {}
+    files = shared.groupby("customer_id")[FILE].unique()
+    return {cid: sorted(f) for cid, f in files.items()}
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:

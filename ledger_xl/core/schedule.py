@@ -147,18 +147,16 @@ def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) 
 
     Groups compare as COUNTIFS does: text case-insensitively; blank ids or types never group.
     """
-    ids = [values.criterion_key(v) for v in customer_ids]
-    kinds = [values.criterion_key(v) for v in doc_types]
-    latest: dict[tuple[str, str], np.datetime64] = {}
-    for i, key in enumerate(zip(ids, kinds, strict=True)):
-        if (key[0] and key[1] and not np.isnat(expires[i])) and (
-            key not in latest or expires[i] > latest[key]
-        ):
-            latest[key] = expires[i]
-    result = np.zeros(len(expires), dtype=bool)
-    for i, key in enumerate(zip(ids, kinds, strict=True)):
-        if key in latest and not np.isnat(expires[i]):
-            result[i] = expires[i] < latest[key]
+    ids = np.array([values.criterion_key(v) for v in customer_ids], dtype=object)
+    kinds = np.array([values.criterion_key(v) for v in doc_types], dtype=object)
+    days = np.asarray(expires, dtype="datetime64[D]")
+    grouped = (ids != "") & (kinds != "") & ~np.isnat(days)
+    result = np.zeros(len(days), dtype=bool)
+    if grouped.any():
+        mine = days[grouped]
+        frame = pd.DataFrame({"id": ids[grouped], "kind": kinds[grouped], "day": mine})
+        latest = frame.groupby(["id", "kind"], sort=False)["day"].transform("max").to_numpy()
+        result[grouped] = mine < latest.astype(mine.dtype)
     return result
 
 

@@ -37,6 +37,7 @@ def ledger_formulas(
     as_of: dt.date,
     scores: pd.DataFrame | None = None,
     credentials: pd.DataFrame | None = None,
+    documents: controls.DocumentIndex | None = None,
 ) -> pd.DataFrame:
     """All ledger formula columns, keyed by field key, NaN/NaT/"" where the cell shows blank.
 
@@ -44,6 +45,30 @@ def ledger_formulas(
     `credentials` is the 资信证明 table (keyed by column key) that 准入检查 counts documents
     in; without it no document is on file. The control columns (准入检查, 额度上限, 额度检查,
     需审批级别, 评分偏差) are computed when the rules' fields list them."""
+    result, unused = _base_formulas(ledger, rules, as_of, scores)
+    return result.join(
+        controls.control_columns(ledger, result, credentials, rules, as_of, unused, documents)
+    )
+
+
+def ledger_formulas_and_controls(
+    ledger: pd.DataFrame,
+    rules: Rules,
+    as_of: dt.date,
+    credentials: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`ledger_formulas(...)` and `controls.evaluate(...)` of every control key (whether or not
+    the rules list its column), computed once: (formula columns, control values)."""
+    result, unused = _base_formulas(ledger, rules, as_of, None)
+    evaluated = controls.evaluate(ledger, result, credentials, rules, as_of, unused)
+    wanted = [k for k in controls.CONTROL_KEYS if rules.has(k) and k in evaluated.columns]
+    return result.join(evaluated[wanted]), evaluated
+
+
+def _base_formulas(
+    ledger: pd.DataFrame, rules: Rules, as_of: dt.date, scores: pd.DataFrame | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """资产负债率, the scores and the schedule (blank on unused rows), and the unused rows."""
     result = pd.DataFrame(index=ledger.index)
     result["debt_ratio"] = debt_ratio(ledger["total_assets"], ledger["total_liabilities"])
     result = result.join(scoring.score_ledger(ledger, rules) if scores is None else scores)
@@ -51,7 +76,7 @@ def ledger_formulas(
     unused = empty_rows(ledger)
     result.loc[unused, "grade"] = ""
     result.loc[unused, "due_flag"] = ""
-    return result.join(controls.control_columns(ledger, result, credentials, rules, as_of, unused))
+    return result, unused
 
 
 def credential_formulas(credentials: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:

@@ -109,6 +109,8 @@ def fold(value: object) -> str:
     """Text as Excel's "=" and MATCH compare it: case-insensitively; blanks are "". Only
     text is folded (a number never equals a text in a formula): numbers give a key that no
     text can have."""
+    if type(value) is str:  # most cells: one test instead of four
+        return value.casefold()
     if is_blank(value):
         return ""
     if isinstance(value, str):
@@ -119,6 +121,8 @@ def fold(value: object) -> str:
 def criterion_key(value: object) -> str:
     """A cell as a COUNTIFS criterion matches it: text case-insensitively, a whole number
     like its digits typed as text; "" for blanks (which never group)."""
+    if type(value) is str:  # most cells: one test instead of four
+        return value.casefold()
     if is_blank(value):
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -141,13 +141,51 @@ def refusal(sheet: str, extent: Extent, allowed: int) -> str:
     )
 
 
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
+
+
+def bound(archive: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
+    """(rows, columns) from A1 that every cell and row of `part` lies within, styled empty
+    ones included (so at least the `scan` extent), or None when the XML is not in the plain
+    form this quick pass reads (every `<row>` and `<c>` with an `r` attribute, no namespace
+    prefix; what Excel, WPS, LibreOffice and XlsxWriter write). One C-level regular
+    expression pass per piece instead of Python work per cell: a tenth of `scan`'s time on a
+    ledger whose formula text makes the sheet XML a gigabyte."""
+    rows: set[bytes] = set()
+    cols: set[bytes] = set()
+    for piece in _pieces(archive, archive.getinfo(part)):
+        cells = _CELL_REF.findall(piece)
+        row_refs = _ROW_REF.findall(piece)
+        if (
+            len(cells) != piece.count(b"<c ")
+            or len(row_refs) != piece.count(b"<row ")
+            or b"<c>" in piece
+            or b"<row>" in piece
+            or b":c " in piece
+            or b":row " in piece
+        ):
+            return None
+        if cells:
+            letters, numbers = zip(*cells, strict=True)
+            cols.update(letters)
+            rows.update(numbers)
+        rows.update(row_refs)
+    if not rows:
+        return 0, 0
+    return max(map(int, rows)), max((_column(c) + 1 for c in cols), default=0)
+
+
 def check(archive: zipfile.ZipFile, part: str, sheet: str) -> str | None:
     """Why the sheet in `part` cannot be read safely (`refusal`), or None when it can."""
+    allowed = budget(archive.getinfo(part).file_size)
     try:
+        quick = bound(archive, part)
+        if quick is not None and quick[0] * quick[1] <= allowed:
+            return None  # the cells lie within less than the budget: no need to scan each
         extent = scan(archive, part)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, KeyError):
         return None  # a damaged part: the reader says so itself
-    allowed = budget(archive.getinfo(part).file_size)
     if extent.cells > allowed:
         return refusal(sheet, extent, allowed)
     return None

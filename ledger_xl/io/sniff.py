@@ -62,9 +62,10 @@ HEAD_BYTES = 8 * 1024  # what is read to tell text from binary
 OLE_SEARCH_BYTES = 64 * 1024  # fallback: where encryption stream names are looked for
 PROLOG_CHUNK = 4 * 1024  # first read of each XML part (a DOCTYPE precedes the root element)
 PROLOG_LIMIT = 64 * 1024  # no root element within this many bytes: refused
-# 4 GiB uncompressed: every formula cell holds its whole text, and with the control columns
-# a 100,000-row ledger's sheet is about 1 GiB of XML (the ratio rule below is what stops a
-# bomb: a member that large must also compress no more than 200:1).
+# 4 GiB uncompressed: a workbook whose formula cells each hold their whole text (ledger_xl
+# wrote them so before shared formulas; other programs may) makes a 100,000-row ledger's sheet
+# about 1 GiB of XML (the ratio rule below is what stops a bomb: a member that large must also
+# compress no more than 200:1).
 MAX_MEMBER_SIZE = 4 << 30
 MAX_RATIO = 200
 RATIO_MIN_SIZE = 100 << 20  # the ratio rule applies above 100 MiB uncompressed

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -15,6 +16,8 @@ from ledger_xl.app.portfolio import load as load_portfolio
 from ledger_xl.cli import app
 from ledger_xl.core import due, summary
 from ledger_xl.io.read import open_calamine
+from tests.workbook.test_summary_book import list_rows
+from tests.workbook.test_written_figures import _overview_sections
 
 AS_OF = dt.date(2026, 11, 23)
 runner = CliRunner()
@@ -42,6 +45,23 @@ def test_due_lists_every_kind_most_urgent_first(branches):
     for words in ("待审核客户", "证件到期", "风险预警", "已逾期", "未审核", "即将到期", "合计："):
         assert words in result.output
     assert _digests(branches) == before  # read-only
+
+
+def test_due_terminal_shows_the_most_urgent_rows_and_counts_the_rest(branches):
+    data = load_portfolio(sorted(branches.glob("*.xlsx")), AS_OF)
+    reviews = due.portfolio_due(data)["reviews"]
+    assert len(reviews) > 5
+    result = _run("due", branches, "--as-of", AS_OF.isoformat(), "--show", "5")
+    assert result.exit_code == 0, result.output
+    assert f"待审核客户（{len(reviews)}）" in result.output  # the title counts every row
+    section = result.output.split("待审核客户（")[1].split("审核等待（")[0]
+    shown, hidden = reviews["customer_id"].iloc[:5], reviews["customer_id"].iloc[5:]
+    assert all(cid in section for cid in shown)
+    assert not any(cid in section for cid in hidden if cid not in set(shown))
+    assert f"另有 {len(reviews) - 5} 行未显示" in section
+    everything = _run("due", branches, "--as-of", AS_OF.isoformat(), "--show", "0")
+    assert all(cid in everything.output for cid in reviews["customer_id"])
+    assert "行未显示" not in everything.output
 
 
 def test_due_json_equals_the_library(branches):
@@ -101,8 +121,13 @@ def test_due_writes_its_workbook_and_refuses_to_overwrite(branches, tmp_path):
     out = tmp_path / "到期清单.xlsx"
     result = _run("due", branches, "--as-of", AS_OF.isoformat(), "-o", out)
     assert result.exit_code == 0, result.output
-    assert out.exists()
     assert {"待审核客户", "证件到期", "风险预警"} <= set(open_calamine(out).sheet_names)
+    lists = due.portfolio_due(load_portfolio(sorted(branches.glob("*.xlsx")), AS_OF))
+    for key, sheet in (("reviews", "待审核客户"), ("documents", "证件到期")):
+        header, rows = list_rows(out, sheet)
+        ids = [r[header.index(due.LABELS["customer_id"])] for r in rows]
+        assert ids == list(lists[key]["customer_id"]), sheet
+        assert len(ids) > 0, sheet
     again = _run("due", branches, "--as-of", AS_OF.isoformat(), "-o", out)
     assert again.exit_code == 2 and "已存在" in again.output
 
@@ -116,7 +141,10 @@ def test_summarize_prints_and_writes(branches, tmp_path):
     assert total == 120
     assert f"客户总数 {total}" in result.output
     assert "分公司 × 审核状态" in result.output and "未来12个月每月到期" in result.output
-    assert out.exists()
+    written = _overview_sections(out)
+    for section, group in tables["key_figures"].groupby("section", sort=False):
+        assert written[section] == dict(zip(group["label"], group["count"], strict=True))
+    assert written["总体"]["客户总数"] == 120
 
 
 def test_report_for_one_customer(branches, tmp_path):
@@ -127,7 +155,20 @@ def test_report_for_one_customer(branches, tmp_path):
         "report", branches, "--customer", customer, "--as-of", AS_OF.isoformat(), "-o", out
     )
     assert result.exit_code == 0, result.output
-    assert out.exists() and "客户审核报告" in result.output
+    assert "客户审核报告" in result.output
+    row = data.customers.iloc[0]
+    ws = openpyxl.load_workbook(out)["审核报告"]
+    cells = [c for line in ws.iter_rows() for c in line if c.value is not None]
+
+    def right_of(caption: str):
+        cell = next(c for c in cells if c.value == caption)
+        return ws.cell(cell.row, cell.column + 1).value
+
+    assert right_of("客户编号") == customer
+    assert right_of("客户名称") == row["name"]
+    assert right_of("所属分公司") == row["branch"]
+    if row["composite_score"] == row["composite_score"]:  # not NaN
+        assert right_of("综合评分") == pytest.approx(row["composite_score"])
 
 
 def test_report_unknown_customer_is_a_clear_error(branches, tmp_path):

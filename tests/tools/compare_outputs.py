@@ -55,8 +55,8 @@ for f in validated["files"]:
     f["path"] = relative(f["path"])
 code_due, due = run("due", str(branches), "--format", "json", "--as-of", as_of)
 due["files"] = [relative(p) for p in due["files"]]
-for key in ("reviews", "documents", "warnings"):
-    for row in due[key]:
+for key in ("reviews", "waiting", "documents", "warnings"):
+    for row in due.get(key, []):
         row["file"] = relative(row["file"])
 
 files = sorted(branches.glob("*.xlsx"))

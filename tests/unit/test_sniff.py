@@ -486,3 +486,90 @@ def test_input_bytes_are_unchanged(ok: Path, tmp_path: Path) -> None:
         sniff(p)
     after = {p: (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns) for p in paths}
     assert after == before
+
+
+# -- damaged members: the central directory is fine, a member's bytes are not -------------
+
+
+def _member_data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
+    """Where `info`'s compressed bytes start: after its local header, name and extra."""
+    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def _corrupt_deflate(src: Path, dst: Path, member: str) -> Path:
+    """A copy of `src` whose `member` starts with an invalid deflate block (type 3)."""
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as archive:
+        info = archive.getinfo(member)
+    assert info.compress_type == zipfile.ZIP_DEFLATED
+    start = _member_data_offset(data, info)
+    data[start : start + 4] = b"\xff\xff\xff\xff"
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def _corrupt_crc(src: Path, dst: Path, member: str) -> Path:
+    """A copy of `src` whose `member` inflates fine but does not match its recorded CRC-32."""
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as archive:
+        info = archive.getinfo(member)
+    wrong = struct.pack("<I", info.CRC ^ 0x5A5A5A5A)
+    data[info.header_offset + 14 : info.header_offset + 18] = wrong  # local header
+    pos = 0
+    while (pos := data.find(b"PK\x01\x02", pos)) >= 0:  # its central directory record
+        name_len = struct.unpack_from("<H", data, pos + 28)[0]
+        if data[pos + 46 : pos + 46 + name_len].decode() == member:
+            data[pos + 16 : pos + 20] = wrong
+            break
+        pos += 4
+    else:
+        raise AssertionError(member)
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def _xml_members(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return [i.filename for i in archive.infolist() if i.filename.endswith((".xml", ".rels"))]
+
+
+def test_every_xml_member_with_bad_deflate_is_truncated(ok_book: Path, tmp_path: Path) -> None:
+    """Whichever part's compressed bytes are damaged, the sniff refuses the file as damaged
+    (the one finding `file-truncated`, not an accident of some later reader)."""
+    members = _xml_members(ok_book)
+    assert "xl/workbook.xml" in members and "xl/worksheets/sheet1.xml" in members
+    for member in members:
+        path = _corrupt_deflate(ok_book, tmp_path / "bad.xlsx", member)
+        only(sniff(path), "file-truncated", path)
+
+
+def test_members_read_in_full_with_a_bad_crc_are_truncated(ok_book: Path, tmp_path: Path) -> None:
+    """A member whose bytes inflate but whose CRC-32 is wrong: every part the sniff reads to
+    its end (the package parts, and any part smaller than its first read)."""
+    with zipfile.ZipFile(ok_book) as archive:
+        sizes = {i.filename: i.file_size for i in archive.infolist()}
+    read_in_full = [
+        m
+        for m in _xml_members(ok_book)
+        if m in ("xl/workbook.xml", "_rels/.rels") or sizes[m] < sniff_module.PROLOG_CHUNK
+    ]
+    assert {"xl/workbook.xml", "_rels/.rels", "[Content_Types].xml"} <= set(read_in_full)
+    for member in read_in_full:
+        path = _corrupt_crc(ok_book, tmp_path / "crc.xlsx", member)
+        with zipfile.ZipFile(path) as archive:
+            assert archive.testzip() == member  # the damage is real
+        only(sniff(path), "file-truncated", path)
+
+
+def test_damage_past_the_sniffed_bytes_is_reported_by_the_reader(
+    ok_book: Path, tmp_path: Path
+) -> None:
+    """The sniff reads only a worksheet's first KiB; damage deeper in the 台账 sheet is still
+    one clear file-level finding when the file is read, never a traceback."""
+    from ledger_xl.app.validate import validate_workbook
+
+    path = _corrupt_crc(ok_book, tmp_path / "deep.xlsx", "xl/worksheets/sheet1.xml")
+    assert sniff(path) == []
+    result = validate_workbook(path)
+    assert [(f.code, f.severity) for f in result.findings] == [("file-truncated", Severity.ERROR)]

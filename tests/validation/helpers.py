@@ -170,8 +170,13 @@ def codes(path: Path, as_of: dt.date = AS_OF) -> list[tuple[str, str, str, str]]
     return [(f.code, f.severity.value, f.sheet, f.cell) for f in result.findings]
 
 
-def only(path: Path, code: str, as_of: dt.date = AS_OF) -> list:
-    return [f for f in validate_workbook(path, as_of=as_of).findings if f.code == code]
+def only(path: Path, code: str, as_of: dt.date = AS_OF, *, also: tuple[str, ...] = ()) -> list:
+    """The findings of `code` — and it must be the only code found (besides those in `also`,
+    what the fault rightly brings about): a false finding of another code fails the test."""
+    findings = validate_workbook(path, as_of=as_of).findings
+    others = sorted({f.code for f in findings} - {code, *also})
+    assert not others, f"{code}: other codes found too: {others}"
+    return [f for f in findings if f.code == code]
 
 
 def rewrite_sheet_xml(path: Path, sheet_part: str, edit) -> Path:
@@ -187,6 +192,31 @@ def rewrite_sheet_xml(path: Path, sheet_part: str, edit) -> Path:
 
 
 def replace_cell(xml: str, ref: str, new_cell: str) -> str:
+    """`xml` with the cell at `ref` replaced by `new_cell`, as Excel would save that edit.
+
+    A formula column is written as one shared formula: its text in the first cell, a reference
+    to it in the others. Replacing the first cell therefore hands its text (and the rest of
+    its range) to the next cell of the group, as Excel does when a user types over it; the
+    ledger's column formulas hold no relative A1 reference, so the text moves unchanged."""
     pattern = re.compile(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', re.S)
-    assert pattern.search(xml), ref
-    return pattern.sub(new_cell, xml, count=1)
+    found = pattern.search(xml)
+    assert found, ref
+    master = _SHARED_MASTER.search(found.group(0))
+    xml = xml[: found.start()] + new_cell + xml[found.end() :]
+    if master:
+        si, end, text = master.group("si"), master.group("ref").split(":")[-1], master.group("f")
+        follower = re.compile(rf'<c r="([A-Z]+\d+)"([^>]*)><f t="shared" si="{si}"/>')
+        nxt = follower.search(xml, found.start() + len(new_cell))
+        if nxt:
+            xml = (
+                xml[: nxt.start()]
+                + f'<c r="{nxt.group(1)}"{nxt.group(2)}>'
+                + f'<f t="shared" ref="{nxt.group(1)}:{end}" si="{si}">{text}</f>'
+                + xml[nxt.end() :]
+            )
+    return xml
+
+
+_SHARED_MASTER = re.compile(
+    r'<f t="shared" ref="(?P<ref>[A-Z]+\d+(?::[A-Z]+\d+)?)" si="(?P<si>\d+)">(?P<f>.*?)</f>', re.S
+)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -112,7 +114,18 @@ def test_terminal_output_and_findings_workbook(batch, tmp_path_factory):
     result = _validate(str(folder), "--report", str(report))
     assert result.exit_code == 1
     assert "必填项“联系电话”为空" in result.output
-    assert report.exists()
+    listed = json.loads(_validate(str(folder), "--format", "json").stdout)
+    expected = sorted(
+        (Path(file["path"]).name, f["sheet"], f["cell"] or "（打开文件）", f["code"])
+        for file in listed["files"]
+        for f in file["findings"]
+    )
+    book = openpyxl.load_workbook(report, read_only=True)
+    rows = list(book["问题清单"].iter_rows(min_row=2, values_only=True))
+    book.close()
+    written = sorted((Path(r[0]).name, r[1], r[2], r[6]) for r in rows)
+    assert written == expected
+    assert ("北京分公司.xlsx", "台账", "K4", "required-missing") in written
     again = _validate(str(folder), "--report", str(report))
     assert again.exit_code == 2 and "--force" in again.output
 

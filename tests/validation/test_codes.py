@@ -22,6 +22,7 @@ from .helpers import (
     good_review,
     good_row,
     only,
+    rewrite_sheet_xml,
     uscc,
 )
 
@@ -35,6 +36,42 @@ def cell(key: str, n: int = 1) -> str:
 
 def test_clean_workbook_has_no_findings(tmp_path):
     assert codes(build(tmp_path)) == []
+
+
+# What else a fault brings about, besides its own finding, and why (each test asserts the
+# exact set: the fault's finding plus these, nothing else).
+CONSEQUENCES = {
+    # 100.5 is more than 15 points from the rubric's suggested 信用记录 score (85)
+    ("score_credit", 100.5): [("score-off-rubric", "warning", "台账", "AC4")],
+    # -1 drags the composite below 60: grade D approved, under the admission line, and the
+    # limit of 100 is above grade D's 授信上限; -1 is also far from the rubric's score
+    ("score_credit", -1.0): [
+        ("approved-grade-d", "warning", "台账", "AG4"),
+        ("approved-not-admissible", "error", "台账", "AF4"),
+        ("credit-limit-exceeded", "error", "台账", "AI4"),
+        ("score-off-rubric", "warning", "台账", "AC4"),
+    ],
+    # the ledger row's 客户编号 no longer matches its documents and reviews (SH000001): they
+    # belong to an unknown customer, and the row has no 营业执照/身份证 and no approval
+    ("customer_id", "sh-01"): [
+        ("unknown-customer", "warning", "资信证明", "A3"),
+        ("unknown-customer", "warning", "资信证明", "A4"),
+        ("unknown-customer", "warning", "审核记录", "B3"),
+        ("unknown-customer", "warning", "审核记录", "B4"),
+        ("approved-not-admissible", "error", "台账", "AT4"),
+        ("approved-not-admissible", "error", "台账", "AT4"),
+        ("approval-missing", "error", "台账", "AW4"),
+    ],
+    # the 营业执照 on 资信证明 still carries the right code: it no longer matches the ledger
+    ("uscc", "91310000MA1B2C3"): [("licence-mismatch", "error", "资信证明", "D3")],
+    ("uscc", "91310000MA1B2C3DIO"): [("licence-mismatch", "error", "资信证明", "D3")],
+    ("uscc", 9.13100001234568e17): [("licence-mismatch", "error", "资信证明", "D3")],
+    # the review record of 2026-01-15 is no longer the 最近审核日期, and its approvals predate it
+    ("last_review", dt.date(2026, 4, 1)): [
+        ("last-review-mismatch", "warning", "台账", "AO4"),
+        ("approval-missing", "error", "台账", "AW4"),
+    ],
+}
 
 
 @pytest.mark.parametrize(
@@ -62,6 +99,9 @@ def test_clean_workbook_has_no_findings(tmp_path):
         ({"uscc": "91310000MA1B2C3DIO"}, "uscc-charset", "uscc", "error"),
         ({"uscc": 9.13100001234568e17}, "id-stored-as-number", "uscc", "error"),
         ({"notes": '=HYPERLINK("http://x")'}, "formula-text", "notes", "warning"),
+        ({"notes": "+86 138 1234 5678"}, "formula-text", "notes", "warning"),
+        ({"notes": "-1 即欠款"}, "formula-text", "notes", "warning"),
+        ({"opinion": "+资信良好"}, "formula-text", "opinion", "warning"),
         ({"address": "@SUM(1)"}, "formula-text", "address", "warning"),
         ({"last_review": dt.date(2026, 4, 1)}, "date-after-as-of", "last_review", "error"),
         ({"founded": dt.date(2027, 1, 1)}, "date-after-as-of", "founded", "error"),
@@ -75,14 +115,21 @@ def test_clean_workbook_has_no_findings(tmp_path):
 )
 def test_cell_faults(tmp_path, change, code, key, severity):
     path = build(tmp_path, rows=[good_row(1, **change), good_row(2)])
-    assert (code, severity, "台账", cell(key)) in codes(path)
+    ((field, value),) = change.items()
+    also = CONSEQUENCES.get((field, value), [])
+    assert sorted(codes(path)) == sorted([(code, severity, "台账", cell(key)), *also])
 
 
 def test_uscc_check_character(tmp_path):
     good = uscc(1)
     bad = good[:-1] + ("A" if good[-1] != "A" else "B")
     path = build(tmp_path, rows=[good_row(1, uscc=bad), good_row(2)])
-    (item,) = only(path, "uscc-check")
+    # the 营业执照 on 资信证明 still carries the right code
+    (item,) = only(path, "uscc-check", also=("licence-mismatch",))
+    assert sorted(codes(path)) == [
+        ("licence-mismatch", "error", "资信证明", "D3"),
+        ("uscc-check", "error", "台账", cell("uscc")),
+    ]
     assert (item.cell, item.severity.value, item.value) == (cell("uscc"), "error", bad)
     assert good[-1] in item.message  # says what the check character should be
 
@@ -98,10 +145,9 @@ def test_uscc_check_character(tmp_path):
 )
 def test_conditional_requirements(tmp_path, status, blank, severity):
     row = good_row(1, status=status, **{blank: None})
-    path = build(
-        tmp_path, rows=[row, good_row(2)], reviews=[good_review(1, result=status), good_review(2)]
-    )
-    assert ("conditional-missing", severity, "台账", cell(blank)) in codes(path)
+    reviews = [good_review(1, result=status), good_approval(1), good_review(2), good_approval(2)]
+    path = build(tmp_path, rows=[row, good_row(2)], reviews=reviews)
+    assert codes(path) == [("conditional-missing", severity, "台账", cell(blank))]
 
 
 def test_pending_customer_needs_no_review_fields(tmp_path):
@@ -123,18 +169,34 @@ def test_pending_customer_needs_no_review_fields(tmp_path):
 
 def test_duplicate_customer_id_names_both_cells(tmp_path):
     path = build(
-        tmp_path, rows=[good_row(1), good_row(2, customer_id="SH000001")], reviews=[good_review(1)]
+        tmp_path,
+        rows=[good_row(1), good_row(2, customer_id="SH000001")],
+        reviews=[good_review(1), good_approval(1)],
     )
-    found = only(path, "duplicate-customer-id")
+    # customer 2's documents keep its old ID, which the ledger no longer has
+    found = only(path, "duplicate-customer-id", also=("unknown-customer",))
+    assert sorted(codes(path)) == [
+        ("duplicate-customer-id", "error", "台账", "A4"),
+        ("duplicate-customer-id", "error", "台账", "A5"),
+        ("unknown-customer", "warning", "资信证明", "A5"),
+        ("unknown-customer", "warning", "资信证明", "A6"),
+    ]
     assert sorted(f.cell for f in found) == ["A4", "A5"]
     assert "台账!A5" in found[0].message and "台账!A4" in found[1].message
 
 
 def test_duplicate_uscc_within_a_workbook(tmp_path):
     path = build(
-        tmp_path, rows=[good_row(1), good_row(2, uscc=uscc(1))], credentials=good_credentials(1)
+        tmp_path,
+        rows=[good_row(1), good_row(2, uscc=uscc(1))],
+        credentials=good_credentials(1) + good_credentials(2)[1:],
     )
-    assert sorted(f.cell for f in only(path, "duplicate-uscc")) == [
+    # customer 2 keeps its 身份证; it has no 营业执照 (its licence would carry another code)
+    found = only(path, "duplicate-uscc", also=("approved-not-admissible",))
+    assert [f.message for f in only(path, "approved-not-admissible", also=("duplicate-uscc",))] == [
+        "审核通过但不符合准入标准：缺少营业执照"
+    ]
+    assert sorted(f.cell for f in found) == [
         cell("uscc", 1),
         cell("uscc", 2),
     ]
@@ -145,7 +207,23 @@ def test_approved_grade_d_is_a_warning(tmp_path):
         1, score_financial=40.0, score_credit=40.0, score_history=50.0, score_reputation=50.0
     )
     path = build(tmp_path, rows=[row, good_row(2)])
-    (item,) = only(path, "approved-grade-d")
+    # a composite of 44 is also below the admission line, above grade D's 授信上限 (0) and far
+    # from the rubric's suggestions for three dimensions
+    (item,) = only(
+        path,
+        "approved-grade-d",
+        also=("approved-not-admissible", "credit-limit-exceeded", "score-off-rubric"),
+    )
+    assert sorted(codes(path)) == sorted(
+        [
+            ("approved-grade-d", "warning", "台账", cell("grade")),
+            ("approved-not-admissible", "error", "台账", cell("composite_score")),
+            ("credit-limit-exceeded", "error", "台账", cell("credit_limit")),
+            ("score-off-rubric", "warning", "台账", cell("score_credit")),
+            ("score-off-rubric", "warning", "台账", cell("score_financial")),
+            ("score-off-rubric", "warning", "台账", cell("score_history")),
+        ]
+    )
     assert (item.severity.value, item.cell) == ("warning", cell("grade"))
 
 
@@ -153,7 +231,9 @@ def test_last_review_must_match_the_newest_review_record(tmp_path):
     reviews = [
         good_review(1, review_date=dt.date(2025, 7, 1), review_id="a"),
         good_review(1, review_date=dt.date(2026, 2, 1), review_id="b"),
+        good_approval(1),
         good_review(2),
+        good_approval(2),
     ]
     path = build(tmp_path, reviews=reviews)
     (item,) = only(path, "last-review-mismatch")
@@ -232,17 +312,29 @@ def test_documents_and_reviews_of_unknown_customers(tmp_path):
         + good_credentials(2)
         + [{"customer_id": "SH999999", "doc_type": "其他", "doc_number": "X"}]
     )
-    reviews = [good_review(1), good_review(2), good_review(9, customer_id="SH999999")]
+    reviews = [
+        good_review(1),
+        good_approval(1),
+        good_review(2),
+        good_approval(2),
+        good_review(9, customer_id="SH999999"),
+    ]
     found = only(build(tmp_path, credentials=credentials, reviews=reviews), "unknown-customer")
-    assert {(f.sheet, f.cell) for f in found} == {("资信证明", "A7"), ("审核记录", "B5")}
+    assert {(f.sheet, f.cell) for f in found} == {("资信证明", "A7"), ("审核记录", "B7")}
 
 
 def test_side_table_cells_are_checked_too(tmp_path):
-    reviews = [good_review(1, score_credit=120.0), good_review(2, review_date="2026年1月5日")]
+    reviews = [
+        good_review(1, score_credit=120.0),
+        good_approval(1),
+        good_review(2, review_date="2026年1月5日"),
+        good_approval(2),
+    ]
     path = build(tmp_path, reviews=reviews)
-    found = codes(path)
-    assert ("out-of-range", "error", "审核记录", "G3") in found
-    assert ("date-as-text", "warning", "审核记录", "D4") in found
+    assert sorted(codes(path)) == [
+        ("date-as-text", "warning", "审核记录", "D5"),
+        ("out-of-range", "error", "审核记录", "G3"),
+    ]
 
 
 def test_changed_weights_are_reported(tmp_path):
@@ -255,6 +347,28 @@ def test_changed_weights_are_reported(tmp_path):
     )
     (item,) = only(build(tmp_path, rules=rules), "rules-changed")
     assert item.severity.value == "warning" and "财务状况" in item.message
+
+
+@pytest.mark.parametrize("text", ["a=1", "1+1", "A-1", "x@y", " 备注"])
+def test_text_with_formula_characters_inside_is_no_finding(tmp_path, text):
+    path = build(tmp_path, rows=[good_row(1, notes=text), good_row(2)])
+    assert codes(path) == []
+
+
+def test_rules_edited_after_generation_are_reported(tmp_path):
+    """Rule sheets edited where `rule_differences` sees no named change (a description, say):
+    the fingerprint recorded at generation no longer matches the rules read back."""
+    path = build(tmp_path)
+    recorded = DEFAULT_RULES.fingerprint()
+
+    def other_fingerprint(xml: str) -> str:
+        assert recorded in xml
+        return xml.replace(recorded, "0123456789abcdef")
+
+    edited = rewrite_sheet_xml(path, "docProps/custom.xml", other_fingerprint)
+    assert codes(edited) == [("rules-changed", "warning", "", "")]
+    (item,) = only(edited, "rules-changed")
+    assert "规则表在生成后被改动过" in item.message
 
 
 def test_rules_compared_with_hq_standard_workbook(tmp_path):

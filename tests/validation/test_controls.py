@@ -87,7 +87,8 @@ def test_a_document_expired_the_day_before_is_named_with_its_date(tmp_path, expi
     creds = good_credentials(1) + good_credentials(2)
     creds[1] = {**creds[1], "expires": expires}
     path = build(tmp_path, credentials=creds)
-    items = only(path, "approved-not-admissible")
+    # an approved customer's expired document is also approved-expired-document (资信证明)
+    items = only(path, "approved-not-admissible", also=("approved-expired-document",))
     if not found:
         assert items == []
         return
@@ -116,14 +117,21 @@ def test_a_document_expired_the_day_before_is_named_with_its_date(tmp_path, expi
 )
 def test_each_unmet_condition_is_at_its_cell(tmp_path, change, key, words):
     path = build(tmp_path, rows=[good_row(1, **change), good_row(2)])
-    item = one(path, "approved-not-admissible")
+    # 失信被执行人 是 is a risk signal too (提前复审); a composite of 52.5 is grade D: approved
+    # at D, above grade D's 授信上限 (0), and far from the rubric in three dimensions
+    also = {
+        "dishonest": ("early-review",) if change.get("dishonest") else (),
+        "composite_score": ("approved-grade-d", "credit-limit-exceeded", "score-off-rubric"),
+    }.get(key, ())
+    (item,) = only(path, "approved-not-admissible", also=also)
     assert item.cell == cell(key) and words in item.message
 
 
 def test_every_unmet_condition_is_a_finding(tmp_path):
     row = good_row(1, stage="初筛", category="重要", dishonest="是")
     path = build(tmp_path, rows=[row, good_row(2)])
-    found = {(f.cell, f.message.split("：")[1]) for f in only(path, "approved-not-admissible")}
+    items = only(path, "approved-not-admissible", also=("early-review",))  # 失信 is a signal
+    found = {(f.cell, f.message.split("：")[1]) for f in items}
     assert found == {
         (cell("stage"), "未到终审"),
         (cell("dishonest"), "失信被执行人为是"),
@@ -140,7 +148,8 @@ def test_excluded_industry_from_the_workbooks_own_rules(tmp_path):
         }
     )
     path = build(tmp_path, rules=rules)
-    items = only(path, "approved-not-admissible")
+    # the workbook's own 禁入行业 differ from HQ's standard: rules-changed names it
+    items = only(path, "approved-not-admissible", also=("rules-changed",))
     assert {(f.cell, f.message.split("：", 1)[1]) for f in items} == {
         (cell("industry", 1), "禁入行业：批发业"),
         (cell("industry", 2), "禁入行业：批发业"),
@@ -159,7 +168,8 @@ def test_a_customer_not_yet_approved_is_not_held_to_admission(tmp_path):
 def test_limit_above_the_grade_cap(tmp_path):
     row = good_row(1, credit_limit=200.01, revenue=100000.0)
     path = build(tmp_path, rows=[row, good_row(2)])
-    item = one(path, "credit-limit-exceeded")
+    # a limit above 100 万元 needs 总部风控; the row's final approval is 分公司经理
+    (item,) = only(path, "credit-limit-exceeded", also=("approval-wrong-level",))
     assert (item.cell, item.severity.value) == (cell("credit_limit"), "error")
     assert "200.01 万元超过授信标准的上限 200 万元" in item.message
     assert "评级 B 最高 200 万元" in item.message
@@ -167,12 +177,14 @@ def test_limit_above_the_grade_cap(tmp_path):
 
 def test_limit_exactly_at_the_cap_is_within(tmp_path):
     row = good_row(1, credit_limit=200.0, revenue=100000.0)
-    assert only(build(tmp_path, rows=[row, good_row(2)]), "credit-limit-exceeded") == []
+    path = build(tmp_path, rows=[row, good_row(2)])
+    # a limit above 100 万元 needs 总部风控; the row's final approval is 分公司经理
+    assert only(path, "credit-limit-exceeded", also=("approval-wrong-level",)) == []
 
 
 def test_limit_above_the_share_of_revenue(tmp_path):
     path = build(tmp_path, rows=[good_row(1, revenue=600.0, credit_limit=150.0), good_row(2)])
-    item = one(path, "credit-limit-exceeded")
+    (item,) = only(path, "credit-limit-exceeded", also=("approval-wrong-level",))  # > 100
     assert "上限 120 万元" in item.message and "营业收入的 20% 为 120.00 万元" in item.message
 
 
@@ -209,10 +221,12 @@ def test_high_risk_needs_both_levels_in_the_record(tmp_path):
     row = good_row(1, risk_level="高", approval_level="总部风控", approver="孙八")
     reviews = [*_approved(1, "总部风控"), *_approved(2, "分公司经理")]
     path = build(tmp_path, rows=[row, good_row(2)], reviews=reviews)
-    item = one(path, "approval-missing")
+    # 高 risk also requires 银行资信证明, 财务报表 and 信用报告, which the row's customer lacks
+    (item,) = only(path, "approval-missing", also=("approved-not-admissible",))
     assert item.cell == cell("approval_level")
     assert "审核记录中没有分公司经理对这次审核的审批" in item.message
-    assert only(path, "approval-wrong-level") == []
+    also = ("approval-missing", "approved-not-admissible")
+    assert only(path, "approval-wrong-level", also=also) == []
 
 
 def test_both_levels_in_order_pass(tmp_path):
@@ -236,7 +250,8 @@ def test_higher_level_before_the_lower_one_is_out_of_order(tmp_path):
         *_approved(2, "分公司经理"),
     ]
     path = build(tmp_path, rows=[row, good_row(2)], reviews=reviews)
-    item = one(path, "approval-out-of-order")
+    # 高 risk also requires 银行资信证明, 财务报表 and 信用报告, which the row's customer lacks
+    (item,) = only(path, "approval-out-of-order", also=("approved-not-admissible",))
     assert (item.sheet, item.cell) == ("审核记录", side_cell(REVIEWS, "approval_date", 2))
     assert "总部风控先于分公司经理" in item.message and "2026-01-16" in item.message
 
@@ -268,13 +283,15 @@ def test_final_level_below_what_the_limit_needs(tmp_path, limit, level, wrong):
     if wrong:
         needed = "总部风控" if limit < 300 else "总经理"
         assert f"低于需审批级别“{needed}”" in items[0].message
-        assert only(path, "approval-missing") == []  # the levels above it are that one finding
+        # the levels above it are that one finding
+        assert only(path, "approval-missing", also=("approval-wrong-level",)) == []
 
 
 def test_a_level_that_is_not_in_the_approval_rules(tmp_path):
     row = good_row(1, approval_level="部门经理")
     path = build(tmp_path, rows=[row, good_row(2)])
-    item = one(path, "approval-wrong-level")
+    # the cell is also outside its list (填报规则), the same cell's other finding
+    (item,) = only(path, "approval-wrong-level", also=("value-not-allowed",))
     assert item.cell == cell("approval_level") and "不是审批权限中的级别" in item.message
 
 
@@ -374,13 +391,16 @@ def _history(limit_before: float) -> list[dict]:
 
 
 def test_downgrade_with_the_same_limit(tmp_path):
-    item = one(build(tmp_path, reviews=_history(100.0)), "limit-not-adjusted")
+    # a drop of 10 points or more is also a risk signal (提前复审)
+    path = build(tmp_path, reviews=_history(100.0))
+    (item,) = only(path, "limit-not-adjusted", also=("early-review",))
     assert (item.cell, item.severity.value) == (cell("credit_limit"), "warning")
     assert "评级由 A 降为 B" in item.message and "仍为 100 万元" in item.message
 
 
 def test_downgrade_with_a_lower_limit(tmp_path):
-    assert only(build(tmp_path, reviews=_history(150.0)), "limit-not-adjusted") == []
+    path = build(tmp_path, reviews=_history(150.0))
+    assert only(path, "limit-not-adjusted", also=("early-review",)) == []  # the drop: a signal
 
 
 @pytest.mark.parametrize(
@@ -388,7 +408,11 @@ def test_downgrade_with_a_lower_limit(tmp_path):
     [({"litigation_count": 1.0}, "违约/涉诉 1 次"), ({"dishonest": "是"}, "列为失信被执行人")],
 )
 def test_risk_signal_brings_the_review_forward(tmp_path, change, words):
-    item = one(build(tmp_path, rows=[good_row(1, **change), good_row(2)]), "early-review")
+    # a 违约/涉诉 lowers the rubric's 信用记录 suggestion (85 typed is far from it); 失信 is
+    # also an unmet admission condition
+    also = ("score-off-rubric",) if "litigation_count" in change else ("approved-not-admissible",)
+    path = build(tmp_path, rows=[good_row(1, **change), good_row(2)])
+    (item,) = only(path, "early-review", also=also)
     assert (item.cell, item.severity.value) == (cell("next_review"), "warning")
     assert words in item.message and "应于 2026-04-15 前复审" in item.message
     assert "原定下次审核日期 2027-01-15" in item.message
@@ -402,7 +426,10 @@ def test_score_drop_brings_the_review_forward(tmp_path):
 def test_no_early_review_when_the_cycle_is_already_that_short(tmp_path):
     row = good_row(1, risk_level="高", litigation_count=1.0, approval_level="总部风控")
     reviews = [*_approved(1, "分公司经理", "总部风控"), *_approved(2, "分公司经理")]
-    assert only(build(tmp_path, rows=[row, good_row(2)], reviews=reviews), "early-review") == []
+    path = build(tmp_path, rows=[row, good_row(2)], reviews=reviews)
+    # 高 risk requires documents the customer lacks; the 违约 lowers the rubric's suggestion
+    also = ("approved-not-admissible", "score-off-rubric")
+    assert only(path, "early-review", also=also) == []
 
 
 # ---------------------------------------------------------------- older workbooks

@@ -2,7 +2,10 @@
 
 The fixture tests/fixtures/messy_branch.xlsx is made by tests/fixtures/make_messy_workbook.py
 (LibreOffice over UNO, typing a careless clerk's mistakes); messy_branch.expected.json lists
-the (code, sheet, cell) each edit should produce.
+the (code, sheet, cell) each edit should produce ("expected"), and under "consequences" every
+other finding with the reason it is right (what an edit brings about besides its own finding,
+and what the base ledger — template 1.0 checked by today's standard rules — carries). The
+validator must report exactly these: nothing missing, nothing extra.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ WORKBOOK = FIXTURES / "messy_branch.xlsx"
 PLAN = json.loads((FIXTURES / "messy_branch.expected.json").read_text("utf-8"))
 AS_OF = dt.date(2026, 11, 23)
 EXPECTED = [(e["code"], e["sheet"], e["cell"]) for e in PLAN["expected"]]
+CONSEQUENCES = [tuple(f) for group in PLAN["consequences"] for f in group["findings"]]
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +45,18 @@ def test_fixture_is_small():
 @pytest.mark.parametrize("expected", EXPECTED, ids=[f"{c}@{s}!{a}" for c, s, a in EXPECTED])
 def test_each_edit_is_reported(result, expected):
     assert expected in _found(result)
+
+
+def test_exactly_the_planned_findings_nothing_else(result):
+    """Every finding is a planted edit's or a listed consequence's, each as many times as
+    listed (two unmet admission conditions at one cell are two findings)."""
+    found = sorted((f.code, f.sheet, f.cell) for f in result.findings)
+    assert found == sorted(EXPECTED + CONSEQUENCES)
+
+
+def test_every_consequence_has_a_reason():
+    for group in PLAN["consequences"]:
+        assert len(group["reason"]) > 40 and group["findings"], group
 
 
 def test_libreoffice_recalculated_with_the_new_weights():
@@ -94,5 +110,5 @@ def test_cli_reports_the_same_and_fails():
     payload = json.loads(outcome.output[start:])
     (only,) = payload["files"]
     assert only["rows"] == 48
-    found = {(f["code"], f["sheet"], f["cell"]) for f in only["findings"]}
-    assert set(EXPECTED) <= found
+    found = sorted((f["code"], f["sheet"], f["cell"]) for f in only["findings"])
+    assert found == sorted(EXPECTED + CONSEQUENCES)

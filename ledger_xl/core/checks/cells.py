@@ -80,7 +80,7 @@ def check_ledger_cells(ctx: CheckContext) -> None:
 def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
     cells = table.frame[rule.key].tolist()
     kind = kinds(cells)
-    used = ctx.used if table is ctx.ledger else table.frame.notna().any(axis=1).to_numpy()
+    used = ctx.used if table is ctx.ledger else ctx.memo(("used", id(table)), lambda: _used(table))
     if rule.required:
         for i in np.flatnonzero((kind == BLANK) & used):
             ctx.emit("required-missing", table, i, rule.key)
@@ -90,6 +90,11 @@ def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
         _dates(ctx, table, rule.key, cells, kind)
     else:
         _texts(ctx, table, rule, cells, kind)
+
+
+def _used(table: Table) -> np.ndarray:
+    """A side table's rows with any value (once per table, not once per column)."""
+    return table.frame.notna().any(axis=1).to_numpy()
 
 
 def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:

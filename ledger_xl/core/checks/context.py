@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import layout, scoring, twins
+from ledger_xl.core import controls, layout, scoring, twins
 from ledger_xl.core.a1 import column_letters
 from ledger_xl.core.book import LedgerBook, Table
 from ledger_xl.core.findings import CATALOGUE, Finding, finding
@@ -130,9 +130,16 @@ class CheckContext:
                 day,
                 scores=self.scores(),
                 credentials=self.credentials.frame if self.credentials is not None else None,
+                documents=self.documents(day),
             )
 
         return self.memo(("computed", day), compute)
+
+    def documents(self, day: dt.date | None = None) -> controls.DocumentIndex:
+        """资信证明 indexed as 准入检查's COUNTIFS see them on `day` (default the as-of date)."""
+        day = day or self.as_of
+        frame = self.credentials.frame if self.credentials is not None else None
+        return self.memo(("documents", day), lambda: controls.DocumentIndex(frame, day))
 
     def full_ledger(self) -> pd.DataFrame:
         """The ledger keyed by every field key (missing columns blank, blanks None), as the

@@ -58,6 +58,7 @@ def check_admission_and_limits(ctx: CheckContext) -> None:
             _credentials(ctx),
             ctx.rules,
             ctx.as_of,
+            ctx.documents(),
         )
         where = "admission_check" if "admission_check" in ctx.ledger.columns else "customer_id"
         # Without a 资信证明 table (a book of ledger rows only, as the add-in's row check

@@ -127,14 +127,16 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
         if s == APPROVED and not values.is_blank(c)
     }
     expires = values.dates(table.frame["expires"])
+    missing = np.isnat(expires).tolist()
+    days = expires.astype("datetime64[D]").astype(np.int64).tolist()  # Python ints compare fast
     newest: dict[tuple[str, str], int] = {}
     for i, (customer, kind) in enumerate(
         zip(table.frame["customer_id"], table.frame["doc_type"], strict=True)
     ):
-        if values.is_blank(customer) or np.isnat(expires[i]):
+        if missing[i] or values.is_blank(customer):
             continue
         key = (str(customer).strip(), str(kind))
-        if key not in newest or expires[i] > expires[newest[key]]:
+        if key not in newest or days[i] > days[newest[key]]:
             newest[key] = i
     as_of = np.datetime64(ctx.as_of, "D")
     for (customer, kind), i in sorted(newest.items(), key=lambda item: item[1]):

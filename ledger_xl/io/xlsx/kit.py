@@ -22,13 +22,16 @@ import math
 import os
 import re
 import unicodedata
+from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import xlsxwriter
+import xlsxwriter.exceptions
 import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import atomic_output
 
 # Every workbook ledger_xl writes says what it is, so a later run reading a folder can tell its
@@ -121,6 +124,98 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             cache[key] = super()._prepare_formula(formula, expand_future_functions)
         return cache[key]
 
+    def write_column_formula(self, row, col, formula, cell_format, values) -> None:
+        """`formula` in rows `row`, `row` + 1, … of column `col`, one per cached value in
+        `values` (what a reader that does not recalculate sees): `write_formula` cell by
+        cell, with XlsxWriter's per-cell checks of the text (a dynamic-array function, an
+        array formula) made once for the column."""
+        if (
+            not formula
+            or (formula.startswith("{") and formula.endswith("}"))
+            or xlsxwriter.worksheet.re_dynamic_function.search(formula)
+            or self.constant_memory
+            or not values
+            or self._check_dimensions(row, col)
+            or self._check_dimensions(row + len(values) - 1, col)
+        ):
+            for i, value in enumerate(values):
+                self._write_formula(row + i, col, formula, cell_format, value)
+            return
+        prepared = self._prepare_formula(formula)
+        table = self.table
+        if len(values) == 1:
+            table[row][col] = xlsxwriter.worksheet.CellFormulaTuple(
+                prepared, cell_format, values[0]
+            )
+            return
+        # One shared formula for the column: its text once, in the first cell, and a reference
+        # to it in every other (as Excel and LibreOffice save a filled-down column). A ledger's
+        # formula text is some 6 KB a row; written in every cell, a 100,000-row sheet was about
+        # 1 GiB of XML and passed the zip's 2 GiB near 200,000 rows (each cell now takes
+        # some 50 bytes). Readers expand the group (io.formulas_reader does).
+        si = self.__dict__.get("_ledger_xl_shared_next", 0)
+        self._ledger_xl_shared_next = si + 1
+        last = row + len(values) - 1
+        ref = f"{xl_rowcol_to_cell(row, col)}:{xl_rowcol_to_cell(last, col)}"
+        table[row][col] = _SharedFormula(prepared, cell_format, values[0], ref, si)
+        for i in range(1, len(values)):
+            table[row + i][col] = _SharedFormula(None, cell_format, values[i], None, si)
+
+    def _write_cell(self, row, col, cell):
+        if cell.__class__ is not _SharedFormula:
+            return super()._write_cell(row, col, cell)
+        attributes = [("r", xl_rowcol_to_cell(row, col))]
+        if cell.format:
+            attributes.append(("s", cell.format._get_xf_index()))
+        value = cell.value
+        if isinstance(value, bool):
+            attributes.append(("t", "b"))
+            value = int(value)
+        elif isinstance(value, str):
+            if value in _ERROR_CODES:
+                attributes.append(("t", "e"))
+            elif value:
+                attributes.append(("t", "str"))
+        attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
+        result = self._escape_data(value if value is not None else "")
+        if cell.formula is None:
+            self.fh.write(f'<c{attr}><f t="shared" si="{cell.si}"/><v>{result}</v></c>')
+        else:
+            text = self._escape_data(cell.formula)
+            self.fh.write(
+                f'<c{attr}><f t="shared" ref="{cell.ref}" si="{cell.si}">{text}</f>'
+                f"<v>{result}</v></c>"
+            )
+
+    def add_table_with_formulas(self, first_row, first_col, last_row, last_col, options):
+        """`add_table`, except that a column's formula (`"formula"` in its column options)
+        becomes the table's calculated-column formula without being written into every
+        cell: the caller writes those cells once, with their cached values
+        (`write_column_formula`). XlsxWriter's own `add_table` writes each formula cell
+        and the caller would write it again."""
+        columns = [dict(c) for c in options.get("columns", [])]
+        formulas = {i: c.pop("formula") for i, c in enumerate(columns) if c.get("formula")}
+        tables = len(self.tables)
+        result = self.add_table(
+            first_row, first_col, last_row, last_col, {**options, "columns": columns}
+        )
+        if len(self.tables) == tables:  # refused: beyond the sheet (XlsxWriter only warns)
+            raise OutputError(
+                f"工作表“{self.name}”放不下 {last_row - first_row:,} 行："
+                f"一张工作表最多 {self.xls_rowmax:,} 行。请按分公司拆分后分别生成"
+            )
+        table = self.tables[-1]
+        for i, formula in formulas.items():
+            text = formula.lstrip("=") if formula.startswith("=") else formula
+            text = self._prepare_table_formula(text)
+            table["columns"][i]["formula"] = self._prepare_formula(text, True)
+        return result
+
+
+# A cell of a shared formula: `formula` and `ref` on the first cell only (None on the others).
+_SharedFormula = namedtuple("_SharedFormula", "formula, format, value, ref, si")
+_ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+
 
 class Workbook(xlsxwriter.Workbook):
     worksheet_class = Worksheet
@@ -174,7 +269,14 @@ def written(
             yield wb
         finally:
             if not wb.fileclosed:
-                wb.close()
+                try:
+                    wb.close()
+                except xlsxwriter.exceptions.FileSizeError:
+                    raise OutputError(
+                        f"{Path(path).name}：工作簿太大，无法写出——其中一张表的内容超过 2 GiB"
+                        "（行数极多的台账）。"
+                        "请按分公司拆分后分别生成"
+                    ) from None
 
 
 class Formats:

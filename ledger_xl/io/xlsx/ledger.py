@@ -176,7 +176,7 @@ class _Builder:
         ws = self.wb.add_worksheet(layout.SHEET_DISTRIBUTION)
         for r, cells in enumerate(distribution_grid(record)):
             for c, value in enumerate(cells):
-                ws.write_string(r, c, str(value))
+                ws._write_string(r, c, str(value))  # undecorated: many thousand cells
         ws.very_hidden()
         ws.protect(self.opts.password or "")
 
@@ -248,7 +248,7 @@ class _Builder:
                 column["formula"] = ledger_formulas[f.key]
             columns.append(column)
         columns.append(self._row_key_spec())
-        ws.add_table(
+        ws.add_table_with_formulas(
             top,
             0,
             last,
@@ -387,9 +387,8 @@ class _Builder:
             _write_value(ws, first_row + i, col, value, cell_format)
 
     def _write_formulas(self, ws, first_row, col, formula, cached, n_rows, cell_format) -> None:
-        for i in range(n_rows):
-            value = cached[i] if i < len(cached) else ""
-            ws.write_formula(first_row + i, col, formula, cell_format, value)
+        cells = list(cached[:n_rows]) + [""] * (n_rows - len(cached))
+        ws.write_column_formula(first_row, col, formula, cell_format, cells)
 
     def _validate(self, ws, first, col, last, f: FieldRule) -> None:
         kind = (
@@ -429,7 +428,9 @@ class _Builder:
 
     # ------------------------------------------------------------ 资信证明 / 审核记录
 
-    def _side_table(self, sheet, table, columns, frame, computed, title, spare, keys):
+    def _side_table(self, sheet, table, columns, frame, computed, title, spare, keys, locked=None):
+        """A side table (资信证明, 审核记录); `locked(column)`, when given, is the format of
+        the filled rows of an input column (the spare rows keep the column's format)."""
         ws = self.wb.add_worksheet(sheet)
         ws.write_string(0, 0, title, self.fmt("title"))
         top = layout.SIDE_HEADER_ROW
@@ -447,7 +448,7 @@ class _Builder:
                 spec["formula"] = formula_text[c.key]
             specs.append(spec)
         specs.append(self._row_key_spec())
-        ws.add_table(
+        ws.add_table_with_formulas(
             top,
             0,
             last,
@@ -468,7 +469,16 @@ class _Builder:
                     ws, top + 1, col, formula_text[c.key], cached, n_rows, cell_format
                 )
             else:
-                self._write_inputs(ws, top + 1, col, frame[c.key].tolist(), n_rows, cell_format)
+                cells = frame[c.key].tolist()
+                if locked is not None:
+                    filled = locked(c)
+                    for i, value in enumerate(cells):
+                        _write_value(ws, top + 1 + i, col, value, filled)
+                    self._write_inputs(
+                        ws, top + 1 + len(cells), col, [], n_rows - len(cells), cell_format
+                    )
+                else:
+                    self._write_inputs(ws, top + 1, col, cells, n_rows, cell_format)
             self._validate_column(ws, top + 1, col, last, c)
         self._write_row_keys(ws, top + 1, len(columns), keys, last)
         ws.set_row(top, 30)
@@ -543,7 +553,15 @@ class _Builder:
         return ws
 
     def write_reviews(self):
-        ws, top, _ = self._side_table(
+        def locked(c: layout.Column):
+            fmt_name = {"date": "date_input", "number": "plain_number_input"}.get(
+                c.kind, "text_input"
+            )
+            wrap = {"text_wrap": True} if c.kind == "text" and c.width >= _WRAP_WIDTH else {}
+            return self.fmt(fmt_name, locked=True, **wrap)
+
+        # Append-only in practice: existing records are locked, the spare rows are not.
+        ws, _, _ = self._side_table(
             layout.SHEET_REVIEWS,
             layout.TABLE_REVIEWS,
             layout.REVIEW_COLUMNS,
@@ -552,18 +570,9 @@ class _Builder:
             "审核记录：每次审核一行，只增不改（已有记录锁定，在下方空行追加）",
             self.opts.spare_rows,
             self.row_keys["reviews"],
+            locked if self.lock_tables else None,
         )
         if self.lock_tables:
-            # Append-only in practice: existing records are locked, the spare rows are not.
-            for col, c in enumerate(layout.REVIEW_COLUMNS):
-                fmt_name = {"date": "date_input", "number": "plain_number_input"}.get(
-                    c.kind, "text_input"
-                )
-                wrap = {"text_wrap": True} if c.kind == "text" and c.width >= _WRAP_WIDTH else {}
-                for i, value in enumerate(self.reviews[c.key].tolist()):
-                    _write_value(
-                        ws, top + 1 + i, col, value, self.fmt(fmt_name, locked=True, **wrap)
-                    )
             self._protect_table_sheet(ws)
         return ws
 
@@ -841,24 +850,28 @@ def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
     """Write an input value as typed: text stays text (never a formula), dates stay dates. A
     value no cell can hold as such (inf, 1e308, a date before 1900) is written as its
     text, never dropped (a NaN in a frame is a blank)."""
-    if values.is_blank(value):
-        ws.write_blank(row, col, None, cell_format)
+    # XlsxWriter's undecorated writers (`_write_string` …): the public ones first check
+    # whether they were given an "A1" reference, a cost per cell that adds up over a ledger.
+    if type(value) is str and value:  # most cells: one test
+        ws._write_string(row, col, value, cell_format)
+    elif values.is_blank(value):
+        ws._write_blank(row, col, None, cell_format)
     elif isinstance(value, float | np.floating) and not abs(value) <= _EXCEL_MAX_NUMBER:
-        ws.write_string(row, col, repr(float(value)), cell_format)
+        ws._write_string(row, col, repr(float(value)), cell_format)
     elif isinstance(value, str):
-        ws.write_string(row, col, value, cell_format)
+        ws._write_string(row, col, value, cell_format)
     elif isinstance(value, bool):
-        ws.write_boolean(row, col, value, cell_format)
+        ws._write_boolean(row, col, value, cell_format)
     elif isinstance(value, dt.date) and not _FIRST_DAY <= _day(value) <= _LAST_DAY:
-        ws.write_string(row, col, value.isoformat()[:10], cell_format)
+        ws._write_string(row, col, value.isoformat()[:10], cell_format)
     elif isinstance(value, dt.datetime):
-        ws.write_datetime(row, col, value, cell_format)
+        ws._write_datetime(row, col, value, cell_format)
     elif isinstance(value, dt.date):
-        ws.write_datetime(row, col, _datetime(value), cell_format)
+        ws._write_datetime(row, col, _datetime(value), cell_format)
     elif isinstance(value, int | float | np.integer | np.floating):
-        ws.write_number(row, col, float(value), cell_format)
+        ws._write_number(row, col, float(value), cell_format)
     else:
-        ws.write_string(row, col, str(value), cell_format)
+        ws._write_string(row, col, str(value), cell_format)
 
 
 def _day(value: dt.date) -> dt.date:

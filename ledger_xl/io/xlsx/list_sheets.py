@@ -265,24 +265,26 @@ class ListWriter:
 
     def _column(self, ws, col: int, key: str, cells: list) -> None:
         f = self.f
+        # XlsxWriter's undecorated writers: the public ones check each call for an "A1"
+        # reference, a cost per cell that shows on lists of many thousand rows.
         if key in DATE_KEYS:
             for row, value in enumerate(cells, start=1):
                 day = as_datetime(value)
                 if day is None:
-                    ws.write_blank(row, col, None, f.date)
+                    ws._write_blank(row, col, None, f.date)
                 else:
-                    ws.write_datetime(row, col, day, f.date)
+                    ws._write_datetime(row, col, day, f.date)
         elif key in WHOLE_KEYS or key in SCORE_KEYS:
             fmt = f.whole if key in WHOLE_KEYS else f.score
             for row, value in enumerate(cells, start=1):
                 if is_missing(value) or value == "":
-                    ws.write_blank(row, col, None, fmt)
+                    ws._write_blank(row, col, None, fmt)
                 else:
-                    ws.write_number(row, col, float(value), fmt)
+                    ws._write_number(row, col, float(value), fmt)
         else:
             fmt = f.centred if key in CENTRED_KEYS else f.text
             for row, value in enumerate(cells, start=1):
-                ws.write_string(row, col, shown_text(key, value), fmt)
+                ws._write_string(row, col, shown_text(key, value), fmt)
 
     def _widths(self, ws, columns, headers, frame: pd.DataFrame) -> None:
         sample = frame.head(2000)
