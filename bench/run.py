@@ -53,7 +53,7 @@ CLI = [sys.executable, "-c", "from ledger_xl.cli import main; main()"]
 # ---------------------------------------------------------------- inputs
 
 
-def _generate(rows: int):
+def generate(rows: int):
     """The demo's customers repeated to `rows`, with their documents and reviews, each block
     with fresh customer IDs (in the ledger's format) and USCCs; a business licence that
     carried the customer's USCC carries the new one (a planted mismatch stays a mismatch)."""
@@ -120,7 +120,7 @@ def cache_key() -> str:
     from ledger_xl.core.layout import TEMPLATE_VERSION
 
     digest = hashlib.sha256(TEMPLATE_VERSION.encode())
-    for function in (_generate, ensure_ledger, ensure_csv, ensure_branches, ensure_distributed):
+    for function in (generate, ensure_ledger, ensure_csv, ensure_branches, ensure_distributed):
         digest.update(inspect.getsource(function).encode())
     digest.update(Path(demo_data.__file__).read_bytes())
     for part in ("io/xlsx/kit.py", "io/xlsx/ledger.py"):
@@ -134,7 +134,7 @@ def ensure_ledger(cache: Path, rows: int) -> Path:
     path = cache / f"ledger_{rows}.xlsx"
     if not path.exists():
         start = time.perf_counter()
-        content = _generate(rows)
+        content = generate(rows)
         build_ledger_workbook(
             path,
             content,
@@ -149,7 +149,7 @@ def ensure_csv(cache: Path, rows: int) -> Path:
 
     path = cache / f"customers_{rows}.csv"
     if not path.exists():
-        content = _generate(rows)
+        content = generate(rows)
         inputs = [f for f in DEFAULT_RULES.fields if f.is_input]
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
@@ -179,7 +179,7 @@ def ensure_branches(cache: Path, files: int, rows: int) -> Path:
     if folder.exists() and len(list(folder.glob("*.xlsx"))) == files:
         return folder
     folder.mkdir(parents=True, exist_ok=True)
-    content = _generate(files * rows)
+    content = generate(files * rows)
     start = time.perf_counter()
     for k in range(files):
         ledger = content.ledger.iloc[k * rows : (k + 1) * rows].reset_index(drop=True)
@@ -418,20 +418,20 @@ def _fitting_sheets():
     of a sheet, which the builder refuses. Builds in this block leave out the last customers'
     documents and reviews (they are then reported as missing: more findings, a little more
     work for validate)."""
-    generate = globals()["_generate"]
+    plain = globals()["generate"]
 
     def fitting(rows: int):
-        content = generate(rows)
+        content = plain(rows)
         for name in ("credentials", "reviews"):
             frame = getattr(content, name)
             setattr(content, name, frame.iloc[:SHEET_ROWS].reset_index(drop=True))
         return content
 
-    globals()["_generate"] = fitting
+    globals()["generate"] = fitting
     try:
         yield
     finally:
-        globals()["_generate"] = generate
+        globals()["generate"] = plain
 
 
 SHEET_ROWS = 1_048_000  # side-table rows a sheet holds (1,048,576 less the title and header)

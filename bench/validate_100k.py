@@ -16,14 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
 from python_calamine import CalamineWorkbook
+from run import generate  # the one generator of the benchmark ledgers (bench/run.py)
 
-from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.app.validate import validate_workbook
 from ledger_xl.core import layout
-from ledger_xl.core.identifiers import uscc_check_char
-from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
+from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
 
 AS_OF = dt.date(2026, 11, 23)
 SHEETS = (
@@ -32,32 +30,6 @@ SHEETS = (
     layout.SHEET_CREDENTIALS,
     layout.SHEET_REVIEWS,
 )
-
-
-def generate(rows: int) -> LedgerContent:
-    """The demo's customers repeated to `rows`, each with its own ID and USCC, with their
-    credit documents and review records (approval steps included) under the new ID."""
-    demo = generate_demo(n_customers=400, as_of=AS_OF)
-    base = demo.ledger.to_dict("records")
-    documents = demo.credentials.groupby("customer_id").apply(lambda g: g.to_dict("records"))
-    reviews = demo.reviews.groupby("customer_id").apply(lambda g: g.to_dict("records"))
-    out, creds, history = [], [], []
-    for i in range(rows):
-        row = dict(base[i % len(base)])
-        old = row["customer_id"]
-        row["customer_id"] = f"{old[:2]}{i:06d}"
-        first = f"913101{i:08d}MA1"[:17]
-        row["uscc"] = first + uscc_check_char(first)
-        out.append(row)
-        for doc in documents.get(old, []):
-            number = row["uscc"] if doc["doc_type"] == "营业执照" else doc["doc_number"]
-            creds.append({**doc, "customer_id": row["customer_id"], "doc_number": number})
-        history += [{**r, "customer_id": row["customer_id"]} for r in reviews.get(old, [])]
-    return LedgerContent(
-        pd.DataFrame(out, dtype=object),
-        pd.DataFrame(creds, dtype=object),
-        pd.DataFrame(history, dtype=object),
-    )
 
 
 def bare_read(path: Path) -> None:
