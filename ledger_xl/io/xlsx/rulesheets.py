@@ -50,15 +50,22 @@ def _abs(sheet: str, row: int, col: int, row2: int | None = None, col2: int | No
 _WRAPPED = {4, 5, 8, 10}  # 格式, 允许值, 别名, 填报要求: long text wraps in its column
 
 
+def _rule_sheet(workbook, fmt, name: str, title: str, note: str):
+    """A rule sheet with its title in A1 and what it governs in A2."""
+    ws = workbook.add_worksheet(name)
+    ws.write_string(0, 0, title, fmt("title"))
+    ws.write_string(1, 0, note, fmt("note"))
+    return ws
+
+
 def write_field_rules(workbook, fmt, rules: Rules) -> None:
-    ws = workbook.add_worksheet(layout.SHEET_FIELD_RULES)
-    ws.write_string(0, 0, "填报规则：台账每一列的类型、是否必填、格式和填报要求", fmt("title"))
-    ws.write_string(
-        1,
-        0,
+    ws = _rule_sheet(
+        workbook,
+        fmt,
+        layout.SHEET_FIELD_RULES,
+        "填报规则：台账每一列的类型、是否必填、格式和填报要求",
         "校验按本表进行。管理员修改后，ledger-xl 校验即按新规则执行；"
         "列名、类型改动须与台账表头一致。",
-        fmt("note"),
     )
     for col, header in enumerate(FIELD_HEADERS):
         ws.write_string(FIELD_HEADER_ROW, col, header, fmt("header"))
@@ -102,10 +109,14 @@ def write_field_rules(workbook, fmt, rules: Rules) -> None:
 
 
 def write_scoring(workbook, fmt, scoring: ScoringRules):
-    ws = workbook.add_worksheet(layout.SHEET_SCORING)
+    ws = _rule_sheet(
+        workbook,
+        fmt,
+        layout.SHEET_SCORING,
+        "评分标准：各维度权重（合计须为100%）和评级下限",
+        "修改权重或评级下限后，台账的综合评分和评级随之重算。",
+    )
     sheet = layout.SHEET_SCORING
-    ws.write_string(0, 0, "评分标准：各维度权重（合计须为100%）和评级下限", fmt("title"))
-    ws.write_string(1, 0, "修改权重或评级下限后，台账的综合评分和评级随之重算。", fmt("note"))
     top = 3
     for col, header in enumerate(SCORING_DIM_HEADER):
         ws.write_string(top, col, header, fmt("header"))
@@ -148,12 +159,14 @@ def write_scoring(workbook, fmt, scoring: ScoringRules):
 
 
 def write_cycles(workbook, fmt, cycles: CycleRules):
-    ws = workbook.add_worksheet(layout.SHEET_CYCLES)
-    sheet = layout.SHEET_CYCLES
-    ws.write_string(0, 0, "审核周期：按风险等级和客户类别确定的审核间隔（月）", fmt("title"))
-    ws.write_string(
-        1, 0, "高风险或重要客户审核更频繁。修改后，台账的下次审核日期随之重算。", fmt("note")
+    ws = _rule_sheet(
+        workbook,
+        fmt,
+        layout.SHEET_CYCLES,
+        "审核周期：按风险等级和客户类别确定的审核间隔（月）",
+        "高风险或重要客户审核更频繁。修改后，台账的下次审核日期随之重算。",
     )
+    sheet = layout.SHEET_CYCLES
     top = 3
     ws.write_string(top, 0, CYCLE_CORNER, fmt("header"))
     for j, category in enumerate(cycles.categories, start=1):
@@ -216,16 +229,15 @@ def _yes(flag: bool) -> str:
 def write_admission(workbook, fmt, rules: Rules):
     """准入标准: what 审核通过 requires (the ledger's 准入检查 column computes from it)."""
     admission = rules.admission
-    ws = workbook.add_worksheet(layout.SHEET_ADMISSION)
-    sheet = layout.SHEET_ADMISSION
-    ws.write_string(0, 0, "准入标准：客户“审核通过”须满足的条件", fmt("title"))
-    ws.write_string(
-        1,
-        0,
+    ws = _rule_sheet(
+        workbook,
+        fmt,
+        layout.SHEET_ADMISSION,
+        "准入标准：客户“审核通过”须满足的条件",
         "台账“准入检查”列按本表计算（空白为符合，否则显示第一项未满足的条件）；"
         "修改后即时生效，ledger-xl 校验也按本表检查。",
-        fmt("note"),
     )
+    sheet = layout.SHEET_ADMISSION
     ws.write_string(3, 0, LABEL_ADMISSION_STAGE, fmt("bold"))
     _put(ws, 3, 1, admission.stage, fmt("cell"))
     ws.write_string(3, 2, "留空表示不要求审核阶段", fmt("note"))
@@ -288,16 +300,15 @@ def write_admission(workbook, fmt, rules: Rules):
 def write_approval(workbook, fmt, rules: Rules):
     """审批权限: approval levels by 信用额度 and 风险等级, and the segregation of duties."""
     approval = rules.approval
-    ws = workbook.add_worksheet(layout.SHEET_APPROVAL)
-    sheet = layout.SHEET_APPROVAL
-    ws.write_string(0, 0, "审批权限：按信用额度和风险等级确定审批级别，逐级审批", fmt("title"))
-    ws.write_string(
-        1,
-        0,
+    ws = _rule_sheet(
+        workbook,
+        fmt,
+        layout.SHEET_APPROVAL,
+        "审批权限：按信用额度和风险等级确定审批级别，逐级审批",
         "信用额度超过某级的“额度超过”或风险等级标“是”时，须报该级审批；需审批级别及其以下各级"
         "都要在审核记录中有“审核通过”的审批行，按级别从低到高依次审批。",
-        fmt("note"),
     )
+    sheet = layout.SHEET_APPROVAL
     top = 3
     risks = approval.risk_columns
     headers = [APPROVAL_HEADER_FIRST, APPROVAL_LIMIT_HEADER, *risks, APPROVAL_NOTE_HEADER]
@@ -339,15 +350,14 @@ def write_approval(workbook, fmt, rules: Rules):
 def write_credit(workbook, fmt, rules: Rules):
     """授信标准: maximum 信用额度 by grade, and the optional shares of 营业收入 / 资产总额."""
     credit = rules.credit
-    ws = workbook.add_worksheet(layout.SHEET_CREDIT)
-    sheet = layout.SHEET_CREDIT
-    ws.write_string(0, 0, "授信标准：按评级核定的最高信用额度（万元）", fmt("title"))
-    ws.write_string(
-        1,
-        0,
+    ws = _rule_sheet(
+        workbook,
+        fmt,
+        layout.SHEET_CREDIT,
+        "授信标准：按评级核定的最高信用额度（万元）",
         "台账“额度上限”列按本表计算，信用额度超过额度上限显示“超限”；修改后即时生效。",
-        fmt("note"),
     )
+    sheet = layout.SHEET_CREDIT
     top = 3
     for col, header in enumerate(CREDIT_HEADER):
         ws.write_string(top, col, header, fmt("header"))
@@ -388,16 +398,15 @@ def write_credit(workbook, fmt, rules: Rules):
 def write_rubrics(workbook, fmt, rules: Rules):
     """评分细则: rubrics that suggest dimension scores from the data, and the tolerance."""
     rubrics = rules.rubrics
-    ws = workbook.add_worksheet(layout.SHEET_RUBRICS)
-    sheet = layout.SHEET_RUBRICS
-    ws.write_string(0, 0, "评分细则：按台账数据给出各维度的建议分", fmt("title"))
-    ws.write_string(
-        1,
-        0,
+    ws = _rule_sheet(
+        workbook,
+        fmt,
+        layout.SHEET_RUBRICS,
+        "评分细则：按台账数据给出各维度的建议分",
         "按“依据列”的值落在哪一档给出建议分，再减去扣分（不低于0）；所填评分与建议分相差"
         "超过评分容差时，台账“评分偏差”列提示。修改界限、分数即时生效。",
-        fmt("note"),
     )
+    sheet = layout.SHEET_RUBRICS
     ws.write_string(3, 0, LABEL_TOLERANCE, fmt("bold"))
     ws.write_number(3, 1, rubrics.tolerance, fmt("cell"))
     workbook.define_name(layout.NAME_TOLERANCE, _abs(sheet, 3, 1))
