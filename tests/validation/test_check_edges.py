@@ -324,3 +324,33 @@ def test_template_version_finding_names_both_versions(tmp_path, lang, message):
         "",
         "",
     )
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_omitted_detail_or_allowed_renders_as_nothing(tmp_path, lang):
+    """emit / emit_file leave {detail} and {allowed} empty when a check gives none: the
+    defaults are "" (a check without a detail must not print a placeholder)."""
+    from ledger_xl.core.checks.context import CheckContext
+    from ledger_xl.core.findings import CATALOGUE
+    from ledger_xl.io.read import read_book
+
+    from .helpers import good_row
+
+    ctx = CheckContext(read_book(build(tmp_path, rows=[good_row(1)])), AS_OF, lang=lang)
+    ctx.emit("duplicate-customer-id", ctx.ledger, 0, "customer_id", value="SH000001")
+    ctx.emit("value-not-allowed", ctx.ledger, 0, "customer_id", value="x")
+    ctx.emit_file("rules-broken")
+    ctx.emit_file("template-version", value="1.0")
+
+    def rendered(code: str, **slots: str) -> str:
+        entry = CATALOGUE[code]
+        text = entry.en if lang == "en" else entry.zh
+        return text.format(**{"value": "", "column": "", "allowed": "", "detail": "", **slots})
+
+    column = ctx.header(ctx.ledger, "customer_id")
+    assert [f.message for f in ctx.findings] == [
+        rendered("duplicate-customer-id", value="SH000001", column=column),
+        rendered("value-not-allowed", value="x", column=column),
+        rendered("rules-broken"),
+        rendered("template-version", value="1.0"),
+    ]
