@@ -127,11 +127,6 @@ def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:
             ctx.emit("out-of-range", table, i, rule.key, value=numbers[i], allowed=span)
 
 
-def check_date_cells(ctx: CheckContext, table: Table, key: str) -> None:
-    cells = table.frame[key].tolist()
-    _dates(ctx, table, key, cells, kinds(cells))
-
-
 def _dates(ctx, table, key: str, cells, kind) -> None:
     for i in np.flatnonzero(kind == TEXT):
         text = cells[i]
