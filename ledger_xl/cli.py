@@ -401,7 +401,7 @@ def due(
     data = _load_portfolio(paths, day, (output,))
     lists = due_module.portfolio_due(data, within, doc_within, branch)
     if output_format == "json":
-        import json
+        from ledger_xl.core import jsontext
 
         document = {
             "as_of": day.isoformat(),
@@ -409,7 +409,7 @@ def due(
             "unreadable": [{"path": p, "reason": r} for p, r in data.unreadable],
             **{name: due_module.records(frame) for name, frame in lists.items()},
         }
-        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(jsontext.dumps(document) + "\n")
     else:
         terminal.print_due(console, data, lists, branch, show)
     if output is not None:

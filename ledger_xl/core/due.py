@@ -567,6 +567,8 @@ def _json_column(key: str, column: pd.Series) -> list:
 
 
 def _json_value(key: str, value: object) -> object:
+    if type(value) is str:  # most cells: names, ids, flags
+        return value
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp | np.datetime64 | dt.datetime):

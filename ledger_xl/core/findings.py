@@ -9,13 +9,14 @@ the catalogue's templates.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
+
+from ledger_xl.core import jsontext
 
 
 class Severity(StrEnum):
@@ -706,7 +707,7 @@ class BatchResult(BaseModel):
             }
             for file in self.files
         ]
-        return json.dumps({"files": files, "stats": self.stats()}, ensure_ascii=False, indent=2)
+        return jsontext.dumps({"files": files, "stats": self.stats()})
 
 
 def _finding_json(item: Finding) -> dict:
