@@ -10,7 +10,6 @@ each command imports what it needs.
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import typer
 
 from ledger_xl import terminal
 from ledger_xl.cli_support import AsOfOpt, ForceOpt, console, err_console, friendly, parse_date
+from ledger_xl.core import jsontext
 
 DEFAULT_DB = "稽核档案.sqlite"  # as ledger_xl.app.audit_store.DEFAULT_DB (a test keeps them equal)
 
@@ -93,7 +93,7 @@ def status(
         include_fixed="all" if show_all else "latest",
     )
     if output_format == "json":
-        sys.stdout.write(json.dumps(audit.status_json(report), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(jsontext.dumps(audit.status_json(report)) + "\n")
     else:
         terminal.print_audit_status(console, report, limit)
     if output is not None:
@@ -345,6 +345,6 @@ def runs(
     _, table = read_history(_db(db))
     if output_format == "json":
         records = table.to_dict("records")
-        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, default=str) + "\n")
+        sys.stdout.write(jsontext.dumps(records, default=str) + "\n")
     else:
         terminal.print_audit_runs(console, table, _db(db))

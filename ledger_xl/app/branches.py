@@ -17,7 +17,6 @@ import datetime as dt
 import gc
 import hashlib
 import io
-import json
 import re
 import secrets
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from ledger_xl.app.validate import expand_paths
-from ledger_xl.core import layout
+from ledger_xl.core import jsontext, layout
 from ledger_xl.core.book import LedgerBook, book_from_grids
 from ledger_xl.core.checks.structure import rule_differences
 from ledger_xl.core.defaults import DEFAULT_RULES
@@ -384,7 +383,7 @@ def _write_manifest(result: DistributeResult, rules: Rules, overwrite: bool) -> 
         "not_sent": [{"branch": b, "customers": n} for b, n in sorted(result.not_sent.items())],
     }
     with atomic_output(result.manifest_json, overwrite) as temp:
-        temp.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        temp.write_text(jsontext.dumps(document) + "\n", encoding="utf-8")
 
 
 # ---------------------------------------------------------------- collect

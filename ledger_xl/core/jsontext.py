@@ -11,6 +11,7 @@ to grep one record a line, in a tenth of the time.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 _INDENT = "  "
@@ -18,12 +19,17 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 _key = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
     """`value` as JSON text (non-ASCII kept as is): what `json.dumps(value,
-    ensure_ascii=False, indent=2)` gives, except that each flat dict or list — one whose
-    members are all scalars — stays on one line."""
+    ensure_ascii=False, indent=2, default=default)` gives, except that each flat dict or
+    list — one whose members are all scalars — stays on one line."""
     parts: list[str] = []
-    _write(value, 0, parts)
+    encode = _compact
+    if default is not None:
+        encode = json.JSONEncoder(
+            ensure_ascii=False, separators=(", ", ": "), default=default
+        ).encode
+    _write(value, 0, parts, encode)
     return "".join(parts)
 
 
@@ -35,26 +41,26 @@ def _flat(value: dict | list | tuple) -> bool:
     return not any(isinstance(m, _CONTAINERS) for m in members)
 
 
-def _write(value: Any, depth: int, parts: list[str]) -> None:
+def _write(value: Any, depth: int, parts: list[str], encode: Callable[[Any], str]) -> None:
     if not isinstance(value, dict | list | tuple) or not value or _flat(value):
-        parts.append(_compact(value))
+        parts.append(encode(value))
         return
     inner = "\n" + _INDENT * (depth + 1)
     if isinstance(value, dict):
         parts.append("{")
         for n, (key, member) in enumerate(value.items()):
             parts.append(("," if n else "") + inner + _key(_as_key(key)) + ": ")
-            _write(member, depth + 1, parts)
+            _write(member, depth + 1, parts, encode)
         parts.append("\n" + _INDENT * depth + "}")
     elif all(isinstance(m, dict | list | tuple) and m and _flat(m) for m in value):
         # a list of records (a due list, a file's findings): one C-encoded line each
-        parts.append("[" + inner + ("," + inner).join(map(_compact, value)))
+        parts.append("[" + inner + ("," + inner).join(map(encode, value)))
         parts.append("\n" + _INDENT * depth + "]")
     else:
         parts.append("[")
         for n, member in enumerate(value):
             parts.append(("," if n else "") + inner)
-            _write(member, depth + 1, parts)
+            _write(member, depth + 1, parts, encode)
         parts.append("\n" + _INDENT * depth + "]")
 
 

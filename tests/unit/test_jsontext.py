@@ -73,3 +73,14 @@ def test_flat_values_as_json_dumps_writes_them(value):
 def test_keys_json_dumps_refuses_are_refused():
     with pytest.raises(TypeError):
         jsontext.dumps({(1, 2): [1, [2]]})
+
+
+def test_default_converts_what_json_cannot_encode():
+    import datetime as dt
+
+    value = {"runs": [{"run_id": 1, "recorded": dt.datetime(2026, 11, 30, 9, 5)}]}
+    assert json.loads(jsontext.dumps(value, default=str)) == {
+        "runs": [{"run_id": 1, "recorded": "2026-11-30 09:05:00"}]
+    }
+    with pytest.raises(TypeError):
+        jsontext.dumps(value)
