@@ -356,6 +356,12 @@ def expiring_documents(
     return out[list(DOCUMENT_COLUMNS)].reset_index(drop=True)
 
 
+# A day as a key beside its group: days since 1970 shifted to be non-negative (numpy's
+# datetime64[D] spans far less than ±2**31 days in any ledger: Excel's dates are 1900–9999).
+_DAY_OFFSET = 1 << 31
+_DAY_SPAN = 1 << 32
+
+
 def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     """For each customer, the newest 审核记录 with a score or grade dated before its 最近审核日期
     (the review the current score replaced): previous_review, previous_score, previous_grade,
@@ -378,25 +384,41 @@ def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataF
     dates = reviews["review_date"].to_numpy(dtype="datetime64[D]")
     scores = reviews["composite_score"].to_numpy(dtype=float)
     scored = reviews[~np.isnat(dates) & (~np.isnan(scores) | (reviews["grade"] != "").to_numpy())]
-    scored = scored.sort_values("review_date", kind="stable")  # ties keep the sheet's order
-    # Per (file, customer): its records' positions in date order; the previous review is the
-    # last one dated before 最近审核日期 (a binary search, not a filter per customer).
-    groups = scored.groupby([FILE, "customer_id"], sort=False).indices
-    when = scored["review_date"].to_numpy(dtype="datetime64[D]")
+    # Per (file, customer), its records in date order (ties keep the sheet's order); the
+    # previous review is the last one dated before 最近审核日期: one binary search over
+    # (group, day) keys for every customer at once.
+    both = pd.DataFrame(
+        {
+            FILE: np.concatenate([scored[FILE].to_numpy(object), customers[FILE].to_numpy(object)]),
+            "customer_id": np.concatenate(
+                [scored["customer_id"].to_numpy(object), customers["customer_id"].to_numpy(object)]
+            ),
+        }
+    )
+    group = both.groupby([FILE, "customer_id"], sort=False, dropna=True).ngroup().to_numpy()
+    group = np.where(np.isnan(group), -1, group).astype(np.int64)
+    record_group, customer_group = group[: len(scored)], group[len(scored) :]
+    when = scored["review_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    keep = record_group >= 0
+    record_at = np.flatnonzero(keep)
+    record_keys = record_group[keep] * _DAY_SPAN + (when[keep] + _DAY_OFFSET)
+    order = np.argsort(record_keys, kind="stable")
+    record_keys, record_at = record_keys[order], record_at[order]
     limits = (
         scored["credit_limit"].to_numpy(dtype=float)
         if "credit_limit" in scored.columns
         else np.full(len(scored), np.nan)
     )
-    found = np.full(len(customers), -1)
     last = customers["last_review"].to_numpy(dtype="datetime64[D]")
-    for i, key in enumerate(zip(customers[FILE], customers["customer_id"], strict=True)):
-        positions = groups.get(key)
-        if positions is None or np.isnat(last[i]):
-            continue
-        k = int(np.searchsorted(when[positions], last[i], side="left")) - 1
-        if k >= 0:
-            found[i] = positions[k]
+    asked = (customer_group >= 0) & ~np.isnat(last)
+    days = np.where(asked, last.astype(np.int64), 0)
+    keys = customer_group * _DAY_SPAN + (days + _DAY_OFFSET)
+    if not len(record_keys):
+        return result
+    k = np.searchsorted(record_keys, keys, side="left") - 1
+    at = np.maximum(k, 0)
+    same = (k >= 0) & (record_keys[at] // _DAY_SPAN == customer_group)
+    found = np.where(asked & same, record_at[at], -1)
     hit = found >= 0
     rows = found[hit]
     result.loc[hit, "previous_review"] = scored["review_date"].to_numpy()[rows]
