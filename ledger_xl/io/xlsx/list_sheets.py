@@ -148,6 +148,8 @@ def list_formats(wb: kit.Workbook) -> kit.Formats:
 
 
 def is_missing(value: object) -> bool:
+    if type(value) is str:  # most cells, and pd.isna costs a microsecond each
+        return False
     if value is None or value is pd.NaT or value is pd.NA:
         return True
     if isinstance(value, float):
@@ -283,8 +285,16 @@ class ListWriter:
                     ws._write_number(row, col, float(value), fmt)
         else:
             fmt = f.centred if key in CENTRED_KEYS else f.text
+            shown: dict[object, str] = {}  # the file column: one name per workbook, not per row
             for row, value in enumerate(cells, start=1):
-                ws._write_string(row, col, shown_text(key, value), fmt)
+                if type(value) is not str or key == FILE_KEY:
+                    text = shown.get(value) if key == FILE_KEY else None
+                    if text is None:
+                        text = shown_text(key, value)
+                        if key == FILE_KEY:
+                            shown[value] = text
+                    value = text
+                ws._write_string(row, col, value, fmt)
 
     def _widths(self, ws, columns, headers, frame: pd.DataFrame) -> None:
         sample = frame.head(2000)
