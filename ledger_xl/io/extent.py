@@ -141,7 +141,8 @@ def refusal(sheet: str, extent: Extent, allowed: int) -> str:
     )
 
 
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_COL = re.compile(rb'<c r="([A-Z]{1,3})[0-9]')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,7})"')
 
 
@@ -149,16 +150,17 @@ def bound(archive: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
     """(rows, columns) from A1 that every cell and row of `part` lies within, styled empty
     ones included (so at least the `scan` extent), or None when the XML is not in the plain
     form this quick pass reads (every `<row>` and `<c>` with an `r` attribute, no namespace
-    prefix; what Excel, WPS, LibreOffice and XlsxWriter write). One C-level regular
-    expression pass per piece instead of Python work per cell: a tenth of `scan`'s time on a
-    ledger whose formula text makes the sheet XML a gigabyte."""
+    prefix; what Excel, WPS, LibreOffice and XlsxWriter write). C-level regular expression
+    passes per piece, keeping only each piece's distinct column letters and row numbers,
+    instead of Python work per cell: a fifth of `scan`'s time on a ledger whose formula text
+    makes the sheet XML a gigabyte."""
     rows: set[bytes] = set()
     cols: set[bytes] = set()
     for piece in _pieces(archive, archive.getinfo(part)):
-        cells = _CELL_REF.findall(piece)
+        cell_rows = _CELL_ROW.findall(piece)
         row_refs = _ROW_REF.findall(piece)
         if (
-            len(cells) != piece.count(b"<c ")
+            len(cell_rows) != piece.count(b"<c ")
             or len(row_refs) != piece.count(b"<row ")
             or b"<c>" in piece
             or b"<row>" in piece
@@ -166,10 +168,9 @@ def bound(archive: zipfile.ZipFile, part: str) -> tuple[int, int] | None:
             or b":row " in piece
         ):
             return None
-        if cells:
-            letters, numbers = zip(*cells, strict=True)
-            cols.update(letters)
-            rows.update(numbers)
+        if cell_rows:
+            cols.update(_CELL_COL.findall(piece))
+            rows.update(cell_rows)
         rows.update(row_refs)
     if not rows:
         return 0, 0
