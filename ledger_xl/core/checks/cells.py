@@ -46,10 +46,17 @@ def kinds(cells: list) -> np.ndarray:
     out = np.fromiter(
         map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells)
     )
-    text_at = np.flatnonzero(out == TEXT).tolist()
-    blank = [i for i in text_at if not (v := cells[i]) or v.isspace()]
-    if blank:
-        out[blank] = BLANK
+    text_at = np.flatnonzero(out == TEXT)
+    if not len(text_at):
+        return out
+    boxed = np.empty(len(cells), dtype=object)
+    boxed[:] = cells
+    texts = boxed[text_at]
+    # a column repeats its texts: test each distinct one, and look the rows up only when
+    # some text is blank (rare)
+    blanks = {v for v in set(texts.tolist()) if not v or v.isspace()}
+    if blanks:
+        out[text_at[pd.Series(texts, dtype=object).isin(blanks).to_numpy()]] = BLANK
     return out
 
 
@@ -150,7 +157,9 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
 
 def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
     is_text = kind == TEXT
-    texts = [c if t else None for c, t in zip(cells, is_text.tolist(), strict=True)]
+    boxed = np.empty(len(cells), dtype=object)
+    boxed[:] = cells
+    texts = np.where(is_text, boxed, None).tolist()
     present = is_text.copy()
     for i in np.flatnonzero(kind == NUMBER):
         number = cells[i]
@@ -164,7 +173,8 @@ def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
         present[i] = True
     series = pd.Series(texts, dtype=object)
     if rule.type is FieldType.TEXT:
-        starts = [i for i, t in enumerate(texts) if t is not None and t.startswith(FORMULA_START)]
+        formulas = {t for t in set(texts) if t is not None and t.startswith(FORMULA_START)}
+        starts = [i for i, t in enumerate(texts) if t in formulas] if formulas else []
         for i in starts:
             ctx.emit("formula-text", table, i, rule.key, value=texts[i])
     if rule.type is FieldType.CHOICE:

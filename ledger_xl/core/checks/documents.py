@@ -16,7 +16,7 @@ from ledger_xl.core.book import Table
 from ledger_xl.core.checks import cells
 from ledger_xl.core.checks.context import CheckContext, emits
 from ledger_xl.core.checks.rows import APPROVED
-from ledger_xl.core.identifiers import resident_id_problem
+from ledger_xl.core.identifiers import resident_id_problems
 from ledger_xl.core.rules import FieldRule, FieldType
 
 ID_CARD = "法定代表人身份证"
@@ -85,12 +85,27 @@ def _document_numbers(ctx: CheckContext, table: Table) -> None:
         dtype=object,
     )
     cells.check_uscc(ctx, table, "doc_number", licences)
-    for i, (kind, number) in enumerate(zip(kinds_, numbers, strict=True)):
-        if kind not in (ID_CARD, LICENCE) or values.is_blank(number):
-            continue
-        if isinstance(number, int | float) and not isinstance(number, bool):
+    rows = [
+        i
+        for i, (kind, number) in enumerate(zip(kinds_, numbers, strict=True))
+        if kind in (ID_CARD, LICENCE) and not values.is_blank(number)
+    ]
+    as_number = {
+        i for i in rows if isinstance(numbers[i], int | float) and not isinstance(numbers[i], bool)
+    }
+    id_cards = [i for i in rows if i not in as_number and kinds_[i] == ID_CARD]
+    reasons = dict(
+        zip(
+            id_cards,
+            resident_id_problems([str(numbers[i]).strip() for i in id_cards]),
+            strict=True,
+        )
+    )
+    for i in rows:
+        number = numbers[i]
+        if i in as_number:
             ctx.emit("id-stored-as-number", table, i, "doc_number", value=f"{number:.5E}")
-        elif kind == ID_CARD and (reason := resident_id_problem(str(number).strip())):
+        elif reason := reasons.get(i):
             ctx.emit(
                 "resident-id-invalid",
                 table,
@@ -127,19 +142,23 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
         if s == APPROVED and not values.is_blank(c)
     }
     expires = values.dates(table.frame["expires"])
-    missing = np.isnat(expires).tolist()
-    days = expires.astype("datetime64[D]").astype(np.int64).tolist()  # Python ints compare fast
-    newest: dict[tuple[str, str], int] = {}
-    for i, (customer, kind) in enumerate(
-        zip(table.frame["customer_id"], table.frame["doc_type"], strict=True)
-    ):
-        if missing[i] or values.is_blank(customer):
-            continue
-        key = (str(customer).strip(), str(kind))
-        if key not in newest or days[i] > days[newest[key]]:
-            newest[key] = i
+    customers = table.frame["customer_id"].tolist()
+    dated = ~np.isnat(expires) & ~values.map_cells(customers, values.is_blank).astype(bool)
+    # the newest dated row of each (客户编号, 证明类型), the first one on a tie
+    rows = pd.DataFrame(
+        {
+            "customer": values.map_cells(customers, _stripped),
+            "kind": values.map_cells(table.frame["doc_type"].tolist(), str),
+            "day": expires.astype(np.int64),
+        }
+    )[dated]
+    newest = rows.sort_values("day", ascending=False, kind="stable").drop_duplicates(
+        ["customer", "kind"]
+    )
     as_of = np.datetime64(ctx.as_of, "D")
-    for (customer, kind), i in sorted(newest.items(), key=lambda item: item[1]):
+    for i, customer, kind in sorted(
+        zip(newest.index.tolist(), newest["customer"], newest["kind"], strict=True)
+    ):
         if customer in approved and expires[i] < as_of:
             ctx.emit(
                 "approved-expired-document",
@@ -149,6 +168,10 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
                 value=expires[i].astype(dt.date),
                 detail=kind,
             )
+
+
+def _stripped(value: object) -> str:
+    return str(value).strip()
 
 
 @emits("last-review-mismatch")
@@ -164,22 +187,25 @@ def check_reviews(ctx: CheckContext) -> None:
     } <= set(ctx.ledger.columns):
         return
     reviewed = values.dates(table.frame["review_date"])
-    newest: dict[str, np.datetime64] = {}
-    for customer, day in zip(table.frame["customer_id"], reviewed, strict=True):
-        if values.is_blank(customer) or np.isnat(day):
-            continue
-        key = str(customer).strip()
-        if key not in newest or day > newest[key]:
-            newest[key] = day
+    customers = table.frame["customer_id"].tolist()
+    dated = ~np.isnat(reviewed) & ~values.map_cells(customers, values.is_blank).astype(bool)
+    keys = values.map_cells(customers, _stripped)
+    if not dated.any():
+        return
+    # the latest review of each 客户编号, looked up for each ledger row
+    newest = pd.Series(reviewed[dated]).groupby(keys[dated]).max()
+    ids = ctx.ledger.frame["customer_id"].tolist()
+    known = ~values.map_cells(ids, values.is_blank).astype(bool)
+    at = newest.index.get_indexer(pd.Index(values.map_cells(ids, _stripped), dtype=object))
+    latest = np.where(at >= 0, newest.to_numpy("datetime64[D]")[at], np.datetime64("NaT"))
     last = values.dates(ctx.ledger.frame["last_review"])
-    for i, customer in enumerate(ctx.ledger.frame["customer_id"].tolist()):
-        key = None if values.is_blank(customer) else str(customer).strip()
-        if key in newest and not np.isnat(last[i]) and last[i] != newest[key]:
-            ctx.emit(
-                "last-review-mismatch",
-                ctx.ledger,
-                i,
-                "last_review",
-                value=last[i].astype(dt.date),
-                detail=newest[key].astype(dt.date).isoformat(),
-            )
+    differs = known & ~np.isnat(latest) & ~np.isnat(last) & (last != latest)
+    for i in np.flatnonzero(differs).tolist():
+        ctx.emit(
+            "last-review-mismatch",
+            ctx.ledger,
+            i,
+            "last_review",
+            value=last[i].astype(dt.date),
+            detail=latest[i].astype(dt.date).isoformat(),
+        )
