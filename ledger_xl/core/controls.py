@@ -119,20 +119,21 @@ class DocumentIndex:
 def _latest_documents(credentials: pd.DataFrame | None) -> dict[tuple[str, str], float]:
     """The latest 有效期至 (a serial; NaN when no row of the group has a number there) of
     each (客户编号, 证明类型) as criterion keys; rows with a blank id or type never group."""
+    latest: dict[tuple[str, str], float] = {}
     if credentials is None or not len(credentials):
-        return {}
-    frame = pd.DataFrame(
-        {
-            "id": values.criterion_keys(column(credentials, "customer_id")),
-            "kind": values.criterion_keys(column(credentials, "doc_type")),
-            "expires": values.numbers(column(credentials, "expires")),
-        }
-    )
-    frame = frame[(frame["id"] != "") & (frame["kind"] != "")]
-    if not len(frame):
-        return {}
-    latest = frame.groupby(["id", "kind"], sort=False)["expires"].max()
-    return dict(zip(latest.index.tolist(), latest.tolist(), strict=True))
+        return latest
+    ids = values.criterion_keys(column(credentials, "customer_id").tolist())
+    kinds = values.map_cells(column(credentials, "doc_type").tolist(), values.criterion_key)
+    expires = values.numbers(column(credentials, "expires").tolist()).tolist()  # floats
+    get = latest.get
+    for key, number in zip(zip(ids, kinds, strict=True), expires, strict=True):
+        if not key[0] or not key[1]:
+            continue
+        known = get(key)
+        # the maximum, NaN only while no row has a number
+        if known is None or known != known or number > known:
+            latest[key] = number
+    return latest
 
 
 def admission_conditions(
@@ -310,7 +311,10 @@ def credit_caps(ledger: pd.DataFrame, grades: np.ndarray, rules: Rules) -> np.nd
     """额度上限: the grade's maximum, at most the shares of 营业收入 / 资产总额 when set and
     the figure is a number; NaN when the grade has no maximum (e.g. 待补充)."""
     credit = rules.credit
-    caps = np.array([np.nan if (c := credit.cap_for(g)) is None else c for g in grades], float)
+    caps = np.array(
+        values.map_cells(list(grades), lambda g: np.nan if (c := credit.cap_for(g)) is None else c),
+        dtype=float,
+    )  # a handful of grades: each looked up once
     for key, share in (("revenue", credit.revenue_share), ("total_assets", credit.assets_share)):
         if share is None or not rules.has(key):
             continue
@@ -486,6 +490,7 @@ class ControlTwins:
         self._admission: Admission | None = None
         self._inactive: np.ndarray | None = None
         self._documents: DocumentIndex | None = None
+        self.conditions: dict[dt.date, list[list[Condition]]] = {}  # by day, once judged
         # A rubric may read a formula column that depends on the day (距到期天数): then its
         # suggestions are computed for each day.
         read = {
@@ -521,6 +526,7 @@ class ControlTwins:
                 conditions = self._admission.conditions(index)
             else:
                 conditions = self._admission.fixed
+            self.conditions[as_of] = conditions
             out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
             out["admission_problems"] = [
                 () if off[i] else tuple(c.detail for c in conditions[i]) for i in range(len(ledger))
@@ -539,11 +545,7 @@ class ControlTwins:
         found = deviations(self.ledger, suggestions, self.rules)
         return {
             "score_deviation": np.array([deviation_text(d) for d in found], dtype=object),
-            "suggested_scores": [
-                {d: float(v) for d, v in row.items() if not np.isnan(v)}
-                for row in suggestions.to_dict(orient="records")
-            ]
-            or [{} for _ in range(len(self.ledger))],
+            "suggested_scores": _suggestion_dicts(suggestions) or [{} for _ in self.ledger.index],
         }
 
     def _day_free(self, computed: pd.DataFrame) -> dict[str, object]:
@@ -562,6 +564,19 @@ class ControlTwins:
             names = np.array(rules.approval.names, dtype=object)
             out["required_level"] = _off(names[required_levels(ledger, rules)], self.unused)
         return out
+
+
+def _suggestion_dicts(suggestions: pd.DataFrame) -> list[dict[str, float]]:
+    """Per row, {dimension: suggested score} without the NaN ones (column by column, not
+    through `to_dict`)."""
+    dimensions = list(suggestions.columns)
+    if not dimensions:
+        return []
+    columns = [suggestions[d].to_numpy(dtype=float).tolist() for d in dimensions]
+    return [
+        {d: v for d, v in zip(dimensions, row, strict=True) if v == v}  # v != v: NaN
+        for row in zip(*columns, strict=True)
+    ]
 
 
 def _off(texts, off: np.ndarray) -> np.ndarray:
@@ -608,21 +623,20 @@ class ApprovalIndex:
         levels = reviews["approval_level"].tolist()
         review_dates = values.dates(reviews["review_date"])
         rows = np.flatnonzero(
-            ~values.map_cells(levels, values.is_blank).astype(bool) & ~np.isnat(review_dates)
+            ~np.array(values.map_cells(levels, values.is_blank), dtype=bool)
+            & ~np.isnat(review_dates)
         ).tolist()
         if not rows:
             return
 
         def picked(key: str, function) -> list:  # only the approval rows, each text once
             cells = column(reviews, key).tolist()
-            return values.map_cells([cells[i] for i in rows], function).tolist()
+            return values.map_cells([cells[i] for i in rows], function)
 
         names = picked("approval_level", _name)
-        approvers, results, ids = (
-            picked("approver", _name),
-            picked("result", _name),
-            picked("customer_id", _key),
-        )
+        approvers, results = picked("approver", _name), picked("result", _name)
+        customers = column(reviews, "customer_id").tolist()
+        ids = [_key(customers[i]) for i in rows]
         approval_dates = values.dates(column(reviews, "approval_date"))[rows].astype(object)
         days = list(review_dates[rows])  # datetime64 keys, as `chain` is asked with
         ranks = {name: rules.approval.rank(name) for name in set(names)}  # a handful
@@ -642,7 +656,7 @@ class ApprovalIndex:
         rows = [int(i) for i in rows]
         if not rows or not self.chains:
             return {i: [] for i in rows}
-        keys = values.map_cells([customers[i] for i in rows], _key).tolist()
+        keys = [_key(customers[i]) for i in rows]
         dated = ~np.isnat(review_dates[rows])
         days = list(review_dates[rows])
         get, none = self.chains.get, []
@@ -867,10 +881,9 @@ def licence_problems(
         return []
     owners: dict[str, list[int]] = {}
     ledger_ids = column(ledger, "customer_id").tolist()
-    blank = values.map_cells(ledger_ids, values.is_blank).astype(bool)
-    at = np.flatnonzero(np.asarray(used, dtype=bool) & ~blank).tolist()
-    for i, key in zip(at, values.map_cells([ledger_ids[i] for i in at], _key), strict=True):
-        owners.setdefault(key, []).append(i)
+    for i, cid in enumerate(ledger_ids):
+        if used[i] and not values.is_blank(cid):
+            owners.setdefault(_key(cid), []).append(i)
     uscc_cells, name_cells = column(ledger, "uscc").tolist(), column(ledger, "name").tolist()
 
     def usccs(i: int) -> str:
@@ -880,11 +893,10 @@ def licence_problems(
         return _company(name_cells[i])
 
     # only 营业执照 rows (each distinct 证明类型 named once)
-    licences = np.flatnonzero(
-        values.map_cells(credentials["doc_type"].tolist(), _name) == layout.LICENCE
-    ).tolist()
+    kinds = values.map_cells(credentials["doc_type"].tolist(), _name)
+    licences = [j for j, kind in enumerate(kinds) if kind == layout.LICENCE]
     credential_ids = credentials["customer_id"].tolist()
-    keys = values.map_cells([credential_ids[j] for j in licences], _key).tolist()
+    keys = [_key(credential_ids[j]) for j in licences]
     expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
     current: dict[str, tuple[tuple, int]] = {}
     for j, key in zip(licences, keys, strict=True):

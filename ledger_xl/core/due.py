@@ -356,6 +356,10 @@ def expiring_documents(
     return out[list(DOCUMENT_COLUMNS)].reset_index(drop=True)
 
 
+PREVIOUS_REVIEW_KEYS = ("customer_id", "review_date", "composite_score", "grade", "credit_limit")
+"""The 审核记录 columns `previous_reviews` reads (besides the file)."""
+
+
 def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     """For each customer, the newest 审核记录 with a score or grade dated before its 最近审核日期
     (the review the current score replaced): previous_review, previous_score, previous_grade,

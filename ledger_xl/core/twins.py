@@ -68,6 +68,11 @@ class FormulaTwins:
         self._fixed: pd.DataFrame | None = None
         self._controls: controls.ControlTwins | None = None
 
+    def admission(self, as_of: dt.date) -> list[list[controls.Condition]] | None:
+        """`controls.admission_conditions` of every row on `as_of` as `on(as_of)` judged
+        them; None before that or when the rules list no 准入检查 column."""
+        return None if self._controls is None else self._controls.conditions.get(as_of)
+
     def on(self, as_of: dt.date) -> pd.DataFrame:
         """Every ledger formula column on `as_of`."""
         ledger, rules = self.ledger, self.rules

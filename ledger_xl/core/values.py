@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import pandas as pd
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (after the 1900 bug)
 
@@ -66,28 +65,28 @@ _PLAIN, _NONE, _DATE, _STR, _OTHER = 0, 1, 2, 3, 4
 _NUMBER_KIND = defaultdict(
     lambda: _OTHER, {float: _PLAIN, int: _PLAIN, type(None): _NONE, dt.date: _DATE, str: _STR}
 )
-_EPOCH_DAY = np.datetime64(EXCEL_EPOCH, "D")
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 
 
 def numbers(values: Iterable[object]) -> np.ndarray:
     """Float array with NaN wherever the formula would not see a number: `excel_number` of
-    each value, by type in bulk (plain numbers, blanks, text and dates in C; only other
+    each value, by type in bulk (plain numbers, blanks, text and dates at once; only other
     types one by one)."""
     cells = values if isinstance(values, list) else list(values)
     n = len(cells)
     kind = np.fromiter(map(_NUMBER_KIND.__getitem__, map(type, cells)), dtype=np.int8, count=n)
-    if n and (kind == _PLAIN).all():
+    plain = kind == _PLAIN
+    if n and plain.all():
         return np.array(cells, dtype=float)
     out = np.full(n, np.nan)
-    boxed = np.empty(n, dtype=object)
-    boxed[:] = cells
-    plain = kind == _PLAIN
-    if plain.any():
-        out[plain] = boxed[plain].astype(float)
-    dated = kind == _DATE
-    if dated.any():
-        serial = (boxed[dated].astype("datetime64[D]") - _EPOCH_DAY).astype(np.int64)
-        out[dated] = np.where(serial > 60, serial, serial - 1)  # date_to_serial
+    at = np.flatnonzero(plain).tolist()
+    if at:
+        out[at] = np.array([cells[i] for i in at], dtype=float)
+    at = np.flatnonzero(kind == _DATE).tolist()
+    if at:
+        ordinals = np.fromiter(map(dt.date.toordinal, [cells[i] for i in at]), np.int64, len(at))
+        serial = ordinals - _EPOCH_ORDINAL
+        out[at] = np.where(serial > 60, serial, serial - 1)  # as date_to_serial
     for i in np.flatnonzero(kind == _OTHER).tolist():
         number = excel_number(cells[i])
         if number is not None:
@@ -150,35 +149,18 @@ def criterion_key(value: object) -> str:
 
 
 def criterion_keys(values: Iterable[object]) -> list[str]:
-    """`criterion_key` of each value (each distinct text folded once)."""
-    return map_cells(values, criterion_key).tolist()
+    """`criterion_key` of each value."""
+    return [criterion_key(v) for v in values]
 
 
-_IS_TEXT = defaultdict(bool, {str: True})
-
-
-def map_cells(cells: Iterable[object], function: Callable[[object], object]) -> np.ndarray:
-    """`[function(v) for v in cells]` as an object array, `function` called once per
-    distinct text (a column repeats its texts: 证明类型, 审批级别, names); every other value
-    (numbers, dates, bools, blanks — 1, 1.0 and True are equal keys but not equal cells)
-    one by one. `function` returns a scalar (a text, a number, None)."""
+def map_cells(cells: Iterable[object], function: Callable[[object], object]) -> list:
+    """`[function(v) for v in cells]`, with `function` called once per distinct text: for
+    the columns that repeat a few texts (证明类型, 审批级别, 审批人), not for ids. Every other
+    value (numbers, dates, bools, blanks: 1, 1.0 and True are equal keys but not equal
+    cells) goes one by one."""
     cells = cells if isinstance(cells, list) else list(cells)
-    n = len(cells)
-    out = np.empty(n, dtype=object)
-    if not n:
-        return out
-    text = np.fromiter(map(_IS_TEXT.__getitem__, map(type, cells)), dtype=bool, count=n)
-    if text.any():
-        boxed = np.empty(n, dtype=object)
-        boxed[:] = cells
-        codes, distinct = pd.factorize(boxed[text])
-        results = np.empty(len(distinct), dtype=object)
-        for j, value in enumerate(distinct.tolist()):
-            results[j] = function(value)
-        out[text] = results[codes]
-    for i in np.flatnonzero(~text).tolist():
-        out[i] = function(cells[i])
-    return out
+    done = {v: function(v) for v in {v for v in cells if type(v) is str}}
+    return [done[v] if type(v) is str else function(v) for v in cells]
 
 
 def excel_text(value: object) -> str:

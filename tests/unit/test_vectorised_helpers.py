@@ -121,14 +121,14 @@ def test_numbers_takes_a_series_and_a_generator():
 def test_map_cells_is_the_function_of_each_cell(function):
     cells = _shuffled()
     got = values.map_cells(cells, function)
-    assert got.dtype == object and len(got) == len(cells)
-    for value, result in zip(cells, got.tolist(), strict=True):
+    assert isinstance(got, list) and len(got) == len(cells)
+    for value, result in zip(cells, got, strict=True):
         assert _same(result, function(value)), value
 
 
 def test_map_cells_keeps_equal_keys_of_other_types_apart():
     # 1, 1.0 and True hash alike; a cache keyed by value would give them one answer
-    got = values.map_cells([1, True, 1.0, "1", dt.date(2026, 1, 1)], repr).tolist()
+    got = values.map_cells([1, True, 1.0, "1", dt.date(2026, 1, 1)], repr)
     assert got == ["1", "True", "1.0", "'1'", "datetime.date(2026, 1, 1)"]
 
 
@@ -347,3 +347,27 @@ def test_formula_twins_on_another_day_equal_a_fresh_computation():
     last = twins.ledger_formulas(ledger, DEFAULT_RULES, days[-1], credentials=credentials)
     assert not first["admission_check"].equals(last["admission_check"])
     assert not first["days_to_due"].equals(last["days_to_due"])
+
+
+def test_formula_twins_admission_is_admission_conditions_of_every_row():
+    ledger, credentials = _ledger()
+    shared = twins.FormulaTwins(ledger, DEFAULT_RULES, credentials=credentials)
+    for day in (dt.date(2026, 11, 23), dt.date(2027, 6, 1)):
+        assert shared.admission(day) is None  # not judged yet
+        computed = shared.on(day)
+        want = controls.admission_conditions(ledger, computed, credentials, DEFAULT_RULES, day)
+        assert shared.admission(day) == want
+        rows = [0, 3, 8, 9]
+        part = controls.admission_conditions(
+            ledger.iloc[rows], computed.iloc[rows], credentials, DEFAULT_RULES, day
+        )
+        assert [want[i] for i in rows] == part
+    assert any(c.kind == "document" for row in want for c in row)
+
+
+def test_customer_keys_are_the_stripped_text_of_each_non_blank_cell():
+    from ledger_xl.core.checks.documents import customer_keys
+
+    cells = [*_shuffled(seed=9), "  C1 ", "\u3000C2", "C3\t"]
+    want = [None if values.is_blank(v) else str(v).strip() for v in cells]
+    assert customer_keys(cells) == want

@@ -46,17 +46,10 @@ def kinds(cells: list) -> np.ndarray:
     out = np.fromiter(
         map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells)
     )
-    text_at = np.flatnonzero(out == TEXT)
-    if not len(text_at):
-        return out
-    boxed = np.empty(len(cells), dtype=object)
-    boxed[:] = cells
-    texts = boxed[text_at]
-    # a column repeats its texts: test each distinct one, and look the rows up only when
-    # some text is blank (rare)
-    blanks = {v for v in set(texts.tolist()) if not v or v.isspace()}
-    if blanks:
-        out[text_at[pd.Series(texts, dtype=object).isin(blanks).to_numpy()]] = BLANK
+    text_at = np.flatnonzero(out == TEXT).tolist()
+    blank = [i for i in text_at if not (v := cells[i]) or v.isspace()]
+    if blank:
+        out[blank] = BLANK
     return out
 
 

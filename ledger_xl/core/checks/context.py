@@ -134,6 +134,12 @@ class CheckContext:
 
         return self.memo(("computed", day), lambda: self.memo("twins", formula_twins).on(day))
 
+    def admission(self) -> list[list[controls.Condition]] | None:
+        """Every unmet 准入标准 condition per ledger row on the as-of date, as 准入检查's twin
+        found them in `computed()`; None when the rules list no 准入检查 column."""
+        self.computed()
+        return self.memo("twins", lambda: None).admission(self.as_of)
+
     def documents(self, day: dt.date | None = None) -> controls.DocumentIndex:
         """资信证明 indexed as 准入检查's COUNTIFS see them on `day` (default the as-of date);
         grouped once, whatever the day."""

@@ -116,19 +116,38 @@ def _document_numbers(ctx: CheckContext, table: Table) -> None:
             )
 
 
+def customer_keys(cells: list) -> list[str | None]:
+    """Each 客户编号 as the side tables match it with the ledger: `str(v).strip()`, None for
+    a blank cell (text inline, other values through `values.is_blank`)."""
+    out: list[str | None] = []
+    for v in cells:
+        if type(v) is str:
+            out.append(v.strip() if v != "" else None)
+        else:
+            out.append(None if values.is_blank(v) else str(v).strip())
+    return out
+
+
 def _ledger_ids(ctx: CheckContext) -> set[str]:
     if "customer_id" not in ctx.ledger.columns:
         return set()
-    return {str(v).strip() for v in ctx.ledger.frame["customer_id"] if not values.is_blank(v)}
+
+    def build() -> set[str]:
+        return set(customer_keys(ctx.ledger.frame["customer_id"].tolist())) - {None}
+
+    return ctx.memo("ledger_ids", build)
 
 
 def _unknown_customers(ctx: CheckContext, table: Table) -> None:
     if "customer_id" not in table.columns or "customer_id" not in ctx.ledger.columns:
         return
     known = _ledger_ids(ctx)
-    for i, value in enumerate(table.frame["customer_id"].tolist()):
-        if not values.is_blank(value) and str(value).strip() not in known:
-            ctx.emit("unknown-customer", table, i, "customer_id", value=value, detail=table.sheet)
+    cells = table.frame["customer_id"].tolist()
+    for i, key in enumerate(customer_keys(cells)):
+        if key is not None and key not in known:
+            ctx.emit(
+                "unknown-customer", table, i, "customer_id", value=cells[i], detail=table.sheet
+            )
 
 
 def _approved_expired(ctx: CheckContext, table: Table) -> None:
@@ -142,23 +161,19 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
         if s == APPROVED and not values.is_blank(c)
     }
     expires = values.dates(table.frame["expires"])
-    customers = table.frame["customer_id"].tolist()
-    dated = ~np.isnat(expires) & ~values.map_cells(customers, values.is_blank).astype(bool)
-    # the newest dated row of each (客户编号, 证明类型), the first one on a tie
-    rows = pd.DataFrame(
-        {
-            "customer": values.map_cells(customers, _stripped),
-            "kind": values.map_cells(table.frame["doc_type"].tolist(), str),
-            "day": expires.astype(np.int64),
-        }
-    )[dated]
-    newest = rows.sort_values("day", ascending=False, kind="stable").drop_duplicates(
-        ["customer", "kind"]
-    )
+    missing = np.isnat(expires).tolist()
+    days = expires.astype("datetime64[D]").astype(np.int64).tolist()  # Python ints compare fast
+    newest: dict[tuple[str, str], int] = {}
+    customers = customer_keys(table.frame["customer_id"].tolist())
+    kinds_ = values.map_cells(table.frame["doc_type"].tolist(), str)
+    for i, customer in enumerate(customers):
+        if missing[i] or customer is None:
+            continue
+        key = (customer, kinds_[i])
+        if key not in newest or days[i] > days[newest[key]]:
+            newest[key] = i
     as_of = np.datetime64(ctx.as_of, "D")
-    for i, customer, kind in sorted(
-        zip(newest.index.tolist(), newest["customer"], newest["kind"], strict=True)
-    ):
+    for (customer, kind), i in sorted(newest.items(), key=lambda item: item[1]):
         if customer in approved and expires[i] < as_of:
             ctx.emit(
                 "approved-expired-document",
@@ -168,10 +183,6 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
                 value=expires[i].astype(dt.date),
                 detail=kind,
             )
-
-
-def _stripped(value: object) -> str:
-    return str(value).strip()
 
 
 @emits("last-review-mismatch")
@@ -187,16 +198,15 @@ def check_reviews(ctx: CheckContext) -> None:
     } <= set(ctx.ledger.columns):
         return
     reviewed = values.dates(table.frame["review_date"])
-    customers = table.frame["customer_id"].tolist()
-    dated = ~np.isnat(reviewed) & ~values.map_cells(customers, values.is_blank).astype(bool)
-    keys = values.map_cells(customers, _stripped)
+    keys = np.array(customer_keys(table.frame["customer_id"].tolist()), dtype=object)
+    dated = ~np.isnat(reviewed) & (keys != None)  # noqa: E711 - elementwise
     if not dated.any():
         return
     # the latest review of each 客户编号, looked up for each ledger row
     newest = pd.Series(reviewed[dated]).groupby(keys[dated]).max()
-    ids = ctx.ledger.frame["customer_id"].tolist()
-    known = ~values.map_cells(ids, values.is_blank).astype(bool)
-    at = newest.index.get_indexer(pd.Index(values.map_cells(ids, _stripped), dtype=object))
+    ids = np.array(customer_keys(ctx.ledger.frame["customer_id"].tolist()), dtype=object)
+    known = ids != None  # noqa: E711 - elementwise
+    at = newest.index.get_indexer(pd.Index(np.where(known, ids, ""), dtype=object))
     latest = np.where(at >= 0, newest.to_numpy("datetime64[D]")[at], np.datetime64("NaT"))
     last = values.dates(ctx.ledger.frame["last_review"])
     differs = known & ~np.isnat(latest) & ~np.isnat(last) & (last != latest)
