@@ -77,37 +77,63 @@ class Condition:
 
 class DocumentIndex:
     """资信证明 by (客户编号, 证明类型) as COUNTIFS sees them: on file, in date (有效期至 on or
-    after 基准日), expired (before it) — and the latest expiry."""
+    after 基准日), expired (before it) — and the latest expiry.
 
-    def __init__(self, credentials: pd.DataFrame | None, as_of: dt.date) -> None:
-        self.entries: dict[tuple[str, str], list] = {}
-        if credentials is None or not len(credentials):
-            return
-        serial = values.date_to_serial(as_of)
-        ids = [values.criterion_key(v) for v in column(credentials, "customer_id")]
-        kinds = [values.criterion_key(v) for v in column(credentials, "doc_type")]
-        expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
-        for cid, kind, number in zip(ids, kinds, expires, strict=True):
-            if not cid or not kind:
-                continue
-            entry = self.entries.setdefault((cid, kind), [False, False, math.nan])
-            if number >= serial:
-                entry[0] = True
-            elif number < serial:
-                entry[1] = True
-                entry[2] = number if math.isnan(entry[2]) else max(entry[2], number)
+    Only the comparison with 基准日 depends on the day: a group is in date when its latest
+    有效期至 is on or after it, else expired on that latest date when it has one, else
+    undated. `on(day)` gives the same documents seen on another day without grouping them
+    again."""
+
+    def __init__(
+        self,
+        credentials: pd.DataFrame | None,
+        as_of: dt.date,
+        *,
+        latest: dict[tuple[str, str], float] | None = None,
+    ) -> None:
+        self.as_of = as_of
+        self.serial = values.date_to_serial(as_of)
+        self.latest = _latest_documents(credentials) if latest is None else latest
+
+    def on(self, as_of: dt.date) -> DocumentIndex:
+        """The same documents as 准入检查 sees them on `as_of`."""
+        return self if as_of == self.as_of else DocumentIndex(None, as_of, latest=self.latest)
 
     def state(self, customer: object, doc_type: str) -> tuple[str, dt.date | None]:
         """("" when in date, else missing / expired / undated; the latest expired date)."""
         cid = values.criterion_key(customer)
-        entry = self.entries.get((cid, values.criterion_key(doc_type))) if cid else None
-        if entry is None:
+        return self.state_of_keys(cid, values.criterion_key(doc_type))
+
+    def state_of_keys(self, cid: str, kind: str) -> tuple[str, dt.date | None]:
+        """`state` for a customer and a document type already given as criterion keys."""
+        latest = self.latest.get((cid, kind)) if cid else None
+        if latest is None:
             return DOC_MISSING, None
-        if entry[0]:
+        if latest >= self.serial:
             return "", None
-        if entry[1]:
-            return DOC_LAPSED, values.serial_to_date(entry[2])
+        if not math.isnan(latest):
+            return DOC_LAPSED, values.serial_to_date(latest)
         return DOC_UNDATED, None
+
+
+def _latest_documents(credentials: pd.DataFrame | None) -> dict[tuple[str, str], float]:
+    """The latest 有效期至 (a serial; NaN when no row of the group has a number there) of
+    each (客户编号, 证明类型) as criterion keys; rows with a blank id or type never group."""
+    latest: dict[tuple[str, str], float] = {}
+    if credentials is None or not len(credentials):
+        return latest
+    ids = values.criterion_keys(column(credentials, "customer_id").tolist())
+    kinds = values.map_cells(column(credentials, "doc_type").tolist(), values.criterion_key)
+    expires = values.numbers(column(credentials, "expires").tolist()).tolist()  # floats
+    get = latest.get
+    for key, number in zip(zip(ids, kinds, strict=True), expires, strict=True):
+        if not key[0] or not key[1]:
+            continue
+        known = get(key)
+        # the maximum, NaN only while no row has a number
+        if known is None or known != known or number > known:
+            latest[key] = number
+    return latest
 
 
 def admission_conditions(
@@ -122,59 +148,148 @@ def admission_conditions(
     one is what the cell shows): stage, score, exclusion flags, industry, documents.
     `computed` holds 综合评分 (the twin); `documents`, when given, is
     `DocumentIndex(credentials, as_of)` already built."""
+    admission = Admission(ledger, computed, rules)
+    if not admission.checks_documents:
+        return admission.fixed
+    index = documents if documents is not None else DocumentIndex(credentials, as_of)
+    return admission.conditions(index)
+
+
+class Admission:
+    """`admission_conditions` in two parts: the conditions that do not depend on the day
+    (stage, score, exclusion flags, industry, 客户编号 and which documents each row needs),
+    found once, and the documents' state, judged by `conditions(index)` for the index's
+    day."""
+
+    def __init__(self, ledger: pd.DataFrame, computed: pd.DataFrame, rules: Rules) -> None:
+        admission = rules.admission
+        self.fixed = _fixed_conditions(ledger, computed, rules)
+        self.checks_documents = bool(
+            admission.documents
+            and admission.columns
+            and (rules.has("risk_level") or rules.has("category"))
+        )
+        # per row: None without 客户编号, else (its criterion key, the required documents as
+        # (type, type's criterion key))
+        self.needs: list[tuple[str, list[tuple[str, str]]] | None] = []
+        if not self.checks_documents:
+            return
+        n = len(ledger)
+        risks = column(ledger, "risk_level").tolist() if rules.has("risk_level") else [None] * n
+        categories = column(ledger, "category").tolist() if rules.has("category") else [None] * n
+        ids = column(ledger, "customer_id").tolist()
+        id_keys = values.criterion_keys(ids)
+        needed: dict[tuple[str, str], list[tuple[str, str]]] = {}  # by (风险等级, 客户类别)
+        for i, pair in enumerate(
+            zip(values.criterion_keys(risks), values.criterion_keys(categories), strict=True)
+        ):
+            if values.is_blank(ids[i]):  # documents are found by 客户编号
+                self.needs.append(None)
+                continue
+            if pair not in needed:
+                needed[pair] = [
+                    (d, values.criterion_key(d))
+                    for d in required_documents(admission, risks[i], categories[i])
+                ]
+            self.needs.append((id_keys[i], needed[pair]))
+
+    def conditions(self, index: DocumentIndex) -> list[list[Condition]]:
+        """Every unmet condition per row, the documents judged as `index` sees them."""
+        if not self.checks_documents:
+            return [list(c) for c in self.fixed]
+        no_id = Condition("id", ADMISSION_NO_ID, "customer_id")
+        made: dict[tuple, Condition] = {}  # conditions are immutable: one per distinct kind
+        out = []
+        for fixed, need in zip(self.fixed, self.needs, strict=True):
+            row = list(fixed)
+            if need is None:
+                row.append(no_id)
+            else:
+                cid, documents = need
+                for doc_type, kind in documents:
+                    state, expired_on = index.state_of_keys(cid, kind)
+                    if state:
+                        key = (doc_type, state, expired_on)
+                        if key not in made:
+                            words = formulas.DOC_MISSING + doc_type
+                            if state != DOC_MISSING:
+                                words = doc_type + formulas.DOC_LAPSED
+                            made[key] = Condition(
+                                "document", words, None, doc_type, state, expired_on
+                            )
+                        row.append(made[key])
+            out.append(row)
+        return out
+
+
+def _fixed_conditions(
+    ledger: pd.DataFrame, computed: pd.DataFrame, rules: Rules
+) -> list[list[Condition]]:
+    """The unmet conditions of 准入标准 that do not depend on the day: stage, score,
+    exclusion flags, industry (each distinct cell judged once)."""
     admission = rules.admission
     n = len(ledger)
     out: list[list[Condition]] = [[] for _ in range(n)]
     if rules.has("stage") and admission.stage:
         required = values.fold(admission.stage)
-        for i, stage in enumerate(column(ledger, "stage")):
-            if values.fold(stage) != required:
-                out[i].append(Condition("stage", "未到" + admission.stage, "stage"))
+        unmet = Condition("stage", "未到" + admission.stage, "stage")
+        for i in _rows_where(column(ledger, "stage"), lambda v: values.fold(v) != required):
+            out[i].append(unmet)
     if rules.has("composite_score") and admission.min_score is not None:
         scores = np.asarray(computed["composite_score"], dtype=float)
-        for i in range(n):
-            if np.isnan(scores[i]):
-                out[i].append(Condition("score", ADMISSION_INCOMPLETE, "composite_score"))
-            elif scores[i] < admission.min_score:
-                out[i].append(Condition("score", ADMISSION_LOW_SCORE, "composite_score"))
+        incomplete = Condition("score", ADMISSION_INCOMPLETE, "composite_score")
+        low = Condition("score", ADMISSION_LOW_SCORE, "composite_score")
+        with np.errstate(invalid="ignore"):
+            judged = np.where(np.isnan(scores), 1, np.where(scores < admission.min_score, 2, 0))
+        for i in np.flatnonzero(judged).tolist():
+            out[i].append(incomplete if judged[i] == 1 else low)
     by_header = {f.header: f.key for f in rules.fields}
     for _, flag in formulas.usable_flags(rules):
         key = by_header[flag.column]
         required = values.fold(flag.required)
-        for i, value in enumerate(column(ledger, key)):
+
+        def flag_condition(value, flag=flag, key=key, required=required) -> Condition | None:
             if values.is_blank(value):
-                out[i].append(Condition("flag", flag.column + "未填写", key))
-            elif values.fold(value) != required:
-                out[i].append(Condition("flag", flag.column + "为" + values.excel_text(value), key))
+                return Condition("flag", flag.column + "未填写", key)
+            if values.fold(value) != required:
+                return Condition("flag", flag.column + "为" + values.excel_text(value), key)
+            return None
+
+        for i, condition in _conditions_where(column(ledger, key), flag_condition):
+            out[i].append(condition)
     if rules.has("industry") and admission.excluded_industries:
         excluded = {values.fold(x) for x in admission.excluded_industries}
-        for i, industry in enumerate(column(ledger, "industry")):
+
+        def industry_condition(industry) -> Condition | None:
             if isinstance(industry, str) and industry and values.fold(industry) in excluded:
-                out[i].append(Condition("industry", ADMISSION_INDUSTRY + industry, "industry"))
-    if (
-        admission.documents
-        and admission.columns
-        and (rules.has("risk_level") or rules.has("category"))
-    ):
-        index = documents if documents is not None else DocumentIndex(credentials, as_of)
-        risks = column(ledger, "risk_level") if rules.has("risk_level") else [None] * n
-        categories = column(ledger, "category") if rules.has("category") else [None] * n
-        ids = column(ledger, "customer_id").tolist()
-        needed: dict[tuple[str, str], list[str]] = {}  # by (风险等级, 客户类别) as COUNTIFS keys
-        for i, (risk, category) in enumerate(zip(risks, categories, strict=True)):
-            if values.is_blank(ids[i]):  # documents are found by 客户编号
-                out[i].append(Condition("id", ADMISSION_NO_ID, "customer_id"))
-                continue
-            pair = (values.criterion_key(risk), values.criterion_key(category))
-            if pair not in needed:
-                needed[pair] = required_documents(admission, risk, category)
-            for doc_type in needed[pair]:
-                state, expired_on = index.state(ids[i], doc_type)
-                if state:
-                    words = formulas.DOC_MISSING + doc_type
-                    if state != DOC_MISSING:
-                        words = doc_type + formulas.DOC_LAPSED
-                    out[i].append(Condition("document", words, None, doc_type, state, expired_on))
+                return Condition("industry", ADMISSION_INDUSTRY + industry, "industry")
+            return None
+
+        for i, condition in _conditions_where(column(ledger, "industry"), industry_condition):
+            out[i].append(condition)
+    return out
+
+
+def _rows_where(cells: pd.Series, test) -> list[int]:
+    """Rows whose cell passes `test`, judging each distinct text once."""
+    return [i for i, hit in _conditions_where(cells, lambda v: True if test(v) else None)]
+
+
+def _conditions_where(cells: pd.Series, judge) -> list[tuple[int, object]]:
+    """(row, judge(cell)) where that is not None; a text judged once however often it
+    repeats (other values one by one: 1 and True are equal as keys but not as cells)."""
+    judged: dict[str, object] = {}
+    out = []
+    for i, value in enumerate(cells.tolist()):
+        if type(value) is str:
+            if value in judged:
+                result = judged[value]
+            else:
+                result = judged[value] = judge(value)
+        else:
+            result = judge(value)
+        if result is not None:
+            out.append((i, result))
     return out
 
 
@@ -196,7 +311,10 @@ def credit_caps(ledger: pd.DataFrame, grades: np.ndarray, rules: Rules) -> np.nd
     """额度上限: the grade's maximum, at most the shares of 营业收入 / 资产总额 when set and
     the figure is a number; NaN when the grade has no maximum (e.g. 待补充)."""
     credit = rules.credit
-    caps = np.array([np.nan if (c := credit.cap_for(g)) is None else c for g in grades], float)
+    caps = np.array(
+        values.map_cells(list(grades), lambda g: np.nan if (c := credit.cap_for(g)) is None else c),
+        dtype=float,
+    )  # a handful of grades: each looked up once
     for key, share in (("revenue", credit.revenue_share), ("total_assets", credit.assets_share)):
         if share is None or not rules.has(key):
             continue
@@ -346,34 +464,119 @@ def evaluate(
     twins). Blank as the formulas leave them: 准入检查 on unused rows and for 已停用; 额度检查
     for 已停用 (an unused row has no limit); 需审批级别 on unused rows; 额度上限 where there is
     no grade; 评分偏差 where there is no score."""
-    out = pd.DataFrame(index=ledger.index)
-    inactive = inactive_rows(ledger)
-    if "score_deviation" in keys:
-        suggestions = suggested_scores(ledger, computed, rules)
-        found = deviations(ledger, suggestions, rules)
-        out["score_deviation"] = np.array([deviation_text(d) for d in found], dtype=object)
-        out["suggested_scores"] = [
-            {d: float(v) for d, v in row.items() if not np.isnan(v)}
-            for row in suggestions.to_dict(orient="records")
-        ] or [{} for _ in range(len(ledger))]
-    caps = None
-    if ("credit_cap" in keys or "limit_check" in keys) and "grade" in computed.columns:
-        caps = credit_caps(ledger, np.asarray(computed["grade"], dtype=object), rules)
-        out["credit_cap"] = caps
-    if "limit_check" in keys and caps is not None:
-        limits = values.numbers(column(ledger, "credit_limit"))
-        out["limit_check"] = _off(limit_checks(limits, caps), inactive)
-    if "admission_check" in keys:
-        off = unused | inactive
-        conditions = admission_conditions(ledger, computed, credentials, rules, as_of, documents)
-        out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
-        out["admission_problems"] = [
-            () if off[i] else tuple(c.detail for c in conditions[i]) for i in range(len(ledger))
-        ]
-    if "required_level" in keys:
-        names = np.array(rules.approval.names, dtype=object)
-        out["required_level"] = _off(names[required_levels(ledger, rules)], unused)
-    return out
+    return ControlTwins(ledger, credentials, rules, unused, keys).on(as_of, computed, documents)
+
+
+DAY_KEYS = frozenset({"days_to_due", "due_flag"})  # formula columns before the controls that
+# read 基准日 (of the controls, 准入检查 reads it: its documents must be in date that day)
+
+
+class ControlTwins:
+    """`evaluate` for one ledger on one day or several: what does not depend on the day
+    (评分偏差, 额度上限, 额度检查, 需审批级别 and the admission conditions other than documents)
+    is computed once, on the first call of `on`; 准入检查's documents on every call."""
+
+    def __init__(
+        self,
+        ledger: pd.DataFrame,
+        credentials: pd.DataFrame | None,
+        rules: Rules,
+        unused: np.ndarray,
+        keys: tuple[str, ...] | list[str] = CONTROL_KEYS,
+    ) -> None:
+        self.ledger, self.credentials, self.rules, self.unused = ledger, credentials, rules, unused
+        self.keys = tuple(keys)
+        self._fixed: dict[str, object] | None = None
+        self._admission: Admission | None = None
+        self._inactive: np.ndarray | None = None
+        self._documents: DocumentIndex | None = None
+        self.conditions: dict[dt.date, list[list[Condition]]] = {}  # by day, once judged
+        # A rubric may read a formula column that depends on the day (距到期天数): then its
+        # suggestions are computed for each day.
+        read = {
+            c
+            for _, r in formulas.usable_rubrics(rules)
+            for c in (r.column, *(d.column for _, d in formulas.usable_deductions(rules, r)))
+        }
+        self._rubrics_by_day = any(f.header in read and f.key in DAY_KEYS for f in rules.fields)
+
+    def on(
+        self, as_of: dt.date, computed: pd.DataFrame, documents: DocumentIndex | None = None
+    ) -> pd.DataFrame:
+        """`evaluate(...)` on `as_of`; `computed` is that day's formula columns (only
+        距到期天数 and 到期提示 differ between days), `documents` that day's index if built."""
+        ledger, rules, keys = self.ledger, self.rules, self.keys
+        if self._fixed is None:
+            self._inactive = inactive_rows(ledger)
+            self._fixed = self._day_free(computed)
+        inactive = self._inactive
+        fixed = dict(self._fixed)
+        if "score_deviation" in keys and self._rubrics_by_day:
+            fixed.update(self._deviations(computed))
+        out = pd.DataFrame(index=ledger.index)
+        for key in ("score_deviation", "suggested_scores", "credit_cap", "limit_check"):
+            if key in fixed:
+                out[key] = fixed[key]
+        if "admission_check" in keys:
+            off = self.unused | inactive
+            if self._admission is None:
+                self._admission = Admission(ledger, computed, rules)
+            if self._admission.checks_documents:
+                index = documents if documents is not None else self._index(as_of)
+                conditions = self._admission.conditions(index)
+            else:
+                conditions = self._admission.fixed
+            self.conditions[as_of] = conditions
+            out["admission_check"] = _off([c[0].text if c else "" for c in conditions], off)
+            out["admission_problems"] = [
+                () if off[i] else tuple(c.detail for c in conditions[i]) for i in range(len(ledger))
+            ]
+        if "required_level" in fixed:
+            out["required_level"] = fixed["required_level"]
+        return out
+
+    def _index(self, as_of: dt.date) -> DocumentIndex:
+        if self._documents is None:
+            self._documents = DocumentIndex(self.credentials, as_of)
+        return self._documents.on(as_of)
+
+    def _deviations(self, computed: pd.DataFrame) -> dict[str, object]:
+        suggestions = suggested_scores(self.ledger, computed, self.rules)
+        found = deviations(self.ledger, suggestions, self.rules)
+        return {
+            "score_deviation": np.array([deviation_text(d) for d in found], dtype=object),
+            "suggested_scores": _suggestion_dicts(suggestions) or [{} for _ in self.ledger.index],
+        }
+
+    def _day_free(self, computed: pd.DataFrame) -> dict[str, object]:
+        ledger, rules, keys = self.ledger, self.rules, self.keys
+        out: dict[str, object] = {}
+        if "score_deviation" in keys and not self._rubrics_by_day:
+            out.update(self._deviations(computed))
+        caps = None
+        if ("credit_cap" in keys or "limit_check" in keys) and "grade" in computed.columns:
+            caps = credit_caps(ledger, np.asarray(computed["grade"], dtype=object), rules)
+            out["credit_cap"] = caps
+        if "limit_check" in keys and caps is not None:
+            limits = values.numbers(column(ledger, "credit_limit"))
+            out["limit_check"] = _off(limit_checks(limits, caps), self._inactive)
+        if "required_level" in keys:
+            names = np.array(rules.approval.names, dtype=object)
+            out["required_level"] = _off(names[required_levels(ledger, rules)], self.unused)
+        return out
+
+
+def _suggestion_dicts(suggestions: pd.DataFrame) -> list[dict[str, float]]:
+    """Per row, {dimension: suggested score} without the NaN ones (column by column, not
+    through `to_dict`)."""
+    dimensions = list(suggestions.columns)
+    if not dimensions:
+        return []
+    columns = [suggestions[d].to_numpy(dtype=float).tolist() for d in dimensions]
+    return [
+        {d: v for d, v in zip(dimensions, row, strict=True) if v == v}  # v != v: NaN
+        for row in zip(*columns, strict=True)
+    ]
 
 
 def _off(texts, off: np.ndarray) -> np.ndarray:
@@ -411,7 +614,8 @@ class ApprovalIndex:
     approvals of that review."""
 
     def __init__(self, reviews: pd.DataFrame | None, rules: Rules) -> None:
-        self.chains: dict[tuple[str, np.datetime64], list[ApprovalStep]] = {}
+        # by (客户编号 key, 审核日期 as days since 1970: ints hash faster than datetime64)
+        self.chains: dict[tuple[str, int], list[ApprovalStep]] = {}
         self.available = reviews is not None and {"approval_level", "review_date"} <= set(
             reviews.columns
         )
@@ -419,32 +623,47 @@ class ApprovalIndex:
             return
         levels = reviews["approval_level"].tolist()
         review_dates = values.dates(reviews["review_date"])
-        approval_dates = values.dates(column(reviews, "approval_date"))
-        ids = column(reviews, "customer_id").tolist()
-        approvers = column(reviews, "approver").tolist()
-        results = column(reviews, "result").tolist()
-        ranks: dict[str, int | None] = {}  # a handful of level names over many rows
-        for i, level in enumerate(levels):
-            if values.is_blank(level) or np.isnat(review_dates[i]):
-                continue
-            day = approval_dates[i]
-            name = _name(level)
-            if name not in ranks:
-                ranks[name] = rules.approval.rank(name)
-            step = ApprovalStep(
-                i,
-                name,
-                ranks[name],
-                _name(approvers[i]),
-                None if np.isnat(day) else day.astype(dt.date),
-                _name(results[i]),
-            )
-            self.chains.setdefault((_key(ids[i]), review_dates[i]), []).append(step)
+        rows = np.flatnonzero(
+            ~np.array(values.map_cells(levels, values.is_blank), dtype=bool)
+            & ~np.isnat(review_dates)
+        ).tolist()
+        if not rows:
+            return
+
+        def picked(key: str, function) -> list:  # only the approval rows, each text once
+            cells = column(reviews, key).tolist()
+            return values.map_cells([cells[i] for i in rows], function)
+
+        names = picked("approval_level", _name)
+        approvers, results = picked("approver", _name), picked("result", _name)
+        customers = column(reviews, "customer_id").tolist()
+        ids = [_key(customers[i]) for i in rows]
+        approval_dates = values.dates(column(reviews, "approval_date"))[rows].astype(object)
+        days = review_dates[rows].astype(np.int64).tolist()
+        ranks = {name: rules.approval.rank(name) for name in set(names)}  # a handful
+        for j, i in enumerate(rows):
+            name = names[j]
+            step = ApprovalStep(i, name, ranks[name], approvers[j], approval_dates[j], results[j])
+            self.chains.setdefault((ids[j], days[j]), []).append(step)
 
     def chain(self, customer: object, review_date: np.datetime64) -> list[ApprovalStep]:
         if np.isnat(review_date):
             return []
-        return self.chains.get((_key(customer), review_date), [])
+        day = int(np.datetime64(review_date, "D").astype(np.int64))
+        return self.chains.get((_key(customer), day), [])
+
+    def chains_of(self, customers: list, review_dates: np.ndarray, rows) -> dict[int, list]:
+        """`chain(customers[i], review_dates[i])` for each i in `rows` (each distinct
+        customer text keyed once)."""
+        rows = [int(i) for i in rows]
+        if not rows or not self.chains:
+            return {i: [] for i in rows}
+        keys = [_key(customers[i]) for i in rows]
+        wanted = np.asarray(review_dates, dtype="datetime64[D]")[rows]
+        dated = ~np.isnat(wanted)
+        days = wanted.astype(np.int64).tolist()
+        get, none = self.chains.get, []
+        return {i: get((keys[j], days[j]), none) if dated[j] else none for j, i in enumerate(rows)}
 
 
 @dataclass(frozen=True)
@@ -482,6 +701,7 @@ def approval_problems(
     last = values.dates(column(ledger, "last_review"))
     ids = column(ledger, "customer_id").tolist()
     where = "approval_level" if has_level else "status"
+    chains = index.chains_of(ids, last, rows) if index.available else {}
     for i in rows:
         need = int(required[i])
         top = need
@@ -518,7 +738,7 @@ def approval_problems(
                         )
                     )
         if index.available and not np.isnat(last[i]):
-            chain = index.chain(ids[i], last[i])
+            chain = chains[i]
             approved = {s.rank for s in chain if s.result == layout.STATUS_APPROVED}
             absent = [names[j] for j in range(top + 1) if j not in approved]
             if absent:
@@ -588,15 +808,16 @@ def segregation_problems(
     """职责分离 for the customers in `rows`: the 审核人 is neither the 客户经理 nor an approver
     of the same review, and no approver is the 客户经理 (as 审批权限 asks)."""
     approval = rules.approval
-    reviewers = column(ledger, "reviewer").tolist()
-    managers = column(ledger, "account_manager").tolist()
-    approvers = column(ledger, "approver").tolist()
+    reviewers = values.map_cells(column(ledger, "reviewer").tolist(), _name)
+    managers = values.map_cells(column(ledger, "account_manager").tolist(), _name)
+    approvers = values.map_cells(column(ledger, "approver").tolist(), _name)
     ids = column(ledger, "customer_id").tolist()
     last = values.dates(column(ledger, "last_review"))
+    chains = index.chains_of(ids, last, rows) if index.available else {}
     out: list[Problem] = []
     for i in rows:
-        reviewer, manager, approver = _name(reviewers[i]), _name(managers[i]), _name(approvers[i])
-        chain = index.chain(ids[i], last[i]) if index.available else []
+        reviewer, manager, approver = reviewers[i], managers[i], approvers[i]
+        chain = chains[i] if index.available else []
         if approval.reviewer_not_manager and reviewer and reviewer == manager:
             out.append(
                 Problem(
@@ -662,19 +883,26 @@ def licence_problems(
     if credentials is None or not {"customer_id", "doc_type"} <= set(credentials.columns):
         return []
     owners: dict[str, list[int]] = {}
-    for i, cid in enumerate(column(ledger, "customer_id")):
+    ledger_ids = column(ledger, "customer_id").tolist()
+    for i, cid in enumerate(ledger_ids):
         if used[i] and not values.is_blank(cid):
             owners.setdefault(_key(cid), []).append(i)
-    usccs = [_code(v) for v in column(ledger, "uscc")]
-    names = [_company(v) for v in column(ledger, "name")]
+    uscc_cells, name_cells = column(ledger, "uscc").tolist(), column(ledger, "name").tolist()
+
+    def usccs(i: int) -> str:
+        return _code(uscc_cells[i])
+
+    def names(i: int) -> str:
+        return _company(name_cells[i])
+
+    # only 营业执照 rows (each distinct 证明类型 named once)
+    kinds = values.map_cells(credentials["doc_type"].tolist(), _name)
+    licences = [j for j, kind in enumerate(kinds) if kind == layout.LICENCE]
+    credential_ids = credentials["customer_id"].tolist()
+    keys = [_key(credential_ids[j]) for j in licences]
     expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
     current: dict[str, tuple[tuple, int]] = {}
-    for j, (cid, kind) in enumerate(
-        zip(credentials["customer_id"], credentials["doc_type"], strict=True)
-    ):
-        if _name(kind) != layout.LICENCE:
-            continue
-        key = _key(cid)
+    for j, key in zip(licences, keys, strict=True):
         if key not in owners:
             continue
         day = expires[j]
@@ -687,8 +915,8 @@ def licence_problems(
     for cid, (_, j) in sorted(current.items(), key=lambda item: item[1][1]):
         rows = owners[cid]
         number = _code(numbers[j])
-        if number and all(usccs[i] and usccs[i] != number for i in rows):
-            shown = "、".join(dict.fromkeys(usccs[i] for i in rows))
+        if number and all(usccs(i) and usccs(i) != number for i in rows):
+            shown = "、".join(dict.fromkeys(usccs(i) for i in rows))
             out.append(
                 Problem(
                     "licence-mismatch",
@@ -700,7 +928,7 @@ def licence_problems(
                 )
             )
         holder = _company(holders[j])
-        if holder and all(names[i] and names[i] != holder for i in rows):
+        if holder and all(names(i) and names(i) != holder for i in rows):
             shown = "、".join(dict.fromkeys(_name(ledger["name"].iat[i]) for i in rows))
             out.append(
                 Problem(

@@ -361,6 +361,9 @@ def expiring_documents(
 _DAY_OFFSET = 1 << 31
 _DAY_SPAN = 1 << 32
 
+PREVIOUS_REVIEW_KEYS = ("customer_id", "review_date", "composite_score", "grade", "credit_limit")
+"""The 审核记录 columns `previous_reviews` reads (besides the file)."""
+
 
 def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     """For each customer, the newest 审核记录 with a score or grade dated before its 最近审核日期

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -265,14 +265,23 @@ def enrich_documents(
 
 
 def enrich_reviews(
-    reviews: pd.DataFrame | None, file: str = "", rows: list[int] | None = None
+    reviews: pd.DataFrame | None,
+    file: str = "",
+    rows: list[int] | None = None,
+    keys: Collection[str] | None = None,
 ) -> pd.DataFrame:
-    """审核记录 rows typed: dates as datetime64, scores as float, the rest as text."""
-    columns = [c.key for c in layout.REVIEW_COLUMNS]
+    """审核记录 rows typed: dates as datetime64, scores as float, the rest as text. With
+    `keys`, only those columns (and 客户编号, 审核日期, which tell the used rows) are typed."""
+    wanted = [
+        c
+        for c in layout.REVIEW_COLUMNS
+        if keys is None or c.key in keys or c.key in ("customer_id", "review_date")
+    ]
+    columns = [c.key for c in wanted]
     if reviews is None or reviews.empty:
         return _empty([*columns, FILE, ROW])
     frame = reviews.reset_index(drop=True)
-    out = _typed(frame, layout.REVIEW_COLUMNS)
+    out = _typed(frame, tuple(wanted))
     out[FILE] = file
     out[ROW] = rows if rows is not None else list(range(len(out)))
     used = (out["customer_id"] != "") | ~np.isnat(out["review_date"].to_numpy())

@@ -99,14 +99,28 @@ def due_flags(
     return flags
 
 
-def schedule_ledger(ledger: pd.DataFrame, rules: Rules, as_of: dt.date) -> pd.DataFrame:
-    """审核周期(月), 下次审核日期, 距到期天数 and 到期提示 for a ledger frame keyed by field key
-    (审核未通过 customers have no 下次审核日期 when they leave the periodic schedule)."""
+def review_dates(ledger: pd.DataFrame, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """审核周期(月) and 下次审核日期 (neither depends on 基准日) for a ledger frame keyed by
+    field key (审核未通过 customers have no 下次审核日期 when they leave the periodic
+    schedule)."""
     months = cycle_months(ledger["risk_level"], ledger["category"], rules.cycles)
     next_review = edate(values.dates(ledger["last_review"]), months)
     if rules.cycles.rejected_unscheduled:
         rejected = values.texts(ledger["status"]) == layout.STATUS_REJECTED
         next_review[rejected] = np.datetime64("NaT")
+    return months, next_review
+
+
+def schedule_ledger(
+    ledger: pd.DataFrame,
+    rules: Rules,
+    as_of: dt.date,
+    dates: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """审核周期(月), 下次审核日期, 距到期天数 and 到期提示 for a ledger frame keyed by field key
+    (审核未通过 customers have no 下次审核日期 when they leave the periodic schedule).
+    `dates`, when given, is `review_dates(ledger, rules)` already computed."""
+    months, next_review = review_dates(ledger, rules) if dates is None else dates
     days = days_between(next_review, as_of)
     flags = due_flags(ledger["last_review"], days, ledger["status"], rules.cycles)
     return pd.DataFrame(

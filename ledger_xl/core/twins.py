@@ -45,10 +45,62 @@ def ledger_formulas(
     `credentials` is the 资信证明 table (keyed by column key) that 准入检查 counts documents
     in; without it no document is on file. The control columns (准入检查, 额度上限, 额度检查,
     需审批级别, 评分偏差) are computed when the rules' fields list them."""
-    result, unused = _base_formulas(ledger, rules, as_of, scores)
-    return result.join(
-        controls.control_columns(ledger, result, credentials, rules, as_of, unused, documents)
-    )
+    return FormulaTwins(ledger, rules, scores, credentials, documents).on(as_of)
+
+
+class FormulaTwins:
+    """`ledger_formulas` of one ledger for one day or several: the columns that do not read
+    基准日 are computed once (on the first `on`); 距到期天数, 到期提示 and 准入检查 (its
+    documents must be in date) for each day. `documents`, when given, is a
+    `controls.DocumentIndex` of the credentials (any day: its grouping is shared)."""
+
+    def __init__(
+        self,
+        ledger: pd.DataFrame,
+        rules: Rules,
+        scores: pd.DataFrame | None = None,
+        credentials: pd.DataFrame | None = None,
+        documents: controls.DocumentIndex | None = None,
+    ) -> None:
+        self.ledger, self.rules, self.scores = ledger, rules, scores
+        self.credentials, self.documents = credentials, documents
+        self.wanted = [k for k in controls.CONTROL_KEYS if rules.has(k)]
+        self._fixed: pd.DataFrame | None = None
+        self._controls: controls.ControlTwins | None = None
+
+    def admission(self, as_of: dt.date) -> list[list[controls.Condition]] | None:
+        """`controls.admission_conditions` of every row on `as_of` as `on(as_of)` judged
+        them; None before that or when the rules list no 准入检查 column."""
+        return None if self._controls is None else self._controls.conditions.get(as_of)
+
+    def on(self, as_of: dt.date) -> pd.DataFrame:
+        """Every ledger formula column on `as_of`."""
+        ledger, rules = self.ledger, self.rules
+        if self._fixed is None:
+            fixed = pd.DataFrame(index=ledger.index)
+            fixed["debt_ratio"] = debt_ratio(ledger["total_assets"], ledger["total_liabilities"])
+            fixed = fixed.join(
+                scoring.score_ledger(ledger, rules) if self.scores is None else self.scores
+            )
+            self._unused = empty_rows(ledger)
+            self._dates = schedule.review_dates(ledger, rules)
+            self._fixed = fixed
+            if self.wanted:
+                self._controls = controls.ControlTwins(
+                    ledger, self.credentials, rules, self._unused, self.wanted
+                )
+        result = self._fixed.join(schedule.schedule_ledger(ledger, rules, as_of, self._dates))
+        unused = self._unused
+        result.loc[unused, "grade"] = ""
+        result.loc[unused, "due_flag"] = ""
+        if self._controls is None:
+            return result.join(pd.DataFrame(index=ledger.index))
+        documents = None if self.documents is None else self.documents.on(as_of)
+        evaluated = self._controls.on(as_of, result, documents)
+        wanted = self.wanted
+        return result.join(
+            evaluated[[k for k in controls.CONTROL_KEYS if k in wanted and k in evaluated.columns]]
+        )
 
 
 def ledger_formulas_and_controls(

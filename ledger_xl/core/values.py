@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -60,20 +61,37 @@ def serial_to_date(serial: float) -> dt.date:
 
 
 _PLAIN_NUMBERS = (float, int)  # python-calamine gives whole numbers as int
+_PLAIN, _NONE, _DATE, _STR, _OTHER = 0, 1, 2, 3, 4
+_NUMBER_KIND = defaultdict(
+    lambda: _OTHER, {float: _PLAIN, int: _PLAIN, type(None): _NONE, dt.date: _DATE, str: _STR}
+)
+_EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 
 
 def numbers(values: Iterable[object]) -> np.ndarray:
-    """Float array with NaN wherever the formula would not see a number."""
-    nan = np.nan
-    return np.array(
-        [
-            v
-            if type(v) in _PLAIN_NUMBERS
-            else (nan if v is None or (n := excel_number(v)) is None else n)
-            for v in values
-        ],
-        dtype=float,
-    )
+    """Float array with NaN wherever the formula would not see a number: `excel_number` of
+    each value, by type in bulk (plain numbers, blanks, text and dates at once; only other
+    types one by one)."""
+    cells = values if isinstance(values, list) else list(values)
+    n = len(cells)
+    kind = np.fromiter(map(_NUMBER_KIND.__getitem__, map(type, cells)), dtype=np.int8, count=n)
+    plain = kind == _PLAIN
+    if n and plain.all():
+        return np.array(cells, dtype=float)
+    out = np.full(n, np.nan)
+    at = np.flatnonzero(plain).tolist()
+    if at:
+        out[at] = np.array([cells[i] for i in at], dtype=float)
+    at = np.flatnonzero(kind == _DATE).tolist()
+    if at:
+        ordinals = np.fromiter(map(dt.date.toordinal, [cells[i] for i in at]), np.int64, len(at))
+        serial = ordinals - _EPOCH_ORDINAL
+        out[at] = np.where(serial > 60, serial, serial - 1)  # as date_to_serial
+    for i in np.flatnonzero(kind == _OTHER).tolist():
+        number = excel_number(cells[i])
+        if number is not None:
+            out[i] = number
+    return out
 
 
 _NAT = np.iinfo(np.int64).min  # NaT's integer value in datetime64
@@ -128,6 +146,21 @@ def criterion_key(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).casefold()
+
+
+def criterion_keys(values: Iterable[object]) -> list[str]:
+    """`criterion_key` of each value."""
+    return [criterion_key(v) for v in values]
+
+
+def map_cells(cells: Iterable[object], function: Callable[[object], object]) -> list:
+    """`[function(v) for v in cells]`, with `function` called once per distinct text: for
+    the columns that repeat a few texts (证明类型, 审批级别, 审批人), not for ids. Every other
+    value (numbers, dates, bools, blanks: 1, 1.0 and True are equal keys but not equal
+    cells) goes one by one."""
+    cells = cells if isinstance(cells, list) else list(cells)
+    done = {v: function(v) for v in {v for v in cells if type(v) is str}}
+    return [done[v] if type(v) is str else function(v) for v in cells]
 
 
 def excel_text(value: object) -> str:

@@ -145,7 +145,9 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
 
 def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
     is_text = kind == TEXT
-    texts = [c if t else None for c, t in zip(cells, is_text.tolist(), strict=True)]
+    boxed = np.empty(len(cells), dtype=object)
+    boxed[:] = cells
+    texts = np.where(is_text, boxed, None).tolist()
     present = is_text.copy()
     for i in np.flatnonzero(kind == NUMBER):
         number = cells[i]
@@ -159,7 +161,8 @@ def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
         present[i] = True
     series = pd.Series(texts, dtype=object)
     if rule.type is FieldType.TEXT:
-        starts = [i for i, t in enumerate(texts) if t is not None and t.startswith(FORMULA_START)]
+        formulas = {t for t in set(texts) if t is not None and t.startswith(FORMULA_START)}
+        starts = [i for i, t in enumerate(texts) if t in formulas] if formulas else []
         for i in starts:
             ctx.emit("formula-text", table, i, rule.key, value=texts[i])
     if rule.type is FieldType.CHOICE:

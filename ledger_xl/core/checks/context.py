@@ -123,23 +123,30 @@ class CheckContext:
         and 资信证明, for `day` (default the as-of date); once per day."""
         day = day or self.as_of
 
-        def compute() -> pd.DataFrame:
-            return twins.ledger_formulas(
+        def formula_twins() -> twins.FormulaTwins:  # what no day changes, computed once
+            return twins.FormulaTwins(
                 self.full_ledger(),
                 self.rules,
-                day,
                 scores=self.scores(),
                 credentials=self.credentials.frame if self.credentials is not None else None,
-                documents=self.documents(day),
+                documents=self.documents(),
             )
 
-        return self.memo(("computed", day), compute)
+        return self.memo(("computed", day), lambda: self.memo("twins", formula_twins).on(day))
+
+    def admission(self) -> list[list[controls.Condition]] | None:
+        """Every unmet 准入标准 condition per ledger row on the as-of date, as 准入检查's twin
+        found them in `computed()`; None when the rules list no 准入检查 column."""
+        self.computed()
+        return self.memo("twins", lambda: None).admission(self.as_of)
 
     def documents(self, day: dt.date | None = None) -> controls.DocumentIndex:
-        """资信证明 indexed as 准入检查's COUNTIFS see them on `day` (default the as-of date)."""
+        """资信证明 indexed as 准入检查's COUNTIFS see them on `day` (default the as-of date);
+        grouped once, whatever the day."""
         day = day or self.as_of
         frame = self.credentials.frame if self.credentials is not None else None
-        return self.memo(("documents", day), lambda: controls.DocumentIndex(frame, day))
+        index = self.memo("documents", lambda: controls.DocumentIndex(frame, self.as_of))
+        return index.on(day)
 
     def full_ledger(self) -> pd.DataFrame:
         """The ledger keyed by every field key (missing columns blank, blanks None), as the

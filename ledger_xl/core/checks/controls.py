@@ -52,14 +52,18 @@ def check_admission_and_limits(ctx: CheckContext) -> None:
     status = _status(ctx)
     approved = ctx.rows_where(status == APPROVED)
     if len(approved):
-        conditions = controls.admission_conditions(
-            ledger.iloc[approved],
-            computed.iloc[approved],
-            _credentials(ctx),
-            ctx.rules,
-            ctx.as_of,
-            ctx.documents(),
-        )
+        every = ctx.admission()  # found with 准入检查's twin (conditions are row by row)
+        if every is not None:
+            conditions = [every[i] for i in approved]
+        else:
+            conditions = controls.admission_conditions(
+                ledger.iloc[approved],
+                computed.iloc[approved],
+                _credentials(ctx),
+                ctx.rules,
+                ctx.as_of,
+                ctx.documents(),
+            )
         where = "admission_check" if "admission_check" in ctx.ledger.columns else "customer_id"
         # Without a 资信证明 table (a book of ledger rows only, as the add-in's row check
         # builds) documents cannot be judged: not reported as missing.
@@ -173,7 +177,7 @@ def check_review_signals(ctx: CheckContext) -> None:
         }
     )
     if ctx.reviews is not None and len(ctx.reviews.frame):
-        reviews = enrich_reviews(ctx.reviews.frame)
+        reviews = enrich_reviews(ctx.reviews.frame, keys=due.PREVIOUS_REVIEW_KEYS)
         previous = due.previous_reviews(customers, reviews)
     else:
         previous = due.previous_reviews(customers, enrich_reviews(None))

@@ -16,7 +16,7 @@ from ledger_xl.core.book import Table
 from ledger_xl.core.checks import cells
 from ledger_xl.core.checks.context import CheckContext, emits
 from ledger_xl.core.checks.rows import APPROVED
-from ledger_xl.core.identifiers import resident_id_problem
+from ledger_xl.core.identifiers import resident_id_problems
 from ledger_xl.core.rules import FieldRule, FieldType
 
 ID_CARD = "法定代表人身份证"
@@ -85,12 +85,27 @@ def _document_numbers(ctx: CheckContext, table: Table) -> None:
         dtype=object,
     )
     cells.check_uscc(ctx, table, "doc_number", licences)
-    for i, (kind, number) in enumerate(zip(kinds_, numbers, strict=True)):
-        if kind not in (ID_CARD, LICENCE) or values.is_blank(number):
-            continue
-        if isinstance(number, int | float) and not isinstance(number, bool):
+    rows = [
+        i
+        for i, (kind, number) in enumerate(zip(kinds_, numbers, strict=True))
+        if kind in (ID_CARD, LICENCE) and not values.is_blank(number)
+    ]
+    as_number = {
+        i for i in rows if isinstance(numbers[i], int | float) and not isinstance(numbers[i], bool)
+    }
+    id_cards = [i for i in rows if i not in as_number and kinds_[i] == ID_CARD]
+    reasons = dict(
+        zip(
+            id_cards,
+            resident_id_problems([str(numbers[i]).strip() for i in id_cards]),
+            strict=True,
+        )
+    )
+    for i in rows:
+        number = numbers[i]
+        if i in as_number:
             ctx.emit("id-stored-as-number", table, i, "doc_number", value=f"{number:.5E}")
-        elif kind == ID_CARD and (reason := resident_id_problem(str(number).strip())):
+        elif reason := reasons.get(i):
             ctx.emit(
                 "resident-id-invalid",
                 table,
@@ -101,19 +116,38 @@ def _document_numbers(ctx: CheckContext, table: Table) -> None:
             )
 
 
+def customer_keys(cells: list) -> list[str | None]:
+    """Each 客户编号 as the side tables match it with the ledger: `str(v).strip()`, None for
+    a blank cell (text inline, other values through `values.is_blank`)."""
+    out: list[str | None] = []
+    for v in cells:
+        if type(v) is str:
+            out.append(v.strip() if v != "" else None)
+        else:
+            out.append(None if values.is_blank(v) else str(v).strip())
+    return out
+
+
 def _ledger_ids(ctx: CheckContext) -> set[str]:
     if "customer_id" not in ctx.ledger.columns:
         return set()
-    return {str(v).strip() for v in ctx.ledger.frame["customer_id"] if not values.is_blank(v)}
+
+    def build() -> set[str]:
+        return set(customer_keys(ctx.ledger.frame["customer_id"].tolist())) - {None}
+
+    return ctx.memo("ledger_ids", build)
 
 
 def _unknown_customers(ctx: CheckContext, table: Table) -> None:
     if "customer_id" not in table.columns or "customer_id" not in ctx.ledger.columns:
         return
     known = _ledger_ids(ctx)
-    for i, value in enumerate(table.frame["customer_id"].tolist()):
-        if not values.is_blank(value) and str(value).strip() not in known:
-            ctx.emit("unknown-customer", table, i, "customer_id", value=value, detail=table.sheet)
+    cells = table.frame["customer_id"].tolist()
+    for i, key in enumerate(customer_keys(cells)):
+        if key is not None and key not in known:
+            ctx.emit(
+                "unknown-customer", table, i, "customer_id", value=cells[i], detail=table.sheet
+            )
 
 
 def _approved_expired(ctx: CheckContext, table: Table) -> None:
@@ -130,12 +164,12 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
     missing = np.isnat(expires).tolist()
     days = expires.astype("datetime64[D]").astype(np.int64).tolist()  # Python ints compare fast
     newest: dict[tuple[str, str], int] = {}
-    for i, (customer, kind) in enumerate(
-        zip(table.frame["customer_id"], table.frame["doc_type"], strict=True)
-    ):
-        if missing[i] or values.is_blank(customer):
+    customers = customer_keys(table.frame["customer_id"].tolist())
+    kinds_ = values.map_cells(table.frame["doc_type"].tolist(), str)
+    for i, customer in enumerate(customers):
+        if missing[i] or customer is None:
             continue
-        key = (str(customer).strip(), str(kind))
+        key = (customer, kinds_[i])
         if key not in newest or days[i] > days[newest[key]]:
             newest[key] = i
     as_of = np.datetime64(ctx.as_of, "D")
@@ -164,22 +198,24 @@ def check_reviews(ctx: CheckContext) -> None:
     } <= set(ctx.ledger.columns):
         return
     reviewed = values.dates(table.frame["review_date"])
-    newest: dict[str, np.datetime64] = {}
-    for customer, day in zip(table.frame["customer_id"], reviewed, strict=True):
-        if values.is_blank(customer) or np.isnat(day):
-            continue
-        key = str(customer).strip()
-        if key not in newest or day > newest[key]:
-            newest[key] = day
+    keys = np.array(customer_keys(table.frame["customer_id"].tolist()), dtype=object)
+    dated = ~np.isnat(reviewed) & (keys != None)  # noqa: E711 - elementwise
+    if not dated.any():
+        return
+    # the latest review of each 客户编号, looked up for each ledger row
+    newest = pd.Series(reviewed[dated]).groupby(keys[dated]).max()
+    ids = np.array(customer_keys(ctx.ledger.frame["customer_id"].tolist()), dtype=object)
+    known = ids != None  # noqa: E711 - elementwise
+    at = newest.index.get_indexer(pd.Index(np.where(known, ids, ""), dtype=object))
+    latest = np.where(at >= 0, newest.to_numpy("datetime64[D]")[at], np.datetime64("NaT"))
     last = values.dates(ctx.ledger.frame["last_review"])
-    for i, customer in enumerate(ctx.ledger.frame["customer_id"].tolist()):
-        key = None if values.is_blank(customer) else str(customer).strip()
-        if key in newest and not np.isnat(last[i]) and last[i] != newest[key]:
-            ctx.emit(
-                "last-review-mismatch",
-                ctx.ledger,
-                i,
-                "last_review",
-                value=last[i].astype(dt.date),
-                detail=newest[key].astype(dt.date).isoformat(),
-            )
+    differs = known & ~np.isnat(latest) & ~np.isnat(last) & (last != latest)
+    for i in np.flatnonzero(differs).tolist():
+        ctx.emit(
+            "last-review-mismatch",
+            ctx.ledger,
+            i,
+            "last_review",
+            value=last[i].astype(dt.date),
+            detail=latest[i].astype(dt.date).isoformat(),
+        )

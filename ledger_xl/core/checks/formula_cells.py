@@ -83,11 +83,21 @@ def check_formulas(ctx: CheckContext) -> None:
     if found is None:  # a book read without its formula text: only the values are checked
         _check_cached_values(ctx, keys, tampered, frozenset())
         return
+    used = np.flatnonzero(ctx.used).tolist()
+    lines = [table.rows[i] - 1 for i in used]
+    plain = dict.get if isinstance(found, dict) else type(found).get
     for key in keys:
         col = table.columns[key]
         cached = table.frame[key].tolist()
-        for i in np.flatnonzero(ctx.used):
-            text = found.get((table.rows[i] - 1, col))
+        # In bulk: the text of each used cell (the dict's own lookup; the reader's `get` only
+        # where that finds nothing: array formulas), and only the cells whose text is not
+        # the template's go on.
+        texts = np.empty(len(used), dtype=object)
+        texts[:] = [plain(found, (line, col)) for line in lines]
+        for j in np.flatnonzero(texts == None).tolist():  # noqa: E711 - elementwise
+            texts[j] = found.get((lines[j], col))
+        for j in np.flatnonzero(texts != raw[key]).tolist():
+            i, text = used[j], texts[j]
             if text is None:
                 ctx.emit("formula-overwritten", table, i, key, value=cached[i])
                 tampered.add((i, key))
