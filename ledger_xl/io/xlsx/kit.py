@@ -29,7 +29,7 @@ from pathlib import Path
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_col_to_name, xl_range, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
 
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import atomic_output
@@ -96,6 +96,34 @@ def xml_safe(text: str) -> str:
         return text
 
 
+class _TableCells(dict):
+    """XlsxWriter's map of the cells tables cover (cell → the table's range, for its overlap
+    checks), with a large table held as its range instead of one entry per cell: at 100,000
+    customers the three table sheets cover some 15 million cells, and XlsxWriter's map of
+    them took 1.5 GB and a Python loop over every cell (`Worksheet.add_table_with_formulas`).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ranges: list[tuple[int, int, int, int, str]] = []
+
+    def get(self, key, default=None):
+        found = dict.get(self, key)
+        if found is not None or not self.ranges:
+            return found if found is not None else default
+        row, col = key
+        for first_row, first_col, last_row, last_col, text in self.ranges:
+            if first_row <= row <= last_row and first_col <= col <= last_col:
+                return text
+        return default
+
+
+# XlsxWriter's cell tuples that `Worksheet._write_cell` writes itself (the same XML).
+_NUMBER_CELLS = (xlsxwriter.worksheet.CellNumberTuple, xlsxwriter.worksheet.CellDatetimeTuple)
+_STRING_CELL = xlsxwriter.worksheet.CellStringTuple
+_BLANK_CELL = xlsxwriter.worksheet.CellBlankTuple
+
+
 class Worksheet(xlsxwriter.worksheet.Worksheet):
     """A worksheet that prepares each distinct formula text once, and writes every text as
     XML can hold it (`xml_safe`).
@@ -103,7 +131,14 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
     XlsxWriter scans every formula with ~30 regular expressions (future-function prefixes);
     a ledger repeats seven ~500-character formulas on every row, so caching the prepared text
     makes building several times faster. Installed as the workbook's `worksheet_class`.
+    The commonest cells (a formatted number, date, shared string or blank) are written in
+    one step, the same XML as XlsxWriter's general cell writer, which was most of the time
+    a large ledger took to save.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.table_cells = _TableCells()
 
     def _write_string(self, row, col, string, cell_format=None):
         return super()._write_string(row, col, xml_safe(string), cell_format)
@@ -162,8 +197,27 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             table[row + i][col] = _SharedFormula(None, cell_format, values[i], None, si)
 
     def _write_cell(self, row, col, cell):
-        if cell.__class__ is not _SharedFormula:
-            return super()._write_cell(row, col, cell)
+        kind = cell.__class__
+        if kind is not _SharedFormula:
+            if cell.format is None:
+                return super()._write_cell(row, col, cell)
+            if kind in _NUMBER_CELLS:
+                self.fh.write(
+                    f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
+                    f's="{cell.format._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+                )
+            elif kind is _STRING_CELL and not self.constant_memory:
+                self.fh.write(
+                    f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
+                    f's="{cell.format._get_xf_index()}" t="s"><v>{cell.string}</v></c>'
+                )
+            elif kind is _BLANK_CELL:
+                self.fh.write(
+                    f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"/>'
+                )
+            else:
+                return super()._write_cell(row, col, cell)
+            return None
         attributes = [("r", xl_rowcol_to_cell(row, col))]
         if cell.format:
             attributes.append(("s", cell.format._get_xf_index()))
@@ -195,21 +249,72 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         and the caller would write it again."""
         columns = [dict(c) for c in options.get("columns", [])]
         formulas = {i: c.pop("formula") for i, c in enumerate(columns) if c.get("formula")}
+        if options.get("total_row") or options.get("data") or first_row > last_row:
+            raise ValueError("add_table_with_formulas: no total row, data or reversed rows")
         tables = len(self.tables)
-        result = self.add_table(
-            first_row, first_col, last_row, last_col, {**options, "columns": columns}
-        )
-        if len(self.tables) == tables:  # refused: beyond the sheet (XlsxWriter only warns)
+        beyond = self._check_dimensions(last_row, last_col, True, True)
+        # XlsxWriter's add_table walks every cell of the range to record it for its overlap
+        # checks (1.5 GB at 100,000 customers): it is given the header and first data row,
+        # the overlap with earlier tables and merged ranges is checked here on the whole
+        # range, and the table's ranges are then set to the whole range.
+        short_last = min(last_row, first_row + 1)
+        if not beyond:
+            self._check_table_overlap(first_row, first_col, last_row, last_col)
+            self.add_table(
+                first_row, first_col, short_last, last_col, {**options, "columns": columns}
+            )
+        if beyond or len(self.tables) == tables:  # refused (XlsxWriter only warns)
             raise OutputError(
                 f"工作表“{self.name}”放不下 {last_row - first_row:,} 行："
                 f"一张工作表最多 {self.xls_rowmax:,} 行。请按分公司拆分后分别生成"
             )
         table = self.tables[-1]
+        if short_last != last_row:
+            whole = xl_range(first_row, first_col, last_row, last_col)
+            table["range"] = table["a_range"] = whole
+            if "autofilter" in table:
+                table["autofilter"] = whole
+            for row in range(first_row, short_last + 1):
+                for col in range(first_col, last_col + 1):
+                    self.table_cells[(row, col)] = whole
+            self.table_cells.ranges.append((first_row, first_col, last_row, last_col, whole))
         for i, formula in formulas.items():
             text = formula.lstrip("=") if formula.startswith("=") else formula
             text = self._prepare_table_formula(text)
             table["columns"][i]["formula"] = self._prepare_formula(text, True)
-        return result
+        return 0
+
+    def _check_table_overlap(self, first_row, first_col, last_row, last_col) -> None:
+        """XlsxWriter's check that a table does not overlap an earlier table or merged range
+        (a file Excel calls corrupt), made on the ranges rather than cell by cell."""
+
+        def overlaps(cells) -> str | None:
+            for (row, col), text in cells:
+                if first_row <= row <= last_row and first_col <= col <= last_col:
+                    return text
+            return None
+
+        for earlier in self.table_cells.ranges:
+            if not (
+                earlier[2] < first_row
+                or earlier[0] > last_row
+                or earlier[3] < first_col
+                or earlier[1] > last_col
+            ):
+                previous = earlier[4]
+                break
+        else:
+            previous = overlaps(dict.items(self.table_cells))
+        cell_range = xl_range(first_row, first_col, last_row, last_col)
+        if previous is not None:
+            raise xlsxwriter.exceptions.OverlappingRange(
+                f"Table range '{cell_range}' overlaps previous table range '{previous}'."
+            )
+        merged = overlaps(self.merged_cells.items())
+        if merged is not None:
+            raise xlsxwriter.exceptions.OverlappingRange(
+                f"Table range '{cell_range}' overlaps previous merge range '{merged}'."
+            )
 
 
 # A cell of a shared formula: `formula` and `ref` on the first cell only (None on the others).
