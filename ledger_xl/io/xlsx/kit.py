@@ -29,7 +29,14 @@ from pathlib import Path
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_col_to_name, xl_range, xl_rowcol_to_cell, xl_rowcol_to_cell_fast
+from xlsxwriter.utility import (
+    _utf16_len,
+    _utf16_truncate,
+    xl_col_to_name,
+    xl_range,
+    xl_rowcol_to_cell,
+    xl_rowcol_to_cell_fast,
+)
 
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import atomic_output
@@ -124,6 +131,32 @@ _STRING_CELL = xlsxwriter.worksheet.CellStringTuple
 _BLANK_CELL = xlsxwriter.worksheet.CellBlankTuple
 
 
+# The kinds of cell a column run holds (`_Column.kinds`).
+_GAP, _NUMBER, _STRING, _BLANK, _BOOLEAN = 0, 1, 2, 3, 4
+
+
+class _Column:
+    """Consecutive cells of one column with one format, written through `Worksheet.columnar`:
+    per cell one byte for its kind and its value (a number, a shared-string index, a
+    boolean), instead of XlsxWriter's tuple in a per-row dict (~100 bytes a cell, several GB
+    for a 100,000-customer master with its 资信证明 and 审核记录)."""
+
+    __slots__ = ("col", "first_row", "format", "kinds", "values")
+
+    def __init__(self, col: int, first_row: int, cell_format) -> None:
+        self.col, self.first_row, self.format = col, first_row, cell_format
+        self.kinds = bytearray()
+        self.values: list = []
+
+    @property
+    def next_row(self) -> int:
+        return self.first_row + len(self.kinds)
+
+    def add(self, kind: int, value=None) -> None:
+        self.kinds.append(kind)
+        self.values.append(value)
+
+
 class Worksheet(xlsxwriter.worksheet.Worksheet):
     """A worksheet that prepares each distinct formula text once, and writes every text as
     XML can hold it (`xml_safe`).
@@ -139,9 +172,167 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
     def __init__(self) -> None:
         super().__init__()
         self.table_cells = _TableCells()
+        self._columns: list[_Column] = []
+        self._column: _Column | None = None  # the run `columnar` has open
+
+    # ------------------------------------------------------------ cells kept by column
+
+    @contextlib.contextmanager
+    def columnar(self, col: int, first_row: int, cell_format) -> Iterator[None]:
+        """Inside the block, the cells written to `col` from `first_row` down, one row after
+        the other and in `cell_format`, are kept compactly by column (`_Column`) and written
+        out as XlsxWriter would have written them. Any other write goes to XlsxWriter's
+        table as usual; a cell written again later (outside a run) takes the later value."""
+        if self.constant_memory or cell_format is None or self._column is not None:
+            yield
+            return
+        run = _Column(col, first_row, cell_format)
+        self._column = run
+        try:
+            yield
+        finally:
+            self._column = None
+            if run.kinds:
+                self._columns.append(run)
+
+    def _run_at(self, row, col, cell_format) -> _Column | None:
+        run = self._column
+        if run is None or col != run.col or cell_format is not run.format:
+            return None
+        if row != run.first_row + len(run.kinds):
+            return None
+        if self._check_dimensions(row, col):
+            return None  # beyond the sheet: XlsxWriter's writer says so (-1)
+        cells = self.table.get(row)
+        if cells:
+            cells.pop(col, None)  # this write replaces an earlier one
+        return run
 
     def _write_string(self, row, col, string, cell_format=None):
-        return super()._write_string(row, col, xml_safe(string), cell_format)
+        string = xml_safe(string)
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_string(row, col, string, cell_format)
+        error = 0
+        if len(string) > self.xls_strmax // 2 and _utf16_len(string) > self.xls_strmax:
+            string = _utf16_truncate(string, self.xls_strmax)
+            error = -2
+        run.add(_STRING, self.str_table._get_shared_string_index(string))
+        return error
+
+    def _write_number(self, row, col, number, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_number(row, col, number, cell_format)
+        if number.__class__ is not float:
+            number = float(number)
+        if math.isnan(number) or math.isinf(number):  # XlsxWriter's error cells
+            run.add(_GAP)
+            return super()._write_number(row, col, number, cell_format)
+        run.add(_NUMBER, number)
+        return 0
+
+    def _write_datetime(self, row, col, date, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_datetime(row, col, date, cell_format)
+        run.add(_NUMBER, self._convert_date_time(date))
+        return 0
+
+    def _write_blank(self, row, col, blank, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_blank(row, col, blank, cell_format)
+        run.add(_BLANK)
+        return 0
+
+    def _write_boolean(self, row, col, boolean, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_boolean(row, col, boolean, cell_format)
+        run.add(_BOOLEAN, 1 if boolean else 0)
+        return 0
+
+    def _calculate_spans(self) -> None:
+        super()._calculate_spans()
+        if not self._columns:
+            return
+        # XlsxWriter's spans (per block of 16 rows, the first and last column with a cell),
+        # widened by the cells kept by column.
+        blocks: dict[int, list[int]] = {}
+        for block, text in self.row_spans.items():
+            low, high = text.split(":")
+            blocks[block] = [int(low) - 1, int(high) - 1]
+        for run in self._columns:
+            first, kinds, col = run.first_row, run.kinds, run.col
+            last = first + len(kinds) - 1
+            for block in range(first // 16, last // 16 + 1):
+                low = max(block * 16, first) - first
+                high = min(block * 16 + 16, last + 1) - first
+                if kinds.count(_GAP, low, high) == high - low:
+                    continue  # no cell of the run in this block
+                span = blocks.setdefault(block, [col, col])
+                span[0] = min(span[0], col)
+                span[1] = max(span[1], col)
+        self.row_spans = {b: f"{low + 1}:{high + 1}" for b, (low, high) in blocks.items()}
+
+    def _write_rows(self) -> None:
+        if not self._columns:
+            return super()._write_rows()
+        self._calculate_spans()
+        pending = sorted(self._columns, key=lambda r: (r.first_row, r.col))
+        formats = {id(run): run.format._get_xf_index() for run in pending}
+        active: list[_Column] = []  # the runs reaching the current row, by column
+        table, write, next_run = self.table, self.fh.write, 0
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            changed = False
+            while next_run < len(pending) and pending[next_run].first_row <= row_num:
+                active.append(pending[next_run])
+                next_run += 1
+                changed = True
+            if active and any(row_num >= r.first_row + len(r.kinds) for r in active):
+                active = [r for r in active if row_num < r.first_row + len(r.kinds)]
+                changed = True
+            if changed:
+                active.sort(key=lambda r: r.col)
+            here = [
+                (run.col, run, row_num - run.first_row)
+                for run in active
+                if run.kinds[row_num - run.first_row]
+            ]
+            cells = table.get(row_num)
+            if not (cells or here or row_num in self.row_info or row_num in self.comments):
+                continue
+            span = self.row_spans.get(row_num // 16)
+            info = self.row_info.get(row_num)
+            if not (cells or here):
+                self._write_empty_row(row_num, span, info)
+                continue
+            self._write_row(row_num, span, info)
+            if cells:  # XlsxWriter's cells take precedence (written later)
+                here = sorted(
+                    [(c, None, cell) for c, cell in cells.items()]
+                    + [item for item in here if item[0] not in cells],
+                    key=lambda item: item[0],
+                )
+            for col_num, run, i in here:
+                if run is None:
+                    self._write_cell(row_num, col_num, i)
+                    continue
+                kind = run.kinds[i]
+                ref = xl_rowcol_to_cell_fast(row_num, col_num)
+                xf = formats[id(run)]
+                if kind == _NUMBER:
+                    write(f'<c r="{ref}" s="{xf}"><v>{run.values[i]:.16G}</v></c>')
+                elif kind == _STRING:
+                    write(f'<c r="{ref}" s="{xf}" t="s"><v>{run.values[i]}</v></c>')
+                elif kind == _BLANK:
+                    write(f'<c r="{ref}" s="{xf}"/>')
+                else:
+                    cell = xlsxwriter.worksheet.CellBooleanTuple(run.values[i], run.format)
+                    super()._write_cell(row_num, col_num, cell)
+            self._xml_end_tag("row")
+        return None
 
     def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
         if isinstance(url, str):
