@@ -122,7 +122,7 @@ class Incoming:
         return header + 2 + i
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """A value the master took from a branch."""
 
@@ -139,7 +139,7 @@ class Change:
     row_key: str = ""  # the master row's key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Added:
     """A row the master gained from a branch."""
 
@@ -152,7 +152,7 @@ class Added:
     row_key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """A conflict, a refusal or a notice, with where it is and both sides' values."""
 
@@ -179,7 +179,7 @@ class Issue:
 _REFUSALS = {"merge-no-identity", "merge-unknown-customer", "merge-rules-differ"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowOutcome:
     file: str
     table: str
@@ -314,7 +314,7 @@ class _Side:
         return "" if is_blank(value) else str(value).strip()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Claim:
     """A ledger row of an incoming file and the master customer it resolved to."""
 

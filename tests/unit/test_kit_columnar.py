@@ -44,6 +44,11 @@ def _fill(ws, fmt, other, columnar: bool) -> None:
         ws._write_number(30, 2, 1.0, other)  # another format: outside the run
         ws._write_number(31, 2, 2.0, fmt)  # not the run's next row either
     ws.write_string(40, 0, "末行")
+    with ws.columnar(5, 44, fmt) if columnar else _nothing():  # gaps first and last
+        ws._write_blank(44, 5, None, None)
+        ws._write_string(45, 5, "中", fmt)
+        ws._write_blank(46, 5, None, None)
+        ws._write_blank(47, 5, None, None)
 
 
 class _nothing:
@@ -73,6 +78,7 @@ def test_cells_kept_by_column_are_written_as_xlsxwriter_writes_them(tmp_path):
     assert rows[5][1] == 45296.0 and rows[6][1] is True  # the date as its serial ("0.00")
     assert len(rows[9][1]) == 32_767 and rows[12][3] == -0.25
     assert rows[30][2] == 1.0 and rows[31][2] == 2.0 and rows[40][0] == "末行"
+    assert len(rows) == 46 and rows[45][5] == "中"  # the sheet ends at its last cell
 
 
 def test_a_table_is_recorded_by_range_and_still_refuses_an_overlap(tmp_path):

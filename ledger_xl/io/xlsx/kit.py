@@ -141,10 +141,11 @@ class _Column:
     boolean), instead of XlsxWriter's tuple in a per-row dict (~100 bytes a cell, several GB
     for a 100,000-customer master with its 资信证明 and 审核记录)."""
 
-    __slots__ = ("col", "first_row", "format", "kinds", "values")
+    __slots__ = ("col", "first_row", "format", "kinds", "letter", "values", "xf")
 
     def __init__(self, col: int, first_row: int, cell_format) -> None:
         self.col, self.first_row, self.format = col, first_row, cell_format
+        self.letter, self.xf = "", 0  # set when written out
         self.kinds = bytearray()
         self.values: list = []
 
@@ -183,7 +184,12 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         the other and in `cell_format`, are kept compactly by column (`_Column`) and written
         out as XlsxWriter would have written them. Any other write goes to XlsxWriter's
         table as usual; a cell written again later (outside a run) takes the later value."""
-        if self.constant_memory or cell_format is None or self._column is not None:
+        if (
+            self.constant_memory
+            or cell_format is None
+            or self._column is not None
+            or not (0 <= col < self.xls_colmax and 0 <= first_row < self.xls_rowmax)
+        ):
             yield
             return
         run = _Column(col, first_row, cell_format)
@@ -192,17 +198,26 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             yield
         finally:
             self._column = None
-            if run.kinds:
+            kinds = run.kinds
+            if kinds.count(_GAP) < len(kinds):
                 self._columns.append(run)
+                # The sheet's extent, as XlsxWriter records it cell by cell: the first and
+                # last cell the run holds.
+                first = len(kinds) - len(kinds.lstrip(b"\0"))
+                last = len(kinds.rstrip(b"\0")) - 1
+                self._check_dimensions(run.first_row + first, col)
+                self._check_dimensions(run.first_row + last, col)
 
     def _run_at(self, row, col, cell_format) -> _Column | None:
+        """The open run when this write is its next cell and can be kept in it; a write at
+        its next cell that cannot (another format, beyond the sheet) leaves a gap there and
+        goes to XlsxWriter's table."""
         run = self._column
-        if run is None or col != run.col or cell_format is not run.format:
+        if run is None or col != run.col or row != run.first_row + len(run.kinds):
             return None
-        if row != run.first_row + len(run.kinds):
+        if cell_format is not run.format or row >= self.xls_rowmax:
+            run.add(_GAP)
             return None
-        if self._check_dimensions(row, col):
-            return None  # beyond the sheet: XlsxWriter's writer says so (-1)
         cells = self.table.get(row)
         if cells:
             cells.pop(col, None)  # this write replaces an earlier one
@@ -281,7 +296,9 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             return super()._write_rows()
         self._calculate_spans()
         pending = sorted(self._columns, key=lambda r: (r.first_row, r.col))
-        formats = {id(run): run.format._get_xf_index() for run in pending}
+        for run in pending:  # formats are numbered only once the workbook is saved
+            run.letter = xl_col_to_name(run.col)
+            run.xf = run.format._get_xf_index()
         active: list[_Column] = []  # the runs reaching the current row, by column
         table, write, next_run = self.table, self.fh.write, 0
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
@@ -295,44 +312,66 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
                 changed = True
             if changed:
                 active.sort(key=lambda r: r.col)
-            here = [
-                (run.col, run, row_num - run.first_row)
-                for run in active
-                if run.kinds[row_num - run.first_row]
-            ]
             cells = table.get(row_num)
-            if not (cells or here or row_num in self.row_info or row_num in self.comments):
+            if cells:  # XlsxWriter's cells too (they take precedence: written later)
+                self._write_mixed_row(row_num, cells, active)
+                continue
+            r = row_num + 1
+            parts = []
+            for run in active:
+                i = row_num - run.first_row
+                kind = run.kinds[i]
+                if kind == _STRING:
+                    parts.append(
+                        f'<c r="{run.letter}{r}" s="{run.xf}" t="s"><v>{run.values[i]}</v></c>'
+                    )
+                elif kind == _NUMBER:
+                    parts.append(
+                        f'<c r="{run.letter}{r}" s="{run.xf}"><v>{run.values[i]:.16G}</v></c>'
+                    )
+                elif kind == _BLANK:
+                    parts.append(f'<c r="{run.letter}{r}" s="{run.xf}"/>')
+                elif kind == _BOOLEAN:
+                    parts.append(
+                        f'<c r="{run.letter}{r}" s="{run.xf}" t="b"><v>{run.values[i]}</v></c>'
+                    )
+            if not (parts or row_num in self.row_info or row_num in self.comments):
                 continue
             span = self.row_spans.get(row_num // 16)
             info = self.row_info.get(row_num)
-            if not (cells or here):
+            if not parts:
                 self._write_empty_row(row_num, span, info)
                 continue
             self._write_row(row_num, span, info)
-            if cells:  # XlsxWriter's cells take precedence (written later)
-                here = sorted(
-                    [(c, None, cell) for c, cell in cells.items()]
-                    + [item for item in here if item[0] not in cells],
-                    key=lambda item: item[0],
-                )
-            for col_num, run, i in here:
-                if run is None:
-                    self._write_cell(row_num, col_num, i)
-                    continue
-                kind = run.kinds[i]
-                ref = xl_rowcol_to_cell_fast(row_num, col_num)
-                xf = formats[id(run)]
-                if kind == _NUMBER:
-                    write(f'<c r="{ref}" s="{xf}"><v>{run.values[i]:.16G}</v></c>')
-                elif kind == _STRING:
-                    write(f'<c r="{ref}" s="{xf}" t="s"><v>{run.values[i]}</v></c>')
-                elif kind == _BLANK:
-                    write(f'<c r="{ref}" s="{xf}"/>')
-                else:
-                    cell = xlsxwriter.worksheet.CellBooleanTuple(run.values[i], run.format)
-                    super()._write_cell(row_num, col_num, cell)
-            self._xml_end_tag("row")
+            parts.append("</row>")
+            write("".join(parts))
         return None
+
+    def _write_mixed_row(self, row_num: int, cells: dict, active: list[_Column]) -> None:
+        """A row with cells in XlsxWriter's table as well as in column runs."""
+        here = [
+            (run.col, run, row_num - run.first_row)
+            for run in active
+            if run.kinds[row_num - run.first_row] and run.col not in cells
+        ]
+        merged = sorted(
+            [(c, None, cell) for c, cell in cells.items()] + here, key=lambda item: item[0]
+        )
+        self._write_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
+        for col_num, run, i in merged:
+            if run is None:
+                self._write_cell(row_num, col_num, i)
+                continue
+            kind, ref, xf = run.kinds[i], f"{run.letter}{row_num + 1}", run.xf
+            if kind == _NUMBER:
+                self.fh.write(f'<c r="{ref}" s="{xf}"><v>{run.values[i]:.16G}</v></c>')
+            elif kind == _STRING:
+                self.fh.write(f'<c r="{ref}" s="{xf}" t="s"><v>{run.values[i]}</v></c>')
+            elif kind == _BLANK:
+                self.fh.write(f'<c r="{ref}" s="{xf}"/>')
+            else:
+                self.fh.write(f'<c r="{ref}" s="{xf}" t="b"><v>{run.values[i]}</v></c>')
+        self._xml_end_tag("row")
 
     def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
         if isinstance(url, str):
