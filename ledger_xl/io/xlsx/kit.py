@@ -22,7 +22,6 @@ import math
 import os
 import re
 import unicodedata
-from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -132,7 +131,7 @@ _BLANK_CELL = xlsxwriter.worksheet.CellBlankTuple
 
 
 # The kinds of cell a column run holds (`_Column.kinds`).
-_GAP, _NUMBER, _STRING, _BLANK, _BOOLEAN = 0, 1, 2, 3, 4
+_GAP, _NUMBER, _STRING, _BLANK, _BOOLEAN, _SHARED = 0, 1, 2, 3, 4, 5
 
 
 class _Column:
@@ -141,11 +140,23 @@ class _Column:
     boolean), instead of XlsxWriter's tuple in a per-row dict (~100 bytes a cell, several GB
     for a 100,000-customer master with its 资信证明 and 审核记录)."""
 
-    __slots__ = ("col", "first_row", "format", "kinds", "letter", "values", "xf")
+    __slots__ = (
+        "col",
+        "first_row",
+        "format",
+        "formula",
+        "kinds",
+        "letter",
+        "ref",
+        "si",
+        "values",
+        "xf",
+    )
 
     def __init__(self, col: int, first_row: int, cell_format) -> None:
         self.col, self.first_row, self.format = col, first_row, cell_format
         self.letter, self.xf = "", 0  # set when written out
+        self.formula, self.ref, self.si = None, None, 0  # a shared formula's (`_SHARED`)
         self.kinds = bytearray()
         self.values: list = []
 
@@ -298,7 +309,7 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         pending = sorted(self._columns, key=lambda r: (r.first_row, r.col))
         for run in pending:  # formats are numbered only once the workbook is saved
             run.letter = xl_col_to_name(run.col)
-            run.xf = run.format._get_xf_index()
+            run.xf = run.format._get_xf_index() if run.format else None
         active: list[_Column] = []  # the runs reaching the current row, by column
         table, write, next_run = self.table, self.fh.write, 0
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
@@ -331,6 +342,17 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
                     )
                 elif kind == _BLANK:
                     parts.append(f'<c r="{run.letter}{r}" s="{run.xf}"/>')
+                elif kind == _SHARED:
+                    parts.append(
+                        self._shared_xml(
+                            f"{run.letter}{r}",
+                            run.xf,
+                            run.values[i],
+                            run.formula if i == 0 else None,
+                            run.ref,
+                            run.si,
+                        )
+                    )
                 elif kind == _BOOLEAN:
                     parts.append(
                         f'<c r="{run.letter}{r}" s="{run.xf}" t="b"><v>{run.values[i]}</v></c>'
@@ -369,6 +391,9 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
                 self.fh.write(f'<c r="{ref}" s="{xf}" t="s"><v>{run.values[i]}</v></c>')
             elif kind == _BLANK:
                 self.fh.write(f'<c r="{ref}" s="{xf}"/>')
+            elif kind == _SHARED:
+                formula = run.formula if i == 0 else None
+                self.fh.write(self._shared_xml(ref, xf, run.values[i], formula, run.ref, run.si))
             else:
                 self.fh.write(f'<c r="{ref}" s="{xf}" t="b"><v>{run.values[i]}</v></c>')
         self._xml_end_tag("row")
@@ -421,55 +446,57 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         si = self.__dict__.get("_ledger_xl_shared_next", 0)
         self._ledger_xl_shared_next = si + 1
         last = row + len(values) - 1
-        ref = f"{xl_rowcol_to_cell(row, col)}:{xl_rowcol_to_cell(last, col)}"
-        table[row][col] = _SharedFormula(prepared, cell_format, values[0], ref, si)
-        for i in range(1, len(values)):
-            table[row + i][col] = _SharedFormula(None, cell_format, values[i], None, si)
+        # Kept as a column run (`_Column`): the cached values, not a tuple per cell.
+        run = _Column(col, row, cell_format)
+        run.formula, run.si = prepared, si
+        run.ref = f"{xl_rowcol_to_cell(row, col)}:{xl_rowcol_to_cell(last, col)}"
+        run.kinds = bytearray([_SHARED]) * len(values)
+        run.values = list(values)
+        for r in range(row, last + 1):
+            cells = table.get(r)
+            if cells:
+                cells.pop(col, None)  # this write replaces an earlier one
+        self._columns.append(run)
 
     def _write_cell(self, row, col, cell):
         kind = cell.__class__
-        if kind is not _SharedFormula:
-            if cell.format is None:
-                return super()._write_cell(row, col, cell)
-            if kind in _NUMBER_CELLS:
-                self.fh.write(
-                    f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
-                    f's="{cell.format._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
-                )
-            elif kind is _STRING_CELL and not self.constant_memory:
-                self.fh.write(
-                    f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
-                    f's="{cell.format._get_xf_index()}" t="s"><v>{cell.string}</v></c>'
-                )
-            elif kind is _BLANK_CELL:
-                self.fh.write(
-                    f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"/>'
-                )
-            else:
-                return super()._write_cell(row, col, cell)
-            return None
-        attributes = [("r", xl_rowcol_to_cell(row, col))]
-        if cell.format:
-            attributes.append(("s", cell.format._get_xf_index()))
-        value = cell.value
+        if cell.format is None:
+            return super()._write_cell(row, col, cell)
+        if kind in _NUMBER_CELLS:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
+                f's="{cell.format._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+            )
+        elif kind is _STRING_CELL and not self.constant_memory:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
+                f's="{cell.format._get_xf_index()}" t="s"><v>{cell.string}</v></c>'
+            )
+        elif kind is _BLANK_CELL:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"/>'
+            )
+        else:
+            return super()._write_cell(row, col, cell)
+        return None
+
+    def _shared_xml(self, ref, xf, value, formula, group, si) -> str:
+        """A cell of a shared formula: the formula text and the group's range on its first
+        cell (`formula` not None), a reference to the group on the others."""
+        attr = f' r="{ref}"' if xf is None else f' r="{ref}" s="{xf}"'
         if isinstance(value, bool):
-            attributes.append(("t", "b"))
+            attr += ' t="b"'
             value = int(value)
         elif isinstance(value, str):
             if value in _ERROR_CODES:
-                attributes.append(("t", "e"))
+                attr += ' t="e"'
             elif value:
-                attributes.append(("t", "str"))
-        attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
+                attr += ' t="str"'
         result = self._escape_data(value if value is not None else "")
-        if cell.formula is None:
-            self.fh.write(f'<c{attr}><f t="shared" si="{cell.si}"/><v>{result}</v></c>')
-        else:
-            text = self._escape_data(cell.formula)
-            self.fh.write(
-                f'<c{attr}><f t="shared" ref="{cell.ref}" si="{cell.si}">{text}</f>'
-                f"<v>{result}</v></c>"
-            )
+        if formula is None:
+            return f'<c{attr}><f t="shared" si="{si}"/><v>{result}</v></c>'
+        text = self._escape_data(formula)
+        return f'<c{attr}><f t="shared" ref="{group}" si="{si}">{text}</f><v>{result}</v></c>'
 
     def add_table_with_formulas(self, first_row, first_col, last_row, last_col, options):
         """`add_table`, except that a column's formula (`"formula"` in its column options)
@@ -547,8 +574,6 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             )
 
 
-# A cell of a shared formula: `formula` and `ref` on the first cell only (None on the others).
-_SharedFormula = namedtuple("_SharedFormula", "formula, format, value, ref, si")
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 
 
