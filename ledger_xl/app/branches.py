@@ -199,6 +199,7 @@ class DistributeResult:
     manifest_csv: Path
     manifest_json: Path
     seconds: dict[str, float] = field(default_factory=dict)  # wall clock per stage
+    peak_mb: dict[str, float] = field(default_factory=dict)  # peak memory so far, per stage
 
 
 def read_master(path: str | Path) -> LedgerBook:
@@ -317,7 +318,7 @@ def distribute(
     clock.lap("生成各分公司工作簿")
     _write_manifest(result, rules, overwrite)
     clock.lap("写分发清单")
-    result.seconds = clock.laps
+    result.seconds, result.peak_mb = clock.laps, clock.peaks
     return result
 
 
@@ -413,6 +414,7 @@ class CollectResult:
     merge: MergeResult
     file_refusals: list[Issue]
     seconds: dict[str, float] = field(default_factory=dict)  # wall clock per stage
+    peak_mb: dict[str, float] = field(default_factory=dict)  # peak memory so far, per stage
 
     @property
     def needs_a_person(self) -> bool:
@@ -517,7 +519,7 @@ def collect(
     collected = CollectResult(master, output, report, day_folder, received, result, refusals)
     build_merge_report(report, collected, overwrite=overwrite)
     clock.lap("写合并报告")
-    collected.seconds = clock.laps
+    collected.seconds, collected.peak_mb = clock.laps, clock.peaks
     return collected
 
 
@@ -554,7 +556,8 @@ def _read_master_inputs(path: str | Path) -> tuple[Rules, Tables]:
 
 
 class _Clock:
-    """Wall-clock seconds per stage (for the benchmark's figures)."""
+    """Wall-clock seconds per stage and the process's peak memory (MB) at the end of each
+    (for the benchmark's figures; no peak where the platform does not report it)."""
 
     def __init__(self) -> None:
         import time
@@ -562,11 +565,18 @@ class _Clock:
         self._now = time.perf_counter
         self._last = self._now()
         self.laps: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}
 
     def lap(self, name: str) -> None:
         now = self._now()
         self.laps[name] = now - self._last
         self._last = now
+        try:
+            import resource
+
+            self.peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        except (ImportError, OSError):
+            pass
 
 
 def _receive(
