@@ -46,6 +46,7 @@ from ledger_xl.core.distribution import (
     input_keys,
     is_blank,
     looks_masked,
+    shared_values,
     split_by_branch,
     with_row_keys,
 )
@@ -493,8 +494,10 @@ def collect(
         if item.refusal is not None:
             refusals.append(Issue(item.refusal, item.branch, ""))
             continue
-        incoming.append(incoming_from_book(book_in, item.branch))
-        del book_in  # only what the merge takes is kept: one returned book alive at a time
+        taken = incoming_from_book(book_in, item.branch)
+        taken.tables = shared_values(taken.tables)
+        incoming.append(taken)
+        del book_in, taken  # only what the merge takes is kept: one returned book at a time
     clock.lap("读取、解密、校验退回的文件")
     day_folder = archive / (received_on or dt.date.today()).isoformat()
     for item in received:
@@ -544,13 +547,18 @@ def _collector_paused(collect_after: bool = False):
 def _read_master_inputs(path: str | Path) -> tuple[Rules, Tables]:
     """The master's rules and its input rows (`tables_from_book`) with only the columns
     distribute and collect use — the input columns and the row key; the formula columns'
-    values, read with the rest, are let go with the book."""
+    values, read with the rest, are let go with the book — and equal values held once
+    (`shared_values`)."""
     book = read_master(path)
     tables = tables_from_book(book)
-    return book.rules, Tables(
-        *(
-            frame[[k for k in frame.columns if k in {*input_keys(t, book.rules), layout.ROW_KEY}]]
-            for t, frame in tables.items()
+    return book.rules, shared_values(
+        Tables(
+            *(
+                frame[
+                    [k for k in frame.columns if k in {*input_keys(t, book.rules), layout.ROW_KEY}]
+                ]
+                for t, frame in tables.items()
+            )
         )
     )
 

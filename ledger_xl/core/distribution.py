@@ -59,6 +59,30 @@ class Tables:
         return ((t, self.get(t)) for t in TABLES)
 
 
+def shared_values(tables: Tables) -> Tables:
+    """The same tables with equal texts and equal dates held once: a reader makes one Python
+    object per cell, and a ledger repeats its branch names, grades, statuses, reviewers and
+    dates on every row (at 100,000 customers the master's input cells took 1.2 GB). Values
+    are only replaced by equal ones of the same type (`str`, `datetime`); numbers are left
+    as they are (-0.0 equals 0.0 but is not the same value)."""
+    texts: dict[str, str] = {}
+    dates: dict[dt.datetime, dt.datetime] = {}
+    out = []
+    for _, frame in tables.items():
+        columns = {}
+        for key in frame.columns:
+            columns[key] = [
+                texts.setdefault(v, v)
+                if v.__class__ is str
+                else dates.setdefault(v, v)
+                if v.__class__ is dt.datetime
+                else v
+                for v in frame[key].tolist()
+            ]
+        out.append(pd.DataFrame(columns, index=frame.index, columns=frame.columns, dtype=object))
+    return Tables(*out)
+
+
 def input_keys(table: str, rules: Rules) -> tuple[str, ...]:
     """The input columns of a table (what a person types; formula columns excluded)."""
     if table == LEDGER:
