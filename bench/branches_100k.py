@@ -89,7 +89,7 @@ def main() -> None:
     distribute_s = time.perf_counter() - start
     print(f"distribute: {distribute_s:.1f} s for {len(sent.files)} workbooks")
     for stage, seconds in sent.seconds.items():
-        print(f"  {stage}: {seconds:.1f} s")
+        print(f"  {stage}: {seconds:.1f} s, peak so far {sent.peak_mb.get(stage, 0):.0f} MB")
 
     files = {f.branch: f.path for f in sent.files}
 
@@ -128,7 +128,7 @@ def main() -> None:
         f"{len(merge.changes)} changes, {len(merge.conflicts())} conflicts"
     )
     for stage, seconds in collected.seconds.items():
-        print(f"  {stage}: {seconds:.1f} s")
+        print(f"  {stage}: {seconds:.1f} s, peak so far {collected.peak_mb.get(stage, 0):.0f} MB")
     # The baseline again, right after collect, so a change in the machine's load between the
     # start and the end shows (and each ratio uses the build measured next to it).
     start = time.perf_counter()

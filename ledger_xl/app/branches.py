@@ -45,6 +45,7 @@ from ledger_xl.core.distribution import (
     input_keys,
     is_blank,
     looks_masked,
+    shared_values,
     split_by_branch,
     with_row_keys,
 )
@@ -198,6 +199,7 @@ class DistributeResult:
     manifest_csv: Path
     manifest_json: Path
     seconds: dict[str, float] = field(default_factory=dict)  # wall clock per stage
+    peak_mb: dict[str, float] = field(default_factory=dict)  # peak memory so far, per stage
 
 
 def read_master(path: str | Path) -> LedgerBook:
@@ -233,9 +235,7 @@ def distribute(
     distribution_id = f"{now:%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
     clock = _Clock()
     if master is not None:
-        book = read_master(master)
-        rules = book.rules
-        tables = tables_from_book(book)
+        rules, tables = _read_master_inputs(master)
     else:
         rules = DEFAULT_RULES
         tables = Tables(pd.DataFrame(), pd.DataFrame(), pd.DataFrame())
@@ -274,13 +274,14 @@ def distribute(
             title=f"客户审核管理台账（{option.branch}）",
         )
         target = targets[option.branch]
-        if option.password:
-            with tempfile.TemporaryDirectory(prefix="ledger_xl-plain-") as private:
-                plain = Path(private) / target.name
-                build_ledger_workbook(plain, content, rules, build)
-                crypto.encrypt(plain, target, option.password, overwrite=overwrite)
-        else:
-            build_ledger_workbook(target, content, rules, build, overwrite=overwrite)
+        with _collector_paused(collect_after=True):
+            if option.password:
+                with tempfile.TemporaryDirectory(prefix="ledger_xl-plain-") as private:
+                    plain = Path(private) / target.name
+                    build_ledger_workbook(plain, content, rules, build)
+                    crypto.encrypt(plain, target, option.password, overwrite=overwrite)
+            else:
+                build_ledger_workbook(target, content, rules, build, overwrite=overwrite)
         sent.append(
             SentFile(
                 option.branch,
@@ -317,7 +318,7 @@ def distribute(
     clock.lap("生成各分公司工作簿")
     _write_manifest(result, rules, overwrite)
     clock.lap("写分发清单")
-    result.seconds = clock.laps
+    result.seconds, result.peak_mb = clock.laps, clock.peaks
     return result
 
 
@@ -413,6 +414,7 @@ class CollectResult:
     merge: MergeResult
     file_refusals: list[Issue]
     seconds: dict[str, float] = field(default_factory=dict)  # wall clock per stage
+    peak_mb: dict[str, float] = field(default_factory=dict)  # peak memory so far, per stage
 
     @property
     def needs_a_person(self) -> bool:
@@ -480,46 +482,56 @@ def collect(
             "没有找到分公司退回的工作簿" + (f"（{'、'.join(missing)} 不存在）" if missing else "")
         )
     clock = _Clock()
-    book = read_master(master)
+    rules, tables = _read_master_inputs(master)
     clock.lap("读总部台账")
     received: list[Received] = []
     incoming = []
     refusals: list[Issue] = []
     for path in files:
-        item, book_in = _receive(path, passwords, book.rules, as_of, lang)
+        item, book_in = _receive(path, passwords, rules, as_of, lang)
         received.append(item)
         if item.refusal is not None:
             refusals.append(Issue(item.refusal, item.branch, ""))
             continue
-        incoming.append(incoming_from_book(book_in, item.branch))
+        taken = incoming_from_book(book_in, item.branch)
+        taken.tables = shared_values(taken.tables)
+        incoming.append(taken)
+        del book_in, taken  # only what the merge takes is kept: one returned book at a time
     clock.lap("读取、解密、校验退回的文件")
     day_folder = archive / (received_on or dt.date.today()).isoformat()
     for item in received:
         item.archived = _archive(item, day_folder)
     clock.lap("归档")
     with _collector_paused():
-        result = merge(tables_from_book(book), book.rules, incoming, accept_rules=accept_rules)
+        result = merge(tables, rules, incoming, accept_rules=accept_rules)
+    # The new master is written from the merge's tables alone: the master and the returned
+    # files as read are let go first (at 100,000 customers, gigabytes held through the write).
+    del tables
+    incoming.clear()
     clock.lap("合并（纯计算）")
-    build_ledger_workbook(
-        output,
-        LedgerContent(result.tables.ledger, result.tables.credentials, result.tables.reviews),
-        book.rules,
-        BuildOptions(cache_date=as_of),
-        overwrite=overwrite,
-    )
+    with _collector_paused(collect_after=True):
+        build_ledger_workbook(
+            output,
+            LedgerContent(result.tables.ledger, result.tables.credentials, result.tables.reviews),
+            rules,
+            BuildOptions(cache_date=as_of),
+            overwrite=overwrite,
+        )
     clock.lap("写新的总部台账")
     collected = CollectResult(master, output, report, day_folder, received, result, refusals)
     build_merge_report(report, collected, overwrite=overwrite)
     clock.lap("写合并报告")
-    collected.seconds = clock.laps
+    collected.seconds, collected.peak_mb = clock.laps, clock.peaks
     return collected
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def _collector_paused(collect_after: bool = False):
     """The cyclic garbage collector paused while the merge allocates hundreds of thousands
     of small objects that form no cycles: at 300,000 rows its passes were a third of the
-    merge's time (bench/branches_100k.py). Reference counting still frees everything."""
+    merge's time (bench/branches_100k.py), and writing a workbook allocates a tuple per cell.
+    Reference counting still frees everything; `collect_after` runs one collection at the
+    end (a written workbook's objects refer to each other: freed only by the collector)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -527,10 +539,32 @@ def _collector_paused():
     finally:
         if was_enabled:
             gc.enable()
+        if collect_after:
+            gc.collect()
+
+
+def _read_master_inputs(path: str | Path) -> tuple[Rules, Tables]:
+    """The master's rules and its input rows (`tables_from_book`) with only the columns
+    distribute and collect use — the input columns and the row key; the formula columns'
+    values, read with the rest, are let go with the book — and equal values held once
+    (`shared_values`)."""
+    book = read_master(path)
+    tables = tables_from_book(book)
+    return book.rules, shared_values(
+        Tables(
+            *(
+                frame[
+                    [k for k in frame.columns if k in {*input_keys(t, book.rules), layout.ROW_KEY}]
+                ]
+                for t, frame in tables.items()
+            )
+        )
+    )
 
 
 class _Clock:
-    """Wall-clock seconds per stage (for the benchmark's figures)."""
+    """Wall-clock seconds per stage and the process's peak memory (MB) at the end of each
+    (for the benchmark's figures; no peak where the platform does not report it)."""
 
     def __init__(self) -> None:
         import time
@@ -538,11 +572,18 @@ class _Clock:
         self._now = time.perf_counter
         self._last = self._now()
         self.laps: dict[str, float] = {}
+        self.peaks: dict[str, float] = {}
 
     def lap(self, name: str) -> None:
         now = self._now()
         self.laps[name] = now - self._last
         self._last = now
+        try:
+            import resource
+
+            self.peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        except (ImportError, OSError):
+            pass
 
 
 def _receive(

@@ -122,7 +122,7 @@ class Incoming:
         return header + 2 + i
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     """A value the master took from a branch."""
 
@@ -139,7 +139,7 @@ class Change:
     row_key: str = ""  # the master row's key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Added:
     """A row the master gained from a branch."""
 
@@ -152,7 +152,7 @@ class Added:
     row_key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """A conflict, a refusal or a notice, with where it is and both sides' values."""
 
@@ -179,7 +179,7 @@ class Issue:
 _REFUSALS = {"merge-no-identity", "merge-unknown-customer", "merge-rules-differ"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowOutcome:
     file: str
     table: str
@@ -314,7 +314,7 @@ class _Side:
         return "" if is_blank(value) else str(value).strip()
 
 
-@dataclass
+@dataclass(slots=True)
 class _Claim:
     """A ledger row of an incoming file and the master customer it resolved to."""
 
@@ -1034,15 +1034,15 @@ class _Merge:
             return state.by_key[key]
         sent = record.sent(table)[key]
         taken = self.matched[table]
-        for m in self._content_index(table, record).get((sent.customer_id, sent.hashes), []):
+        for m in self._content_index(table, record).get((sent.customer_id, sent.joined), []):
             if m not in taken and str(state.get(m, layout.ROW_KEY)) not in record.sent(table):
                 taken.add(m)
                 return m
         return None
 
     def _content_index(self, table: str, record: Distribution) -> dict[tuple, list[int]]:
-        """(客户编号, field hashes as the record would have sent them) → original master
-        rows; built once per table, masking and field list."""
+        """(客户编号, field hashes joined as the record would have sent them) → original
+        master rows; built once per table, masking and field list."""
         masked = tuple(sorted(record.masked.get(table, ())))
         fields = record.fields[table]
         cache_key = (table, masked, fields)
@@ -1058,7 +1058,7 @@ class _Merge:
             ]
             ids = state.cells.get("customer_id", [None] * state.n)
             for m in range(self.original_rows[table]):
-                hashes = tuple(field_hash(column[m]) for column in columns)
+                hashes = "".join([field_hash(column[m]) for column in columns])
                 index[(text_id(ids[m]), hashes)].append(m)
             cache[cache_key] = index
         return cache[cache_key]
@@ -1178,12 +1178,11 @@ class _Merge:
             if sent_key is not None:
                 assert record is not None
                 base = record.base(REVIEWS, sent_key) or {}
+                present = self.present[n][REVIEWS]
                 edited = [
                     k
                     for k in self.keys[REVIEWS]
-                    if k in base
-                    and k in source.tables.reviews.columns
-                    and field_hash(values.get(k)) != base[k]
+                    if k in base and k in present and field_hash(values.get(k)) != base[k]
                 ]
                 m = self._sent_in_master(REVIEWS, record, sent_key)
                 if m is None:  # HQ removed or corrected it since
@@ -1326,13 +1325,18 @@ def tables_from_book(book: LedgerBook) -> Tables:
 
 
 def incoming_from_book(book: LedgerBook, branch: str = "") -> Incoming:
-    """A returned workbook as the merge takes it: every table row with its sheet row and
-    column positions, what was sent to it, and its own rules. The branch is the one it was
-    sent to (its 分发记录), else `branch`, else the most common 所属分公司 in it."""
+    """A returned workbook as the merge takes it: every table row (its input columns and
+    row key) with its sheet row and column positions, what was sent to it, and its own
+    rules. The branch is the one it was sent to (its 分发记录), else `branch`, else the most
+    common 所属分公司 in it."""
     frames, rows, columns = {}, {}, {}
     for table in TABLES:
         read = _table_of(book, table)
-        frames[table] = read.frame if read is not None else pd.DataFrame()
+        if read is None:
+            frames[table] = pd.DataFrame()
+        else:  # the merge compares input columns only: the formula columns' values go
+            wanted = {*input_keys(table, book.rules), layout.ROW_KEY}
+            frames[table] = read.frame[[k for k in read.frame.columns if k in wanted]]
         rows[table] = list(read.rows) if read is not None else []
         columns[table] = dict(read.columns) if read is not None else {}
     record = book.distribution

@@ -379,3 +379,35 @@ def test_edited_review_conflict_shows_both_values():
     (issue,) = merge(tables, DEFAULT_RULES, [returned(sent, reviews=reviews)]).issues
     assert (issue.hq_value, issue.branch_value) == ("资信良好", "改过的意见")
     assert issue.finding.column == "审核意见"
+
+
+def test_shared_values_hold_equal_texts_and_dates_once_and_change_nothing():
+    """The collect/distribute reading holds equal values once; no value changes type."""
+    import math
+
+    from ledger_xl.core.distribution import Tables, shared_values
+
+    day = dt.datetime(2024, 1, 5)
+    ledger = pd.DataFrame(
+        {
+            "branch": ["上海" + "分公司", "上海分公司", None, "北京分公司"],
+            "since": [day, dt.datetime(2024, 1, 5), dt.date(2024, 1, 5), float("nan")],
+            "score": [-0.0, 0.0, 1, True],
+        },
+        dtype=object,
+    )
+    reviews = pd.DataFrame({"branch": ["".join(["上海", "分公司"])]}, dtype=object)
+    out = shared_values(Tables(ledger, pd.DataFrame(), reviews))
+    assert out.ledger["branch"][0] is out.ledger["branch"][1] is out.reviews["branch"][0]
+    assert out.ledger["since"][0] is out.ledger["since"][1]
+    assert type(out.ledger["since"][2]) is dt.date and math.isnan(out.ledger["since"][3])
+    assert out.ledger["branch"][2] is None
+    scores = out.ledger["score"].tolist()
+    assert math.copysign(1, scores[0]) == -1 and [type(v) for v in scores] == [
+        float,
+        float,
+        int,
+        bool,
+    ]
+    assert out.ledger.equals(ledger) and out.reviews.equals(reviews)
+    assert list(out.ledger.columns) == list(ledger.columns) and out.credentials.empty

@@ -22,14 +22,20 @@ import math
 import os
 import re
 import unicodedata
-from collections import namedtuple
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import xlsxwriter
 import xlsxwriter.exceptions
 import xlsxwriter.worksheet
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import (
+    _utf16_len,
+    _utf16_truncate,
+    xl_col_to_name,
+    xl_range,
+    xl_rowcol_to_cell,
+    xl_rowcol_to_cell_fast,
+)
 
 from ledger_xl.core.errors import OutputError
 from ledger_xl.io.output import atomic_output
@@ -96,6 +102,73 @@ def xml_safe(text: str) -> str:
         return text
 
 
+class _TableCells(dict):
+    """XlsxWriter's map of the cells tables cover (cell → the table's range, for its overlap
+    checks), with a large table held as its range instead of one entry per cell: at 100,000
+    customers the three table sheets cover some 15 million cells, and XlsxWriter's map of
+    them took 1.5 GB and a Python loop over every cell (`Worksheet.add_table_with_formulas`).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ranges: list[tuple[int, int, int, int, str]] = []
+
+    def get(self, key, default=None):
+        found = dict.get(self, key)
+        if found is not None or not self.ranges:
+            return found if found is not None else default
+        row, col = key
+        for first_row, first_col, last_row, last_col, text in self.ranges:
+            if first_row <= row <= last_row and first_col <= col <= last_col:
+                return text
+        return default
+
+
+# XlsxWriter's cell tuples that `Worksheet._write_cell` writes itself (the same XML).
+_NUMBER_CELLS = (xlsxwriter.worksheet.CellNumberTuple, xlsxwriter.worksheet.CellDatetimeTuple)
+_STRING_CELL = xlsxwriter.worksheet.CellStringTuple
+_BLANK_CELL = xlsxwriter.worksheet.CellBlankTuple
+
+
+# The kinds of cell a column run holds (`_Column.kinds`).
+_GAP, _NUMBER, _STRING, _BLANK, _BOOLEAN, _SHARED = 0, 1, 2, 3, 4, 5
+
+
+class _Column:
+    """Consecutive cells of one column with one format, written through `Worksheet.columnar`:
+    per cell one byte for its kind and its value (a number, a shared-string index, a
+    boolean), instead of XlsxWriter's tuple in a per-row dict (~100 bytes a cell, several GB
+    for a 100,000-customer master with its 资信证明 and 审核记录)."""
+
+    __slots__ = (
+        "col",
+        "first_row",
+        "format",
+        "formula",
+        "kinds",
+        "letter",
+        "ref",
+        "si",
+        "values",
+        "xf",
+    )
+
+    def __init__(self, col: int, first_row: int, cell_format) -> None:
+        self.col, self.first_row, self.format = col, first_row, cell_format
+        self.letter, self.xf = "", 0  # set when written out
+        self.formula, self.ref, self.si = None, None, 0  # a shared formula's (`_SHARED`)
+        self.kinds = bytearray()
+        self.values: list = []
+
+    @property
+    def next_row(self) -> int:
+        return self.first_row + len(self.kinds)
+
+    def add(self, kind: int, value=None) -> None:
+        self.kinds.append(kind)
+        self.values.append(value)
+
+
 class Worksheet(xlsxwriter.worksheet.Worksheet):
     """A worksheet that prepares each distinct formula text once, and writes every text as
     XML can hold it (`xml_safe`).
@@ -103,10 +176,227 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
     XlsxWriter scans every formula with ~30 regular expressions (future-function prefixes);
     a ledger repeats seven ~500-character formulas on every row, so caching the prepared text
     makes building several times faster. Installed as the workbook's `worksheet_class`.
+    The commonest cells (a formatted number, date, shared string or blank) are written in
+    one step, the same XML as XlsxWriter's general cell writer, which was most of the time
+    a large ledger took to save.
     """
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.table_cells = _TableCells()
+        self._columns: list[_Column] = []
+        self._column: _Column | None = None  # the run `columnar` has open
+
+    # ------------------------------------------------------------ cells kept by column
+
+    @contextlib.contextmanager
+    def columnar(self, col: int, first_row: int, cell_format) -> Iterator[None]:
+        """Inside the block, the cells written to `col` from `first_row` down, one row after
+        the other and in `cell_format`, are kept compactly by column (`_Column`) and written
+        out as XlsxWriter would have written them. Any other write goes to XlsxWriter's
+        table as usual; a cell written again later (outside a run) takes the later value."""
+        if (
+            self.constant_memory
+            or cell_format is None
+            or self._column is not None
+            or not (0 <= col < self.xls_colmax and 0 <= first_row < self.xls_rowmax)
+        ):
+            yield
+            return
+        run = _Column(col, first_row, cell_format)
+        self._column = run
+        try:
+            yield
+        finally:
+            self._column = None
+            kinds = run.kinds
+            if kinds.count(_GAP) < len(kinds):
+                self._columns.append(run)
+                # The sheet's extent, as XlsxWriter records it cell by cell: the first and
+                # last cell the run holds.
+                first = len(kinds) - len(kinds.lstrip(b"\0"))
+                last = len(kinds.rstrip(b"\0")) - 1
+                self._check_dimensions(run.first_row + first, col)
+                self._check_dimensions(run.first_row + last, col)
+
+    def _run_at(self, row, col, cell_format) -> _Column | None:
+        """The open run when this write is its next cell and can be kept in it; a write at
+        its next cell that cannot (another format, beyond the sheet) leaves a gap there and
+        goes to XlsxWriter's table."""
+        run = self._column
+        if run is None or col != run.col or row != run.first_row + len(run.kinds):
+            return None
+        if cell_format is not run.format or row >= self.xls_rowmax:
+            run.add(_GAP)
+            return None
+        cells = self.table.get(row)
+        if cells:
+            cells.pop(col, None)  # this write replaces an earlier one
+        return run
+
     def _write_string(self, row, col, string, cell_format=None):
-        return super()._write_string(row, col, xml_safe(string), cell_format)
+        string = xml_safe(string)
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_string(row, col, string, cell_format)
+        error = 0
+        if len(string) > self.xls_strmax // 2 and _utf16_len(string) > self.xls_strmax:
+            string = _utf16_truncate(string, self.xls_strmax)
+            error = -2
+        run.add(_STRING, self.str_table._get_shared_string_index(string))
+        return error
+
+    def _write_number(self, row, col, number, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_number(row, col, number, cell_format)
+        if number.__class__ is not float:
+            number = float(number)
+        if math.isnan(number) or math.isinf(number):  # XlsxWriter's error cells
+            run.add(_GAP)
+            return super()._write_number(row, col, number, cell_format)
+        run.add(_NUMBER, number)
+        return 0
+
+    def _write_datetime(self, row, col, date, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_datetime(row, col, date, cell_format)
+        run.add(_NUMBER, self._convert_date_time(date))
+        return 0
+
+    def _write_blank(self, row, col, blank, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_blank(row, col, blank, cell_format)
+        run.add(_BLANK)
+        return 0
+
+    def _write_boolean(self, row, col, boolean, cell_format=None):
+        run = self._run_at(row, col, cell_format)
+        if run is None:
+            return super()._write_boolean(row, col, boolean, cell_format)
+        run.add(_BOOLEAN, 1 if boolean else 0)
+        return 0
+
+    def _calculate_spans(self) -> None:
+        super()._calculate_spans()
+        if not self._columns:
+            return
+        # XlsxWriter's spans (per block of 16 rows, the first and last column with a cell),
+        # widened by the cells kept by column.
+        blocks: dict[int, list[int]] = {}
+        for block, text in self.row_spans.items():
+            low, high = text.split(":")
+            blocks[block] = [int(low) - 1, int(high) - 1]
+        for run in self._columns:
+            first, kinds, col = run.first_row, run.kinds, run.col
+            last = first + len(kinds) - 1
+            for block in range(first // 16, last // 16 + 1):
+                low = max(block * 16, first) - first
+                high = min(block * 16 + 16, last + 1) - first
+                if kinds.count(_GAP, low, high) == high - low:
+                    continue  # no cell of the run in this block
+                span = blocks.setdefault(block, [col, col])
+                span[0] = min(span[0], col)
+                span[1] = max(span[1], col)
+        self.row_spans = {b: f"{low + 1}:{high + 1}" for b, (low, high) in blocks.items()}
+
+    def _write_rows(self) -> None:
+        if not self._columns:
+            return super()._write_rows()
+        self._calculate_spans()
+        pending = sorted(self._columns, key=lambda r: (r.first_row, r.col))
+        for run in pending:  # formats are numbered only once the workbook is saved
+            run.letter = xl_col_to_name(run.col)
+            run.xf = run.format._get_xf_index() if run.format else None
+        active: list[_Column] = []  # the runs reaching the current row, by column
+        table, write, next_run = self.table, self.fh.write, 0
+        for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
+            changed = False
+            while next_run < len(pending) and pending[next_run].first_row <= row_num:
+                active.append(pending[next_run])
+                next_run += 1
+                changed = True
+            if active and any(row_num >= r.first_row + len(r.kinds) for r in active):
+                active = [r for r in active if row_num < r.first_row + len(r.kinds)]
+                changed = True
+            if changed:
+                active.sort(key=lambda r: r.col)
+            cells = table.get(row_num)
+            if cells:  # XlsxWriter's cells too (they take precedence: written later)
+                self._write_mixed_row(row_num, cells, active)
+                continue
+            r = row_num + 1
+            parts = []
+            for run in active:
+                i = row_num - run.first_row
+                kind = run.kinds[i]
+                if kind == _STRING:
+                    parts.append(
+                        f'<c r="{run.letter}{r}" s="{run.xf}" t="s"><v>{run.values[i]}</v></c>'
+                    )
+                elif kind == _NUMBER:
+                    parts.append(
+                        f'<c r="{run.letter}{r}" s="{run.xf}"><v>{run.values[i]:.16G}</v></c>'
+                    )
+                elif kind == _BLANK:
+                    parts.append(f'<c r="{run.letter}{r}" s="{run.xf}"/>')
+                elif kind == _SHARED:
+                    parts.append(
+                        self._shared_xml(
+                            f"{run.letter}{r}",
+                            run.xf,
+                            run.values[i],
+                            run.formula if i == 0 else None,
+                            run.ref,
+                            run.si,
+                        )
+                    )
+                elif kind == _BOOLEAN:
+                    parts.append(
+                        f'<c r="{run.letter}{r}" s="{run.xf}" t="b"><v>{run.values[i]}</v></c>'
+                    )
+            if not (parts or row_num in self.row_info or row_num in self.comments):
+                continue
+            span = self.row_spans.get(row_num // 16)
+            info = self.row_info.get(row_num)
+            if not parts:
+                self._write_empty_row(row_num, span, info)
+                continue
+            self._write_row(row_num, span, info)
+            parts.append("</row>")
+            write("".join(parts))
+        return None
+
+    def _write_mixed_row(self, row_num: int, cells: dict, active: list[_Column]) -> None:
+        """A row with cells in XlsxWriter's table as well as in column runs."""
+        here = [
+            (run.col, run, row_num - run.first_row)
+            for run in active
+            if run.kinds[row_num - run.first_row] and run.col not in cells
+        ]
+        merged = sorted(
+            [(c, None, cell) for c, cell in cells.items()] + here, key=lambda item: item[0]
+        )
+        self._write_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
+        for col_num, run, i in merged:
+            if run is None:
+                self._write_cell(row_num, col_num, i)
+                continue
+            kind, ref, xf = run.kinds[i], f"{run.letter}{row_num + 1}", run.xf
+            if kind == _NUMBER:
+                self.fh.write(f'<c r="{ref}" s="{xf}"><v>{run.values[i]:.16G}</v></c>')
+            elif kind == _STRING:
+                self.fh.write(f'<c r="{ref}" s="{xf}" t="s"><v>{run.values[i]}</v></c>')
+            elif kind == _BLANK:
+                self.fh.write(f'<c r="{ref}" s="{xf}"/>')
+            elif kind == _SHARED:
+                formula = run.formula if i == 0 else None
+                self.fh.write(self._shared_xml(ref, xf, run.values[i], formula, run.ref, run.si))
+            else:
+                self.fh.write(f'<c r="{ref}" s="{xf}" t="b"><v>{run.values[i]}</v></c>')
+        self._xml_end_tag("row")
 
     def _write_url(self, row, col, url, cell_format=None, string=None, tip=None):
         if isinstance(url, str):
@@ -156,36 +446,57 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         si = self.__dict__.get("_ledger_xl_shared_next", 0)
         self._ledger_xl_shared_next = si + 1
         last = row + len(values) - 1
-        ref = f"{xl_rowcol_to_cell(row, col)}:{xl_rowcol_to_cell(last, col)}"
-        table[row][col] = _SharedFormula(prepared, cell_format, values[0], ref, si)
-        for i in range(1, len(values)):
-            table[row + i][col] = _SharedFormula(None, cell_format, values[i], None, si)
+        # Kept as a column run (`_Column`): the cached values, not a tuple per cell.
+        run = _Column(col, row, cell_format)
+        run.formula, run.si = prepared, si
+        run.ref = f"{xl_rowcol_to_cell(row, col)}:{xl_rowcol_to_cell(last, col)}"
+        run.kinds = bytearray([_SHARED]) * len(values)
+        run.values = list(values)
+        for r in range(row, last + 1):
+            cells = table.get(r)
+            if cells:
+                cells.pop(col, None)  # this write replaces an earlier one
+        self._columns.append(run)
 
     def _write_cell(self, row, col, cell):
-        if cell.__class__ is not _SharedFormula:
+        kind = cell.__class__
+        if cell.format is None:
             return super()._write_cell(row, col, cell)
-        attributes = [("r", xl_rowcol_to_cell(row, col))]
-        if cell.format:
-            attributes.append(("s", cell.format._get_xf_index()))
-        value = cell.value
+        if kind in _NUMBER_CELLS:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
+                f's="{cell.format._get_xf_index()}"><v>{cell.number:.16G}</v></c>'
+            )
+        elif kind is _STRING_CELL and not self.constant_memory:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" '
+                f's="{cell.format._get_xf_index()}" t="s"><v>{cell.string}</v></c>'
+            )
+        elif kind is _BLANK_CELL:
+            self.fh.write(
+                f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{cell.format._get_xf_index()}"/>'
+            )
+        else:
+            return super()._write_cell(row, col, cell)
+        return None
+
+    def _shared_xml(self, ref, xf, value, formula, group, si) -> str:
+        """A cell of a shared formula: the formula text and the group's range on its first
+        cell (`formula` not None), a reference to the group on the others."""
+        attr = f' r="{ref}"' if xf is None else f' r="{ref}" s="{xf}"'
         if isinstance(value, bool):
-            attributes.append(("t", "b"))
+            attr += ' t="b"'
             value = int(value)
         elif isinstance(value, str):
             if value in _ERROR_CODES:
-                attributes.append(("t", "e"))
+                attr += ' t="e"'
             elif value:
-                attributes.append(("t", "str"))
-        attr = "".join(f' {k}="{self._escape_attributes(v)}"' for k, v in attributes)
+                attr += ' t="str"'
         result = self._escape_data(value if value is not None else "")
-        if cell.formula is None:
-            self.fh.write(f'<c{attr}><f t="shared" si="{cell.si}"/><v>{result}</v></c>')
-        else:
-            text = self._escape_data(cell.formula)
-            self.fh.write(
-                f'<c{attr}><f t="shared" ref="{cell.ref}" si="{cell.si}">{text}</f>'
-                f"<v>{result}</v></c>"
-            )
+        if formula is None:
+            return f'<c{attr}><f t="shared" si="{si}"/><v>{result}</v></c>'
+        text = self._escape_data(formula)
+        return f'<c{attr}><f t="shared" ref="{group}" si="{si}">{text}</f><v>{result}</v></c>'
 
     def add_table_with_formulas(self, first_row, first_col, last_row, last_col, options):
         """`add_table`, except that a column's formula (`"formula"` in its column options)
@@ -195,25 +506,74 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         and the caller would write it again."""
         columns = [dict(c) for c in options.get("columns", [])]
         formulas = {i: c.pop("formula") for i, c in enumerate(columns) if c.get("formula")}
+        if options.get("total_row") or options.get("data") or first_row > last_row:
+            raise ValueError("add_table_with_formulas: no total row, data or reversed rows")
         tables = len(self.tables)
-        result = self.add_table(
-            first_row, first_col, last_row, last_col, {**options, "columns": columns}
-        )
-        if len(self.tables) == tables:  # refused: beyond the sheet (XlsxWriter only warns)
+        beyond = self._check_dimensions(last_row, last_col, True, True)
+        # XlsxWriter's add_table walks every cell of the range to record it for its overlap
+        # checks (1.5 GB at 100,000 customers): it is given the header and first data row,
+        # the overlap with earlier tables and merged ranges is checked here on the whole
+        # range, and the table's ranges are then set to the whole range.
+        short_last = min(last_row, first_row + 1)
+        if not beyond:
+            self._check_table_overlap(first_row, first_col, last_row, last_col)
+            self.add_table(
+                first_row, first_col, short_last, last_col, {**options, "columns": columns}
+            )
+        if beyond or len(self.tables) == tables:  # refused (XlsxWriter only warns)
             raise OutputError(
                 f"工作表“{self.name}”放不下 {last_row - first_row:,} 行："
                 f"一张工作表最多 {self.xls_rowmax:,} 行。请按分公司拆分后分别生成"
             )
         table = self.tables[-1]
+        if short_last != last_row:
+            whole = xl_range(first_row, first_col, last_row, last_col)
+            table["range"] = table["a_range"] = whole
+            if "autofilter" in table:
+                table["autofilter"] = whole
+            for row in range(first_row, short_last + 1):
+                for col in range(first_col, last_col + 1):
+                    self.table_cells[(row, col)] = whole
+            self.table_cells.ranges.append((first_row, first_col, last_row, last_col, whole))
         for i, formula in formulas.items():
             text = formula.lstrip("=") if formula.startswith("=") else formula
             text = self._prepare_table_formula(text)
             table["columns"][i]["formula"] = self._prepare_formula(text, True)
-        return result
+        return 0
+
+    def _check_table_overlap(self, first_row, first_col, last_row, last_col) -> None:
+        """XlsxWriter's check that a table does not overlap an earlier table or merged range
+        (a file Excel calls corrupt), made on the ranges rather than cell by cell."""
+
+        def overlaps(cells) -> str | None:
+            for (row, col), text in cells:
+                if first_row <= row <= last_row and first_col <= col <= last_col:
+                    return text
+            return None
+
+        for earlier in self.table_cells.ranges:
+            if not (
+                earlier[2] < first_row
+                or earlier[0] > last_row
+                or earlier[3] < first_col
+                or earlier[1] > last_col
+            ):
+                previous = earlier[4]
+                break
+        else:
+            previous = overlaps(dict.items(self.table_cells))
+        cell_range = xl_range(first_row, first_col, last_row, last_col)
+        if previous is not None:
+            raise xlsxwriter.exceptions.OverlappingRange(
+                f"Table range '{cell_range}' overlaps previous table range '{previous}'."
+            )
+        merged = overlaps(self.merged_cells.items())
+        if merged is not None:
+            raise xlsxwriter.exceptions.OverlappingRange(
+                f"Table range '{cell_range}' overlaps previous merge range '{merged}'."
+            )
 
 
-# A cell of a shared formula: `formula` and `ref` on the first cell only (None on the others).
-_SharedFormula = namedtuple("_SharedFormula", "formula, format, value, ref, si")
 _ERROR_CODES = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 
 

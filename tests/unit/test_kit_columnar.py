@@ -1,0 +1,100 @@
+"""Cells kept by column (`kit.Worksheet.columnar`) and tables recorded by range are written
+exactly as XlsxWriter writes them cell by cell: the same sheet XML, the same values read back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import pytest
+import xlsxwriter.exceptions
+from python_calamine import CalamineWorkbook
+
+from ledger_xl.io.xlsx import kit
+
+LONG = "长" * 40_000  # past Excel's 32,767 characters: cut by the writer either way
+
+
+def _fill(ws, fmt, other, columnar: bool) -> None:
+    """One sheet of every kind of cell a run meets: strings, numbers, dates, booleans,
+    blanks, gaps, a cell written before and after the run, a row with only a height."""
+    ws.write_string(0, 0, "标题")
+    ws.write_number(5, 1, 99.0, fmt)  # written first, then replaced by the run
+    values = ["甲", 1.5, 7, dt.datetime(2024, 1, 5), True, None, "", LONG, "乙", False, -0.25]
+    ws.set_row(20, 40)  # a row with a height and no cell
+    for col in (1, 3):
+        block = ws.columnar(col, 2, fmt) if columnar else _nothing()
+        with block:
+            for i, value in enumerate(values):
+                row = 2 + i
+                if value is None:
+                    ws._write_blank(row, col, None, fmt)
+                elif value == "":
+                    ws._write_blank(row, col, None, None)  # no format: no cell, a gap
+                elif isinstance(value, bool):
+                    ws._write_boolean(row, col, value, fmt)
+                elif isinstance(value, dt.datetime):
+                    ws._write_datetime(row, col, value, fmt)
+                elif isinstance(value, str):
+                    ws._write_string(row, col, value, fmt)
+                else:
+                    ws._write_number(row, col, value, fmt)
+    ws.write_string(4, 3, "后写的值", other)  # written after the run: the later value stays
+    with ws.columnar(2, 30, fmt) if columnar else _nothing():
+        ws._write_number(30, 2, 1.0, other)  # another format: outside the run
+        ws._write_number(31, 2, 2.0, fmt)  # not the run's next row either
+    ws.write_string(40, 0, "末行")
+    with ws.columnar(5, 44, fmt) if columnar else _nothing():  # gaps first and last
+        ws._write_blank(44, 5, None, None)
+        ws._write_string(45, 5, "中", fmt)
+        ws._write_blank(46, 5, None, None)
+        ws._write_blank(47, 5, None, None)
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _build(path, columnar: bool) -> None:
+    with kit.written(path, title="t", kind="output", created=dt.datetime(2026, 1, 1)) as wb:
+        fmt = wb.add_format({"num_format": "0.00", "locked": False})
+        other = wb.add_format({"bold": True})
+        _fill(wb.add_worksheet("表"), fmt, other, columnar)
+
+
+def test_cells_kept_by_column_are_written_as_xlsxwriter_writes_them(tmp_path):
+    plain, columnar = tmp_path / "plain.xlsx", tmp_path / "columnar.xlsx"
+    _build(plain, columnar=False)
+    _build(columnar, columnar=True)
+    with zipfile.ZipFile(plain) as a, zipfile.ZipFile(columnar) as b:
+        for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+            assert a.read(name) == b.read(name), name
+    rows = CalamineWorkbook.from_path(str(columnar)).get_sheet_by_name("表").to_python()
+    assert rows[2][1] == "甲" and rows[3][1] == 1.5 and rows[4][3] == "后写的值"
+    assert rows[5][1] == 45296.0 and rows[6][1] is True  # the date as its serial ("0.00")
+    assert len(rows[9][1]) == 32_767 and rows[12][3] == -0.25
+    assert rows[30][2] == 1.0 and rows[31][2] == 2.0 and rows[40][0] == "末行"
+    assert len(rows) == 46 and rows[45][5] == "中"  # the sheet ends at its last cell
+
+
+def test_a_table_is_recorded_by_range_and_still_refuses_an_overlap(tmp_path):
+    with kit.written(tmp_path / "t.xlsx", title="t", kind="output") as wb:
+        ws = wb.add_worksheet("表")
+        ws.add_table_with_formulas(2, 0, 5000, 3, {"name": "Big", "columns": [{"header": "a"}]})
+        assert ws.tables[-1]["range"] == "A3:D5001"
+        assert ws.tables[-1]["autofilter"] == "A3:D5001"
+        assert len(dict(ws.table_cells)) <= 2 * 4  # the header and first data row only
+        with pytest.raises(xlsxwriter.exceptions.OverlappingRange):
+            ws.merge_range(4000, 1, 4000, 5, "x")
+        with pytest.raises(xlsxwriter.exceptions.OverlappingRange):
+            ws.add_table_with_formulas(4999, 3, 5100, 6, {"name": "Other"})
+        ws.merge_range(6000, 0, 6000, 3, "x")
+        with pytest.raises(xlsxwriter.exceptions.OverlappingRange):
+            ws.add_table_with_formulas(5990, 2, 6010, 4, {"name": "Third"})
+        ws.add_table_with_formulas(7000, 0, 7010, 3, {"name": "Fourth"})
+    sheet = zipfile.ZipFile(tmp_path / "t.xlsx").read("xl/tables/table1.xml").decode()
+    assert 'ref="A3:D5001"' in sheet
