@@ -4,9 +4,12 @@
 # record the figures in tests/README.md ("Mutation testing").
 #
 # Usage: bash scripts/mutation.sh [module ...]
+#   Without arguments: every mutant of the modules in [tool.mutmut] only_mutate that has no
+#           result yet — a run that was stopped goes on where it stopped, and after an edit
+#           mutmut itself forgets the results of the functions whose source changed.
 #   module: a dotted module or package under ledger_xl, e.g. core.identifiers, core.checks,
-#           io.sniff; or a mutant's full name (ledger_xl.core.due.x_records__mutmut_25) to rerun
-#           it. Without arguments: every module listed in [tool.mutmut] only_mutate.
+#           io.sniff, to run every mutant of it again; or a mutant's full name
+#           (ledger_xl.core.due.x_records__mutmut_25) to rerun that one.
 # Environment: MUTATION_JOBS (default 1) parallel mutant runs; everything runs under nice 19.
 #
 # mutmut copies ledger_xl/ and tests/ into mutants/ (git-ignored), runs the fast tests once to
@@ -19,13 +22,12 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/mutmut ] || .venv/bin/python -m pip install -q -e ".[test,mutation]"
 
 patterns=()
-if [ $# -eq 0 ]; then
-  patterns=(
-    "ledger_xl.core.identifiers.*" "ledger_xl.core.scoring.*" "ledger_xl.core.schedule.*"
-    "ledger_xl.core.checks.*" "ledger_xl.core.due.*" "ledger_xl.core.summary.*"
-    "ledger_xl.io.sniff.*" "ledger_xl.io.formulas_reader.*" "ledger_xl.core.controls.*"
-  )
-else
+summary=(
+  "ledger_xl.core.identifiers.*" "ledger_xl.core.scoring.*" "ledger_xl.core.schedule.*"
+  "ledger_xl.core.checks.*" "ledger_xl.core.due.*" "ledger_xl.core.summary.*"
+  "ledger_xl.io.sniff.*" "ledger_xl.io.formulas_reader.*" "ledger_xl.core.controls.*"
+)
+if [ $# -gt 0 ]; then
   for module in "$@"; do
     if [[ "$module" == *__mutmut_* ]]; then  # one mutant, e.g. to check a new test kills it
       patterns+=("$module")
@@ -40,4 +42,5 @@ fi
 # function (it cannot follow the forked children io/isolated.py starts per file).
 LEDGER_XL_ISOLATE=0 nice -n 19 .venv/bin/python scripts/mutmut_run.py run --max-children "${MUTATION_JOBS:-1}" "${patterns[@]}"
 # One line per module: mutants, killed, survived, timeouts, others.
+[ ${#patterns[@]} -gt 0 ] || patterns=("${summary[@]}")
 .venv/bin/python scripts/mutation_summary.py "${patterns[@]}"
