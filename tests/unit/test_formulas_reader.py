@@ -430,3 +430,51 @@ def test_all_columns_mode_on_a_built_ledger(built):
     assert {k: v for k, v in _expected_ledger().items() if v is not None} == {
         k: v for k, v in every.items() if k[0] <= LAST + 2
     }
+
+
+# Shared formulas shifted by the reader: whole-column and whole-row ranges (anchored or not)
+# and references pushed past the sheet's edge, which Excel shows as #REF! — also by a follower
+# that lies above and left of its master (no program writes that; the reader still shifts).
+SHIFT_ROWS = (
+    '<row r="2">'
+    '<c r="C2"><f t="shared" ref="C2:D3" si="0">SUM(A:B)+SUM($A:B)+SUM(1:2)+SUM($1:2)+A2+'
+    "SUM(A:$B)+SUM(1:$2)+a2</f></c>"
+    '<c r="D2"><f t="shared" si="0"/></c>'
+    '<c r="E2"><f t="shared" ref="E2:F2" si="1">XFD2+E1048576</f></c>'
+    '<c r="F2"><f t="shared" si="1"/></c>'
+    '<c r="G2"><f t="shared" ref="G2:G3" si="2">A1048576*2+$B$1+A1048575</f></c>'
+    '<c r="H2"><f t="shared" ref="H2:H3" si="3">SUM(1048575:1048576)</f></c>'
+    '<c r="I2"><f t="shared" ref="I2:J2" si="4">SUM(XFC:XFD)</f></c>'
+    '<c r="J2"><f t="shared" si="4"/></c>'
+    '<c r="L2"><f t="shared" si="5"/></c>'
+    "</row>"
+    '<row r="3"><c r="C3"><f t="shared" si="0"/></c><c r="D3"><f t="shared" si="0"/></c>'
+    '<c r="G3"><f t="shared" si="2"/></c><c r="H3"><f t="shared" si="3"/></c>'
+    '<c r="M3"><f t="shared" ref="L2:M3" si="5">B2+A1</f></c></row>'
+)
+SHIFT_EXPECTED = {
+    (1, 2): "SUM(A:B)+SUM($A:B)+SUM(1:2)+SUM($1:2)+A2+SUM(A:$B)+SUM(1:$2)+a2",
+    (1, 3): "SUM(B:C)+SUM($A:C)+SUM(1:2)+SUM($1:2)+B2+SUM(B:$B)+SUM(1:$2)+b2",
+    (2, 2): "SUM(A:B)+SUM($A:B)+SUM(2:3)+SUM($1:3)+A3+SUM(A:$B)+SUM(2:$2)+a3",
+    (2, 3): "SUM(B:C)+SUM($A:C)+SUM(2:3)+SUM($1:3)+B3+SUM(B:$B)+SUM(2:$2)+b3",
+    (1, 4): "XFD2+E1048576",
+    (1, 5): "#REF!+F1048576",
+    (1, 6): "A1048576*2+$B$1+A1048575",
+    (2, 6): "#REF!*2+$B$1+A1048576",
+    (1, 7): "SUM(1048575:1048576)",
+    (2, 7): "SUM(#REF!)",
+    (1, 8): "SUM(XFC:XFD)",
+    (1, 9): "SUM(#REF!)",
+    (1, 11): "A1+#REF!",
+    (2, 12): "B2+A1",
+}
+
+
+def test_shared_ranges_of_whole_columns_and_rows_and_the_sheet_edge(tmp_path):
+    path = _write_xlsx(
+        tmp_path / "shift.xlsx",
+        [("移位", "worksheets/sheet1.xml", _sheet(SHIFT_ROWS))],
+        zipfile.ZIP_DEFLATED,
+    )
+    found = read_formulas(path, "移位", range(2, 13), 1, 2)
+    assert found == _grid(SHIFT_EXPECTED, range(2, 13), range(1, 3))
