@@ -158,6 +158,19 @@ def _resident_ids() -> list[object]:
         "19991231",
         "00000101",
         "99991231",
+        # every month's last day and the day after it; 29 February in leap and common years
+        *(
+            f"2023{m:02d}{d:02d}"
+            for m, d in enumerate((31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1)
+        ),
+        *(
+            f"2023{m:02d}{d + 1:02d}"
+            for m, d in enumerate((31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1)
+        ),
+        "20230229",
+        "20240229",
+        "21000229",
+        "20000229",
     ):
         valid = _resident_id(f"110105{birth}123")
         out.append(valid)
