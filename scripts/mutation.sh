@@ -10,6 +10,9 @@
 #   module: a dotted module or package under ledger_xl, e.g. core.identifiers, core.checks,
 #           io.sniff, to run every mutant of it again; or a mutant's full name
 #           (ledger_xl.core.due.x_records__mutmut_25) to rerun that one.
+#   --recheck-survivors first: every surviving mutant has no result again, so the run (without
+#           modules) tries them again — after new tests, or after a change to how tests are
+#           chosen (scripts/mutmut_run.py).
 # Environment: MUTATION_JOBS (default 1) parallel mutant runs; everything runs under nice 19.
 #
 # mutmut copies ledger_xl/ and tests/ into mutants/ (git-ignored), runs the fast tests once to
@@ -20,6 +23,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ -x .venv/bin/mutmut ] || .venv/bin/python -m pip install -q -e ".[test,mutation]"
+
+if [ "${1:-}" = "--recheck-survivors" ]; then  # run every surviving mutant again (e.g. after
+  shift                                         # new tests, or a change to how tests are chosen)
+  .venv/bin/python - <<'PY'
+import json, pathlib
+for meta in pathlib.Path("mutants").rglob("*.py.meta"):
+    data = json.loads(meta.read_text())
+    codes = data.get("exit_code_by_key", {})
+    again = [k for k, v in codes.items() if v == 0]
+    for key in again:
+        codes[key] = None
+    if again:
+        meta.write_text(json.dumps(data))
+        print(f"{meta}: {len(again)} survivors to run again")
+PY
+fi
 
 patterns=()
 summary=(

@@ -6,6 +6,13 @@ in ``parametrize(ids=[...])`` each time it collects the module, so the second co
 ``test_each_edit_is_reported[date-impossible@台账!AF6]`` no longer matches the id recorded
 the first time and pytest stops with "not found". Naming the test function instead (all its
 parameters run) avoids that; a mutant that survives runs all of them anyway.
+
+Second fix: mutmut learns which tests reach a function by watching the calls during each
+test, so a module- or session-scoped fixture's calls are charged to the first test that asked
+for it. `test_summary_oracle.py` computes `summary_tables` once in a module fixture: mutmut
+ran only the module's first test against `summary_tables`' mutants, and a mutant that emptied
+the data-quality table "survived" although `test_hand_worked_data_quality` fails on it. So
+each test selected is widened to its whole test file.
 """
 
 from __future__ import annotations
@@ -19,12 +26,12 @@ from mutmut.runners import harness
 _regular_run = harness.PytestRunner._pytest_args_regular_run
 
 
-def _by_function(self: harness.PytestRunner, tests: Iterable[str]) -> list[str]:
-    functions = list(dict.fromkeys(test.split("[", 1)[0] for test in tests))
-    return _regular_run(self, functions)
+def _by_file(self: harness.PytestRunner, tests: Iterable[str]) -> list[str]:
+    files = list(dict.fromkeys(test.split("::", 1)[0] for test in tests))
+    return _regular_run(self, files)
 
 
-harness.PytestRunner._pytest_args_regular_run = _by_function  # type: ignore[method-assign]
+harness.PytestRunner._pytest_args_regular_run = _by_file  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     sys.argv[0] = "mutmut"
