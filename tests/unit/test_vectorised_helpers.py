@@ -167,10 +167,17 @@ def _resident_ids() -> list[object]:
             f"2023{m:02d}{d + 1:02d}"
             for m, d in enumerate((31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1)
         ),
+        # and in a leap year; 29 February of years that are not leap years in any reading
+        *(
+            f"2024{m:02d}{d + 1:02d}"
+            for m, d in enumerate((31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1)
+        ),
         "20230229",
         "20240229",
         "21000229",
         "20000229",
+        "20250229",
+        "20210229",
     ):
         valid = _resident_id(f"110105{birth}123")
         out.append(valid)
@@ -181,6 +188,13 @@ def _resident_ids() -> list[object]:
             f"{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
         )
         out.append(_resident_id(first17))
+    # A character that is not a digit among the first 17, with the check character a sum
+    # over its code point would give: the check matches, the digits do not.
+    for position, char in ((16, "A"), (16, ":"), (3, "/"), (9, "A")):
+        first17 = "11010519491231002"
+        first17 = first17[:position] + char + first17[position + 1 :]
+        total = sum((ord(c) - 48) * w for c, w in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
+        out.append(first17 + RESIDENT_ID_CHECK_CHARS[total % 11])
     valid = out[0]
     out += [
         valid.lower(),
