@@ -11,10 +11,8 @@ one without `overwrite`.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
-import gc
 import hashlib
 import io
 import re
@@ -27,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ledger_xl.app.collector import collector_paused
 from ledger_xl.app.validate import expand_paths
 from ledger_xl.core import jsontext, layout
 from ledger_xl.core.book import LedgerBook, book_from_grids
@@ -274,7 +273,7 @@ def distribute(
             title=f"客户审核管理台账（{option.branch}）",
         )
         target = targets[option.branch]
-        with _collector_paused(collect_after=True):
+        with collector_paused(collect_after=True):
             if option.password:
                 with tempfile.TemporaryDirectory(prefix="ledger_xl-plain-") as private:
                     plain = Path(private) / target.name
@@ -502,14 +501,14 @@ def collect(
     for item in received:
         item.archived = _archive(item, day_folder)
     clock.lap("归档")
-    with _collector_paused():
+    with collector_paused():
         result = merge(tables, rules, incoming, accept_rules=accept_rules)
     # The new master is written from the merge's tables alone: the master and the returned
     # files as read are let go first (at 100,000 customers, gigabytes held through the write).
     del tables
     incoming.clear()
     clock.lap("合并（纯计算）")
-    with _collector_paused(collect_after=True):
+    with collector_paused(collect_after=True):
         build_ledger_workbook(
             output,
             LedgerContent(result.tables.ledger, result.tables.credentials, result.tables.reviews),
@@ -523,24 +522,6 @@ def collect(
     clock.lap("写合并报告")
     collected.seconds, collected.peak_mb = clock.laps, clock.peaks
     return collected
-
-
-@contextlib.contextmanager
-def _collector_paused(collect_after: bool = False):
-    """The cyclic garbage collector paused while the merge allocates hundreds of thousands
-    of small objects that form no cycles: at 300,000 rows its passes were a third of the
-    merge's time (bench/branches_100k.py), and writing a workbook allocates a tuple per cell.
-    Reference counting still frees everything; `collect_after` runs one collection at the
-    end (a written workbook's objects refer to each other: freed only by the collector)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-        if collect_after:
-            gc.collect()
 
 
 def _read_master_inputs(path: str | Path) -> tuple[Rules, Tables]:

@@ -6,13 +6,13 @@ batch goes on."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import gc
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from ledger_xl.app.collector import collector_paused
 from ledger_xl.app.paths import WORKBOOK_SUFFIXES, gather
 from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.findings import BatchResult, FileResult, Finding, finding
@@ -75,7 +75,7 @@ def validate_paths(
 
 
 def _validate_one(path: Path, as_of: dt.date, lang: str, identities: bool, standard):
-    with _collector_spared():
+    with collector_paused():
         book = read_book(path, lang=lang)
     gc.freeze()  # the book's cells stay alive for the checks: not walked by every collection
     try:
@@ -85,20 +85,6 @@ def _validate_one(path: Path, as_of: dt.date, lang: str, identities: bool, stand
     finally:
         gc.unfreeze()
     return _pack_result(result), _pack_identities(claims)
-
-
-@contextlib.contextmanager
-def _collector_spared():
-    """The cyclic garbage collector paused while the reader builds millions of cell objects
-    (which form no cycles; reference counting still frees everything): at 100,000 rows its
-    full passes over the growing heap took most of the read's time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _settled(path: Path, outcome: object, lang: str) -> tuple:
