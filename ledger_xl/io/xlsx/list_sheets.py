@@ -285,16 +285,17 @@ class ListWriter:
                     ws._write_number(row, col, float(value), fmt)
         else:
             fmt = f.centred if key in CENTRED_KEYS else f.text
-            shown: dict[object, str] = {}  # the file column: one name per workbook, not per row
-            for row, value in enumerate(cells, start=1):
-                if type(value) is not str or key == FILE_KEY:
-                    text = shown.get(value) if key == FILE_KEY else None
+            if key == FILE_KEY:  # one name per workbook, not per row
+                names: dict[object, str] = {}
+                for row, value in enumerate(cells, start=1):
+                    text = names.get(value)
                     if text is None:
-                        text = shown_text(key, value)
-                        if key == FILE_KEY:
-                            shown[value] = text
-                    value = text
-                ws._write_string(row, col, value, fmt)
+                        text = names[value] = shown_text(key, value)
+                    ws._write_string(row, col, text, fmt)
+            else:
+                for row, value in enumerate(cells, start=1):
+                    text = value if type(value) is str else shown_text(key, value)
+                    ws._write_string(row, col, text, fmt)
 
     def _widths(self, ws, columns, headers, frame: pd.DataFrame) -> None:
         sample = frame.head(2000)
