@@ -76,7 +76,7 @@ def validate_paths(
 
 def _validate_one(path: Path, as_of: dt.date, lang: str, identities: bool, standard):
     with collector_paused():
-        book = read_book(path, lang=lang)
+        book = read_book(path, lang=lang, later=True)  # the side sheets come in during the checks
     gc.freeze()  # the book's cells stay alive for the checks: not walked by every collection
     try:
         result, claims = check_book(

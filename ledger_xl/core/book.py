@@ -9,6 +9,7 @@ code, and the checks (`ledger_xl.core.validate.validate_book`) never see a file.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
@@ -183,6 +184,18 @@ class LedgerBook:
     # What HQ sent, when the workbook was handed out by `ledger-xl distribute` (its hidden
     # 分发记录 sheet); None for any other workbook.
     distribution: Distribution | None = None
+    # The side sheets still being read (`book_from_grids(..., later=True)`): `settle()` waits
+    # for them. None once they are in.
+    unsettled: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+
+    def settle(self) -> None:
+        """Take in the side sheets (资信证明, 审核记录, 分发记录) of a book read with
+        `later=True`, as `book_from_grids` would have at once. When one cannot be read the book
+        ends as that read would have left it (no ledger table, a finding saying why) and the
+        WorkbookReadError is raised, once."""
+        pending, self.unsettled = self.unsettled, None
+        if pending is not None:
+            pending()
 
     @property
     def checkable(self) -> bool:
@@ -220,6 +233,7 @@ def book_from_grids(
     properties: Mapping[str, str] | None = None,
     findings: list[Finding] | None = None,
     lang: str = "zh",
+    later: bool = False,
 ) -> LedgerBook:
     """A LedgerBook from sheets of cell values anchored at A1 (blank cells None or "").
 
@@ -228,6 +242,10 @@ def book_from_grids(
     finding, when they are broken); the ledger and side tables are found by their headers.
     A WorkbookReadError raised by `grids` becomes a finding: `file-truncated` for a damaged
     sheet, or the code it carries (a sheet that reaches too far: `file-unreadable`).
+
+    `later=True` leaves the side sheets (资信证明, 审核记录, 分发记录) unread until
+    `book.settle()`, so that the ledger's own checks run while a thread still reads them
+    (`check_book` settles before the first check that needs them).
     """
     sheet = grids.get if isinstance(grids, Mapping) else grids
     book = LedgerBook(
@@ -238,14 +256,38 @@ def book_from_grids(
     )
     where = {"lang": lang, "file": source}
     try:
-        _fill(book, sheet, where)
+        sides = _fill(book, sheet, where)
     except WorkbookReadError as exc:
-        book.ledger = None
-        book.findings.append(finding(exc.code or "file-truncated", detail=exc.detail, **where))
+        _unreadable(book, exc, where)
+        return book
+    if sides is None:
+        return book
+
+    def settle() -> None:
+        try:
+            sides()
+        except WorkbookReadError as exc:
+            _unreadable(book, exc, where)
+            raise
+
+    if later:
+        book.unsettled = settle
+    else:
+        with contextlib.suppress(WorkbookReadError):  # the book says why
+            settle()
     return book
 
 
-def _fill(book: LedgerBook, sheet: Callable[[str], Grid | None], where: dict) -> None:
+def _unreadable(book: LedgerBook, exc: WorkbookReadError, where: dict) -> None:
+    book.ledger = None
+    book.findings.append(finding(exc.code or "file-truncated", detail=exc.detail, **where))
+
+
+def _fill(
+    book: LedgerBook, sheet: Callable[[str], Grid | None], where: dict
+) -> Callable[[], None] | None:
+    """The rules and the ledger table; returns what reads the side sheets (None when there is
+    no ledger table to go with them)."""
     try:
         book.rules = read_rules(sheet)
         for name in missing_sheets(sheet):  # an older template: the defaults apply
@@ -264,21 +306,25 @@ def _fill(book: LedgerBook, sheet: Callable[[str], Grid | None], where: dict) ->
     grid = sheet(layout.SHEET_LEDGER)
     if grid is None:
         book.findings.append(finding("ledger-sheet-missing", value=layout.SHEET_LEDGER, **where))
-        return
+        return None
     ledger = read_table(grid, table_headers(ledger_headers(book.rules)))
     if ledger is None:
         book.findings.append(finding("header-not-found", sheet=layout.SHEET_LEDGER, **where))
-        return
-    for name, columns, attribute in (
-        (layout.SHEET_CREDENTIALS, layout.CREDENTIAL_COLUMNS, "credentials"),
-        (layout.SHEET_REVIEWS, layout.REVIEW_COLUMNS, "reviews"),
-    ):
-        side = sheet(name)
-        table = None if side is None else read_table(side, table_headers(side_headers(columns)))
-        setattr(book, attribute, table)
+        return None
     cached = grid.value(0, 1)
     if isinstance(cached, dt.datetime):
         cached = cached.date()
     book.cached_as_of = cached if isinstance(cached, dt.date) else None
-    book.distribution = read_distribution(sheet(layout.SHEET_DISTRIBUTION))
     book.ledger = ledger
+
+    def sides() -> None:
+        for name, columns, attribute in (
+            (layout.SHEET_CREDENTIALS, layout.CREDENTIAL_COLUMNS, "credentials"),
+            (layout.SHEET_REVIEWS, layout.REVIEW_COLUMNS, "reviews"),
+        ):
+            side = sheet(name)
+            table = None if side is None else read_table(side, table_headers(side_headers(columns)))
+            setattr(book, attribute, table)
+        book.distribution = read_distribution(sheet(layout.SHEET_DISTRIBUTION))
+
+    return sides

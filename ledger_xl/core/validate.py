@@ -64,7 +64,11 @@ def check_book(
     try:
         for check in CHECKS:
             check(ctx)
-    except WorkbookReadError as exc:  # the formula text could not be read after all
+        book.settle()
+    except WorkbookReadError as exc:
+        if not book.checkable:  # a side sheet read later (`book.settle`) was damaged: the
+            return file_result(book.source, list(book.findings)), []  # book says so alone
+        # the formula text could not be read after all
         ctx.findings.append(
             finding("file-truncated", lang=lang, file=book.source, detail=exc.detail)
         )

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from defusedxml import ElementTree
@@ -44,6 +45,7 @@ class OpenedWorkbook:
         self.path, self._book, self.findings = path, book, findings
         self._grids: dict[str, Grid | None] = {}
         self._parts: dict[str, tuple[str, int]] | None = None
+        self._ahead: dict[str, Future[Grid | None]] = {}
 
     @property
     def sheet_names(self) -> list[str]:
@@ -53,8 +55,34 @@ class OpenedWorkbook:
         """The sheet's values from A1, or None when there is no such sheet. Raises
         WorkbookReadError when the sheet's XML is damaged or reaches too far."""
         if name not in self._grids:
-            self._grids[name] = sheet_grid(self._book, name, self._guard)
+            ahead = self._ahead.pop(name, None)
+            if ahead is not None:
+                self._grids[name] = ahead.result()  # re-raises the read's WorkbookReadError
+            else:
+                self._grids[name] = sheet_grid(self._book, name, self._guard)
         return self._grids[name]
+
+    def read_ahead(self, names: Sequence[str]) -> None:
+        """Start reading these sheets, one after the other, in a thread beside the caller.
+
+        python-calamine parses a sheet's XML without holding the GIL, so the big side sheets
+        parse on the second core while this thread parses and checks the ledger sheet. The
+        thread has its own CalamineWorkbook: one workbook refuses a second sheet while it
+        parses one ("Already borrowed"). Each sheet is guarded as `grid` guards it, before
+        its own parse; `grid(name)` waits for it and raises what its read raised."""
+        names = [n for n in names if n in self._book.sheet_names and n not in self._grids]
+        names = [n for n in names if n not in self._ahead]
+        if not names:
+            return
+        self._part(names[0])  # work out the parts here, not in two threads at once
+        try:
+            book = open_calamine(self.path)
+        except WorkbookReadError:
+            return  # read them in this thread, where the error shows
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-sheets")
+        for name in names:
+            self._ahead[name] = pool.submit(sheet_grid, book, name, self._guard)
+        pool.shutdown(wait=False)
 
     def _guard(self, name: str, rows: int | None, cols: int | None) -> None:
         """Refuse a sheet that reaches further than its part can honestly hold: before the
@@ -204,7 +232,12 @@ def _refused(path: Path, reason: Finding) -> WorkbookReadError:
 
 
 def read_book(
-    path: str | Path, *, lang: str = "zh", formulas: bool = True, source: str | None = None
+    path: str | Path,
+    *,
+    lang: str = "zh",
+    formulas: bool = True,
+    source: str | None = None,
+    later: bool = False,
 ) -> LedgerBook:
     """Read a ledger workbook into a `LedgerBook` (read-only).
 
@@ -212,13 +245,17 @@ def read_book(
     ledger table whose `findings` say why (`book.fatal`); broken rule sheets, a missing 台账
     sheet or header are findings too. `formulas=False` skips the formula text (lists and
     summaries need only the values). `source` is the name findings give the file (default
-    the path; a decrypted copy is named after the file the user gave)."""
+    the path; a decrypted copy is named after the file the user gave). `later=True` returns
+    while the side sheets are still being read in a thread (`LedgerBook.settle`, which
+    `check_book` calls when a check first needs them)."""
     path = Path(path)
     source = source or str(path)
     try:
         opened = open_workbook(path, lang=lang)
     except WorkbookReadError as exc:
         return LedgerBook(source, findings=[exc.finding])
+    if layout.SHEET_LEDGER in opened.sheet_names:
+        opened.read_ahead([layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
     if not formulas:
         return book_from_grids(
             source,
@@ -226,19 +263,22 @@ def read_book(
             properties=custom_properties(path),
             findings=opened.findings,
             lang=lang,
+            later=later,
         )
     # The formula scan runs beside the value read: python-calamine parses a sheet without
     # holding the GIL, so the two overlap on a second core.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas") as pool:
-        scan = pool.submit(_scan_formulas, path)
-        book = book_from_grids(
-            source,
-            opened.grid,
-            properties=custom_properties(path),
-            findings=opened.findings,
-            lang=lang,
-        )
-        book.formula_source = scan.result()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas")
+    scan = pool.submit(_scan_formulas, path)
+    pool.shutdown(wait=False)
+    book = book_from_grids(
+        source,
+        opened.grid,
+        properties=custom_properties(path),
+        findings=opened.findings,
+        lang=lang,
+        later=later,
+    )
+    book.formula_source = scan.result if later else scan.result()
     return book
 
 

@@ -57,10 +57,12 @@ class CheckContext:
 
     @property
     def credentials(self) -> Table | None:
+        self.book.settle()
         return self.book.credentials
 
     @property
     def reviews(self) -> Table | None:
+        self.book.settle()
         return self.book.reviews
 
     @property

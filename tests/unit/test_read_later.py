@@ -1,0 +1,120 @@
+"""Reading the side sheets while the ledger's own checks run (`read_book(..., later=True)`).
+
+validate reads 资信证明 and 审核记录 in a thread and settles them when a check first needs
+them. Whatever the file holds, the result must be the one a plain read gives: the same
+findings in the same order, and a damaged side sheet still ends the file with the one
+file-level finding, not with the ledger's findings beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.core import layout
+from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.validate import check_book
+from ledger_xl.io import package
+from ledger_xl.io.read import read_book
+from ledger_xl.io.sniff import sniff
+from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
+
+AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def careless(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo ledger of 400 customers with findings in the ledger and in both side sheets."""
+    data = generate_demo(n_customers=400, as_of=AS_OF)
+    ledger, credentials, reviews = data.ledger.copy(), data.credentials.copy(), data.reviews.copy()
+    ledger.loc[0, "last_review"] = "2025-13-40"
+    ledger.loc[1, "uscc"] = "91350200MA2Y00000X"
+    credentials.loc[0, "expires"] = "明年"
+    reviews.loc[0, "review_date"] = "上周"
+    path = tmp_path_factory.mktemp("later") / "careless.xlsx"
+    return build_ledger_workbook(
+        path,
+        LedgerContent(ledger, credentials, reviews),
+        options=BuildOptions(fixed_as_of=AS_OF, cache_date=AS_OF),
+    )
+
+
+def _result(path: Path, later: bool):
+    result, claims = check_book(read_book(path, later=later), AS_OF)
+    return [f.model_dump() for f in result.findings], result.rows, result.branch, claims
+
+
+def _member(path: Path, sheet: str) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return package.sheet_parts(archive)[sheet]
+
+
+def _wrong_crc(src: Path, dst: Path, member: str) -> Path:
+    """A copy whose `member` inflates but fails its CRC-32: the sniff reads only a sheet's
+    first KiB, so the damage shows when the sheet is read."""
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as archive:
+        info = archive.getinfo(member)
+    wrong = struct.pack("<I", info.CRC ^ 0x5A5A5A5A)
+    data[info.header_offset + 14 : info.header_offset + 18] = wrong
+    pos = 0
+    while (pos := data.find(b"PK\x01\x02", pos)) >= 0:
+        name_len = struct.unpack_from("<H", data, pos + 28)[0]
+        if data[pos + 46 : pos + 46 + name_len].decode() == member:
+            data[pos + 16 : pos + 20] = wrong
+            break
+        pos += 4
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def test_the_later_read_finds_what_the_plain_read_finds(careless: Path) -> None:
+    later = _result(careless, later=True)
+    assert later == _result(careless, later=False)
+    codes = {(f["code"], f["sheet"]) for f in later[0]}
+    # the planted faults of all three sheets are there, so each sheet was really checked
+    assert ("date-impossible", layout.SHEET_LEDGER) in codes
+    assert ("uscc-check", layout.SHEET_LEDGER) in codes
+    assert ("not-a-date", layout.SHEET_CREDENTIALS) in codes
+    assert ("not-a-date", layout.SHEET_REVIEWS) in codes
+
+
+@pytest.mark.parametrize("sheet", [layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
+def test_a_damaged_side_sheet_ends_the_file_as_a_plain_read_does(
+    careless: Path, tmp_path: Path, sheet: str
+) -> None:
+    path = _wrong_crc(careless, tmp_path / "damaged.xlsx", _member(careless, sheet))
+    assert sniff(path) == []  # the damage lies past what the sniff reads
+    later = _result(path, later=True)
+    assert later == _result(path, later=False)
+    findings, rows, _, claims = later
+    assert [f["code"] for f in findings] == ["file-truncated"]
+    assert rows == 0 and claims == []
+
+
+def test_settling_raises_the_side_sheets_error_once(careless: Path, tmp_path: Path) -> None:
+    path = _wrong_crc(careless, tmp_path / "damaged.xlsx", _member(careless, "资信证明"))
+    book = read_book(path, later=True)
+    assert book.checkable and book.credentials is None  # not read yet
+    with pytest.raises(WorkbookReadError):
+        book.settle()
+    assert not book.checkable
+    assert [f.code for f in book.findings] == ["file-truncated"]
+    book.settle()  # once: the book now says why
+    assert [f.code for f in book.findings] == ["file-truncated"]
+
+
+def test_a_settled_book_holds_every_side_table(careless: Path) -> None:
+    book = read_book(careless, later=True)
+    book.settle()
+    plain = read_book(careless)
+    assert book.credentials.frame.equals(plain.credentials.frame)
+    assert book.reviews.frame.equals(plain.reviews.frame)
+    assert book.credentials.rows == plain.credentials.rows
+    assert book.distribution == plain.distribution
+    assert book.formulas() == plain.formulas()
