@@ -485,8 +485,8 @@ class _Collector:
             if template is None:
                 template = templates[si] = _SharedFormula(master[2])
             self.result[row, col] = template.shifted(row - master[0], col - master[1])
-        for ref, text in self.arrays:
-            self.fill_array(ref, text)
+        for ref, text in reversed(self.arrays):  # nested ranges (a damaged file): the one
+            self.fill_array(ref, text)  # starting nearest above a cell wins, as on lookup
 
     def fill_array(self, ref: bytes, text: str) -> None:
         """Give the cells of an array range its text. With ALL_COLUMNS the range is kept as

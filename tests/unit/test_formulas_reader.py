@@ -478,3 +478,73 @@ def test_shared_ranges_of_whole_columns_and_rows_and_the_sheet_edge(tmp_path):
     )
     found = read_formulas(path, "移位", range(2, 13), 1, 2)
     assert found == _grid(SHIFT_EXPECTED, range(2, 13), range(1, 3))
+
+
+# Array ranges as a damaged or odd file may hold them: nested ranges over one column, a
+# one-row range, refs the reader cannot use, and a cell with a formula of its own inside a
+# range. Column A: A1:A10 holds "OUTER" and A3:A4 "INNER" (no program writes that; the cell
+# gets the range starting nearest above it that covers it).
+ARRAY_ROWS = (
+    '<row r="1"><c r="A1"><f t="array" ref="A1:A10">OUTER</f></c>'
+    '<c r="C1"><f t="array" ref="C1:E1">ONE_ROW</f></c>'
+    '<c r="F1"><f t="array" ref="F1:F2:F3">THREE_PARTS</f></c>'
+    '<c r="G1"><f t="array" ref="G1:G">NO_ROW</f></c>'
+    '<c r="H1"><f t="array" ref="H1:H3">RANGE</f></c></row>'
+    '<row r="2"><c r="H2"><f>OWN</f></c></row>'
+    '<row r="3"><c r="A3"><f t="array" ref="A3:A4">INNER</f></c></row>'
+)
+
+
+@pytest.mark.parametrize("every", [True, False], ids=["all columns", "asked for"])
+def test_array_ranges_nested_one_row_unusable_and_overridden(tmp_path, every):
+    path = _write_xlsx(
+        tmp_path / "arrays.xlsx",
+        [("数组", "worksheets/sheet1.xml", _sheet(ARRAY_ROWS))],
+        zipfile.ZIP_DEFLATED,
+    )
+    columns = formulas_reader.ALL_COLUMNS if every else range(9)
+    found = read_formulas(path, "数组", columns, 0, 11)
+    expected = {(row, 0): "OUTER" for row in range(10)} | {(2, 0): "INNER", (3, 0): "INNER"}
+    expected |= {(0, col): "ONE_ROW" for col in (2, 3, 4)}
+    expected |= {(0, 7): "RANGE", (1, 7): "OWN", (2, 7): "RANGE"}
+    expected |= {(0, 5): "THREE_PARTS", (0, 6): "NO_ROW"}  # their own cells only
+    for row in range(12):
+        for col in range(9):
+            assert found.get((row, col)) == expected.get((row, col)), (row, col)
+
+
+def test_a_stray_formula_after_a_self_closed_cell_belongs_to_no_cell(tmp_path):
+    """`<c r="B1"/>` then an `<f>` outside any cell (a damaged file): B1 holds no formula and
+    the scan goes on to the cells after it, also when a cell without `r` forces the full
+    scan."""
+    rows = (
+        '<row r="1"><c r="A1"><f>A</f></c><c r="B1"/><f>STRAY</f><c r="C1"><f>C</f></c>'
+        "<c><f>D</f></c></row>"
+    )
+    path = _write_xlsx(
+        tmp_path / "stray.xlsx", [("表", "worksheets/sheet1.xml", _sheet(rows))], zipfile.ZIP_STORED
+    )
+    assert read_formulas(path, "表", range(5), 0, 0) == {
+        (0, 0): "A",
+        (0, 1): None,
+        (0, 2): "C",
+        (0, 3): "D",
+        (0, 4): None,
+    }
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 1000])
+def test_a_row_longer_than_the_carry_is_cut_at_cells_and_still_counted(
+    tmp_path, monkeypatch, chunk_size
+):
+    """A row without row starts for longer than MAX_CARRY is scanned in pieces cut at cell
+    starts: the implied positions go on counting across the cuts, from the piece's first
+    cell."""
+    values = "".join("<c><v>1</v></c>" for _ in range(12))
+    rows = f'<row r="1">{values}<c><f>M1</f></c><c t="s"><v>0</v></c><c><f>O1</f></c></row>'
+    path = _write_xlsx(
+        tmp_path / "long.xlsx", [("表", "worksheets/sheet1.xml", _sheet(rows))], zipfile.ZIP_STORED
+    )
+    monkeypatch.setattr(formulas_reader, "MAX_CARRY", 20)
+    found = read_formulas(path, "表", formulas_reader.ALL_COLUMNS, 0, 0, chunk_size=chunk_size)
+    assert dict(found) == {(0, 12): "M1", (0, 14): "O1"}
