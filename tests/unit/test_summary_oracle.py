@@ -81,6 +81,9 @@ HAND_DOCS = [
     doc(5, "银行资信证明", dt.date(2026, 1, 1)),  # expired, but its customer is 已停用
     doc(6, "其他", None),  # blank 有效期至: not a date problem
     doc(7, "其他", "长期有效"),  # text: 有效期至无法识别
+    doc(3, "其他", "待定"),  # text: 有效期至无法识别
+    doc(1, "其他", None),  # blank again: not a date problem
+    doc(2, "其他", None),  # and again
 ]
 
 HAND_FIGURES = {
@@ -121,7 +124,7 @@ HAND_QUALITY = {
     "风险等级未填写或不在列表中": 1,
     "所属分公司未填写": 0,
     "评分不全（评级待补充）": 1,
-    "资信证明有效期至无法识别": 1,  # "长期有效"; the blank one is not counted
+    "资信证明有效期至无法识别": 2,  # "长期有效" and "待定"; the three blank ones are not counted
     "无法读取的工作簿": 0,
 }
 
@@ -206,13 +209,14 @@ def test_hand_worked_documents_list(hand_tables):
         zip(frame["doc_status"], frame["customer_id"], frame["doc_type"], days, strict=True)
     ) == [
         (layout.DOC_EXPIRED, "SH000002", "其他", -1),
+        (layout.DUE_UNKNOWN, "SH000003", "其他", None),
         (layout.DUE_UNKNOWN, "SH000007", "其他", None),
         (layout.DOC_SOON, "SH000002", "银行资信证明", 60),
     ]
     reasons = list(frame["reason"])
     assert reasons[0] == "已过期 1 天"
-    assert "长期有效" in reasons[1]
-    assert reasons[2] == "60 天后到期"
+    assert "待定" in reasons[1] and "长期有效" in reasons[2]
+    assert reasons[3] == "60 天后到期"
 
 
 def test_hand_worked_crosstabs(hand_tables):
@@ -239,15 +243,159 @@ def test_hand_worked_crosstabs(hand_tables):
     }
 
 
+def test_hand_worked_data_quality_notes(hand_tables):
+    """What the 数据质量 sheet tells the reader about each count, as written."""
+    quality = hand_tables["data_quality"]
+    assert list(quality.columns) == ["item", "count", "note"]
+    assert dict(zip(quality["item"], quality["note"], strict=True)) == {
+        "最近审核日期无法识别": "不是日期（如文本“2024-3-5”），到期提示无法判断；"
+        "用 ledger-xl validate 查看具体单元格",
+        "审核周期无法确定": "风险等级或客户类别不在审核周期表中",
+        "审核状态未填写或不在列表中": "计入“按审核状态”的未填写或无法识别",
+        "风险等级未填写或不在列表中": "计入“按风险等级”的未填写或无法识别",
+        "所属分公司未填写": "分公司表中记为（未填写）",
+        "评分不全（评级待补充）": "四项维度评分未填全，无法计算综合评分",
+        "资信证明有效期至无法识别": "有效期至不是日期",
+        "无法读取的工作簿": "见“数据说明”中的文件列表",
+    }
+
+
+def test_a_never_reviewed_customer_is_not_a_cycle_problem():
+    """审核周期无法确定 counts customers with a readable last review and no cycle: a blank
+    最近审核日期 is 未审核, not a cycle problem, whatever its risk level."""
+    rows = [
+        good_row(1, risk_level="极高"),  # reviewed, no cycle: counted
+        good_row(2, risk_level="极高", status="待审核", last_review=None, **scores(None)),
+        good_row(3, risk_level="极高", last_review="2025-13-40"),  # unreadable: counted there
+    ]
+    tables = summary.summary_tables(
+        portfolio.from_frames(
+            pd.DataFrame(rows, dtype=object), None, None, AS_OF, DEFAULT_RULES, "周期.xlsx"
+        )
+    )
+    quality = dict(
+        zip(tables["data_quality"]["item"], tables["data_quality"]["count"], strict=True)
+    )
+    assert quality["审核周期无法确定"] == 1
+    assert quality["最近审核日期无法识别"] == 1
+
+
+def test_the_due_lists_follow_the_window_and_keep_their_columns(hand):
+    """`within` narrows 即将到期 (customer 3 is due in 15 days); the lists are `due_reviews`'
+    rows with their own columns, numbered from 0."""
+    from ledger_xl.core import due
+
+    wide, narrow = summary.summary_tables(hand), summary.summary_tables(hand, within=10)
+    assert list(wide["due_soon"]["customer_id"]) == ["SH000003"]
+    assert narrow["due_soon"].empty
+    listed = due.due_reviews(hand.customers, None)
+    for name in ("overdue", "due_soon", "never_reviewed"):
+        assert list(wide[name].columns) == list(listed.columns), name
+        assert list(wide[name].index) == list(range(len(wide[name]))), name
+
+
+def test_branch_crosstabs_order_blank_last_and_count_in_integers():
+    """Branches in sorted order, the blank branch as （未填写） after them, then 合计; whole
+    numbers, under the 所属分公司 heading."""
+    rows = [
+        good_row(1, branch="深圳分公司"),
+        good_row(2, branch=None),
+        good_row(3, branch="北京分公司"),
+        good_row(4, branch="北京分公司", status="待审核", last_review=None, **scores(None)),
+    ]
+    tables = summary.summary_tables(
+        portfolio.from_frames(
+            pd.DataFrame(rows, dtype=object), None, None, AS_OF, DEFAULT_RULES, "分公司.xlsx"
+        )
+    )
+    for name in ("branch_status", "branch_grade"):
+        table = tables[name]
+        assert list(table.index) == ["北京分公司", "深圳分公司", summary.BLANK_BRANCH, "合计"]
+        assert table.index.name == "所属分公司"
+        assert all(str(dtype) == "int64" for dtype in table.dtypes), name
+    status = tables["branch_status"]
+    assert status.loc["北京分公司", "审核通过"] == 1 and status.loc["北京分公司", "待审核"] == 1
+    assert status.loc[summary.BLANK_BRANCH, summary.TOTAL] == 1
+    figures = sections(tables)
+    assert figures["总体"] == {"客户总数": 4, "分公司数": 2}
+
+
+def _own_rules():
+    """A branch's rules with a status of its own (暂缓) and grades named 优/良/中/差."""
+    status = DEFAULT_RULES.field("status")
+    fields = tuple(
+        f.model_copy(update={"allowed": (*status.allowed, "暂缓")}) if f.key == "status" else f
+        for f in DEFAULT_RULES.fields
+    )
+    names = dict(zip(("A", "B", "C"), ("优", "良", "中"), strict=True))
+    bands = tuple(
+        b.model_copy(update={"grade": names[b.grade]}) for b in DEFAULT_RULES.scoring.bands
+    )
+    scoring = DEFAULT_RULES.scoring.model_copy(update={"bands": bands, "fallback_grade": "差"})
+    return DEFAULT_RULES.model_copy(update={"fields": fields, "scoring": scoring})
+
+
+def test_two_workbooks_with_their_own_rules():
+    """Each workbook's listed values are counted (暂缓 is not 未填写或无法识别), and each
+    workbook's lowest grade raises 最低评级仍为审核通过 under its own name."""
+    own = _own_rules()
+    first = portfolio.from_frames(
+        pd.DataFrame([good_row(1), good_row(2, **scores(50))], dtype=object),
+        None,
+        None,
+        AS_OF,
+        DEFAULT_RULES,
+        "总部.xlsx",
+    )
+    second = portfolio.from_frames(
+        pd.DataFrame([good_row(3, status="暂缓"), good_row(4, **scores(50))], dtype=object),
+        None,
+        None,
+        AS_OF,
+        own,
+        "分公司.xlsx",
+    )
+    parts = [
+        portfolio.BookPart(p.files[0], "", p.rules, p.customers, p.documents, p.reviews)
+        for p in (first, second)
+    ]
+    tables = summary.summary_tables(portfolio.from_parts(parts, AS_OF))
+    figures = sections(tables)
+    assert figures["按审核状态"]["暂缓"] == 1
+    assert figures["按审核状态"][summary.UNKNOWN] == 0
+    assert figures[summary.GRADE_SECTION]["差"] == 1 and figures[summary.GRADE_SECTION]["D"] == 1
+    assert list(tables["branch_status"].columns) == [*figures["按审核状态"], summary.TOTAL]
+    lowest = tables["warnings"][tables["warnings"]["warning"] == "最低评级仍为审核通过"]
+    assert sorted(lowest["customer_id"]) == ["SH000002", "SH000004"]
+
+
+def test_an_empty_ledger_has_zero_shares():
+    tables = summary.summary_tables(
+        portfolio.from_frames(
+            pd.DataFrame([good_row(1)], dtype=object).iloc[:0],
+            None,
+            None,
+            AS_OF,
+            DEFAULT_RULES,
+            "空.xlsx",
+        )
+    )
+    assert list(tables["grades"]["count"]) == [0] * len(tables["grades"])
+    assert list(tables["grades"]["share"]) == [0.0] * len(tables["grades"])
+
+
 # ---------------------------------------------------------------- score band edges
 
 
 def test_every_score_band_edge_is_pinned():
-    """Each band is [low, high) but the last, [90, 100]; NaN is 未评分."""
+    """Each band is [low, high) but the last, [90, 100]; NaN (or None) is 未评分."""
     composite = [0, 49.9, 50, 59.9, 60, 69.9, 70, 79.9, 80, 89.9, 90, 99.9, 100, np.nan]
     table = summary.score_distribution(pd.DataFrame({"composite_score": composite}))
+    assert list(table.columns) == ["band", "low", "high", "count"]
     assert list(table["band"]) == [*HAND_SCORES, summary.NOT_SCORED]
     assert list(table["count"]) == [2, 2, 2, 2, 2, 3, 1]
+    boxed = pd.DataFrame({"composite_score": pd.Series([85, None, 42.5], dtype=object)})
+    assert list(summary.score_distribution(boxed)["count"]) == [1, 0, 0, 0, 1, 0, 1]
     for edge in (50, 60, 70, 80, 90):
         one = summary.score_distribution(pd.DataFrame({"composite_score": [float(edge)]}))
         below = summary.score_distribution(pd.DataFrame({"composite_score": [edge - 0.1]}))
