@@ -269,3 +269,81 @@ def test_an_old_workbook_still_gets_every_list(tmp_path):
     # the 1.0 formulas keep 审核未通过 customers on the schedule; so do the lists
     rejected = book.customers[book.customers["status"] == "审核未通过"]
     assert set(rejected["due_flag"]) <= {"已逾期", "即将到期", "正常"}
+
+
+def test_records_give_json_values_of_every_kind():
+    """`records` (the JSON of `due --format json`): dates as ISO text whatever held them,
+    missing values as None, numpy numbers and booleans as Python's, whole day counts and row
+    numbers as int, other whole numbers as float."""
+    import numpy as np
+
+    frame = pd.DataFrame(
+        {
+            "text": ["甲", "乙", "丙", "丁", "戊", "己"],
+            "when": pd.Series(
+                [
+                    pd.Timestamp("2026-03-01 13:45"),
+                    dt.datetime(2025, 12, 31, 23, 59),
+                    np.datetime64("2024-02-29"),
+                    pd.NaT,
+                    None,
+                    float("nan"),
+                ],
+                dtype=object,
+            ),
+            "day": pd.to_datetime(["2026-01-02", None, "2027-12-31", None, "2000-02-29", None]),
+            "days": [3.0, -30.0, float("nan"), 0.0, 12.0, 1.0],
+            "row": pd.Series([np.int64(5), 6.0, None, np.int32(7), 8.0, 9], dtype=object),
+            "score": pd.Series(
+                [np.float32(82.5), 85.0, np.float64(70.25), np.int64(60), None, 1e20],
+                dtype=object,
+            ),
+            "flag": pd.Series([np.bool_(True), np.bool_(False), True, None, "是", 0], dtype=object),
+        }
+    )
+    expected = [
+        {
+            "text": "甲",
+            "when": "2026-03-01",
+            "day": "2026-01-02",
+            "days": 3,
+            "row": 5,
+            "score": 82.5,
+            "flag": True,
+        },
+        {
+            "text": "乙",
+            "when": "2025-12-31",
+            "day": None,
+            "days": -30,
+            "row": 6,
+            "score": 85.0,
+            "flag": False,
+        },
+        {
+            "text": "丙",
+            "when": "2024-02-29",
+            "day": "2027-12-31",
+            "days": None,
+            "row": None,
+            "score": 70.25,
+            "flag": True,
+        },
+        {"text": "丁", "when": None, "day": None, "days": 0, "row": 7, "score": 60, "flag": None},
+        {
+            "text": "戊",
+            "when": None,
+            "day": "2000-02-29",
+            "days": 12,
+            "row": 8,
+            "score": None,
+            "flag": "是",
+        },
+        {"text": "己", "when": None, "day": None, "days": 1, "row": 9, "score": 1e20, "flag": 0},
+    ]
+    assert due.records(frame) == expected
+    # equal and of the same type: 1.0 == True, 0 == 0.0 and 85 == 85.0 in Python
+    assert [{k: type(v) for k, v in r.items()} for r in due.records(frame)] == [
+        {k: type(v) for k, v in r.items()} for r in expected
+    ]
+    assert due.records(frame.iloc[:, :0]) == [{}] * 6
