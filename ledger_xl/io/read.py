@@ -36,6 +36,8 @@ from ledger_xl.io import extent, isolated, package
 from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas
 from ledger_xl.io.sniff import fatal, sniff
 
+READ_AHEAD_BYTES = 4 << 20  # side sheets' XML from which reading them in a thread pays
+
 
 class OpenedWorkbook:
     """A workbook opened for reading: its sheet names and each sheet's grid on demand (cached).
@@ -74,7 +76,9 @@ class OpenedWorkbook:
         names = [n for n in names if n not in self._ahead]
         if not names:
             return
-        self._part(names[0])  # work out the parts here, not in two threads at once
+        sizes = [self._part(n) for n in names]  # the parts worked out here, not in two threads
+        if sum(part[1] for part in sizes if part is not None) < READ_AHEAD_BYTES:
+            return  # small sheets: a second workbook and a thread would cost more than they save
         try:
             book = open_calamine(self.path)
         except WorkbookReadError:

@@ -19,12 +19,23 @@ from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.core import layout
 from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.validate import check_book
-from ledger_xl.io import package
+from ledger_xl.io import package, read
 from ledger_xl.io.read import read_book
 from ledger_xl.io.sniff import sniff
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
 AS_OF = dt.date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True, params=["thread", "in turn"])
+def ahead(request, monkeypatch):
+    """Every test twice: the side sheets read in a thread (as for a big ledger), and read in
+    turn (below READ_AHEAD_BYTES, as for a branch's small one)."""
+    if request.param == "thread":
+        monkeypatch.setattr(read, "READ_AHEAD_BYTES", 0)
+    else:
+        monkeypatch.setattr(read, "READ_AHEAD_BYTES", 1 << 62)
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -109,8 +120,11 @@ def test_settling_raises_the_side_sheets_error_once(careless: Path, tmp_path: Pa
     assert [f.code for f in book.findings] == ["file-truncated"]
 
 
-def test_a_settled_book_holds_every_side_table(careless: Path) -> None:
+def test_a_settled_book_holds_every_side_table(careless: Path, ahead: str) -> None:
     book = read_book(careless, later=True)
+    opened = read.open_workbook(careless)
+    opened.read_ahead([layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
+    assert bool(opened._ahead) == (ahead == "thread")
     book.settle()
     plain = read_book(careless)
     assert book.credentials.frame.equals(plain.credentials.frame)
