@@ -15,7 +15,7 @@ from ledger_xl.core.checks.formula_cells import _same, _shown
 from ledger_xl.core.checks.structure import _few, _field_changes
 from ledger_xl.core.defaults import DEFAULT_RULES
 
-from .helpers import AS_OF, build, rewrite_sheet_xml
+from .helpers import AS_OF, build, good_credentials, good_row, only, rewrite_sheet_xml
 from .test_structure_codes import LEDGER, PHONE, _header
 
 
@@ -354,3 +354,112 @@ def test_an_omitted_detail_or_allowed_renders_as_nothing(tmp_path, lang):
         rendered("rules-broken"),
         rendered("template-version", value="1.0"),
     ]
+
+
+def test_approved_expired_documents_newest_first_found_in_row_order(tmp_path):
+    """approved-expired-document looks at each customer's newest document of each type: a
+    blank 有效期至 is skipped (not the end of the look), of two equally new the first row
+    counts, one expiring on the as-of day has not expired; findings come in row order and
+    carry the date."""
+    before = dt.date(2026, 3, 1)
+    assert dt.date(2026, 3, 31) == AS_OF
+
+    def doc(n: int, kind: str, expires) -> dict:
+        return {
+            "customer_id": f"SH{n:06d}",
+            "doc_type": kind,
+            "doc_number": f"X-{n}",
+            "expires": expires,
+        }
+
+    credentials = [
+        doc(2, "银行资信证明", None),  # row 3: blank, skipped
+        doc(2, "其他", dt.date(2026, 3, 30)),  # row 4: expired yesterday
+        doc(1, "其他", before),  # row 5: expired; as new as the next one
+        doc(1, "其他", before),  # row 6
+        doc(1, "银行资信证明", AS_OF),  # row 7: expires today, still valid
+        *good_credentials(1),
+        *good_credentials(2),
+    ]
+    path = build(tmp_path, rows=[good_row(1), good_row(2)], credentials=credentials)
+    found = only(path, "approved-expired-document", also=("required-missing",))
+    assert [(f.sheet, f.cell, f.customer_id, f.value) for f in found] == [
+        ("资信证明", "F4", "SH000002", "2026-03-30"),
+        ("资信证明", "F5", "SH000001", "2026-03-01"),
+    ]
+    assert all("其他" in f.message for f in found)
+
+
+def test_approved_expired_documents_with_only_the_columns_it_needs(tmp_path):
+    """A stripped-down workbook: 资信证明 with only 客户编号, 证明类型 and 有效期至, a ledger
+    with only 客户编号 and 审核状态 — the expired document is still found."""
+    from ledger_xl.core.book import Table
+    from ledger_xl.core.checks import CheckContext, documents
+    from ledger_xl.io.read import read_book
+
+    credentials = [
+        {"customer_id": "SH000001", "doc_type": "其他", "doc_number": "X", "expires": AS_OF},
+        {
+            "customer_id": "SH000001",
+            "doc_type": "银行资信证明",
+            "doc_number": "Y",
+            "expires": dt.date(2026, 1, 1),
+        },
+    ]
+    book = read_book(build(tmp_path, rows=[good_row(1)], credentials=credentials))
+
+    def only_columns(table: Table, keys: list[str]) -> Table:
+        return Table(
+            table.sheet,
+            table.frame[keys],
+            table.rows,
+            {k: table.columns[k] for k in keys},
+            table.header_row,
+        )
+
+    book.ledger = only_columns(book.ledger, ["customer_id", "status"])
+    book.credentials = only_columns(book.credentials, ["customer_id", "doc_type", "expires"])
+    ctx = CheckContext(book, AS_OF)
+    documents._approved_expired(ctx, book.credentials)
+    assert [(f.code, f.cell, f.value) for f in ctx.findings] == [
+        ("approved-expired-document", "F4", "2026-01-01")
+    ]
+
+
+@pytest.mark.parametrize("blank", ["   ", "\u3000", "\t"])
+def test_a_blank_customer_id_in_a_side_table_is_missing_not_unknown(tmp_path, blank):
+    """客户编号 of spaces only (ASCII or full-width) in 资信证明 is a missing value, not a
+    customer the ledger lacks: one required-missing, no unknown-customer beside it (the
+    ledger's customer then lacks that document, which admission rightly reports)."""
+    credentials = good_credentials(1) + good_credentials(2)
+    credentials[1] = {**credentials[1], "customer_id": blank}
+    found = only(
+        build(tmp_path, credentials=credentials),
+        "required-missing",
+        also=("approved-not-admissible",),
+    )
+    assert [(f.sheet, f.cell) for f in found] == [("资信证明", "A4")]
+
+
+def test_only_ids_and_licences_are_checked_as_ids(tmp_path):
+    """A bank letter's or other document's number typed as a number is not an ID stored as a
+    number; a bad 身份证 number is reported with the number as written."""
+    credentials = good_credentials(1) + good_credentials(2)
+    credentials += [
+        {
+            "customer_id": "SH000001",
+            "doc_type": "银行资信证明",
+            "doc_number": 20260001,
+            "expires": dt.date(2099, 1, 1),
+        },
+        {
+            "customer_id": "SH000002",
+            "doc_type": "其他",
+            "doc_number": 1.5e17,
+            "expires": dt.date(2099, 1, 1),
+        },
+    ]
+    bad = "110105198001010010"  # wrong check character
+    credentials[1] = {**credentials[1], "doc_number": bad}
+    (item,) = only(build(tmp_path, credentials=credentials), "resident-id-invalid")
+    assert (item.cell, item.value) == ("D4", bad)

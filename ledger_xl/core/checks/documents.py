@@ -122,7 +122,7 @@ def customer_keys(cells: list) -> list[str | None]:
     out: list[str | None] = []
     for v in cells:
         if type(v) is str:
-            out.append(v.strip() if v != "" else None)
+            out.append(v.strip() or None)  # whitespace only is blank, as values.is_blank says
         else:
             out.append(None if values.is_blank(v) else str(v).strip())
     return out
