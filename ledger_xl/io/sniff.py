@@ -71,6 +71,9 @@ MAX_RATIO = 200
 RATIO_MIN_SIZE = 100 << 20  # the ratio rule applies above 100 MiB uncompressed
 MAX_WORKBOOK_XML = 64 << 20  # xl/workbook.xml is parsed in full; a real one is a few KiB
 MAX_OLE_SECTORS = 4096  # directory / DIFAT sectors followed at most
+# Streams smaller than this live in the mini stream. MS-CFB: the header's cutoff field MUST
+# be 4096, and readers use 4096 whatever it says (olefile does), so the sniff does too.
+MINI_STREAM_CUTOFF = 4096
 MAX_MEMBERS = 10_000  # a workbook has a few dozen parts; each XML part's prolog is read
 # Shared strings: the declared count may not exceed what the part could hold (a string takes
 # at least `<si><t/></si>`, 12 bytes; allow 8) nor, for a small part, this floor.
@@ -237,14 +240,13 @@ def _check_ole(fh: BinaryIO, size: int) -> None:
 @dataclass
 class _Ole:
     sector_size: int
-    mini_cutoff: int  # streams smaller than this live in the mini stream
     streams: dict[str, tuple[int, int]]  # name -> (first sector, size)
 
 
 def _ole_directory(fh: BinaryIO, size: int) -> _Ole | None:
     """The directory of an OLE2 compound file (MS-CFB), following the directory sector
     chain through the FAT; reads only the header, the FAT sectors needed and the directory.
-    None when the header is not usable."""
+    None when the header is not usable (or names no directory sector at all)."""
     fh.seek(0)
     header = fh.read(512)
     if len(header) < 512:
@@ -255,6 +257,8 @@ def _ole_directory(fh: BinaryIO, size: int) -> _Ole | None:
     ssize = 1 << shift
     per = ssize // 4  # FAT entries per sector
     (first_dir,) = struct.unpack_from("<I", header, 48)
+    if first_dir >= 0xFFFFFFFA:  # no directory: a damaged header
+        return None
     first_difat, n_difat = struct.unpack_from("<II", header, 68)
     difat = list(struct.unpack_from("<109I", header, 76))
     sector = first_difat
@@ -288,16 +292,15 @@ def _ole_directory(fh: BinaryIO, size: int) -> _Ole | None:
                 name = block[offset : offset + length - 2].decode("utf-16-le", errors="replace")
                 streams[name] = struct.unpack_from("<IQ", block, offset + 116)
         sector = next_sector(sector)
-    (cutoff,) = struct.unpack_from("<I", header, 56)
-    return _Ole(ssize, cutoff, streams)
+    return _Ole(ssize, streams)
 
 
 def _biff_password(fh: BinaryIO, size: int, ole: _Ole) -> bool:
     """Whether the BIFF workbook stream starts with BOF then FILEPASS (an .xls with an
     opening password); reads the stream's first sector only."""
-    start, length = ole.streams.get("Workbook") or ole.streams.get("Book") or (0, 0)
-    if length < max(ole.mini_cutoff, 8):
-        return False  # tiny or in the mini stream: not a real workbook anyway
+    start, length = ole.streams.get("Workbook") or ole.streams["Book"]  # one is there
+    if length < MINI_STREAM_CUTOFF:
+        return False  # in the mini stream: not a real workbook anyway (Excel pads to 4 KiB)
     try:
         block = _sector(fh, size, ole.sector_size, start)
     except ValueError:
