@@ -60,8 +60,9 @@ def finds(path: Path, code: str, message: str | None = None, **options) -> Findi
 
 
 def encrypted_container(**options) -> Compound:
-    """What Excel writes for a password-protected .xlsx: the encrypted package and its
-    encryption description in an OLE2 container."""
+    """The layout Excel writes for a password-protected .xlsx: the encrypted package and
+    its encryption description in an OLE2 container (their bytes are stand-ins: the sniff
+    reads names; test_a_real_encrypted_xlsx has a real one)."""
     return compound(
         [
             Entry("\x06DataSpaces", kind=STORAGE),
@@ -128,6 +129,17 @@ def test_legacy_xls(tmp_path: Path, shift: int) -> None:
     path = xls(shift=shift).write(tmp_path / "old.xls")
     finds(path, "file-legacy-xls")
     assert sniff(path, ledger=False) == []  # a list to import: python-calamine reads it
+
+
+@pytest.mark.parametrize(
+    "workbook", [b"", BOF8 + record(0x000A)], ids=["empty", "BOF and EOF only"]
+)
+def test_a_workbook_stream_in_the_mini_stream_is_not_looked_into(
+    tmp_path: Path, workbook: bytes
+) -> None:
+    """Excel pads a workbook stream to at least 4 KiB; a smaller one (a stub a tool wrote)
+    lies in the mini stream, and the sniff does not read it: an old workbook."""
+    finds(xls(workbook).write(tmp_path / "stub.xls"), "file-legacy-xls")
 
 
 def test_legacy_biff5_xls_renamed_xlsx(tmp_path: Path) -> None:
