@@ -122,6 +122,7 @@ def test_due_workbook_lists_the_hand_worked_customers(tmp_path, hand):
     kind = header.index(due.LABELS["doc_type"])
     assert [(r[status], r[cid], r[kind]) for r in rows] == [
         (layout.DOC_EXPIRED, "SH000002", "其他"),
+        (layout.DUE_UNKNOWN, "SH000003", "其他"),
         (layout.DUE_UNKNOWN, "SH000007", "其他"),
         (layout.DOC_SOON, "SH000002", "银行资信证明"),
     ]

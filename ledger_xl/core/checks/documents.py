@@ -118,11 +118,12 @@ def _document_numbers(ctx: CheckContext, table: Table) -> None:
 
 def customer_keys(cells: list) -> list[str | None]:
     """Each 客户编号 as the side tables match it with the ledger: `str(v).strip()`, None for
-    a blank cell (text inline, other values through `values.is_blank`)."""
+    a blank cell (text of white space only included: the cell checks call it missing, so it
+    is no customer the ledger lacks; other values through `values.is_blank`)."""
     out: list[str | None] = []
     for v in cells:
         if type(v) is str:
-            out.append(v.strip() or None)  # whitespace only is blank, as values.is_blank says
+            out.append(v.strip() or None)  # white space only is blank (required-missing)
         else:
             out.append(None if values.is_blank(v) else str(v).strip())
     return out
