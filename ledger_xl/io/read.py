@@ -72,12 +72,12 @@ class OpenedWorkbook:
         thread has its own CalamineWorkbook: one workbook refuses a second sheet while it
         parses one ("Already borrowed"). Each sheet is guarded as `grid` guards it, before
         its own parse; `grid(name)` waits for it and raises what its read raised."""
-        names = [n for n in names if n in self._book.sheet_names and n not in self._grids]
-        names = [n for n in names if n not in self._ahead]
+        present = self._book.sheet_names
+        names = [n for n in names if n in present and n not in self._grids and n not in self._ahead]
         if not names:
             return
-        sizes = [self._part(n) for n in names]  # the parts worked out here, not in two threads
-        if sum(part[1] for part in sizes if part is not None) < READ_AHEAD_BYTES:
+        parts = [self._part(n) for n in names]  # the parts worked out here, not in two threads
+        if sum(part[1] for part in parts if part is not None) < READ_AHEAD_BYTES:
             return  # small sheets: a second workbook and a thread would cost more than they save
         try:
             book = open_calamine(self.path)
@@ -260,20 +260,12 @@ def read_book(
         return LedgerBook(source, findings=[exc.finding])
     if layout.SHEET_LEDGER in opened.sheet_names:
         opened.read_ahead([layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
-    if not formulas:
-        return book_from_grids(
-            source,
-            opened.grid,
-            properties=custom_properties(path),
-            findings=opened.findings,
-            lang=lang,
-            later=later,
-        )
-    # The formula scan runs beside the value read: python-calamine parses a sheet without
-    # holding the GIL, so the two overlap on a second core.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas")
-    scan = pool.submit(_scan_formulas, path)
-    pool.shutdown(wait=False)
+    scan = None
+    if formulas:  # the formula scan runs beside the value read: python-calamine parses a
+        # sheet without holding the GIL, so the two overlap on a second core
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas")
+        scan = pool.submit(_scan_formulas, path)
+        pool.shutdown(wait=False)
     book = book_from_grids(
         source,
         opened.grid,
@@ -282,7 +274,8 @@ def read_book(
         lang=lang,
         later=later,
     )
-    book.formula_source = scan.result if later else scan.result()
+    if scan is not None:
+        book.formula_source = scan.result if later else scan.result()
     return book
 
 

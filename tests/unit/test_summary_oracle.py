@@ -260,6 +260,11 @@ def test_hand_worked_data_quality_notes(hand_tables):
     }
 
 
+def ledger_only(rows: list[dict], file: str, rules=DEFAULT_RULES) -> portfolio.Portfolio:
+    """A portfolio of one workbook holding these ledger rows and no side tables."""
+    return portfolio.from_frames(pd.DataFrame(rows, dtype=object), None, None, AS_OF, rules, file)
+
+
 def test_a_never_reviewed_customer_is_not_a_cycle_problem():
     """审核周期无法确定 counts customers with a readable last review and no cycle: a blank
     最近审核日期 is 未审核, not a cycle problem, whatever its risk level."""
@@ -268,11 +273,7 @@ def test_a_never_reviewed_customer_is_not_a_cycle_problem():
         good_row(2, risk_level="极高", status="待审核", last_review=None, **scores(None)),
         good_row(3, risk_level="极高", last_review="2025-13-40"),  # unreadable: counted there
     ]
-    tables = summary.summary_tables(
-        portfolio.from_frames(
-            pd.DataFrame(rows, dtype=object), None, None, AS_OF, DEFAULT_RULES, "周期.xlsx"
-        )
-    )
+    tables = summary.summary_tables(ledger_only(rows, "周期.xlsx"))
     quality = dict(
         zip(tables["data_quality"]["item"], tables["data_quality"]["count"], strict=True)
     )
@@ -303,11 +304,7 @@ def test_branch_crosstabs_order_blank_last_and_count_in_integers():
         good_row(3, branch="北京分公司"),
         good_row(4, branch="北京分公司", status="待审核", last_review=None, **scores(None)),
     ]
-    tables = summary.summary_tables(
-        portfolio.from_frames(
-            pd.DataFrame(rows, dtype=object), None, None, AS_OF, DEFAULT_RULES, "分公司.xlsx"
-        )
-    )
+    tables = summary.summary_tables(ledger_only(rows, "分公司.xlsx"))
     for name in ("branch_status", "branch_grade"):
         table = tables[name]
         assert list(table.index) == ["北京分公司", "深圳分公司", summary.BLANK_BRANCH, "合计"]
@@ -339,21 +336,9 @@ def test_two_workbooks_with_their_own_rules():
     """Each workbook's listed values are counted (暂缓 is not 未填写或无法识别), and each
     workbook's lowest grade raises 最低评级仍为审核通过 under its own name."""
     own = _own_rules()
-    first = portfolio.from_frames(
-        pd.DataFrame([good_row(1), good_row(2, **scores(50))], dtype=object),
-        None,
-        None,
-        AS_OF,
-        DEFAULT_RULES,
-        "总部.xlsx",
-    )
-    second = portfolio.from_frames(
-        pd.DataFrame([good_row(3, status="暂缓"), good_row(4, **scores(50))], dtype=object),
-        None,
-        None,
-        AS_OF,
-        own,
-        "分公司.xlsx",
+    first = ledger_only([good_row(1), good_row(2, **scores(50))], "总部.xlsx")
+    second = ledger_only(
+        [good_row(3, status="暂缓"), good_row(4, **scores(50))], "分公司.xlsx", own
     )
     parts = [
         portfolio.BookPart(p.files[0], "", p.rules, p.customers, p.documents, p.reviews)
@@ -370,16 +355,7 @@ def test_two_workbooks_with_their_own_rules():
 
 
 def test_an_empty_ledger_has_zero_shares():
-    tables = summary.summary_tables(
-        portfolio.from_frames(
-            pd.DataFrame([good_row(1)], dtype=object).iloc[:0],
-            None,
-            None,
-            AS_OF,
-            DEFAULT_RULES,
-            "空.xlsx",
-        )
-    )
+    tables = summary.summary_tables(ledger_only([], "空.xlsx"))
     assert list(tables["grades"]["count"]) == [0] * len(tables["grades"])
     assert list(tables["grades"]["share"]) == [0.0] * len(tables["grades"])
 
