@@ -374,8 +374,7 @@ class _Importer:
             return self.clean_text(text, where)
         low, high = rule.minimum, rule.maximum
         if (low is not None and number < low) or (high is not None and number > high):
-            span = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"
-            self.note("out-of-range", value=number, allowed=span, **where)
+            self.note("out-of-range", value=number, allowed=rule.bounds, **where)
         return number
 
     def convert_date(self, raw: object, where: Mapping) -> object:

@@ -179,8 +179,8 @@ _CODES = (
     _c(
         "out-of-range",
         E,
-        "“{column}”应在 {allowed} 之间，现为 {value}",
-        "'{column}' must be within {allowed}, found {value}",
+        "“{column}”应为 {allowed} 的数值，现为 {value}",
+        "'{column}' must be {allowed}, found {value}",
     ),
     _c(
         "phone-invalid",

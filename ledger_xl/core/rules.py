@@ -52,6 +52,16 @@ class FieldRule(BaseModel):
     def is_input(self) -> bool:
         return self.type is not FieldType.FORMULA
 
+    @property
+    def bounds(self) -> str:
+        """The allowed range as findings show it: "0–100", "≥ 0", "≤ 100" ("" when unbounded)."""
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            return f"{low:g}–{high:g}"
+        if low is not None:
+            return f"≥ {low:g}"
+        return "" if high is None else f"≤ {high:g}"
+
     @field_validator("format")
     @classmethod
     def _known_format(cls, value: str) -> str:

@@ -124,7 +124,7 @@ def test_xlsx_keeps_types_and_flags_text_forms(tmp_path):
     assert ("out-of-range", "G4") in codes
     assert ("formula-text", "H4") in codes
     message = next(f.message for f in result.report.findings if f.code == "out-of-range")
-    assert message == "“财务状况”应在 0–100 之间，现为 105"
+    assert message == "“财务状况”应为 0–100 的数值，现为 105"
 
 
 def test_english_messages_on_request(tmp_path):

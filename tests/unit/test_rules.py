@@ -8,7 +8,7 @@ from ledger_xl.core import layout
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import RulesError
 from ledger_xl.core.grid import Grid
-from ledger_xl.core.rules import Dimension, ScoringRules
+from ledger_xl.core.rules import Dimension, FieldRule, FieldType, ScoringRules
 from ledger_xl.core.rulesheets import FIELD_HEADERS, read_cycles, read_field_rules, read_scoring
 
 
@@ -168,3 +168,18 @@ def test_cycle_sheet_refuses_non_positive_months():
     with pytest.raises(RulesError) as info:
         read_cycles(grid)
     assert info.value.cell == "C5"
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "shown"),
+    [
+        (0, 100, "0–100"),
+        (0, None, "≥ 0"),
+        (None, 100, "≤ 100"),
+        (None, None, ""),
+        (-1.5, 2.25, "-1.5–2.25"),
+    ],
+)
+def test_field_bounds_as_findings_show_them(minimum, maximum, shown):
+    rule = FieldRule(key="x", header="X", type=FieldType.NUMBER, minimum=minimum, maximum=maximum)
+    assert rule.bounds == shown

@@ -118,13 +118,8 @@ def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:
     high = np.inf if rule.maximum is None else rule.maximum
     with np.errstate(invalid="ignore"):
         outside = (numbers < low) | (numbers > high)
-    if outside.any():
-        span = (
-            f"{'' if rule.minimum is None else f'{rule.minimum:g}'}–"
-            f"{'' if rule.maximum is None else f'{rule.maximum:g}'}"
-        )
-        for i in np.flatnonzero(outside):
-            ctx.emit("out-of-range", table, i, rule.key, value=numbers[i], allowed=span)
+    for i in np.flatnonzero(outside):
+        ctx.emit("out-of-range", table, i, rule.key, value=numbers[i], allowed=rule.bounds)
 
 
 def _dates(ctx, table, key: str, cells, kind) -> None:
