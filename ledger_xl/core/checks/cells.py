@@ -36,6 +36,7 @@ _KIND = {
 }
 _KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown types → OTHER
 FORMULA_START = ("=", "+", "-", "@")
+_FIRST_DAY = dt.date(1900, 1, 1).toordinal()  # serial 1, the first day Excel holds
 LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
 EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel cell can hold
 _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
@@ -134,6 +135,11 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
     for i in np.flatnonzero(kind == NUMBER):
         if not 1 <= cells[i] < 2958466:  # outside what a date serial can be
             ctx.emit("not-a-date", table, i, key, value=cells[i])
+    at = np.flatnonzero(kind == DATE).tolist()
+    if at and min(map(dt.date.toordinal, map(cells.__getitem__, at))) < _FIRST_DAY:
+        for i in at:  # a day before serial 1: python-calamine's reading of NaN in a date cell
+            if cells[i].toordinal() < _FIRST_DAY:
+                ctx.emit("not-a-date", table, i, key, value=cells[i])
     for i in np.flatnonzero(kind == OTHER):
         ctx.emit("not-a-date", table, i, key, value=cells[i])
 
