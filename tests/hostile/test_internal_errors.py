@@ -109,7 +109,7 @@ def test_numbers_no_cell_can_hold_in_every_input_column_of_every_table(honest, t
         if rows:  # a column the demo leaves blank throughout has no cell to set
             ledger_refs[f.key] = hostile.ledger_cell(f.key, rows[0])
     cells = {(hostile.LEDGER, ref): raw for ref in ledger_refs.values()}
-    assert set(ledger_refs) == {f.key for f in fields} - {"notes"}  # the demo writes no 备注
+    assert {f.key for f in fields} - set(ledger_refs) <= {"notes"}  # the demo writes few 备注
     side = {
         hostile.CREDENTIALS: layout.CREDENTIAL_COLUMNS,
         layout.SHEET_REVIEWS: layout.REVIEW_COLUMNS,
