@@ -78,6 +78,36 @@ def check_ledger_cells(ctx: CheckContext) -> None:
             check_column(ctx, ctx.ledger, rule)
 
 
+@emits("error-value")
+def check_error_values(ctx: CheckContext) -> None:
+    """Input cells of the ledger holding an error value and no formula (`#N/A` pasted as a
+    value). python-calamine reads them as blanks; the formula scan lists them
+    (`FormulaMap.errors`). Runs after the formula check (the scan is finished by then): each
+    is reported as the error it is, in place of the `required-missing` or
+    `conditional-missing` its blank gave."""
+    found = ctx.book.formulas()
+    errors = getattr(found, "errors", None)
+    if not errors:
+        return
+    table = ctx.ledger
+    index = {row - 1: i for i, row in enumerate(table.rows)}
+    inputs = {f.key for f in ctx.rules.fields if f.is_input}
+    by_col = {col: key for key, col in table.columns.items() if key in inputs}
+    at: set[str] = set()
+    for (line, col), text in sorted(errors.items()):
+        i, key = index.get(line), by_col.get(col)
+        if i is not None and key is not None:
+            ctx.emit("error-value", table, i, key, value=text)
+            at.add(ctx.cell(table, i, key))
+    if at:
+        blank = ("required-missing", "conditional-missing")
+        ctx.findings[:] = [
+            f
+            for f in ctx.findings
+            if not (f.code in blank and f.sheet == table.sheet and f.cell in at)
+        ]
+
+
 def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
     cells = table.frame[rule.key].tolist()
     kind = kinds(cells)
