@@ -227,3 +227,31 @@ def test_a_date_serial_in_a_side_date_column_is_a_date(tmp_path):
     found = _cell_findings(path, layout.SHEET_CREDENTIALS)
     _assert_found(found, {("not-a-date", f"{_letter(cols, 'issued')}4", "12:00:00")})
     assert dt.date(1899, 12, 30) + dt.timedelta(days=40302) == dt.date(2010, 5, 4)
+
+
+def test_unknown_customers_named_with_their_table_and_id(tmp_path):
+    credentials = good_credentials(1) + good_credentials(7)
+    reviews = [good_review(1), good_approval(1), good_review(8)]
+    path = build(tmp_path, rows=[good_row(1)], credentials=credentials, reviews=reviews)
+    found = [
+        (f.sheet, f.cell, f.value, f.message)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.code == "unknown-customer"
+    ]
+    assert found == [
+        ("资信证明", "A5", "SH000007", "资信证明中的客户编号“SH000007”在台账中不存在"),
+        ("资信证明", "A6", "SH000007", "资信证明中的客户编号“SH000007”在台账中不存在"),
+        ("审核记录", "B5", "SH000008", "审核记录中的客户编号“SH000008”在台账中不存在"),
+    ]
+
+
+def test_no_unknown_customers_when_the_ledger_has_no_customer_ids(tmp_path):
+    """Without 客户编号 in the ledger nothing can be matched: the side tables' customers are
+    not called unknown (the missing column is reported)."""
+    from .helpers import rewrite_sheet_xml
+    from .test_structure_codes import LEDGER, _header
+
+    path = build(tmp_path, rows=[good_row(1)], credentials=good_credentials(7))
+    path = rewrite_sheet_xml(path, LEDGER, _header("A3", "备用列"))
+    codes = {f.code for f in validate_workbook(path, as_of=AS_OF).findings}
+    assert "column-missing" in codes and "unknown-customer" not in codes
