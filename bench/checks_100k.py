@@ -1,0 +1,166 @@
+"""Time each of validate's checks on one ledger, in this process: read once, then every check
+N times (a fresh `CheckContext` each round), medians; beside the bare python-calamine read.
+
+    python bench/checks_100k.py [--ledger PATH] [--repeat 3] [--as-of 2026-11-23]
+    python bench/checks_100k.py --code /tmp/before --code . [--repeat 3]
+
+The ledger defaults to bench/run.py's cached 100,000-row ledger (built when missing). With
+`--code DIR` (given more than once), each tree's ledger_xl is timed in its own child (DIR first
+on PYTHONPATH), one after the other in the same run, and the table shows them side by side;
+the bare read is measured once per child, next to that child's own read. Each child also
+prints a digest of its findings (every field, in order), so that two trees whose results
+differ are seen at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+AS_OF = "2026-11-23"
+
+
+def default_ledger(rows: int) -> Path:
+    sys.path.insert(0, str(HERE))
+    import run  # bench/run.py: the one generator and its cache
+
+    cache = HERE / ".cache" / run.cache_key()
+    cache.mkdir(parents=True, exist_ok=True)
+    return run.ensure_ledger(cache, rows)
+
+
+def bare_read(path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from ledger_xl.core import layout
+
+    book = CalamineWorkbook.from_path(str(path))
+    for name in (
+        layout.SHEET_LEDGER,
+        *layout.RULE_SHEETS,
+        layout.SHEET_CREDENTIALS,
+        layout.SHEET_REVIEWS,
+    ):
+        if name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def measure(path: Path, repeat: int, as_of: dt.date) -> dict:
+    """One tree (whatever `ledger_xl` imports here): seconds per check per round."""
+    os.environ["LEDGER_XL_ISOLATE"] = "0"
+    from ledger_xl.core.checks import CHECKS, CheckContext
+    from ledger_xl.core.defaults import DEFAULT_RULES
+    from ledger_xl.io import isolated
+    from ledger_xl.io.read import read_book
+
+    isolated._IN_CHILD = True  # read as a command's reading child does (no extent pre-scan)
+    times: dict[str, list[float]] = {"calamine": [], "read_book": []}
+    start = time.perf_counter()
+    bare_read(path)
+    times["calamine"].append(time.perf_counter() - start)
+    start = time.perf_counter()
+    book = read_book(path)
+    book.settle()
+    book.formulas()
+    times["read_book"].append(time.perf_counter() - start)
+    gc.collect()
+    gc.freeze()  # as app/validate does: the book's cells are not walked by every collection
+    digest = ""
+    found = 0
+    for _ in range(repeat):
+        ctx = CheckContext(book, as_of, standard=DEFAULT_RULES)
+        ctx.findings.extend(book.findings)
+        total = time.perf_counter()
+        for check in CHECKS:
+            start = time.perf_counter()
+            check(ctx)
+            times.setdefault(check.__name__, []).append(time.perf_counter() - start)
+        times.setdefault("checks", []).append(time.perf_counter() - total)
+        text = json.dumps(
+            [f.model_dump(mode="json") for f in ctx.findings], ensure_ascii=False, sort_keys=True
+        )
+        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+        found = len(ctx.findings)
+    gc.unfreeze()
+    for _ in range(max(repeat - 1, 0)):  # the bare read again, between the rounds' end and now
+        start = time.perf_counter()
+        bare_read(path)
+        times["calamine"].append(time.perf_counter() - start)
+    import ledger_xl
+
+    return {
+        "code": str(Path(ledger_xl.__file__).parent.parent),
+        "findings": found,
+        "digest": digest,
+        "times": times,
+    }
+
+
+def table(results: list[dict]) -> str:
+    names = list(results[0]["times"])
+    for result in results[1:]:
+        names += [n for n in result["times"] if n not in names]
+    width = max(len(n) for n in names) + 2
+    lines = ["".ljust(width) + "".join(f"{Path(r['code']).name[-14:]:>16}" for r in results)]
+    for name in names:
+        cells = []
+        for result in results:
+            values = result["times"].get(name)
+            cells.append(f"{statistics.median(values):15.2f}s" if values else " " * 16)
+        lines.append(name.ljust(width) + "".join(cells))
+    for label, key in (("findings", "findings"), ("digest", "digest")):
+        lines.append(label.ljust(width) + "".join(f"{r[key]!s:>16}" for r in results))
+    for label, over in (("checks / calamine", "checks"), ("read+checks / calamine", None)):
+        cells = []
+        for r in results:
+            bare = statistics.median(r["times"]["calamine"])
+            checks = statistics.median(r["times"]["checks"])
+            seconds = checks if over else checks + statistics.median(r["times"]["read_book"])
+            cells.append(f"{seconds / bare:15.2f}×")
+        lines.append(label.ljust(width) + "".join(cells))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--ledger", type=Path, help="default: bench/run.py's cached ledger")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--as-of", default=AS_OF)
+    parser.add_argument("--code", action="append", type=Path, default=[])
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # child mode
+    args = parser.parse_args()
+    path = args.ledger or default_ledger(args.rows)
+    as_of = dt.date.fromisoformat(args.as_of)
+    if args.json:
+        print(json.dumps(measure(path, args.repeat, as_of)))
+        return 0
+    if not args.code:
+        print(table([measure(path, args.repeat, as_of)]))
+        return 0
+    results = []
+    for code in args.code:
+        env = dict(os.environ, PYTHONPATH=str(code.resolve()))
+        command = [sys.executable, __file__, "--json", "--ledger", str(path)]
+        command += ["--repeat", str(args.repeat), "--as-of", args.as_of]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(f"{code}: done", file=sys.stderr, flush=True)
+    print(f"$ python bench/checks_100k.py {' '.join(sys.argv[1:])}")
+    print(table(results))
+    print(f"\n{path.name}, as of {args.as_of}, median of {args.repeat}, {time.strftime('%F %H:%M')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
