@@ -158,7 +158,9 @@ def main() -> int:
         print(f"{code}: done", file=sys.stderr, flush=True)
     print(f"$ python bench/checks_100k.py {' '.join(sys.argv[1:])}")
     print(table(results))
-    print(f"\n{path.name}, as of {args.as_of}, median of {args.repeat}, {time.strftime('%F %H:%M')}")
+    print(
+        f"\n{path.name}, as of {args.as_of}, median of {args.repeat}, {time.strftime('%F %H:%M')}"
+    )
     return 0
 
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 from collections import defaultdict
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,7 @@ _KIND = {
     bool: OTHER,
 }
 _KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown types → OTHER
+_NONE_TYPE = type(None)
 FORMULA_START = ("=", "+", "-", "@")
 LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
 EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel cell can hold
@@ -43,9 +46,15 @@ _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
 
 def kinds(cells: list) -> np.ndarray:
     """BLANK / TEXT / NUMBER / DATE / OTHER per value; whitespace-only text counts as blank."""
-    out = np.fromiter(
-        map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells)
-    )
+    n = len(cells)
+    types = values.types_of(cells)
+    single = {_KIND_OF_TYPE[t] for t in types - {_NONE_TYPE}}
+    if len(single) == 1 and types <= _KIND.keys():  # one kind and blanks: where the None are
+        out = np.full(n, single.pop(), dtype=np.int8)
+        if _NONE_TYPE in types:
+            out[np.fromiter(map(operator.is_, cells, repeat(None)), dtype=bool, count=n)] = BLANK
+    else:
+        out = np.fromiter(map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=n)
     text_at = np.flatnonzero(out == TEXT).tolist()
     blank = [i for i in text_at if not (v := cells[i]) or v.isspace()]
     if blank:
@@ -98,10 +107,16 @@ def _used(table: Table) -> np.ndarray:
 
 
 def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:
-    numbers = values.numbers(cells)  # fast path for plain numbers; dates become serials here
+    # the cells that are numbers (float or int) as floats, NaN elsewhere
+    number_at = np.flatnonzero(kind == NUMBER).tolist()
+    if len(number_at) == len(cells):
+        numbers = np.array(cells, dtype=float)
+    else:
+        numbers = np.full(len(cells), np.nan)
+        if number_at:
+            numbers[number_at] = np.array(values.pick(cells, number_at), dtype=float)
     with np.errstate(invalid="ignore"):
         impossible = (kind == NUMBER) & ~(np.abs(numbers) <= EXCEL_MAX_NUMBER)
-    numbers[kind != NUMBER] = np.nan
     for i in np.flatnonzero(impossible):  # NaN, ±inf, 1e308: written by a program, not Excel
         ctx.emit("not-a-number", table, i, rule.key, value=repr(float(cells[i])))
         numbers[i] = np.nan
@@ -140,9 +155,11 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
 
 def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
     is_text = kind == TEXT
-    boxed = np.empty(len(cells), dtype=object)
-    boxed[:] = cells
-    texts = np.where(is_text, boxed, None).tolist()
+    if is_text.all():
+        texts = list(cells)
+    else:
+        boxed = np.fromiter(cells, dtype=object, count=len(cells))  # never a nested array
+        texts = np.where(is_text, boxed, None).tolist()
     present = is_text.copy()
     for i in np.flatnonzero(kind == NUMBER):
         number = cells[i]
