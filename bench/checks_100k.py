@@ -2,14 +2,15 @@
 N times (a fresh `CheckContext` each round), medians; beside the bare python-calamine read.
 
     python bench/checks_100k.py [--ledger PATH] [--repeat 3] [--as-of 2026-11-23]
-    python bench/checks_100k.py --code /tmp/before --code . [--repeat 3]
+    python bench/checks_100k.py --code /tmp/before --code . [--repeat 3] [--rounds 2] [--cpu]
 
 The ledger defaults to bench/run.py's cached 100,000-row ledger (built when missing). With
 `--code DIR` (given more than once), each tree's ledger_xl is timed in its own child (DIR first
-on PYTHONPATH), one after the other in the same run, and the table shows them side by side;
-the bare read is measured once per child, next to that child's own read. Each child also
-prints a digest of its findings (every field, in order), so that two trees whose results
-differ are seen at once.
+on PYTHONPATH), the trees taking turns `--rounds` times in the same run, and the table shows
+them side by side (medians over all their rounds); the bare read is measured in each child,
+next to that child's own read. `--cpu` times the process's CPU instead of the wall clock.
+Each child also prints a digest of its findings (every field, in order), so that two trees
+whose results differ are seen at once.
 """
 
 from __future__ import annotations
@@ -55,8 +56,9 @@ def bare_read(path: Path) -> None:
             book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
-def measure(path: Path, repeat: int, as_of: dt.date) -> dict:
-    """One tree (whatever `ledger_xl` imports here): seconds per check per round."""
+def measure(path: Path, repeat: int, as_of: dt.date, clock=time.perf_counter) -> dict:
+    """One tree (whatever `ledger_xl` imports here): seconds per check per round (`clock`:
+    wall clock, or this process's CPU time, which a loaded machine disturbs less)."""
     os.environ["LEDGER_XL_ISOLATE"] = "0"
     from ledger_xl.core.checks import CHECKS, CheckContext
     from ledger_xl.core.defaults import DEFAULT_RULES
@@ -65,14 +67,14 @@ def measure(path: Path, repeat: int, as_of: dt.date) -> dict:
 
     isolated._IN_CHILD = True  # read as a command's reading child does (no extent pre-scan)
     times: dict[str, list[float]] = {"calamine": [], "read_book": []}
-    start = time.perf_counter()
+    start = clock()
     bare_read(path)
-    times["calamine"].append(time.perf_counter() - start)
-    start = time.perf_counter()
+    times["calamine"].append(clock() - start)
+    start = clock()
     book = read_book(path)
     book.settle()
     book.formulas()
-    times["read_book"].append(time.perf_counter() - start)
+    times["read_book"].append(clock() - start)
     gc.collect()
     gc.freeze()  # as app/validate does: the book's cells are not walked by every collection
     digest = ""
@@ -80,12 +82,12 @@ def measure(path: Path, repeat: int, as_of: dt.date) -> dict:
     for _ in range(repeat):
         ctx = CheckContext(book, as_of, standard=DEFAULT_RULES)
         ctx.findings.extend(book.findings)
-        total = time.perf_counter()
+        total = clock()
         for check in CHECKS:
-            start = time.perf_counter()
+            start = clock()
             check(ctx)
-            times.setdefault(check.__name__, []).append(time.perf_counter() - start)
-        times.setdefault("checks", []).append(time.perf_counter() - total)
+            times.setdefault(check.__name__, []).append(clock() - start)
+        times.setdefault("checks", []).append(clock() - total)
         text = json.dumps(
             [f.model_dump(mode="json") for f in ctx.findings], ensure_ascii=False, sort_keys=True
         )
@@ -93,9 +95,9 @@ def measure(path: Path, repeat: int, as_of: dt.date) -> dict:
         found = len(ctx.findings)
     gc.unfreeze()
     for _ in range(max(repeat - 1, 0)):  # the bare read again, between the rounds' end and now
-        start = time.perf_counter()
+        start = clock()
         bare_read(path)
-        times["calamine"].append(time.perf_counter() - start)
+        times["calamine"].append(clock() - start)
     import ledger_xl
 
     return {
@@ -138,29 +140,46 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--as-of", default=AS_OF)
     parser.add_argument("--code", action="append", type=Path, default=[])
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="with --code: the trees take turns this often"
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="CPU time of the process instead of the wall clock"
+    )
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # child mode
     args = parser.parse_args()
     path = args.ledger or default_ledger(args.rows)
     as_of = dt.date.fromisoformat(args.as_of)
+    clock = time.process_time if args.cpu else time.perf_counter
     if args.json:
-        print(json.dumps(measure(path, args.repeat, as_of)))
+        print(json.dumps(measure(path, args.repeat, as_of, clock)))
         return 0
     if not args.code:
-        print(table([measure(path, args.repeat, as_of)]))
+        print(table([measure(path, args.repeat, as_of, clock)]))
         return 0
-    results = []
-    for code in args.code:
-        env = dict(os.environ, PYTHONPATH=str(code.resolve()))
-        command = [sys.executable, __file__, "--json", "--ledger", str(path)]
-        command += ["--repeat", str(args.repeat), "--as-of", args.as_of]
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-        print(f"{code}: done", file=sys.stderr, flush=True)
+    results: list[dict] = []
+    for round_ in range(args.rounds):  # the trees take turns: a load that comes and goes
+        for k, code in enumerate(args.code):  # falls on each of them
+            env = dict(os.environ, PYTHONPATH=str(code.resolve()))
+            command = [sys.executable, __file__, "--json", "--ledger", str(path)]
+            command += ["--repeat", str(args.repeat), "--as-of", args.as_of]
+            command += ["--cpu"] if args.cpu else []
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            if round_ == 0:
+                results.append(result)
+            else:
+                for name, seconds in result["times"].items():
+                    results[k]["times"].setdefault(name, []).extend(seconds)
+                if result["digest"] != results[k]["digest"]:
+                    results[k]["digest"] = "differs by round"
+            print(f"round {round_ + 1}: {code} done", file=sys.stderr, flush=True)
     print(f"$ python bench/checks_100k.py {' '.join(sys.argv[1:])}")
     print(table(results))
-    print(
-        f"\n{path.name}, as of {args.as_of}, median of {args.repeat}, {time.strftime('%F %H:%M')}"
-    )
+    what = "CPU seconds" if args.cpu else "seconds"
+    rounds = f"{args.rounds} rounds × {args.repeat}" if args.code else str(args.repeat)
+    print(f"\n{path.name}, as of {args.as_of}, {what}, median of {rounds}")
+    print(time.strftime("%F %H:%M"))
     return 0
 
 

@@ -196,7 +196,10 @@ def criterion_key(value: object) -> str:
 
 def criterion_keys(values: Iterable[object]) -> list[str]:
     """`criterion_key` of each value."""
-    return [criterion_key(v) for v in values]
+    cells = cell_list(values)
+    if types_of(cells) <= _TEXT_OR_BLANK:  # text casefolded, None as "" (a blank)
+        return list(map(str.casefold, texts(cells).tolist()))
+    return [criterion_key(v) for v in cells]
 
 
 def map_cells(cells: Iterable[object], function: Callable[[object], object]) -> list:

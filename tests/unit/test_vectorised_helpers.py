@@ -23,6 +23,7 @@ import pytest
 
 from ledger_xl.core import controls, portfolio, twins, values
 from ledger_xl.core.checks.cells import _KIND_OF_TYPE, BLANK, TEXT, kinds
+from ledger_xl.core.checks.formula_cells import _blank_as_empty
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.identifiers import (
     RESIDENT_ID_CHECK_CHARS,
@@ -135,6 +136,10 @@ def test_map_cells_keeps_equal_keys_of_other_types_apart():
 def test_criterion_keys():
     cells = _shuffled(seed=3)
     assert values.criterion_keys(cells) == [values.criterion_key(v) for v in cells]
+    assert controls._keys(cells) == [controls._key(v) for v in cells]
+    blanks_as_empty = _blank_as_empty(cells).tolist()
+    assert blanks_as_empty == ["" if v is None else v for v in cells]
+    assert [type(v) for v in blanks_as_empty] == [str if v is None else type(v) for v in cells]
     assert values.criterion_keys([]) == []
 
 
@@ -454,6 +459,11 @@ def test_bulk_paths_agree_with_the_scalar_definitions(cells):
     assert texts.tolist() == ["" if values.is_blank(v) else v for v in cells]
     for function in (str, repr, values.criterion_key, portfolio.text):
         assert values.map_cells(cells, function) == [function(v) for v in cells]
+    assert values.criterion_keys(cells) == [values.criterion_key(v) for v in cells]
+    assert controls._keys(cells) == [controls._key(v) for v in cells]
+    blanks_as_empty = _blank_as_empty(cells).tolist()
+    assert blanks_as_empty == ["" if v is None else v for v in cells]
+    assert [type(v) for v in blanks_as_empty] == [str if v is None else type(v) for v in cells]
     got_kinds = kinds(cells).tolist()
     for value, kind in zip(cells, got_kinds, strict=True):
         want = _KIND_OF_TYPE[type(value)]

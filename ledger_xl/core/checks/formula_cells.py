@@ -14,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import operator
 import re
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -92,8 +94,9 @@ def check_formulas(ctx: CheckContext) -> None:
         # In bulk: the text of each used cell (the dict's own lookup; the reader's `get` only
         # where that finds nothing: array formulas), and only the cells whose text is not
         # the template's go on.
-        texts = np.empty(len(used), dtype=object)
-        texts[:] = [plain(found, (line, col)) for line in lines]
+        texts = np.fromiter(
+            map(plain, repeat(found), zip(lines, repeat(col))), dtype=object, count=len(lines)
+        )
         for j in np.flatnonzero(texts == None).tolist():  # noqa: E711 - elementwise
             texts[j] = found.get((lines[j], col))
         for j in np.flatnonzero(texts != raw[key]).tolist():
@@ -155,9 +158,14 @@ def _differs(want: pd.Series, have: list) -> np.ndarray:
         got = values.dates(have)
         expected = want.to_numpy(dtype="datetime64[D]")
         return ~((np.isnat(expected) & np.isnat(got)) | (expected == got))
-    expected = np.array(["" if v is None else v for v in want.tolist()], dtype=object)
-    got = np.array(["" if v is None else v for v in have], dtype=object)
-    return expected != got
+    return _blank_as_empty(want.tolist()) != _blank_as_empty(have)
+
+
+def _blank_as_empty(cells: list) -> np.ndarray:
+    """The cells as an object array, "" for None."""
+    out = np.fromiter(cells, dtype=object, count=len(cells))
+    out[np.fromiter(map(operator.is_, cells, repeat(None)), dtype=bool, count=len(cells))] = ""
+    return out
 
 
 def _plain(value: object) -> object:
