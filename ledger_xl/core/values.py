@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from itertools import repeat
 from operator import itemgetter
 
 import numpy as np
@@ -102,11 +104,11 @@ def numbers(values: Iterable[object]) -> np.ndarray:
     types = types_of(cells)
     if types <= _PLAIN_OR_BLANK:  # numbers and blanks: numpy reads None as NaN
         return np.array(cells, dtype=float) if n else np.full(0, np.nan)
-    if types <= _DATES_OR_BLANK:  # real dates and blanks: serials through datetime64 (NaT)
-        days = np.array(cells, dtype="datetime64[D]")
-        serial = days.astype(np.int64) + _SERIAL_SHIFT
+    if types <= _DATES_OR_BLANK:  # real dates and blanks
+        days = _day_numbers(cells)
+        serial = days + _SERIAL_SHIFT
         out = np.where(serial > 60, serial, serial - 1).astype(float)  # as date_to_serial
-        out[np.isnat(days)] = np.nan
+        out[days == _NAT] = np.nan
         return out
     kind = np.fromiter(map(_NUMBER_KIND.__getitem__, map(type, cells)), dtype=np.int8, count=n)
     plain = kind == _PLAIN
@@ -146,10 +148,23 @@ def _day_number(value: object) -> int:
 def dates(values: Iterable[object]) -> np.ndarray:
     """datetime64[D] array with NaT wherever the formula would not see a date."""
     values = cell_list(values)
-    if types_of(values) <= _DATES_OR_BLANK:  # real dates and blanks (None is NaT)
-        return np.array(values, dtype="datetime64[D]")
     days = np.fromiter(map(_day_number, values), dtype=np.int64, count=len(values))
     return days.view("datetime64[D]")
+
+
+def _day_numbers(cells: list) -> np.ndarray:
+    """Days since 1970-01-01 of a column of `datetime.date` and None (NaT's integer), through
+    `toordinal` (numpy's own conversion of date objects is slower)."""
+    n = len(cells)
+    blank = np.fromiter(map(operator.is_, cells, repeat(None)), dtype=bool, count=n)
+    if not blank.any():
+        return np.fromiter(map(dt.date.toordinal, cells), np.int64, n) - _UNIX_ORDINAL
+    days = np.full(n, _NAT, dtype=np.int64)
+    at = np.flatnonzero(~blank).tolist()
+    if at:
+        ordinals = np.fromiter(map(dt.date.toordinal, pick(cells, at)), np.int64, len(at))
+        days[at] = ordinals - _UNIX_ORDINAL
+    return days
 
 
 def texts(values: Iterable[object]) -> np.ndarray:
@@ -196,10 +211,7 @@ def criterion_key(value: object) -> str:
 
 def criterion_keys(values: Iterable[object]) -> list[str]:
     """`criterion_key` of each value."""
-    cells = cell_list(values)
-    if types_of(cells) <= _TEXT_OR_BLANK:  # text casefolded, None as "" (a blank)
-        return list(map(str.casefold, texts(cells).tolist()))
-    return [criterion_key(v) for v in cells]
+    return [criterion_key(v) for v in values]
 
 
 def map_cells(cells: Iterable[object], function: Callable[[object], object]) -> list:

@@ -27,7 +27,6 @@ ID_REASONS = {
     "birthdate": "出生日期不存在",
     "check": "校验位错误，请核对证件",
 }
-_TEXT_OR_BLANK = frozenset({str, type(None)})
 _SCORE_KEYS = {
     "score_financial",
     "score_credit",
@@ -121,12 +120,6 @@ def customer_keys(cells: list) -> list[str | None]:
     """Each 客户编号 as the side tables match it with the ledger: `str(v).strip()`, None for
     a blank cell (text of white space only included: the cell checks call it missing, so it
     is no customer the ledger lacks; other values through `values.is_blank`)."""
-    if values.types_of(cells) <= _TEXT_OR_BLANK:  # the usual column: in bulk
-        stripped = np.fromiter(
-            map(str.strip, values.texts(cells).tolist()), dtype=object, count=len(cells)
-        )
-        stripped[stripped == ""] = None
-        return stripped.tolist()
     out: list[str | None] = []
     for v in cells:
         if type(v) is str:
