@@ -11,6 +11,11 @@ them side by side (medians over all their rounds); the bare read is measured in 
 next to that child's own read. `--cpu` times the process's CPU instead of the wall clock.
 Each child also prints a digest of its findings (every field, in order), so that two trees
 whose results differ are seen at once.
+
+`--roundtrip` times the checks on `pickle.loads(pickle.dumps(book))`: the same values, but
+each column's objects allocated one after the other. python-calamine builds the cells row by
+row, so a column's objects are spread over the whole sheet's memory; on the 100k ledger the
+checks took about half the time on the round-tripped copy (2026-11-30 evening, bench/README).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import gc
 import hashlib
 import json
 import os
+import pickle
 import statistics
 import subprocess
 import sys
@@ -56,7 +62,9 @@ def bare_read(path: Path) -> None:
             book.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
-def measure(path: Path, repeat: int, as_of: dt.date, clock=time.perf_counter) -> dict:
+def measure(
+    path: Path, repeat: int, as_of: dt.date, clock=time.perf_counter, roundtrip: bool = False
+) -> dict:
     """One tree (whatever `ledger_xl` imports here): seconds per check per round (`clock`:
     wall clock, or this process's CPU time, which a loaded machine disturbs less)."""
     os.environ["LEDGER_XL_ISOLATE"] = "0"
@@ -75,6 +83,10 @@ def measure(path: Path, repeat: int, as_of: dt.date, clock=time.perf_counter) ->
     book.settle()
     book.formulas()
     times["read_book"].append(clock() - start)
+    if roundtrip:  # the same values, laid out column by column in memory (see --roundtrip)
+        start = clock()
+        book = pickle.loads(pickle.dumps(book, protocol=pickle.HIGHEST_PROTOCOL))
+        times["pickle round trip"] = [clock() - start]
     gc.collect()
     gc.freeze()  # as app/validate does: the book's cells are not walked by every collection
     digest = ""
@@ -144,6 +156,11 @@ def main() -> int:
         "--rounds", type=int, default=1, help="with --code: the trees take turns this often"
     )
     parser.add_argument(
+        "--roundtrip",
+        action="store_true",
+        help="time the checks on a pickled and unpickled copy of the book",
+    )
+    parser.add_argument(
         "--cpu", action="store_true", help="CPU time of the process instead of the wall clock"
     )
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # child mode
@@ -152,10 +169,10 @@ def main() -> int:
     as_of = dt.date.fromisoformat(args.as_of)
     clock = time.process_time if args.cpu else time.perf_counter
     if args.json:
-        print(json.dumps(measure(path, args.repeat, as_of, clock)))
+        print(json.dumps(measure(path, args.repeat, as_of, clock, args.roundtrip)))
         return 0
     if not args.code:
-        print(table([measure(path, args.repeat, as_of, clock)]))
+        print(table([measure(path, args.repeat, as_of, clock, args.roundtrip)]))
         return 0
     results: list[dict] = []
     for round_ in range(args.rounds):  # the trees take turns: a load that comes and goes
@@ -164,6 +181,7 @@ def main() -> int:
             command = [sys.executable, __file__, "--json", "--ledger", str(path)]
             command += ["--repeat", str(args.repeat), "--as-of", args.as_of]
             command += ["--cpu"] if args.cpu else []
+            command += ["--roundtrip"] if args.roundtrip else []
             done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
             result = json.loads(done.stdout.strip().splitlines()[-1])
             if round_ == 0:

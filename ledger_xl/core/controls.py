@@ -124,17 +124,16 @@ def _latest_documents(credentials: pd.DataFrame | None) -> dict[tuple[str, str],
         return latest
     ids = values.criterion_keys(column(credentials, "customer_id").tolist())
     kinds = values.map_cells(column(credentials, "doc_type").tolist(), values.criterion_key)
-    expires = values.numbers(column(credentials, "expires").tolist())
-    # criterion keys are texts; a blank one ("") never groups
-    keyed = np.array(ids, dtype=object).astype(bool) & np.array(kinds, dtype=object).astype(bool)
-    if not keyed.any():
-        return latest
-    grouped = pd.DataFrame(
-        {"id": np.array(ids, dtype=object)[keyed], "kind": np.array(kinds, dtype=object)[keyed]}
-    )
-    # the maximum, NaN only when no row of the group has a number (in first-seen order)
-    top = pd.Series(expires[keyed]).groupby([grouped["id"], grouped["kind"]], sort=False).max()
-    return dict(zip(top.index.tolist(), top.tolist(), strict=True))
+    expires = values.numbers(column(credentials, "expires").tolist()).tolist()  # floats
+    get = latest.get
+    for key, number in zip(zip(ids, kinds, strict=True), expires, strict=True):
+        if not key[0] or not key[1]:
+            continue
+        known = get(key)
+        # the maximum, NaN only while no row has a number
+        if known is None or known != known or number > known:
+            latest[key] = number
+    return latest
 
 
 def admission_conditions(
@@ -606,16 +605,6 @@ def _key(value: object) -> str:
     return "" if values.is_blank(value) else str(value).strip().casefold()
 
 
-def _keys(cells: list) -> list[str]:
-    """`_key` of each cell (a column of text and blanks in bulk)."""
-    if values.types_of(cells) <= _TEXT_OR_BLANK:
-        return list(map(str.casefold, map(str.strip, values.texts(cells).tolist())))
-    return [_key(v) for v in cells]
-
-
-_TEXT_OR_BLANK = frozenset({str, type(None)})
-
-
 def _name(value: object) -> str:
     return "" if values.is_blank(value) else str(value).strip()
 
@@ -648,7 +637,7 @@ class ApprovalIndex:
         names = picked("approval_level", _name)
         approvers, results = picked("approver", _name), picked("result", _name)
         customers = column(reviews, "customer_id").tolist()
-        ids = _keys(values.pick(customers, rows))
+        ids = [_key(customers[i]) for i in rows]
         approval_dates = values.dates(column(reviews, "approval_date"))[rows].astype(object)
         days = review_dates[rows].astype(np.int64).tolist()
         ranks = {name: rules.approval.rank(name) for name in set(names)}  # a handful
@@ -669,7 +658,7 @@ class ApprovalIndex:
         rows = [int(i) for i in rows]
         if not rows or not self.chains:
             return {i: [] for i in rows}
-        keys = _keys(values.pick(customers, rows))
+        keys = [_key(customers[i]) for i in rows]
         wanted = np.asarray(review_dates, dtype="datetime64[D]")[rows]
         dated = ~np.isnat(wanted)
         days = wanted.astype(np.int64).tolist()
@@ -895,11 +884,9 @@ def licence_problems(
         return []
     owners: dict[str, list[int]] = {}
     ledger_ids = column(ledger, "customer_id").tolist()
-    rows = np.flatnonzero(used).tolist()
-    ids = values.pick(ledger_ids, rows)
-    for i, cid, key in zip(rows, ids, _keys(ids), strict=True):
-        if not values.is_blank(cid):
-            owners.setdefault(key, []).append(i)
+    for i, cid in enumerate(ledger_ids):
+        if used[i] and not values.is_blank(cid):
+            owners.setdefault(_key(cid), []).append(i)
     uscc_cells, name_cells = column(ledger, "uscc").tolist(), column(ledger, "name").tolist()
 
     def usccs(i: int) -> str:
@@ -912,7 +899,7 @@ def licence_problems(
     kinds = values.map_cells(credentials["doc_type"].tolist(), _name)
     licences = [j for j, kind in enumerate(kinds) if kind == layout.LICENCE]
     credential_ids = credentials["customer_id"].tolist()
-    keys = _keys(values.pick(credential_ids, licences))
+    keys = [_key(credential_ids[j]) for j in licences]
     expires = values.numbers(column(credentials, "expires")).tolist()  # Python floats
     current: dict[str, tuple[tuple, int]] = {}
     for j, key in zip(licences, keys, strict=True):

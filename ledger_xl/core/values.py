@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from itertools import repeat
 from operator import itemgetter
 
 import numpy as np
-import pandas as pd
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (after the 1900 bug)
 
@@ -72,53 +69,23 @@ _NUMBER_KIND = defaultdict(
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 
 
-def cell_list(values: Iterable[object]) -> list:
-    """The values as a list (a Series through its own `tolist`, which is the same objects as
-    iterating it, only faster)."""
-    if isinstance(values, list):
-        return values
-    if isinstance(values, pd.Series) and values.dtype == object:
-        return values.tolist()
-    return list(values)
-
-
-def types_of(cells: list) -> set[type]:
-    """The exact types among `cells` (one C-level pass): a column of one or two types takes
-    a bulk path in the helpers below; any other mix goes the general way."""
-    return set(map(type, cells))
-
-
-_NONE_TYPE = type(None)
-_PLAIN_OR_BLANK = frozenset({float, int, _NONE_TYPE})
-_DATES_OR_BLANK = frozenset({dt.date, _NONE_TYPE})
-_TEXT_OR_BLANK = frozenset({str, _NONE_TYPE})
-_SERIAL_SHIFT = dt.date(1970, 1, 1).toordinal() - EXCEL_EPOCH.toordinal()
-
-
 def numbers(values: Iterable[object]) -> np.ndarray:
     """Float array with NaN wherever the formula would not see a number: `excel_number` of
     each value, by type in bulk (plain numbers, blanks, text and dates at once; only other
     types one by one)."""
-    cells = cell_list(values)
+    cells = values if isinstance(values, list) else list(values)
     n = len(cells)
-    types = types_of(cells)
-    if types <= _PLAIN_OR_BLANK:  # numbers and blanks: numpy reads None as NaN
-        return np.array(cells, dtype=float) if n else np.full(0, np.nan)
-    if types <= _DATES_OR_BLANK:  # real dates and blanks
-        days = _day_numbers(cells)
-        serial = days + _SERIAL_SHIFT
-        out = np.where(serial > 60, serial, serial - 1).astype(float)  # as date_to_serial
-        out[days == _NAT] = np.nan
-        return out
     kind = np.fromiter(map(_NUMBER_KIND.__getitem__, map(type, cells)), dtype=np.int8, count=n)
     plain = kind == _PLAIN
+    if n and plain.all():
+        return np.array(cells, dtype=float)
     out = np.full(n, np.nan)
     at = np.flatnonzero(plain).tolist()
     if at:
-        out[at] = np.array(pick(cells, at), dtype=float)
+        out[at] = np.array([cells[i] for i in at], dtype=float)
     at = np.flatnonzero(kind == _DATE).tolist()
     if at:
-        ordinals = np.fromiter(map(dt.date.toordinal, pick(cells, at)), np.int64, len(at))
+        ordinals = np.fromiter(map(dt.date.toordinal, [cells[i] for i in at]), np.int64, len(at))
         serial = ordinals - _EPOCH_ORDINAL
         out[at] = np.where(serial > 60, serial, serial - 1)  # as date_to_serial
     for i in np.flatnonzero(kind == _OTHER).tolist():
@@ -147,41 +114,14 @@ def _day_number(value: object) -> int:
 
 def dates(values: Iterable[object]) -> np.ndarray:
     """datetime64[D] array with NaT wherever the formula would not see a date."""
-    values = cell_list(values)
+    values = values if isinstance(values, list) else list(values)
     days = np.fromiter(map(_day_number, values), dtype=np.int64, count=len(values))
     return days.view("datetime64[D]")
 
 
-def _day_numbers(cells: list) -> np.ndarray:
-    """Days since 1970-01-01 of a column of `datetime.date` and None (NaT's integer), through
-    `toordinal` (numpy's own conversion of date objects is slower)."""
-    n = len(cells)
-    blank = np.fromiter(map(operator.is_, cells, repeat(None)), dtype=bool, count=n)
-    if not blank.any():
-        return np.fromiter(map(dt.date.toordinal, cells), np.int64, n) - _UNIX_ORDINAL
-    days = np.full(n, _NAT, dtype=np.int64)
-    at = np.flatnonzero(~blank).tolist()
-    if at:
-        ordinals = np.fromiter(map(dt.date.toordinal, pick(cells, at)), np.int64, len(at))
-        days[at] = ordinals - _UNIX_ORDINAL
-    return days
-
-
 def texts(values: Iterable[object]) -> np.ndarray:
     """Object array of the values as text comparisons see them ("" for blanks)."""
-    values = cell_list(values)
-    if types_of(values) <= _TEXT_OR_BLANK:  # text and None: only the None become ""
-        out = np.fromiter(values, dtype=object, count=len(values))
-        out[out == None] = ""  # noqa: E711 - elementwise
-        return out
     return np.array(["" if is_blank(v) else v for v in values], dtype=object)
-
-
-def pick(cells: list, at: list[int]) -> list:
-    """`[cells[i] for i in at]` in one C-level call."""
-    if len(at) > 1:
-        return list(itemgetter(*at)(cells))
-    return [cells[i] for i in at]
 
 
 def fold(value: object) -> str:
@@ -219,12 +159,16 @@ def map_cells(cells: Iterable[object], function: Callable[[object], object]) -> 
     the columns that repeat a few texts (证明类型, 审批级别, 审批人), not for ids. Every other
     value (numbers, dates, bools, blanks: 1, 1.0 and True are equal keys but not equal
     cells) goes one by one."""
-    cells = cell_list(cells)
-    if types_of(cells) <= _TEXT_OR_BLANK:  # None is equal to nothing else: a key like a text
-        done = {v: function(v) for v in set(cells)}
-        return list(map(done.__getitem__, cells))
+    cells = cells if isinstance(cells, list) else list(cells)
     done = {v: function(v) for v in {v for v in cells if type(v) is str}}
     return [done[v] if type(v) is str else function(v) for v in cells]
+
+
+def pick(cells: list, at: list[int]) -> list:
+    """`[cells[i] for i in at]` in one C-level call."""
+    if len(at) > 1:
+        return list(itemgetter(*at)(cells))
+    return [cells[i] for i in at]
 
 
 def excel_text(value: object) -> str:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
 import re
 from collections import defaultdict
-from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -37,7 +35,6 @@ _KIND = {
     bool: OTHER,
 }
 _KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown types → OTHER
-_NONE_TYPE = type(None)
 FORMULA_START = ("=", "+", "-", "@")
 LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
 EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel cell can hold
@@ -46,15 +43,9 @@ _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
 
 def kinds(cells: list) -> np.ndarray:
     """BLANK / TEXT / NUMBER / DATE / OTHER per value; whitespace-only text counts as blank."""
-    n = len(cells)
-    types = values.types_of(cells)
-    single = {_KIND_OF_TYPE[t] for t in types - {_NONE_TYPE}}
-    if len(single) == 1 and types <= _KIND.keys():  # one kind and blanks: where the None are
-        out = np.full(n, single.pop(), dtype=np.int8)
-        if _NONE_TYPE in types:
-            out[np.fromiter(map(operator.is_, cells, repeat(None)), dtype=bool, count=n)] = BLANK
-    else:
-        out = np.fromiter(map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=n)
+    out = np.fromiter(
+        map(_KIND_OF_TYPE.__getitem__, map(type, cells)), dtype=np.int8, count=len(cells)
+    )
     text_at = np.flatnonzero(out == TEXT).tolist()
     blank = [i for i in text_at if not (v := cells[i]) or v.isspace()]
     if blank:

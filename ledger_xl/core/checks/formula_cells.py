@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import operator
 import re
 from itertools import repeat
 
@@ -158,14 +157,9 @@ def _differs(want: pd.Series, have: list) -> np.ndarray:
         got = values.dates(have)
         expected = want.to_numpy(dtype="datetime64[D]")
         return ~((np.isnat(expected) & np.isnat(got)) | (expected == got))
-    return _blank_as_empty(want.tolist()) != _blank_as_empty(have)
-
-
-def _blank_as_empty(cells: list) -> np.ndarray:
-    """The cells as an object array, "" for None."""
-    out = np.fromiter(cells, dtype=object, count=len(cells))
-    out[np.fromiter(map(operator.is_, cells, repeat(None)), dtype=bool, count=len(cells))] = ""
-    return out
+    expected = np.array(["" if v is None else v for v in want.tolist()], dtype=object)
+    got = np.array(["" if v is None else v for v in have], dtype=object)
+    return expected != got
 
 
 def _plain(value: object) -> object:
