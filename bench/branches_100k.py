@@ -60,6 +60,11 @@ def main() -> None:
     parser.add_argument("--branches", type=int, default=20)
     parser.add_argument("--keep", type=Path, help="work in this folder (default a temp one)")
     args = parser.parse_args()
+    if args.branches < 6 or args.customers < args.branches:
+        # two encrypted, two masked, the sixth edited unencrypted: six branches at least
+        parser.error(
+            "--branches 至少为 6（两个加密、两个遮蔽列、第 6 个被修改），且客户数不少于分公司数"
+        )
     folder = args.keep or Path(tempfile.mkdtemp(prefix="ledger_xl-branches-"))
     folder.mkdir(parents=True, exist_ok=True)
     master = folder / "master.xlsx"

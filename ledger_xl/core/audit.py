@@ -158,6 +158,7 @@ KINDS: dict[str, tuple[str, ...]] = {
         "date-as-text",
         "date-impossible",
         "value-not-allowed",
+        "error-value",
         "out-of-range",
         "phone-invalid",
         "email-invalid",

@@ -177,6 +177,13 @@ _CODES = (
         "'{column}' must be one of {allowed}, found '{value}'",
     ),
     _c(
+        "error-value",
+        E,
+        "“{column}”是错误值 {value}，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        "'{column}' holds the error value {value}, not data (usually a pasted formula "
+        "result); enter the actual value",
+    ),
+    _c(
         "out-of-range",
         E,
         "“{column}”应为 {allowed} 的数值，现为 {value}",

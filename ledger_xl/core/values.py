@@ -19,7 +19,12 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (after t
 
 
 def is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+    return (
+        value is None
+        or (isinstance(value, float) and math.isnan(value))
+        or value == ""
+        or (isinstance(value, dt.datetime) and value != value)  # NaT
+    )
 
 
 def excel_number(value: object) -> float | None:
@@ -30,6 +35,8 @@ def excel_number(value: object) -> float | None:
         number = float(value)
         return None if math.isnan(number) else number
     if isinstance(value, dt.datetime):
+        if value != value:  # NaT (pandas' missing datetime is a datetime)
+            return None
         return (
             date_to_serial(value.date())
             + (value.hour * 3600 + value.minute * 60 + value.second) / 86400
@@ -42,7 +49,7 @@ def excel_number(value: object) -> float | None:
 def excel_date(value: object) -> dt.date | None:
     """The value as a date the way EDATE sees it: real dates, or numbers read as serials."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return None if value != value else value.date()  # NaT: no date
     if isinstance(value, dt.date):
         return value
     number = excel_number(value)
@@ -181,7 +188,7 @@ def excel_text(value: object) -> str:
     if isinstance(value, str):
         return value
     number = excel_number(value)
-    if number is None:
+    if number is None or not math.isfinite(number):  # ±inf: no cell holds it (a hostile file)
         return str(value)
     if number == int(number) and abs(number) < 1e15:
         return str(int(number))

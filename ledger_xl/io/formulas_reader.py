@@ -30,7 +30,8 @@ Work is bounded by what the sheet holds, not by what a cell claims: the XML is s
 being carried from one piece to the next), array ranges are resolved on lookup, and memory
 stays within a few pieces. The cells whose formula carries no calculated value (a workbook
 saved by a program that does not calculate, such as openpyxl) are listed in
-`FormulaMap.uncalculated`.
+`FormulaMap.uncalculated`; the cells that hold an error value and no formula (`#N/A` pasted
+as a value: python-calamine reads it as an empty text) in `FormulaMap.errors`.
 """
 
 from __future__ import annotations
@@ -77,6 +78,23 @@ _SCAN = re.compile(
     + rb"v\b[^>]*(?<!/)>([^<]))?)"
 )
 _TEXT_TYPE = re.compile(rb"""\bt\s*=\s*["'](?:str|inlineStr|e)["']""")
+_ERROR_HINTS = (b'"e"', b"'e'")  # a cell of type error is written t="e": look further only then
+
+
+def _error_pattern(prefix: bytes) -> re.Pattern:
+    """Cells of type error whose first child is the value (no formula), with their `r`:
+    column letters, row digits, the value's text."""
+    p = re.escape(prefix)
+    return re.compile(
+        b"<" + p + rb"c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])[^>]*?\br\s*=\s*[\"']"
+        rb"([A-Z]{1,3})([0-9]{1,7})[\"'][^>]*(?<!/)>\s*<"
+        + p
+        + rb"v\b[^>]*>([^<]{1,64})</"
+        + p
+        + rb"v>"
+    )
+
+
 _ANY_CELL = re.compile(rb"<" + _PREFIX + rb"c\b([^>]*)>")  # to count implied positions
 _SHEET_DATA = re.compile(rb"<([A-Za-z_][\w.-]*:)?sheetData\b")
 _ATTR = re.compile(rb"([A-Za-z_][\w.:-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
@@ -121,12 +139,15 @@ class FormulaMap(dict):
 
     Array formulas read with `ALL_COLUMNS` are not expanded into the dict: `get` (and `[]`)
     answer for a cell of an array range that has no formula of its own. `uncalculated` holds
-    the formula cells (of the rows and columns read) whose formula has no cached value."""
+    the formula cells (of the rows and columns read) whose formula has no cached value;
+    `errors` the cells of those rows (any column) that hold an error value (`#N/A`) but no
+    formula, and carry their `r`."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.arrays: list[tuple[int, int, int, int, str]] = []  # row0, row1, col0, col1, text
         self.uncalculated: set[tuple[int, int]] = set()
+        self.errors: dict[tuple[int, int], str] = {}  # error values without a formula
         self._by_column: dict[int, tuple[list[int], list[int], list[tuple[int, str]]]] = {}
 
     def __missing__(self, key: tuple[int, int]) -> str:
@@ -537,11 +558,13 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
         by_letters = _EveryColumn(collector)
     plain = collector.plain
     last_text: dict[int, tuple[bytes, str]] = {}  # per column: the last raw text, decoded
-    pattern = None
+    pattern = errors = None
     for buffer, end in segments:
         if pattern is None:
             found = _SHEET_DATA.search(buffer, 0, end)
-            pattern = _fast_pattern((found.group(1) or b"") if found else b"")
+            prefix = (found.group(1) or b"") if found else b""
+            pattern, errors = _fast_pattern(prefix), _error_pattern(prefix)
+        _error_cells(collector, errors, buffer, end)
         for letters, digits, c_attrs, f_attrs, raw, markup, cached in pattern.findall(
             buffer, 0, end
         ):
@@ -561,6 +584,18 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
                 result[row, col] = last[1]
                 if not cached:
                     collector.calculated(row, col, c_attrs, cached)
+
+
+def _error_cells(collector: _Collector, pattern: re.Pattern, buffer: bytes, end: int) -> None:
+    """Note the cells of `buffer[:end]` holding an error value and no formula (a rare thing:
+    the pattern runs only where the piece holds a type written "e")."""
+    if buffer.find(_ERROR_HINTS[0], 0, end) < 0 and buffer.find(_ERROR_HINTS[1], 0, end) < 0:
+        return
+    errors, first_row, last_row = collector.result.errors, collector.first_row, collector.last_row
+    for letters, digits, text in pattern.findall(buffer, 0, end):
+        row = int(digits) - 1
+        if first_row <= row <= last_row:
+            errors[row, collector.column(letters)] = collector.text(text)
 
 
 class _EveryColumn(dict):
@@ -583,7 +618,12 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     wanted, first_row, last_row = collector.wanted, collector.first_row, collector.last_row
     result = collector.result
     state = _RowState()
+    errors = None
     for buffer, end in segments:
+        if errors is None:
+            found = _SHEET_DATA.search(buffer, 0, end)
+            errors = _error_pattern((found.group(1) or b"") if found else b"")
+        _error_cells(collector, errors, buffer, end)
         # A piece starts at a row start (whose tag resets the count) or, after a long
         # stretch without one, at a cell start: the count goes on from the last piece.
         state.buffer, state.position = buffer, 0

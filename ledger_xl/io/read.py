@@ -19,6 +19,7 @@ Rust panic (pyo3's PanicException, a BaseException) becomes a read error.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -156,10 +157,92 @@ def sheet_grid(book: CalamineWorkbook, name: str, guard=None) -> Grid | None:
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine's errors for damaged XML; a Rust panic
-        raise WorkbookReadError(
-            book.path or "", f"工作表“{name}”已损坏，无法读取（{exc}）"
-        ) from None
+        path = book.path or ""
+        if "out of bounds" in str(exc):  # chrono: a date cell's number no date can be
+            cells = _impossible_date_cells(Path(path), name) if path else []
+            if cells:
+                shown = "、".join(f"{ref}（{value}）" for ref, value in cells)
+                raise WorkbookReadError(
+                    path,
+                    f"工作表“{name}”的单元格 {shown}设为日期格式，但保存的数值远超日期的范围，"
+                    "无法读取（Excel 不会保存这样的值，文件可能由其他程序写出）；"
+                    "请在 Excel 中改正这些单元格后另存",
+                    code="file-unreadable",
+                ) from None
+        raise WorkbookReadError(path, f"工作表“{name}”已损坏，无法读取（{exc}）") from None
     return Grid(name, rows)
+
+
+_NEGATIVE_VALUE = re.compile(
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"([^>]*)>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>(-[^<]{1,40})</v>'
+)
+_STYLE = re.compile(rb's="([0-9]+)"')
+_BUILTIN_DATE_FORMATS = {*range(14, 23), *range(27, 37), 45, 46, 47, *range(50, 59)}
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _date_styles(archive: zipfile.ZipFile) -> set[int] | None:
+    """The cell styles (cellXfs indices) whose number format shows a date or a time, as
+    python-calamine decides it: a built-in date format, or a format code with d, m, y, h or s
+    outside quotes and brackets. None when styles.xml cannot be read."""
+    member = next((n for n in archive.namelist() if n.lower().endswith("styles.xml")), None)
+    if member is None:
+        return None
+    try:
+        root = ElementTree.fromstring(archive.read(member))
+    except (SyntaxError, ValueError):  # damaged styles: every very negative cell is a suspect
+        return None
+    dated = set(_BUILTIN_DATE_FORMATS)
+    for fmt in root.iter(f"{_MAIN_NS}numFmt"):
+        code = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", fmt.get("formatCode", "")).lower()
+        if any(c in code for c in "dmyhs"):
+            dated.add(int(fmt.get("numFmtId", "-1")))
+    xfs = root.find(f"{_MAIN_NS}cellXfs")
+    if xfs is None:
+        return set()
+    return {i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in dated}
+
+
+_SCAN_CHUNK = 1 << 20
+
+
+def _impossible_date_cells(path: Path, name: str, limit: int = 5) -> list[tuple[str, str]]:
+    """The cells of sheet `name` holding a number python-calamine cannot turn into a date
+    (below about -1e11 days, -inf): the first `limit`, as (A1, the value as written). Read
+    only after calamine has given up on the sheet, in pieces (a sheet may be large)."""
+    found: list[tuple[str, str]] = []
+    try:
+        with zipfile.ZipFile(path) as archive:
+            member = package.sheet_parts(archive).get(name)
+            if member is None:
+                return found
+            dated = _date_styles(archive)
+            with archive.open(member) as stream:
+                carry = b""
+                while len(found) < limit:
+                    chunk = stream.read(_SCAN_CHUNK)
+                    text = carry + chunk
+                    end = 0
+                    for match in _NEGATIVE_VALUE.finditer(text):
+                        end = match.end()
+                        raw = match.group(3).decode("ascii", "replace")
+                        try:
+                            number = float(raw)
+                        except ValueError:
+                            continue
+                        style = _STYLE.search(match.group(2))
+                        if dated is not None and int(style.group(1) if style else 0) not in dated:
+                            continue  # a plain number: calamine reads it as one
+                        if number < -1e11:  # chrono's bound is near -1.07e11 days
+                            found.append((match.group(1).decode("ascii"), raw))
+                            if len(found) == limit:
+                                break
+                    if not chunk:
+                        break
+                    carry = text[max(end, len(text) - 4096) :]  # a cell cut at the chunk's end
+    except (OSError, zipfile.BadZipFile, package.PackageError, KeyError, RuntimeError):
+        pass
+    return found
 
 
 def memory_allowance(path: Path) -> int:

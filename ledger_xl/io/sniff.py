@@ -280,7 +280,7 @@ def _ole_directory(fh: BinaryIO, size: int) -> _Ole | None:
             )
         return fat_cache[index][s % per]
 
-    streams: dict[str, tuple[int, int]] = {}
+    entries: list[tuple[str, int, int, int, int, tuple[int, int]] | None] = []
     seen: set[int] = set()
     sector = first_dir
     while sector < 0xFFFFFFFA and sector not in seen and len(seen) < MAX_OLE_SECTORS:
@@ -290,9 +290,37 @@ def _ole_directory(fh: BinaryIO, size: int) -> _Ole | None:
             length, kind = struct.unpack_from("<HB", block, offset + 64)
             if kind in (1, 2, 5) and 2 <= length <= 64 and length % 2 == 0:
                 name = block[offset : offset + length - 2].decode("utf-16-le", errors="replace")
-                streams[name] = struct.unpack_from("<IQ", block, offset + 116)
+                left, right, child = struct.unpack_from("<III", block, offset + 68)
+                start = struct.unpack_from("<IQ", block, offset + 116)
+                entries.append((name, kind, left, right, child, start))
+            else:
+                entries.append(None)
         sector = next_sector(sector)
-    return _Ole(ssize, streams)
+    top = _top_level(entries)
+    chosen = top if top is not None else [e for e in entries if e is not None]
+    return _Ole(ssize, {e[0]: e[5] for e in chosen})
+
+
+def _top_level(entries: list) -> list | None:
+    """The entries directly under the root storage (its child and that child's siblings, a
+    red-black tree), so that a stream inside an embedded object's storage (a workbook in a
+    Word document) is not taken for the file's own. None when the tree cannot be followed
+    (no root entry first, a link to nowhere or back): then every entry counts."""
+    if not entries or entries[0] is None or entries[0][1] != 5:
+        return None
+    found, seen = [], set()
+    pending = [entries[0][4]]
+    while pending:
+        at = pending.pop()
+        if at == 0xFFFFFFFF:  # NOSTREAM
+            continue
+        if at in seen or at >= len(entries) or entries[at] is None or at == 0:
+            return None
+        seen.add(at)
+        entry = entries[at]
+        found.append(entry)
+        pending += [entry[2], entry[3]]  # left and right siblings
+    return found
 
 
 def _biff_password(fh: BinaryIO, size: int, ole: _Ole) -> bool:

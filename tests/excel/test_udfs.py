@@ -291,7 +291,8 @@ def test_check_row_lists_each_rows_findings():
     result = udfs.LEDGER_CHECK_ROW([good, bad], [HEADERS])
     assert len(result) == 2
     text = result[1][0]
-    assert "统一社会信用代码“123”应为18位" in text and "电子邮箱" in text and "应在" in text
+    assert "统一社会信用代码“123”应为18位" in text and "电子邮箱" in text
+    assert "“财务状况”应为 0–100 的数值，现为 120" in text
     assert "；" in text
 
 

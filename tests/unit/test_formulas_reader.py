@@ -511,6 +511,19 @@ def test_array_ranges_nested_one_row_unusable_and_overridden(tmp_path, every):
     for row in range(12):
         for col in range(9):
             assert found.get((row, col)) == expected.get((row, col)), (row, col)
+    # `get` with a default answers as `[]` does: a cell read without a formula holds None, an
+    # array's cell its text, a cell never read the default
+    unread = object()
+    for row in range(14):
+        for col in range(11):
+            try:
+                want = found[row, col]
+            except KeyError:
+                want = unread
+            assert found.get((row, col), unread) is want, (row, col)
+    assert found.get((13, 10), "none") == "none"
+    if not every:
+        assert (11, 8) in found and found.get((11, 8), "none") is None
 
 
 def test_a_stray_formula_after_a_self_closed_cell_belongs_to_no_cell(tmp_path):

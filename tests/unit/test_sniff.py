@@ -312,6 +312,26 @@ def test_a_zip_that_is_not_an_xlsx(tmp_path: Path, members: dict[str, str], deta
     assert found.message == "无法读取：" + detail
 
 
+EPUB = {
+    "mimetype": "application/epub+zip",
+    "META-INF/container.xml": "<container/>",
+    "OEBPS/content.opf": "<package/>",
+}
+
+
+@pytest.mark.parametrize(
+    "members",
+    [EPUB, {"content.xml": "<document/>", "styles.xml": "<styles/>"}],
+    ids=["epub", "content.xml only"],
+)
+def test_a_zip_with_half_an_opendocument_is_no_list_to_import(tmp_path, members):
+    """An OpenDocument file needs both its mimetype and its content.xml; either alone is some
+    other zip, refused as a list to import as well as a ledger."""
+    path = zip_of(tmp_path / "list.xlsx", members)
+    found = only(sniff(path, ledger=False), "file-unreadable", path)
+    assert found.message == "无法读取：" + DETAIL_NO_WORKBOOK
+
+
 @pytest.mark.parametrize("members", [XLSB, ODS], ids=["xlsb", "ods"])
 def test_xlsb_and_ods_lists_can_be_imported(tmp_path: Path, members: dict[str, str]) -> None:
     """python-calamine reads them: as a list to import (not a ledger) they pass."""

@@ -201,6 +201,62 @@ def test_word_and_powerpoint_files_are_not_workbooks(tmp_path: Path, shift: int)
     finds(slides.write(tmp_path / "slides.xls"), "file-unreadable", POWERPOINT)
 
 
+@pytest.mark.parametrize("shift", [9, 12], ids=["512-byte sectors", "4096-byte sectors"])
+def test_a_workbook_embedded_in_a_document_is_not_the_files_own(tmp_path: Path, shift: int):
+    """A Word or PowerPoint file holding an Excel object keeps the object's streams in a
+    storage of its own (ObjectPool/_1234 in Word, an OLE object storage in PowerPoint): the
+    file is still a document, not a legacy .xls."""
+    word = compound(
+        [
+            Entry("WordDocument", bytes(5000)),
+            Entry("ObjectPool", kind=STORAGE),
+            Entry("_1700000001", kind=STORAGE, parent="ObjectPool"),
+            Entry("Workbook", PLAIN_BIFF8, parent="_1700000001"),
+            Entry("1Table", bytes(300)),
+        ],
+        shift=shift,
+    )
+    assert olefile.OleFileIO(bytes(word.data)).exists("ObjectPool/_1700000001/Workbook")
+    finds(word.write(tmp_path / "letter.xls"), "file-unreadable", WORD)
+    slides = compound(
+        [
+            Entry("PowerPoint Document", bytes(5000)),
+            Entry("MBD0001", kind=STORAGE),
+            Entry("Workbook", LOCKED_BIFF8, parent="MBD0001"),
+            Entry("EncryptionInfo", bytes(200), parent="MBD0001"),
+        ],
+        shift=shift,
+    )
+    finds(slides.write(tmp_path / "slides.xls"), "file-unreadable", POWERPOINT)
+
+
+def test_names_inside_a_storage_of_a_workbook_do_not_count(tmp_path: Path) -> None:
+    """An .xls whose own workbook stream is plain is a legacy .xls, whatever an embedded
+    object's storage holds (an encrypted package's names there are the object's)."""
+    built = compound(
+        [
+            Entry("Workbook", PLAIN_BIFF8),
+            Entry("MBD0002", kind=STORAGE),
+            Entry("EncryptionInfo", bytes(200), parent="MBD0002"),
+            Entry("EncryptedPackage", bytes(5000), parent="MBD0002"),
+        ]
+    )
+    finds(built.write(tmp_path / "book.xls"), "file-legacy-xls")
+
+
+@pytest.mark.parametrize("link", ["loop", "past the end", "to the root", "to a free entry"])
+def test_a_tree_that_cannot_be_followed_falls_back_to_every_name(tmp_path: Path, link: str):
+    """A damaged tree (a sibling link that loops, points past the directory, back to the
+    root or to an unused entry): every named entry counts, as before the tree was followed."""
+    built = compound(
+        [Entry("WordDocument", bytes(5000)), Entry("EncryptionInfo", bytes(200), parent="x")],
+        free_entries=1,
+    )
+    target = {"loop": 2, "past the end": 1000, "to the root": 0, "to a free entry": 1}[link]
+    struct.pack_into("<I", built.data, built.entry_offsets["WordDocument"] + 72, target)
+    finds(built.write(tmp_path / "damaged.doc"), "file-encrypted")
+
+
 def test_another_compound_file_is_taken_for_an_old_workbook(tmp_path: Path) -> None:
     """A compound file with none of the names the sniff knows (here only property sets):
     most likely a workbook of old, or one a tool wrote oddly."""
@@ -290,7 +346,7 @@ def test_an_entry_name_that_is_not_utf16_does_not_stop_the_walk(tmp_path: Path) 
     [
         (STREAM, "file-encrypted"),
         (STORAGE, "file-encrypted"),
-        (ROOT, "file-encrypted"),
+        (ROOT, "file-legacy-xls"),  # a second root is in no storage: it does not count
         (0, "file-legacy-xls"),  # unused: a stale name in a freed entry does not count
         (3, "file-legacy-xls"),
         (4, "file-legacy-xls"),
@@ -300,9 +356,9 @@ def test_an_entry_name_that_is_not_utf16_does_not_stop_the_walk(tmp_path: Path) 
 def test_the_names_of_streams_storages_and_the_root_count(
     tmp_path: Path, kind: int, code: str
 ) -> None:
-    """The sniff judges a compound file by the names of its named entries (a stream, a
-    storage, the root), whatever their place in the tree; an unused entry's leftover name
-    and the other entry types do not count."""
+    """The sniff judges a compound file by the names of the entries directly under its root
+    (a stream or a storage); an unused entry's leftover name, an entry outside the tree and
+    the other entry types do not count."""
     built = compound([Entry("Workbook", PLAIN_BIFF8), Entry("EncryptionInfo", kind=kind)])
     finds(built.write(tmp_path / "odd.xls"), code)
 

@@ -497,3 +497,17 @@ def test_latest_documents_equal_the_loop(seed):
     want = _reference_latest(frame.astype(object))
     assert list(got) == list(want)
     assert all(_same(got[k], want[k]) for k in want)
+
+
+def test_values_no_cell_can_hold_and_pandas_missing_dates():
+    """±inf (a hostile file's cell) shows as written instead of raising; NaT (pandas' missing
+    datetime, a datetime itself) is blank, no number and no date."""
+    assert [values.excel_text(v) for v in (math.inf, -math.inf, np.float64("-inf"))] == [
+        "inf",
+        "-inf",
+        "-inf",
+    ]
+    assert values.is_blank(pd.NaT) and values.excel_text(pd.NaT) == ""
+    assert values.excel_number(pd.NaT) is None and values.excel_date(pd.NaT) is None
+    assert values.excel_number(dt.datetime(1900, 1, 1, 12)) == 1.5
+    assert not values.is_blank(dt.datetime(1900, 1, 1)) and not values.is_blank(dt.date(1900, 1, 1))

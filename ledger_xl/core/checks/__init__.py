@@ -21,6 +21,7 @@ CHECKS: tuple[Check, ...] = (
     controls.check_licences,
     controls.check_review_signals,
     formula_cells.check_formulas,
+    cells.check_error_values,
 )
 
 __all__ = ["CHECKS", "Check", "CheckContext", "emits"]

@@ -36,6 +36,7 @@ _KIND = {
 }
 _KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown types → OTHER
 FORMULA_START = ("=", "+", "-", "@")
+_FIRST_DAY = dt.date(1900, 1, 1).toordinal()  # serial 1, the first day Excel holds
 LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
 EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel cell can hold
 _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
@@ -75,6 +76,36 @@ def check_ledger_cells(ctx: CheckContext) -> None:
     for rule in ctx.rules.fields:
         if rule.is_input and rule.key in ctx.ledger.columns:
             check_column(ctx, ctx.ledger, rule)
+
+
+@emits("error-value")
+def check_error_values(ctx: CheckContext) -> None:
+    """Input cells of the ledger holding an error value and no formula (`#N/A` pasted as a
+    value). python-calamine reads them as blanks; the formula scan lists them
+    (`FormulaMap.errors`). Runs after the formula check (the scan is finished by then): each
+    is reported as the error it is, in place of the `required-missing` or
+    `conditional-missing` its blank gave."""
+    found = ctx.book.formulas()
+    errors = getattr(found, "errors", None)
+    if not errors:
+        return
+    table = ctx.ledger
+    index = {row - 1: i for i, row in enumerate(table.rows)}
+    inputs = {f.key for f in ctx.rules.fields if f.is_input}
+    by_col = {col: key for key, col in table.columns.items() if key in inputs}
+    at: set[str] = set()
+    for (line, col), text in sorted(errors.items()):
+        i, key = index.get(line), by_col.get(col)
+        if i is not None and key is not None:
+            ctx.emit("error-value", table, i, key, value=text)
+            at.add(ctx.cell(table, i, key))
+    if at:
+        blank = ("required-missing", "conditional-missing")
+        ctx.findings[:] = [
+            f
+            for f in ctx.findings
+            if not (f.code in blank and f.sheet == table.sheet and f.cell in at)
+        ]
 
 
 def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
@@ -140,6 +171,11 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
     for i in np.flatnonzero(kind == NUMBER):
         if not 1 <= cells[i] < 2958466:  # outside what a date serial can be
             ctx.emit("not-a-date", table, i, key, value=cells[i])
+    at = np.flatnonzero(kind == DATE).tolist()
+    if at and min(map(dt.date.toordinal, map(cells.__getitem__, at))) < _FIRST_DAY:
+        for i in at:  # a day before serial 1: python-calamine's reading of NaN in a date cell
+            if cells[i].toordinal() < _FIRST_DAY:
+                ctx.emit("not-a-date", table, i, key, value=cells[i])
     for i in np.flatnonzero(kind == OTHER):
         ctx.emit("not-a-date", table, i, key, value=cells[i])
 

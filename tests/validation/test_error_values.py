@@ -1,0 +1,124 @@
+"""Error values in input cells (`#N/A` pasted as a value from a failed VLOOKUP, `#DIV/0!`):
+python-calamine reads them as blanks, so a required column said "为空" where the clerk sees
+`#N/A` and an optional one said nothing. The formula scan lists them; each is reported as
+`error-value`, in place of the blank's finding."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger_xl.app.validate import validate_workbook
+from ledger_xl.io.formulas_reader import ALL_COLUMNS, read_formulas
+
+from .helpers import AS_OF, build, good_row, replace_cell, rewrite_sheet_xml
+from .test_structure_codes import LEDGER
+
+# 统一社会信用代码 (required) is C, 营业收入 (optional number) Q, 风险等级 (required list) I,
+# 综合评分 (a formula) AF; customers are on rows 4 and 5.
+
+
+def _with(path, cells: dict[str, str]):
+    def edit(xml: str) -> str:
+        for ref, cell in cells.items():
+            xml = replace_cell(xml, ref, cell)
+        return xml
+
+    return rewrite_sheet_xml(path, LEDGER, edit)
+
+
+def _found(path):
+    return [
+        (f.code, f.cell, f.message)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.code in ("error-value", "required-missing", "conditional-missing", "not-a-number")
+    ]
+
+
+def test_error_values_in_required_and_optional_columns(tmp_path):
+    path = _with(
+        build(tmp_path),
+        {
+            "C4": '<c r="C4" t="e"><v>#N/A</v></c>',
+            "Q5": '<c r="Q5" s="1" t="e"><v>#DIV/0!</v></c>',
+            "I5": '<c r="I5" t="e"><v>#REF!</v></c>',
+        },
+    )
+    assert _found(path) == [
+        (
+            "error-value",
+            "C4",
+            "“统一社会信用代码”是错误值 #N/A，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+        (
+            "error-value",
+            "I5",
+            "“风险等级”是错误值 #REF!，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+        (
+            "error-value",
+            "Q5",
+            "“营业收入(万元)”是错误值 #DIV/0!，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+    ]
+
+
+def test_a_truly_blank_required_cell_is_still_missing(tmp_path):
+    path = build(tmp_path, rows=[good_row(1, uscc=None), good_row(2)])
+    path = _with(path, {"C5": '<c r="C5" t="e"><v>#N/A</v></c>'})
+    assert [(code, cell) for code, cell, _ in _found(path)] == [
+        ("required-missing", "C4"),
+        ("error-value", "C5"),
+    ]
+
+
+def test_a_formula_whose_result_is_an_error_is_no_error_value(tmp_path):
+    """A formula cell typed "e" holds the formula's result: the formula check judges it."""
+    path = _with(build(tmp_path), {"AF4": '<c r="AF4" t="e"><f>1/0</f><v>#DIV/0!</v></c>'})
+    codes = {f.code for f in validate_workbook(path, as_of=AS_OF).findings}
+    assert "error-value" not in codes and "formula-edited" in codes
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "<c t='e' r='C4'><v>#N/A</v></c>",  # single quotes, `r` after `t`
+        '<c r="C4" t="e" s="2"><v xml:space="preserve">#N/A</v></c>',
+        '<c r="C4"\n t = "e"><v>#N/A</v></c>',
+    ],
+    ids=["single quotes", "v attributes", "spaces"],
+)
+def test_error_cells_as_other_writers_spell_them(tmp_path, cell):
+    path = _with(build(tmp_path), {"C4": cell})
+    assert [(code, cell) for code, cell, _ in _found(path)] == [("error-value", "C4")]
+
+
+@pytest.mark.parametrize("full_scan", [False, True], ids=["fast scan", "full scan"])
+def test_the_formula_scan_lists_error_cells_of_the_rows_read(tmp_path, full_scan):
+    cells = {
+        "C4": '<c r="C4" t="e"><v>#N/A</v></c>',
+        "Q5": '<c r="Q5" t="e"><v>#VALUE!</v></c>',
+        "B1": '<c r="B1" t="e"><v>#NAME?</v></c>',
+    }
+    path = build(tmp_path)
+
+    def edit(xml: str) -> str:
+        for ref, cell in cells.items():
+            if f'<c r="{ref}"' in xml:
+                xml = replace_cell(xml, ref, cell)
+            else:  # B1 is blank: add it to row 1
+                xml = xml.replace('<row r="1"', '<row r="1"', 1)
+                start = xml.index('<row r="1"')
+                close = xml.index(">", start) + 1
+                xml = xml[:close] + cell + xml[close:]
+        if full_scan:  # a formula cell without `r` sends the reader to its full scan
+            xml = xml.replace('<c r="AF4"', "<c", 1)
+        return xml
+
+    edited = rewrite_sheet_xml(path, LEDGER, edit)
+    assert read_formulas(edited, "台账", ALL_COLUMNS, 0, 10).errors == {
+        (0, 1): "#NAME?",
+        (3, 2): "#N/A",
+        (4, 16): "#VALUE!",
+    }
+    assert read_formulas(edited, "台账", ALL_COLUMNS, 3, 3).errors == {(3, 2): "#N/A"}
+    assert read_formulas(path, "台账", ALL_COLUMNS, 0, 10).errors == {}
