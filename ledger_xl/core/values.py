@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 
 import numpy as np
 
@@ -168,6 +169,13 @@ def map_cells(cells: Iterable[object], function: Callable[[object], object]) -> 
     cells = cells if isinstance(cells, list) else list(cells)
     done = {v: function(v) for v in {v for v in cells if type(v) is str}}
     return [done[v] if type(v) is str else function(v) for v in cells]
+
+
+def pick(cells: list, at: list[int]) -> list:
+    """`[cells[i] for i in at]` in one C-level call."""
+    if len(at) > 1:
+        return list(itemgetter(*at)(cells))
+    return [cells[i] for i in at]
 
 
 def excel_text(value: object) -> str:

@@ -406,6 +406,99 @@ def test_customer_keys_are_the_stripped_text_of_each_non_blank_cell():
     assert customer_keys(cells) == want
 
 
+# ---------------------------------------------------------------- columns of one type
+# The checks meet columns of one kind and blanks far more often than mixed ones: each helper
+# against its scalar definition on such columns, with blanks, and with one intruder of each
+# awkward type (the guard for any bulk path a helper takes on a uniform column).
+
+_NUMBERS = [0, 1, -1, 2.5, -0.0, math.nan, math.inf, -math.inf, 1e308, 10**20, 2**53 + 1]
+_DATES = [
+    dt.date(2026, 11, 23),
+    dt.date(1900, 2, 28),
+    dt.date(1900, 3, 1),
+    dt.date(1899, 12, 30),
+    dt.date(1899, 12, 31),
+    dt.date(1900, 1, 1),
+    dt.date(1, 1, 1),
+    dt.date(9999, 12, 31),
+]
+_TEXTS = ["", " ", "\u3000", "\t\n", "x ", "12", "１２", "2026-11-23", "是", "Straße", "=SUM(A1)"]
+# one cell of another type in an otherwise uniform column
+_INTRUDERS = [True, "1", 1.0, dt.date(2026, 1, 1), dt.datetime(2026, 1, 1, 6), np.float64(2.0)]
+
+
+def _uniform_columns() -> list[list[object]]:
+    columns = []
+    for same in (_NUMBERS, _DATES, _TEXTS):
+        with_blanks = [*same, None, *same, None]
+        random.Random(len(same)).shuffle(with_blanks)
+        columns += [same, with_blanks, [None, *same]]
+        columns += [[*with_blanks, intruder] for intruder in _INTRUDERS]
+    return [*columns, [None, None], [None], [], [1], ["a"], [dt.date(2026, 1, 1)]]
+
+
+@pytest.mark.parametrize("cells", _uniform_columns())
+def test_uniform_columns_agree_with_the_scalar_definitions(cells):
+    got = values.numbers(cells).tolist()
+    for value, number in zip(cells, got, strict=True):
+        want = values.excel_number(value)
+        assert _same(number, math.nan if want is None else float(want)), value
+    days = values.dates(cells)
+    assert days.dtype == np.dtype("datetime64[D]") and len(days) == len(cells)
+    for value, day in zip(cells, days.tolist(), strict=True):
+        assert day == values.excel_date(value), value  # NaT is None here
+    texts = values.texts(cells)
+    assert texts.dtype == object
+    assert [type(t) for t in texts] == [type("" if values.is_blank(v) else v) for v in cells]
+    assert texts.tolist() == ["" if values.is_blank(v) else v for v in cells]
+    for function in (str, repr, values.criterion_key, portfolio.text):
+        assert values.map_cells(cells, function) == [function(v) for v in cells]
+    assert values.criterion_keys(cells) == [values.criterion_key(v) for v in cells]
+    got_kinds = kinds(cells).tolist()
+    for value, kind in zip(cells, got_kinds, strict=True):
+        want = _KIND_OF_TYPE[type(value)]
+        if want == TEXT and (not value or value.isspace()):
+            want = BLANK
+        assert kind == want, value
+
+
+def test_a_series_gives_the_same_as_its_list():
+    for cells in _uniform_columns():
+        series = pd.Series(cells, dtype=object)
+        assert np.array_equal(values.numbers(series), values.numbers(cells), equal_nan=True)
+        assert np.array_equal(values.dates(series), values.dates(cells), equal_nan=True)
+        assert values.texts(series).tolist() == values.texts(cells).tolist()
+    floats = pd.Series([1.5, np.nan, 3.0])  # a float64 Series: its values, NaN for NaN
+    assert np.array_equal(values.numbers(floats), [1.5, np.nan, 3.0], equal_nan=True)
+
+
+def _reference_latest(credentials: pd.DataFrame) -> dict:
+    """`controls._latest_documents` as the loop it was: the maximum, NaN only while no row of
+    the group has a number, keys in first-seen order."""
+    latest: dict = {}
+    ids = [values.criterion_key(v) for v in credentials["customer_id"]]
+    kinds_ = [values.criterion_key(v) for v in credentials["doc_type"]]
+    numbers = values.numbers(credentials["expires"]).tolist()
+    for key, number in zip(zip(ids, kinds_, strict=True), numbers, strict=True):
+        if not key[0] or not key[1]:
+            continue
+        known = latest.get(key)
+        if known is None or known != known or number > known:
+            latest[key] = number
+    return latest
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_latest_documents_equal_the_loop(seed):
+    rows = _credentials().to_dict("records")
+    rng = random.Random(seed)
+    frame = pd.DataFrame([rng.choice(rows) for _ in range(rng.choice([1, 3, 50, 400]))])
+    got = controls._latest_documents(frame.astype(object))
+    want = _reference_latest(frame.astype(object))
+    assert list(got) == list(want)
+    assert all(_same(got[k], want[k]) for k in want)
+
+
 def test_values_no_cell_can_hold_and_pandas_missing_dates():
     """±inf (a hostile file's cell) shows as written instead of raising; NaT (pandas' missing
     datetime, a datetime itself) is blank, no number and no date."""

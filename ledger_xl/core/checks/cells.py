@@ -129,10 +129,16 @@ def _used(table: Table) -> np.ndarray:
 
 
 def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:
-    numbers = values.numbers(cells)  # fast path for plain numbers; dates become serials here
+    # the cells that are numbers (float or int) as floats, NaN elsewhere
+    number_at = np.flatnonzero(kind == NUMBER).tolist()
+    if len(number_at) == len(cells):
+        numbers = np.array(cells, dtype=float)
+    else:
+        numbers = np.full(len(cells), np.nan)
+        if number_at:
+            numbers[number_at] = np.array(values.pick(cells, number_at), dtype=float)
     with np.errstate(invalid="ignore"):
         impossible = (kind == NUMBER) & ~(np.abs(numbers) <= EXCEL_MAX_NUMBER)
-    numbers[kind != NUMBER] = np.nan
     for i in np.flatnonzero(impossible):  # NaN, ±inf, 1e308: written by a program, not Excel
         ctx.emit("not-a-number", table, i, rule.key, value=repr(float(cells[i])))
         numbers[i] = np.nan
@@ -176,9 +182,11 @@ def _dates(ctx, table, key: str, cells, kind) -> None:
 
 def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
     is_text = kind == TEXT
-    boxed = np.empty(len(cells), dtype=object)
-    boxed[:] = cells
-    texts = np.where(is_text, boxed, None).tolist()
+    if is_text.all():
+        texts = list(cells)
+    else:
+        boxed = np.fromiter(cells, dtype=object, count=len(cells))  # never a nested array
+        texts = np.where(is_text, boxed, None).tolist()
     present = is_text.copy()
     for i in np.flatnonzero(kind == NUMBER):
         number = cells[i]

@@ -22,7 +22,10 @@ APPROVED = layout.STATUS_APPROVED
 
 
 def _status(ctx: CheckContext) -> np.ndarray:
-    return values.texts(controls.column(ctx.full_ledger(), "status"))
+    """审核状态 as text comparisons see it (once per run: read, never written to)."""
+    return ctx.memo(
+        "status_texts", lambda: values.texts(controls.column(ctx.full_ledger(), "status"))
+    )
 
 
 def _credentials(ctx: CheckContext) -> pd.DataFrame | None:

@@ -129,14 +129,18 @@ def customer_keys(cells: list) -> list[str | None]:
     return out
 
 
+def _customer_keys(ctx: CheckContext, table: Table) -> list[str | None]:
+    """`customer_keys` of the table's 客户编号 column, once per check run."""
+    return ctx.memo(
+        ("customer_keys", id(table)),
+        lambda: customer_keys(table.frame["customer_id"].tolist()),
+    )
+
+
 def _ledger_ids(ctx: CheckContext) -> set[str]:
     if "customer_id" not in ctx.ledger.columns:
         return set()
-
-    def build() -> set[str]:
-        return set(customer_keys(ctx.ledger.frame["customer_id"].tolist())) - {None}
-
-    return ctx.memo("ledger_ids", build)
+    return ctx.memo("ledger_ids", lambda: set(_customer_keys(ctx, ctx.ledger)) - {None})
 
 
 def _unknown_customers(ctx: CheckContext, table: Table) -> None:
@@ -144,7 +148,7 @@ def _unknown_customers(ctx: CheckContext, table: Table) -> None:
         return
     known = _ledger_ids(ctx)
     cells = table.frame["customer_id"].tolist()
-    for i, key in enumerate(customer_keys(cells)):
+    for i, key in enumerate(_customer_keys(ctx, table)):
         if key is not None and key not in known:
             ctx.emit(
                 "unknown-customer", table, i, "customer_id", value=cells[i], detail=table.sheet
@@ -162,28 +166,31 @@ def _approved_expired(ctx: CheckContext, table: Table) -> None:
         if s == APPROVED and not values.is_blank(c)
     }
     expires = values.dates(table.frame["expires"])
-    missing = np.isnat(expires).tolist()
-    days = expires.astype("datetime64[D]").astype(np.int64).tolist()  # Python ints compare fast
-    newest: dict[tuple[str, str], int] = {}
-    customers = customer_keys(table.frame["customer_id"].tolist())
-    kinds_ = values.map_cells(table.frame["doc_type"].tolist(), str)
-    for i, customer in enumerate(customers):
-        if missing[i] or customer is None:
-            continue
-        key = (customer, kinds_[i])
-        if key not in newest or days[i] > days[newest[key]]:
-            newest[key] = i
+    customers = np.array(_customer_keys(ctx, table), dtype=object)
+    kinds_ = np.array(values.map_cells(table.frame["doc_type"].tolist(), str), dtype=object)
+    # the newest document of each (customer, type): the first row with the latest 有效期至
+    rows = np.flatnonzero(~np.isnat(expires) & (customers != None))  # noqa: E711 - elementwise
+    if not len(rows):
+        return
+    who = pd.factorize(customers[rows])[0]  # texts only: equal codes for equal texts
+    what = pd.factorize(kinds_[rows])[0]
+    group = who.astype(np.int64) * (int(what.max()) + 1) + what
+    days = expires[rows].astype(np.int64)
+    order = np.lexsort((rows, -days, group))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    newest = np.sort(rows[order[first]])
     as_of = np.datetime64(ctx.as_of, "D")
-    for (customer, kind), i in sorted(newest.items(), key=lambda item: item[1]):
-        if customer in approved and expires[i] < as_of:
-            ctx.emit(
-                "approved-expired-document",
-                table,
-                i,
-                "expires",
-                value=expires[i].astype(dt.date),
-                detail=kind,
-            )
+    held = np.fromiter(map(approved.__contains__, customers[newest]), dtype=bool, count=len(newest))
+    for i in newest[held & (expires[newest] < as_of)].tolist():
+        ctx.emit(
+            "approved-expired-document",
+            table,
+            i,
+            "expires",
+            value=expires[i].astype(dt.date),
+            detail=kinds_[i],
+        )
 
 
 @emits("last-review-mismatch")
@@ -199,13 +206,13 @@ def check_reviews(ctx: CheckContext) -> None:
     } <= set(ctx.ledger.columns):
         return
     reviewed = values.dates(table.frame["review_date"])
-    keys = np.array(customer_keys(table.frame["customer_id"].tolist()), dtype=object)
+    keys = np.array(_customer_keys(ctx, table), dtype=object)
     dated = ~np.isnat(reviewed) & (keys != None)  # noqa: E711 - elementwise
     if not dated.any():
         return
     # the latest review of each 客户编号, looked up for each ledger row
     newest = pd.Series(reviewed[dated]).groupby(keys[dated]).max()
-    ids = np.array(customer_keys(ctx.ledger.frame["customer_id"].tolist()), dtype=object)
+    ids = np.array(_customer_keys(ctx, ctx.ledger), dtype=object)
     known = ids != None  # noqa: E711 - elementwise
     at = newest.index.get_indexer(pd.Index(np.where(known, ids, ""), dtype=object))
     latest = np.where(at >= 0, newest.to_numpy("datetime64[D]")[at], np.datetime64("NaT"))

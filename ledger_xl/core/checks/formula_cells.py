@@ -15,6 +15,7 @@ import datetime as dt
 import functools
 import math
 import re
+from itertools import repeat
 
 import numpy as np
 import pandas as pd
@@ -92,8 +93,9 @@ def check_formulas(ctx: CheckContext) -> None:
         # In bulk: the text of each used cell (the dict's own lookup; the reader's `get` only
         # where that finds nothing: array formulas), and only the cells whose text is not
         # the template's go on.
-        texts = np.empty(len(used), dtype=object)
-        texts[:] = [plain(found, (line, col)) for line in lines]
+        texts = np.fromiter(
+            map(plain, repeat(found), zip(lines, repeat(col))), dtype=object, count=len(lines)
+        )
         for j in np.flatnonzero(texts == None).tolist():  # noqa: E711 - elementwise
             texts[j] = found.get((lines[j], col))
         for j in np.flatnonzero(texts != raw[key]).tolist():

@@ -22,7 +22,7 @@ MAX_OTHERS = 3
 def _status(ctx: CheckContext) -> np.ndarray:
     if "status" not in ctx.ledger.columns:
         return np.full(len(ctx.ledger.frame), "", dtype=object)
-    return values.texts(ctx.ledger.frame["status"])
+    return ctx.memo("ledger_status_texts", lambda: values.texts(ctx.ledger.frame["status"]))
 
 
 @emits("conditional-missing")
