@@ -56,3 +56,153 @@ def test_untouched_workbook_has_no_formula_findings(tmp_path):
     path = build(tmp_path)
     for code in ("formula-overwritten", "formula-edited", "formula-value-mismatch"):
         assert only(path, code) == []
+
+
+FORMULA_KEYS = [f.key for f in DEFAULT_RULES.fields if not f.is_input]
+AS_OF_DEPENDENT = {"days_to_due", "due_flag", "admission_check"}  # compared only with a 基准日
+SHOWN = {"next_review": "1933-10-18"}  # 12345 in a date-formatted cell is a date
+
+
+def _cached(xml: str, ref: str, value: str | None) -> str:
+    """Cell `ref`'s formula kept, its cached value replaced by the number `value` (None: no
+    cached value at all, as a program that does not calculate leaves it)."""
+    import re
+
+    pattern = re.compile(
+        rf'<c r="{ref}"([^>]*)>(<f[^>]*/>|<f[^>]*>.*?</f>)(?:<v>[^<]*</v>)?</c>', re.S
+    )
+    found = pattern.search(xml)
+    assert found, ref
+    attrs = re.sub(r'\s+t="[^"]*"', "", found.group(1))
+    cached = "" if value is None else f"<v>{value}</v>"
+    return (
+        xml[: found.start()]
+        + f'<c r="{ref}"{attrs}>{found.group(2)}{cached}</c>'
+        + xml[found.end() :]
+    )
+
+
+def _ref(key: str, row: int) -> str:
+    return f"{xl_col_to_name(KEYS.index(key))}{row}"
+
+
+def _formula_findings(path):
+    from ledger_xl.app.validate import validate_workbook
+
+    from .helpers import AS_OF
+
+    codes = (
+        "formula-overwritten",
+        "formula-edited",
+        "formula-value-mismatch",
+        "formula-not-calculated",
+    )
+    return sorted(
+        (f.code, f.cell, f.value)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.code in codes
+    )
+
+
+def test_every_formula_columns_cached_value_is_compared(tmp_path):
+    """A cached value no formula of the rules gives, in each formula column: one
+    formula-value-mismatch at each cell (the as-of-dependent ones too, the workbook carrying
+    its calculated 基准日)."""
+
+    def tamper(xml: str) -> str:
+        for key in FORMULA_KEYS:
+            xml = _cached(xml, _ref(key, 4), "12345")
+        return xml
+
+    path = rewrite_sheet_xml(build(tmp_path), SHEET, tamper)
+    assert _formula_findings(path) == sorted(
+        ("formula-value-mismatch", _ref(key, 4), SHOWN.get(key, "12345")) for key in FORMULA_KEYS
+    )
+
+
+def test_without_a_calculated_as_of_only_the_day_free_columns_are_compared(tmp_path):
+    def tamper(xml: str) -> str:
+        xml = _cached(xml, "B1", None)  # 基准日 =TODAY() without its cached value
+        for key in FORMULA_KEYS:  # the second customer's: after a row that agrees
+            xml = _cached(xml, _ref(key, 5), "12345")
+        return xml
+
+    path = rewrite_sheet_xml(build(tmp_path), SHEET, tamper)
+    assert _formula_findings(path) == sorted(
+        ("formula-value-mismatch", _ref(key, 5), SHOWN.get(key, "12345"))
+        for key in FORMULA_KEYS
+        if key not in AS_OF_DEPENDENT
+    )
+
+
+def test_cells_without_a_cached_value_are_counted_not_compared(tmp_path):
+    """Two formula cells a program left without their value (one in each row, neighbours of
+    calculated cells of the same column) are counted once for the file; a calculated empty
+    text where the rules give 82.5 is a mismatch."""
+    from .helpers import good_row
+
+    rows = [good_row(1), good_row(2), good_row(3)]
+
+    def tamper(xml: str) -> str:
+        xml = _cached(xml, _ref("composite_score", 4), None)
+        xml = _cached(xml, _ref("grade", 5), None)
+        return _empty_text(xml, _ref("composite_score", 6))
+
+    path = rewrite_sheet_xml(build(tmp_path, rows=rows), SHEET, tamper)
+    found = _formula_findings(path)
+    assert [(code, cell) for code, cell, _ in found] == [
+        ("formula-not-calculated", ""),
+        ("formula-value-mismatch", _ref("composite_score", 6)),
+    ]
+    assert found[0][2] == "2"
+
+
+def _empty_text(xml: str, ref: str) -> str:
+    """Cell `ref` with an empty text as its calculated value (`t="str"`, `<v></v>`)."""
+    import re
+
+    pattern = re.compile(rf'<c r="{ref}"([^>]*)>(<f[^>]*/>|<f[^>]*>.*?</f>)<v>[^<]*</v></c>', re.S)
+    found = pattern.search(xml)
+    assert found, ref
+    attrs = re.sub(r'\s+t="[^"]*"', "", found.group(1))
+    return (
+        xml[: found.start()]
+        + f'<c r="{ref}"{attrs} t="str">{found.group(2)}<v></v></c>'
+        + xml[found.end() :]
+    )
+
+
+def test_the_as_of_dependent_columns_are_compared_on_the_workbooks_own_day(tmp_path):
+    """A workbook calculated on its 基准日 (2026-03-31) and validated three months later: its
+    剩余天数, 到期提示 and 准入检查 are what the formulas gave on its own day, not wrong."""
+    import datetime as dt
+
+    from ledger_xl.app.validate import validate_workbook
+
+    path = build(tmp_path)
+    later = validate_workbook(path, as_of=dt.date(2026, 6, 30)).findings
+    assert [f for f in later if f.code.startswith("formula-")] == []
+
+
+def test_a_stray_cached_value_on_a_blank_row_is_reported(tmp_path):
+    """A pre-formulated blank row below the customers shows blanks; one showing a value (a
+    copied-in cached value) is a row in use, and its formula cell is judged like any other."""
+    path = rewrite_sheet_xml(
+        build(tmp_path), SHEET, lambda xml: _cached(xml, _ref("composite_score", 7), "12345")
+    )
+    assert _formula_findings(path) == [
+        ("formula-value-mismatch", _ref("composite_score", 7), "12345")
+    ]
+
+
+def test_a_mismatch_below_a_typed_over_cell_of_the_same_column_is_found(tmp_path):
+    def tamper(xml: str) -> str:
+        score = _ref("composite_score", 4)
+        xml = replace_cell(xml, score, f'<c r="{score}"><v>99</v></c>')
+        return _cached(xml, _ref("composite_score", 5), "12345")
+
+    path = rewrite_sheet_xml(build(tmp_path), SHEET, tamper)
+    assert _formula_findings(path) == [
+        ("formula-overwritten", _ref("composite_score", 4), "99"),
+        ("formula-value-mismatch", _ref("composite_score", 5), "12345"),
+    ]
