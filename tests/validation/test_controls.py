@@ -188,6 +188,24 @@ def test_limit_above_the_share_of_revenue(tmp_path):
     assert "上限 120 万元" in item.message and "营业收入的 20% 为 120.00 万元" in item.message
 
 
+def test_limit_above_the_share_of_assets_names_every_basis(tmp_path):
+    """With 资产总额 in the credit standard too, the cap is the least of the three, and the
+    finding names each basis in order."""
+    from ledger_xl.core.defaults import DEFAULT_RULES
+
+    credit = DEFAULT_RULES.credit.model_copy(update={"assets_share": 0.5})
+    rules = DEFAULT_RULES.model_copy(update={"credit": credit})
+    row = good_row(1, revenue=600.0, total_assets=180.0, total_liabilities=30.0, credit_limit=95.0)
+    path = build(tmp_path, rows=[row, good_row(2)], rules=rules)
+    also = ("approval-wrong-level", "rules-changed")  # its own standard differs from HQ's
+    (item,) = only(path, "credit-limit-exceeded", also=also)
+    assert (item.cell, item.value) == (cell("credit_limit"), "95")
+    assert item.message == (
+        "信用额度 95 万元超过授信标准的上限 90 万元（评级 B 最高 200 万元；"
+        "营业收入的 20% 为 120.00 万元；资产总额的 50% 为 90.00 万元）"
+    )
+
+
 def test_deactivated_customer_is_not_held_to_the_limit(tmp_path):
     row = good_row(1, status="已停用", credit_limit=999.0)
     assert only(build(tmp_path, rows=[row, good_row(2)]), "credit-limit-exceeded") == []
@@ -359,6 +377,7 @@ def test_typed_score_far_from_the_rubric(tmp_path, typed, flagged):
     if flagged:
         assert items[0].severity.value == "warning"
         assert "与评分细则的建议分 45 相差超过 15 分" in items[0].message
+        assert items[0].value == f"{typed:g}"  # the score as typed
 
 
 def test_deductions_count_in_the_suggestion(tmp_path):
