@@ -155,6 +155,16 @@ def test_cells_without_a_cached_value_are_counted_not_compared(tmp_path):
         ("formula-value-mismatch", _ref("composite_score", 6)),
     ]
     assert found[0][2] == "2"
+    from ledger_xl.app.validate import validate_workbook
+
+    from .helpers import AS_OF
+
+    (counted,) = [
+        f
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.code == "formula-not-calculated"
+    ]
+    assert (counted.sheet, counted.cell, counted.row) == ("台账", "", None)
 
 
 def _empty_text(xml: str, ref: str) -> str:
