@@ -3,6 +3,7 @@ rules are each caught at their cell."""
 
 from __future__ import annotations
 
+import pytest
 from xlsxwriter.utility import xl_col_to_name
 
 from ledger_xl.core.defaults import DEFAULT_RULES
@@ -216,3 +217,36 @@ def test_a_mismatch_below_a_typed_over_cell_of_the_same_column_is_found(tmp_path
         ("formula-overwritten", _ref("composite_score", 4), "99"),
         ("formula-value-mismatch", _ref("composite_score", 5), "12345"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "cached", "reported"),
+    [
+        ("debt_ratio", "0.3750000009", False),  # within 1e-9: the same number
+        ("debt_ratio", "0.3750000015", True),  # beyond it: not what the rules give
+        ("composite_score", "-82.5", True),  # the negative of the right value
+        ("composite_score", "82.5", False),
+    ],
+)
+def test_how_close_a_cached_number_must_be(tmp_path, key, cached, reported):
+    path = rewrite_sheet_xml(build(tmp_path), SHEET, lambda xml: _cached(xml, _ref(key, 4), cached))
+    found = _formula_findings(path)
+    shown = f"{float(cached):g}"  # as the finding shows a number
+    assert found == ([("formula-value-mismatch", _ref(key, 4), shown)] if reported else [])
+
+
+def test_a_blank_where_the_rules_give_a_date_is_a_mismatch(tmp_path):
+    """下次审核日期 calculated as an empty text where the rules give a date (and the date
+    where they give none) is reported."""
+    from .helpers import good_row
+
+    rows = [good_row(1), good_row(2, last_review=None, status="待审核")]
+
+    def tamper(xml: str) -> str:
+        xml = _empty_text(xml, _ref("next_review", 4))
+        return _cached(xml, _ref("next_review", 5), "46402")
+
+    path = rewrite_sheet_xml(build(tmp_path, rows=rows), SHEET, tamper)
+    found = [(code, cell) for code, cell, _ in _formula_findings(path)]
+    assert ("formula-value-mismatch", _ref("next_review", 4)) in found
+    assert ("formula-value-mismatch", _ref("next_review", 5)) in found
