@@ -171,3 +171,18 @@ def test_empty_ledger():
     assert tables["branch_status"].loc[summary.TOTAL, summary.TOTAL] == 0
     assert np.all(tables["due_by_month"]["count"] == 0)
     assert tables["grades"]["share"].sum() == 0
+
+
+def test_the_document_figures_formulas_name_the_credentials_table():
+    """汇总's 资信证明 counts read 资信证明's table (Credentials) and leave out the documents
+    of customers 已停用 in 台账 (Ledger): the formula text as written, each reference on its
+    table."""
+    docs = pd.Series([layout.DOC_EXPIRED, layout.DOC_SOON, layout.DOC_VALID], dtype=object)
+    figures = summary._document_figures(None, docs, None, DEFAULT_RULES)
+    assert [(f.label, f.count) for f in figures] == [("资信证明已过期", 1), ("资信证明即将到期", 1)]
+    for figure, label in zip(figures, (layout.DOC_EXPIRED, layout.DOC_SOON), strict=True):
+        assert figure.formula == (
+            f'=COUNTIFS(Credentials[证件状态],"{label}")-SUMPRODUCT('
+            f'(Credentials[证件状态]="{label}")*(Credentials[客户编号]<>"")*'
+            '(COUNTIFS(Ledger[客户编号],Credentials[客户编号],Ledger[审核状态],"已停用")>0))'
+        )

@@ -88,3 +88,15 @@ def test_validation_accepts_excels_spelling_and_catches_an_edit(tmp_path):
     book.formula_source = found
     edited = validate_book(book, AS_OF).findings
     assert [f.code for f in edited] == ["formula-edited"] and edited[0].column == "综合评分"
+
+
+@pytest.mark.parametrize("prefix", ["_xlfn.", "_XLFN.", "_xlws.", "_xlfn._xlws."])
+def test_the_prefixes_excel_writes_before_newer_functions_are_ignored(prefix):
+    """Excel saves a function newer than Excel 2007 as `_xlfn.IFS(...)` (and `_xlws.SORT`):
+    the same formula as the one typed."""
+    from ledger_xl.core.checks.formula_cells import normalise_formula
+
+    typed = '=IFS([@综合评分]>=85,"A",TRUE,"B")'
+    saved = typed.replace("IFS(", prefix + "IFS(")
+    assert normalise_formula(saved) == normalise_formula(typed)
+    assert normalise_formula(saved) == 'IFS([@综合评分]>=85,"A",TRUE,"B")'
