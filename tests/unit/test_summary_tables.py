@@ -186,3 +186,52 @@ def test_the_document_figures_formulas_name_the_credentials_table():
             f'(Credentials[证件状态]="{label}")*(Credentials[客户编号]<>"")*'
             '(COUNTIFS(Ledger[客户编号],Credentials[客户编号],Ledger[审核状态],"已停用")>0))'
         )
+
+
+def test_the_key_figures_formulas_follow_their_rules(demo):
+    """The 汇总 formulas as the template's design states them (LibreOffice's parity test
+    computes them; this pins their shape where LibreOffice is not run): a breakdown's item
+    counts its column with COUNTIFS on the item's label; each unknown bucket is 客户总数
+    less the items before it; the timing and month counts leave 已停用 out; every formula is
+    one complete expression."""
+    data, _ = demo
+    computed = twins.ledger_formulas(
+        data.ledger, DEFAULT_RULES, AS_OF, credentials=data.credentials
+    )
+    docs = schedule.document_status(
+        data.credentials["expires"],
+        AS_OF,
+        DEFAULT_RULES.cycles,
+        data.credentials["customer_id"],
+        data.credentials["doc_type"],
+    )
+    sections_ = dict(
+        summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, AS_OF)
+    )
+    h = DEFAULT_RULES.header
+    (total,) = sections_["总体"]
+    assert total.formula == '=SUMPRODUCT(--(((Ledger[客户编号]<>"")+(Ledger[客户名称]<>""))>0))'
+    for name, key in (
+        ("按审核状态", "status"),
+        (summary.GRADE_SECTION, "grade"),
+        ("按风险等级", "risk_level"),
+        ("按到期提示", "due_flag"),
+    ):
+        *items, rest = sections_[name]
+        for item in items:
+            column = "status" if item.label == layout.STATUS_INACTIVE and key == "due_flag" else key
+            assert item.formula == f'=COUNTIFS(Ledger[{h(column)}],"{item.label}")', (name, item)
+        assert rest.formula == total.formula + "".join("-" + i.formula[1:] for i in items)
+    inactive = f'Ledger[{h("status")}],"<>{layout.STATUS_INACTIVE}"'
+    for item in [*sections_[summary.TIMING_SECTION][:3], *sections_[summary.MONTHS_SECTION]]:
+        assert item.formula.startswith("=COUNTIFS(Ledger[下次审核日期],")
+        assert item.formula.endswith(inactive + ")"), item
+    months = sections_[summary.MONTHS_SECTION]
+    assert len(months) == summary.MONTHS_AHEAD
+    assert '"<"&' + layout.NAME_AS_OF in sections_[summary.TIMING_SECTION][0].formula
+    for figures in sections_.values():
+        for item in figures:
+            text = item.formula
+            assert isinstance(text, str) and text.startswith("=") and "-=" not in text
+            assert "None" not in text and "XX" not in text
+            assert text.count("(") == text.count(")"), item
