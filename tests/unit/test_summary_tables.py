@@ -235,3 +235,45 @@ def test_the_key_figures_formulas_follow_their_rules(demo):
             assert isinstance(text, str) and text.startswith("=") and "-=" not in text
             assert "None" not in text and "XX" not in text
             assert text.count("(") == text.count(")"), item
+
+
+def test_the_control_figures_against_a_row_by_row_count(demo):
+    """准入与授信 on 汇总: approved customers whose 准入检查 shows something, limits 超限,
+    scores off the rubrics — counted here row by row from the twins' columns, and each
+    formula as the template states it."""
+    from ledger_xl.core import formulas
+
+    data, _ = demo
+    ledger = data.ledger.copy()
+    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF, credentials=data.credentials)
+
+    def blank(v) -> bool:
+        return v is None or (isinstance(v, float) and v != v) or str(v).strip() == ""
+
+    rows = range(len(ledger))
+    status = [str(s).strip() if not blank(s) else "" for s in ledger["status"]]
+    admission = [not blank(computed["admission_check"].iat[i]) for i in rows]
+    expected = {
+        "审核通过但不符合准入标准": sum(
+            1 for i in rows if status[i] == layout.STATUS_APPROVED and admission[i]
+        ),
+        "信用额度超过授信上限": sum(
+            1 for i in rows if computed["limit_check"].iat[i] == formulas.LIMIT_OVER
+        ),
+        "评分偏离评分细则": sum(1 for i in rows if not blank(computed["score_deviation"].iat[i])),
+    }
+    assert all(expected.values()) and sum(admission) > expected["审核通过但不符合准入标准"]
+    figures = summary.control_figures(ledger, computed, DEFAULT_RULES)
+    assert {f.label: f.count for f in figures} == expected
+    assert [f.formula for f in figures] == [
+        '=SUMPRODUCT((Ledger[审核状态]="审核通过")*(Ledger[准入检查]<>""))',
+        f'=COUNTIFS(Ledger[额度检查],"{formulas.LIMIT_OVER}")',
+        '=SUMPRODUCT(--(Ledger[评分偏差]<>""))',
+    ]
+    lean = DEFAULT_RULES.model_copy(
+        update={"fields": tuple(f for f in DEFAULT_RULES.fields if f.key != "admission_check")}
+    )
+    assert [f.label for f in summary.control_figures(ledger, computed, lean)] == [
+        "信用额度超过授信上限",
+        "评分偏离评分细则",
+    ]
