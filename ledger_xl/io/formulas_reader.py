@@ -267,6 +267,12 @@ def _local(tag: object) -> str:
 # ---------------------------------------------------------------- streaming
 
 
+def sheet_pieces(archive: zipfile.ZipFile, path: Path, part: str) -> Iterator[tuple[bytes, int]]:
+    """A sheet part's XML as UTF-8 in pieces `buffer[:end]` that hold whole rows (or whole
+    cells): a pattern over one piece never misses a cell cut between two (`_segments`)."""
+    return _segments(archive, path, part, CHUNK_SIZE)
+
+
 def _segments(
     archive: zipfile.ZipFile, path: Path, part: str, chunk_size: int
 ) -> Iterator[tuple[bytes, int]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
@@ -34,7 +35,7 @@ from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.findings import Finding, finding
 from ledger_xl.core.grid import Grid
 from ledger_xl.io import extent, isolated, package
-from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas
+from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas, sheet_pieces
 from ledger_xl.io.sniff import fatal, sniff
 
 READ_AHEAD_BYTES = 4 << 20  # side sheets' XML from which reading them in a thread pays
@@ -203,9 +204,6 @@ def _date_styles(archive: zipfile.ZipFile) -> set[int] | None:
     return {i for i, xf in enumerate(xfs) if int(xf.get("numFmtId", "0")) in dated}
 
 
-_SCAN_CHUNK = 1 << 20
-
-
 def _impossible_date_cells(path: Path, name: str, limit: int = 5) -> list[tuple[str, str]]:
     """The cells of sheet `name` holding a number python-calamine cannot turn into a date
     (below about -1e11 days, -inf): the first `limit`, as (A1, the value as written). Read
@@ -217,30 +215,30 @@ def _impossible_date_cells(path: Path, name: str, limit: int = 5) -> list[tuple[
             if member is None:
                 return found
             dated = _date_styles(archive)
-            with archive.open(member) as stream:
-                carry = b""
-                while len(found) < limit:
-                    chunk = stream.read(_SCAN_CHUNK)
-                    text = carry + chunk
-                    end = 0
-                    for match in _NEGATIVE_VALUE.finditer(text):
-                        end = match.end()
-                        raw = match.group(3).decode("ascii", "replace")
-                        try:
-                            number = float(raw)
-                        except ValueError:
-                            continue
-                        style = _STYLE.search(match.group(2))
-                        if dated is not None and int(style.group(1) if style else 0) not in dated:
-                            continue  # a plain number: calamine reads it as one
-                        if number < -1e11:  # chrono's bound is near -1.07e11 days
-                            found.append((match.group(1).decode("ascii"), raw))
-                            if len(found) == limit:
-                                break
-                    if not chunk:
-                        break
-                    carry = text[max(end, len(text) - 4096) :]  # a cell cut at the chunk's end
-    except (OSError, zipfile.BadZipFile, package.PackageError, KeyError, RuntimeError):
+            for buffer, end in sheet_pieces(archive, path, member):
+                for match in _NEGATIVE_VALUE.finditer(buffer, 0, end):
+                    raw = match.group(3).decode("ascii", "replace")
+                    try:
+                        number = float(raw)
+                    except ValueError:
+                        continue
+                    style = _STYLE.search(match.group(2))
+                    if dated is not None and int(style.group(1) if style else 0) not in dated:
+                        continue  # a plain number: calamine reads it as one
+                    if number < -1e11:  # chrono's bound is near -1.07e11 days
+                        found.append((match.group(1).decode("ascii"), raw))
+                        if len(found) == limit:
+                            return found
+    except (
+        OSError,
+        EOFError,
+        zlib.error,
+        zipfile.BadZipFile,
+        package.PackageError,
+        KeyError,
+        RuntimeError,
+        WorkbookReadError,
+    ):
         pass
     return found
 
