@@ -113,15 +113,9 @@ def test_data_quality_names_what_could_not_be_read(tables):
     assert quality["所属分公司未填写"] == 1
 
 
-def test_portfolio_and_template_figures_equal_the_slow_oracle(demo, tables):
-    """The 汇总 sheet's figures (`key_figures` over the template twins, as the workbook's
-    formulas compute them; parity-tested in LibreOffice) and HQ's summary (over the enriched
-    portfolio) both equal the row-by-row oracle of tests/unit/test_summary_oracle.py, which
-    calls neither."""
-    data, _ = demo
-    slow = slow_key_figures(data.ledger, data.credentials, AS_OF)
-    slow_months = slow.pop("months")
-    slow.pop("due")
+def _template_columns(data) -> tuple[pd.DataFrame, pd.Series]:
+    """The template twins' ledger formula columns and 资信证明's 证件状态, as the workbook's
+    formulas compute them for the demo."""
     computed = twins.ledger_formulas(
         data.ledger, DEFAULT_RULES, AS_OF, credentials=data.credentials
     )
@@ -132,11 +126,24 @@ def test_portfolio_and_template_figures_equal_the_slow_oracle(demo, tables):
         data.credentials["customer_id"],
         data.credentials["doc_type"],
     )
+    return computed, docs["doc_status"]
+
+
+def test_portfolio_and_template_figures_equal_the_slow_oracle(demo, tables):
+    """The 汇总 sheet's figures (`key_figures` over the template twins, as the workbook's
+    formulas compute them; parity-tested in LibreOffice) and HQ's summary (over the enriched
+    portfolio) both equal the row-by-row oracle of tests/unit/test_summary_oracle.py, which
+    calls neither."""
+    data, _ = demo
+    slow = slow_key_figures(data.ledger, data.credentials, AS_OF)
+    slow_months = slow.pop("months")
+    slow.pop("due")
+    computed, doc_status = _template_columns(data)
     template = dict(
         summary.key_figures(
             data.ledger,
             computed,
-            docs["doc_status"],
+            doc_status,
             DEFAULT_RULES,
             AS_OF,
             doc_inactive=schedule.inactive_owners(
@@ -195,19 +202,8 @@ def test_the_key_figures_formulas_follow_their_rules(demo):
     less the items before it; the timing and month counts leave 已停用 out; every formula is
     one complete expression."""
     data, _ = demo
-    computed = twins.ledger_formulas(
-        data.ledger, DEFAULT_RULES, AS_OF, credentials=data.credentials
-    )
-    docs = schedule.document_status(
-        data.credentials["expires"],
-        AS_OF,
-        DEFAULT_RULES.cycles,
-        data.credentials["customer_id"],
-        data.credentials["doc_type"],
-    )
-    sections_ = dict(
-        summary.key_figures(data.ledger, computed, docs["doc_status"], DEFAULT_RULES, AS_OF)
-    )
+    computed, doc_status = _template_columns(data)
+    sections_ = dict(summary.key_figures(data.ledger, computed, doc_status, DEFAULT_RULES, AS_OF))
     h = DEFAULT_RULES.header
     (total,) = sections_["总体"]
     assert total.formula == '=SUMPRODUCT(--(((Ledger[客户编号]<>"")+(Ledger[客户名称]<>""))>0))'
@@ -244,8 +240,8 @@ def test_the_control_figures_against_a_row_by_row_count(demo):
     from ledger_xl.core import formulas
 
     data, _ = demo
-    ledger = data.ledger.copy()
-    computed = twins.ledger_formulas(ledger, DEFAULT_RULES, AS_OF, credentials=data.credentials)
+    ledger = data.ledger
+    computed, _ = _template_columns(data)
 
     def blank(v) -> bool:
         return v is None or (isinstance(v, float) and v != v) or str(v).strip() == ""

@@ -64,9 +64,10 @@ AS_OF_DEPENDENT = {"days_to_due", "due_flag", "admission_check"}  # compared onl
 SHOWN = {"next_review": "1933-10-18"}  # 12345 in a date-formatted cell is a date
 
 
-def _cached(xml: str, ref: str, value: str | None) -> str:
+def _cached(xml: str, ref: str, value: str | None, *, text: bool = False) -> str:
     """Cell `ref`'s formula kept, its cached value replaced by the number `value` (None: no
-    cached value at all, as a program that does not calculate leaves it)."""
+    cached value at all, as a program that does not calculate leaves it), or with `text` by
+    the text `value` (`t="str"`)."""
     import re
 
     pattern = re.compile(
@@ -74,7 +75,7 @@ def _cached(xml: str, ref: str, value: str | None) -> str:
     )
     found = pattern.search(xml)
     assert found, ref
-    attrs = re.sub(r'\s+t="[^"]*"', "", found.group(1))
+    attrs = re.sub(r'\s+t="[^"]*"', "", found.group(1)) + (' t="str"' if text else "")
     cached = "" if value is None else f"<v>{value}</v>"
     return (
         xml[: found.start()]
@@ -170,17 +171,7 @@ def test_cells_without_a_cached_value_are_counted_not_compared(tmp_path):
 
 def _empty_text(xml: str, ref: str) -> str:
     """Cell `ref` with an empty text as its calculated value (`t="str"`, `<v></v>`)."""
-    import re
-
-    pattern = re.compile(rf'<c r="{ref}"([^>]*)>(<f[^>]*/>|<f[^>]*>.*?</f>)<v>[^<]*</v></c>', re.S)
-    found = pattern.search(xml)
-    assert found, ref
-    attrs = re.sub(r'\s+t="[^"]*"', "", found.group(1))
-    return (
-        xml[: found.start()]
-        + f'<c r="{ref}"{attrs} t="str">{found.group(2)}<v></v></c>'
-        + xml[found.end() :]
-    )
+    return _cached(xml, ref, "", text=True)
 
 
 def test_the_as_of_dependent_columns_are_compared_on_the_workbooks_own_day(tmp_path):

@@ -9,6 +9,7 @@ import datetime as dt
 
 from ledger_xl.app.validate import validate_workbook
 from ledger_xl.core import layout
+from ledger_xl.core.a1 import column_letters
 from ledger_xl.core.checks.documents import side_rule
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.rules import ApprovalLevel, FieldType
@@ -46,17 +47,7 @@ def _assert_found(found, expected):
 
 
 def _letter(columns, key):
-    keys = [c.key for c in columns]
-    return _col(keys.index(key))
-
-
-def _col(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+    return column_letters([c.key for c in columns].index(key))
 
 
 def test_side_rules_by_column():
