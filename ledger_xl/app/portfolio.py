@@ -22,15 +22,17 @@ def load(paths: Iterable[str | Path], as_of: dt.date, jobs: int = 1) -> Portfoli
     """Read workbooks (read-only) into one portfolio, in the order given."""
     paths = [Path(p) for p in paths]
     parts: list[BookPart | None] = [None] * len(paths)
+    threads = isolated.spare_cores(jobs, len(paths))
+    calls = [(p, as_of, threads) for p in paths]
     for index, outcome in isolated.run_each(
-        _part, [(p, as_of) for p in paths], jobs, memory=lambda args: memory_allowance(args[0])
+        _part, calls, jobs, memory=lambda args: memory_allowance(args[0])
     ):
         parts[index] = _settled(paths[index], outcome)
     return from_parts([p for p in parts if p is not None], as_of)
 
 
-def _part(path: Path, as_of: dt.date) -> BookPart:
-    part = book_part(read_book(path, formulas=False), as_of)
+def _part(path: Path, as_of: dt.date, threads: bool = True) -> BookPart:
+    part = book_part(read_book(path, formulas=False, threads=threads), as_of)
     for name in _FRAMES:
         frame = getattr(part, name)
         if frame is not None:

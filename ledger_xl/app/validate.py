@@ -59,7 +59,8 @@ def validate_paths(
     customers claimed by two files. Results are in the order of `paths`."""
     as_of = as_of or dt.date.today()
     paths = [Path(p) for p in paths]
-    calls = [(p, as_of, lang, len(paths) > 1, standard) for p in paths]
+    threads = isolated.spare_cores(jobs, len(paths))
+    calls = [(p, as_of, lang, len(paths) > 1, standard, threads) for p in paths]
     outcomes: list[tuple[FileResult, list[Identity]] | None] = [None] * len(calls)
     for index, outcome in isolated.run_each(
         _validate_one, calls, jobs, memory=lambda args: memory_allowance(args[0])
@@ -74,9 +75,11 @@ def validate_paths(
     return BatchResult(files=[select(r, skip, only) for r in results])
 
 
-def _validate_one(path: Path, as_of: dt.date, lang: str, identities: bool, standard):
-    with collector_paused():
-        book = read_book(path, lang=lang, later=True)  # the side sheets come in during the checks
+def _validate_one(
+    path: Path, as_of: dt.date, lang: str, identities: bool, standard, threads: bool = True
+):
+    with collector_paused():  # the side sheets come in during the checks
+        book = read_book(path, lang=lang, later=True, threads=threads)
     gc.freeze()  # the book's cells stay alive for the checks: not walked by every collection
     try:
         result, claims = check_book(

@@ -323,6 +323,7 @@ def read_book(
     formulas: bool = True,
     source: str | None = None,
     later: bool = False,
+    threads: bool = True,
 ) -> LedgerBook:
     """Read a ledger workbook into a `LedgerBook` (read-only).
 
@@ -332,21 +333,26 @@ def read_book(
     summaries need only the values). `source` is the name findings give the file (default
     the path; a decrypted copy is named after the file the user gave). `later=True` returns
     while the side sheets are still being read in a thread (`LedgerBook.settle`, which
-    `check_book` calls when a check first needs them)."""
+    `check_book` calls when a check first needs them). `threads=False` reads everything in
+    this thread: where every core already runs a reading child (a batch with `--jobs` as many
+    as the cores), a second thread per child only adds switching (`isolated.spare_cores`)."""
     path = Path(path)
     source = source or str(path)
     try:
         opened = open_workbook(path, lang=lang)
     except WorkbookReadError as exc:
         return LedgerBook(source, findings=[exc.finding])
-    if layout.SHEET_LEDGER in opened.sheet_names:
+    if threads and layout.SHEET_LEDGER in opened.sheet_names:
         opened.read_ahead([layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
-    scan = None
-    if formulas:  # the formula scan runs beside the value read: python-calamine parses a
-        # sheet without holding the GIL, so the two overlap on a second core
+    scan: Future | None = None
+    if formulas and threads:  # the formula scan runs beside the value read: python-calamine
+        # parses a sheet without holding the GIL, so the two overlap on a second core
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas")
         scan = pool.submit(_scan_formulas, path)
         pool.shutdown(wait=False)
+    elif formulas:
+        scan = Future()
+        scan.set_result(_scan_formulas(path))
     book = book_from_grids(
         source,
         opened.grid,

@@ -55,8 +55,8 @@ def careless(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
 
 
-def _result(path: Path, later: bool):
-    result, claims = check_book(read_book(path, later=later), AS_OF)
+def _result(path: Path, later: bool, threads: bool = True):
+    result, claims = check_book(read_book(path, later=later, threads=threads), AS_OF)
     return [f.model_dump() for f in result.findings], result.rows, result.branch, claims
 
 
@@ -87,6 +87,7 @@ def _wrong_crc(src: Path, dst: Path, member: str) -> Path:
 def test_the_later_read_finds_what_the_plain_read_finds(careless: Path) -> None:
     later = _result(careless, later=True)
     assert later == _result(careless, later=False)
+    assert later == _result(careless, later=True, threads=False)
     codes = {(f["code"], f["sheet"]) for f in later[0]}
     # the planted faults of all three sheets are there, so each sheet was really checked
     assert ("date-impossible", layout.SHEET_LEDGER) in codes
@@ -103,6 +104,7 @@ def test_a_damaged_side_sheet_ends_the_file_as_a_plain_read_does(
     assert sniff(path) == []  # the damage lies past what the sniff reads
     later = _result(path, later=True)
     assert later == _result(path, later=False)
+    assert later == _result(path, later=True, threads=False)
     findings, rows, _, claims = later
     assert [f["code"] for f in findings] == ["file-truncated"]
     assert rows == 0 and claims == []
@@ -131,4 +133,20 @@ def test_a_settled_book_holds_every_side_table(careless: Path, ahead: str) -> No
     assert book.reviews.frame.equals(plain.reviews.frame)
     assert book.credentials.rows == plain.credentials.rows
     assert book.distribution == plain.distribution
+    assert book.formulas() == plain.formulas()
+
+
+def test_an_unthreaded_read_starts_no_thread(careless: Path, monkeypatch) -> None:
+    """`threads=False` (a batch whose children take every core) reads the side sheets and the
+    formula text in the caller's thread, whatever their size, and gives the same book."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a thread was started")
+
+    plain = read_book(careless)
+    monkeypatch.setattr(read, "ThreadPoolExecutor", refuse)
+    book = read_book(careless, later=True, threads=False)
+    book.settle()
+    assert book.credentials.frame.equals(plain.credentials.frame)
+    assert book.reviews.frame.equals(plain.reviews.frame)
     assert book.formulas() == plain.formulas()
