@@ -32,7 +32,8 @@ def load(paths: Iterable[str | Path], as_of: dt.date, jobs: int = 1) -> Portfoli
 
 
 def _part(path: Path, as_of: dt.date, threads: bool = True) -> BookPart:
-    part = book_part(read_book(path, formulas=False, threads=threads), as_of)
+    # later: the ledger is typed while a thread reads the side sheets (`book_part` settles)
+    part = book_part(read_book(path, formulas=False, threads=threads, later=True), as_of)
     for name in _FRAMES:
         frame = getattr(part, name)
         if frame is not None:

@@ -10,9 +10,10 @@ stays visible (the raw text is kept) and lands in an "unknown" bucket downstream
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +22,7 @@ import pandas as pd
 from ledger_xl.core import layout, schedule, twins, values
 from ledger_xl.core.book import LedgerBook
 from ledger_xl.core.defaults import DEFAULT_FIELDS, DEFAULT_RULES
+from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.rules import FieldType, Rules
 
 # Columns every enriched frame carries besides the field keys.
@@ -161,18 +163,19 @@ def enrich_ledger(
     as_of: dt.date,
     file: str = "",
     rows: list[int] | None = None,
-    credentials: pd.DataFrame | None = None,
+    credentials: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
 ) -> pd.DataFrame:
     """The used rows of a ledger frame keyed by field key, typed and with the twins' columns.
 
     The control values (准入检查 with every unmet condition, 额度上限, 额度检查, 需审批级别,
     评分偏差 and the suggested scores; see `controls.evaluate`) are there for every workbook,
     computed from its rules and `credentials` (its 资信证明) even where its template has no
-    such column. A field of the current template that the workbook lacks is a blank column."""
+    such column. A field of the current template that the workbook lacks is a blank column.
+    `credentials` may be a callable that gives the frame: it is called once the ledger's own
+    columns are typed, so a side sheet still being read in a thread comes in meanwhile."""
     ledger = ledger.reset_index(drop=True)
     full = pd.DataFrame({f.key: _column(ledger, f.key) for f in rules.fields})
-    computed, evaluated = twins.ledger_formulas_and_controls(full, rules, as_of, credentials)
-    unused = twins.empty_rows(full)
+    computed, unused = twins.base_formulas(full, rules, as_of)
     used = ~unused
     out = pd.DataFrame(index=full.index)
     own = {f.key for f in rules.fields}
@@ -189,15 +192,20 @@ def enrich_ledger(
     for key in _LEDGER_TEXT:  # a workbook whose rules lack a column still has it, blank
         if key not in out.columns:
             out[key] = ""
+    last_review_raw = _texts(full["last_review"])
+    last_review_unreadable = (last_review_raw != "") & np.isnat(
+        out["last_review"].to_numpy(dtype="datetime64[D]")
+    )
+    if callable(credentials):
+        credentials = credentials()
+    computed, evaluated = twins.with_controls(full, computed, unused, credentials, rules, as_of)
     for key in computed.columns:
         out[key] = computed[key].to_numpy()
     for key in evaluated.columns:
         if key not in computed.columns or key in ("admission_problems", "suggested_scores"):
             out[key] = evaluated[key].to_numpy()
-    out["last_review_raw"] = _texts(full["last_review"])
-    out["last_review_unreadable"] = (out["last_review_raw"] != "") & np.isnat(
-        out["last_review"].to_numpy(dtype="datetime64[D]")
-    )
+    out["last_review_raw"] = last_review_raw
+    out["last_review_unreadable"] = last_review_unreadable
     out["due_soon_days"] = rules.cycles.due_soon_days
     out["doc_soon_days"] = rules.cycles.document_soon_days
     out["grade_rank"] = grade_ranks(out["grade"], rules)
@@ -347,14 +355,20 @@ def book_part(book: LedgerBook, as_of: dt.date) -> BookPart:
     problem = unusable(book)
     if problem:
         return BookPart(name, problem)
+
+    def credentials() -> pd.DataFrame | None:
+        # A book read with `later=True` settles here, its ledger typed while a thread read
+        # the side sheets; a side sheet that cannot be read leaves the book unusable.
+        with contextlib.suppress(WorkbookReadError):
+            book.settle()
+        return book.credentials.frame if book.checkable and book.credentials else None
+
     customers = enrich_ledger(
-        book.ledger.frame,
-        book.rules,
-        as_of,
-        name,
-        book.ledger.rows,
-        credentials=book.credentials.frame if book.credentials else None,
+        book.ledger.frame, book.rules, as_of, name, book.ledger.rows, credentials=credentials
     )
+    problem = unusable(book)
+    if problem:
+        return BookPart(name, problem)
     documents = enrich_documents(
         book.credentials.frame if book.credentials else None,
         customers,

@@ -111,10 +111,31 @@ def ledger_formulas_and_controls(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`ledger_formulas(...)` and `controls.evaluate(...)` of every control key (whether or not
     the rules list its column), computed once: (formula columns, control values)."""
-    result, unused = _base_formulas(ledger, rules, as_of, None)
+    result, unused = base_formulas(ledger, rules, as_of)
+    return with_controls(ledger, result, unused, credentials, rules, as_of)
+
+
+def with_controls(
+    ledger: pd.DataFrame,
+    result: pd.DataFrame,
+    unused: np.ndarray,
+    credentials: pd.DataFrame | None,
+    rules: Rules,
+    as_of: dt.date,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`base_formulas`' columns joined with the control columns the rules list, and every
+    control value (`controls.evaluate`): the second half of `ledger_formulas_and_controls`,
+    for a caller with work to do between the two (while 资信证明 is still being read)."""
     evaluated = controls.evaluate(ledger, result, credentials, rules, as_of, unused)
     wanted = [k for k in controls.CONTROL_KEYS if rules.has(k) and k in evaluated.columns]
     return result.join(evaluated[wanted]), evaluated
+
+
+def base_formulas(
+    ledger: pd.DataFrame, rules: Rules, as_of: dt.date
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The formula columns that need the ledger alone (`_base_formulas`), and the unused rows."""
+    return _base_formulas(ledger, rules, as_of, None)
 
 
 def _base_formulas(

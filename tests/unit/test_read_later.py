@@ -13,11 +13,13 @@ import struct
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.core import layout
 from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.portfolio import book_part
 from ledger_xl.core.validate import check_book
 from ledger_xl.io import package, read
 from ledger_xl.io.read import read_book
@@ -150,3 +152,30 @@ def test_an_unthreaded_read_starts_no_thread(careless: Path, monkeypatch) -> Non
     assert book.credentials.frame.equals(plain.credentials.frame)
     assert book.reviews.frame.equals(plain.reviews.frame)
     assert book.formulas() == plain.formulas()
+
+
+def _part(path: Path, later: bool, threads: bool = True):
+    return book_part(read_book(path, formulas=False, later=later, threads=threads), AS_OF)
+
+
+def test_a_portfolio_part_read_later_is_the_plain_one(careless: Path) -> None:
+    """due, summarize and report type the ledger while the side sheets are read
+    (`book_part` settles the book when 准入检查 first needs 资信证明): the same frames."""
+    plain = _part(careless, later=False)
+    assert plain.problem == "" and len(plain.customers) == 400
+    assert len(plain.documents) > 400 and len(plain.reviews) > 0
+    for later in (_part(careless, later=True), _part(careless, later=True, threads=False)):
+        assert later.problem == ""
+        for name in ("customers", "documents", "reviews"):
+            pd.testing.assert_frame_equal(getattr(later, name), getattr(plain, name))
+
+
+@pytest.mark.parametrize("sheet", [layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
+def test_a_damaged_side_sheet_leaves_the_part_unusable_as_a_plain_read_does(
+    careless: Path, tmp_path: Path, sheet: str
+) -> None:
+    path = _wrong_crc(careless, tmp_path / "damaged.xlsx", _member(careless, sheet))
+    plain = _part(path, later=False)
+    later = _part(path, later=True)
+    assert plain.problem and later.problem == plain.problem
+    assert later.customers is None and later.documents is None and later.reviews is None
