@@ -20,7 +20,7 @@ import pandas as pd
 
 from ledger_xl.core import parsing, values
 from ledger_xl.core.book import Table
-from ledger_xl.core.checks.context import CheckContext, emits
+from ledger_xl.core.checks.context import CheckContext, emits, used_rows
 from ledger_xl.core.identifiers import USCC_CHARSET, USCC_LENGTH, USCC_WEIGHTS
 from ledger_xl.core.rules import FORMATS, REGEX_PREFIX, FieldRule, FieldType
 
@@ -111,7 +111,9 @@ def check_error_values(ctx: CheckContext) -> None:
 def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
     cells = table.frame[rule.key].tolist()
     kind = kinds(cells)
-    used = ctx.used if table is ctx.ledger else ctx.memo(("used", id(table)), lambda: _used(table))
+    used = (
+        ctx.used if table is ctx.ledger else ctx.memo(("used", id(table)), lambda: used_rows(table))
+    )
     if rule.required:
         for i in np.flatnonzero((kind == BLANK) & used):
             ctx.emit("required-missing", table, i, rule.key)
@@ -121,11 +123,6 @@ def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
         _dates(ctx, table, rule.key, cells, kind)
     else:
         _texts(ctx, table, rule, cells, kind)
-
-
-def _used(table: Table) -> np.ndarray:
-    """A side table's rows with any value (once per table, not once per column)."""
-    return table.frame.notna().any(axis=1).to_numpy()
 
 
 def _numbers(ctx, table, rule: FieldRule, cells, kind) -> None:

@@ -36,6 +36,15 @@ def emits(*codes: str) -> Callable[[Check], Check]:
     return mark
 
 
+def used_rows(table: Table) -> np.ndarray:
+    """A table's rows that hold any value besides the hidden 行键 (a distributed workbook's
+    row key): a row whose cells the clerk cleared is a blank line, checked for nothing."""
+    frame = table.frame.drop(columns=[layout.ROW_KEY], errors="ignore")
+    if not len(frame.columns):
+        return np.zeros(len(frame), dtype=bool)
+    return frame.notna().any(axis=1).to_numpy()
+
+
 @dataclass
 class CheckContext:
     book: LedgerBook
@@ -79,12 +88,7 @@ class CheckContext:
 
     def __post_init__(self) -> None:
         if self.used is None:
-            frame = self.ledger.frame.drop(columns=[layout.ROW_KEY], errors="ignore")
-            self.used = (
-                frame.notna().any(axis=1).to_numpy()
-                if len(frame.columns)
-                else np.zeros(len(frame), dtype=bool)
-            )
+            self.used = used_rows(self.ledger)
 
     # ---------------------------------------------------------------- locations
 
