@@ -60,23 +60,53 @@ def test_date_serials_at_and_past_excels_range(honest, tmp_path, serial):
     summary.summary_tables(data)
 
 
-@pytest.mark.parametrize("raw", ["inf", "-inf", "NaN", "1e308"])
-def test_numbers_no_excel_cell_can_hold(honest, tmp_path, raw):
-    cells = {
-        (hostile.LEDGER, hostile.ledger_cell("registered_capital", 5)): raw,
-        (hostile.LEDGER, hostile.ledger_cell("total_assets", 6)): raw,
-        (hostile.LEDGER, hostile.ledger_cell("score_financial", 7)): raw,
-    }
-    bad = hostile.cell_values(honest, tmp_path / "numbers.xlsx", cells)
-    result = validate_workbook(bad, AS_OF)
-    cells_found = {f.cell for f in result.findings if f.code == "not-a-number"}
-    assert {
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("inf", "inf"),
+        ("-inf", "-inf"),
+        ("NaN", "nan"),
+        ("1e308", "1e+308"),
+        ("-1e308", "-1e+308"),
+        (
+            "9.999999999999992E+307",
+            "9.999999999999992e+307",
+        ),  # the next double past Excel's largest
+    ],
+)
+def test_numbers_no_excel_cell_can_hold(honest, tmp_path, raw, shown):
+    where = [
         hostile.ledger_cell("registered_capital", 5),
         hostile.ledger_cell("total_assets", 6),
         hostile.ledger_cell("score_financial", 7),
-    } <= cells_found
+    ]
+    bad = hostile.cell_values(
+        honest, tmp_path / "numbers.xlsx", {(hostile.LEDGER, c): raw for c in where}
+    )
+    result = validate_workbook(bad, AS_OF)
+    # exactly one finding a cell, the value as the program wrote it (no out-of-range beside it)
+    assert sorted((f.cell, f.code, f.value) for f in result.findings if f.cell in where) == sorted(
+        (c, "not-a-number", shown) for c in where
+    )
     data = load([bad], AS_OF)
     summary.summary_tables(data)
+
+
+@pytest.mark.parametrize("raw", ["9.99999999999999E+307", "-9.99999999999999E+307"])
+def test_excels_largest_number_is_a_number(honest, tmp_path, raw):
+    """±9.99999999999999E+307, the largest number an Excel cell takes, is not `not-a-number`
+    (a score that large is out of its 0–100 range, as any other)."""
+    where = {
+        hostile.ledger_cell("registered_capital", 5): [] if raw[0] != "-" else ["out-of-range"],
+        hostile.ledger_cell("total_assets", 6): [] if raw[0] != "-" else ["out-of-range"],
+        hostile.ledger_cell("score_financial", 7): ["out-of-range"],
+    }
+    bad = hostile.cell_values(
+        honest, tmp_path / "big.xlsx", {(hostile.LEDGER, c): raw for c in where}
+    )
+    result = validate_workbook(bad, AS_OF)
+    for cell, codes in where.items():
+        assert [f.code for f in result.findings if f.cell == cell] == codes, cell
 
 
 @pytest.mark.parametrize("raw", ["inf", "NaN", "1e309", "-1e309"])
