@@ -4,6 +4,7 @@ native COUNTIFS formulas; `KeyFigure.formula` is that formula and `count` its Py
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,8 +46,10 @@ def _countifs(column_header: str, criterion: str, table: str = layout.TABLE_LEDG
     return f'=COUNTIFS({_ref(column_header, table)},"{criterion}")'
 
 
-def _matches(cells, label: str) -> int:
-    return int(np.sum(values.texts(cells) == label))
+def _counts(cells) -> Counter:
+    """How many cells hold each text, as COUNTIFS(column, label) counts a label: one pass
+    over the column for all its labels."""
+    return Counter(values.texts(cells).tolist())
 
 
 def _month(k: int) -> str:
@@ -94,9 +97,8 @@ def key_figures(
     total = KeyFigure("客户总数", n_used, "=" + total_expr)
 
     def section(key: str, labels, cells, other: str = UNKNOWN) -> list[KeyFigure]:
-        items = [
-            KeyFigure(label, _matches(cells, label), _countifs(h(key), label)) for label in labels
-        ]
+        counts = _counts(cells)
+        items = [KeyFigure(label, counts[label], _countifs(h(key), label)) for label in labels]
         return [*items, _rest(other, items)]
 
     def _rest(label: str, items: list[KeyFigure]) -> KeyFigure:
@@ -114,9 +116,9 @@ def key_figures(
     if rules.cycles.rejected_unscheduled:
         due_labels += (layout.DUE_REJECTED,)
     due_labels += (layout.DUE_OK,)
+    due_counts = _counts(computed["due_flag"])
     due_items = [
-        KeyFigure(label, _matches(computed["due_flag"], label), _countifs(h("due_flag"), label))
-        for label in due_labels
+        KeyFigure(label, due_counts[label], _countifs(h("due_flag"), label)) for label in due_labels
     ]
     due_items.append(inactive)
     due_items.append(_rest(layout.DUE_UNKNOWN, due_items))
