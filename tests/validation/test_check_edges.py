@@ -463,3 +463,29 @@ def test_only_ids_and_licences_are_checked_as_ids(tmp_path):
     credentials[1] = {**credentials[1], "doc_number": bad}
     (item,) = only(build(tmp_path, credentials=credentials), "resident-id-invalid")
     assert (item.cell, item.value) == ("D4", bad)
+
+
+# ------------------------------------------- a value of the wrong kind in a number column
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (dt.datetime(2024, 3, 5), "2024-03-05"),  # a date typed into the cell (Excel restyles it)
+        (dt.date(2024, 3, 5), "2024-03-05"),
+        (True, "True"),
+        (pd.Timedelta(days=1), "1 days 00:00:00"),  # a type no reader should give: still found
+    ],
+)
+def test_a_number_column_refuses_dates_and_booleans(tmp_path, value, shown):
+    """As the reader gives a date-styled cell (or the add-in an open workbook's), a date or a
+    boolean in 营业收入 is `not-a-number` with the value as the clerk sees it, and nothing
+    else (no out-of-range from a serial number read into it)."""
+    from ledger_xl.core.validate import check_book
+    from ledger_xl.io.read import read_book
+
+    book = read_book(build(tmp_path))
+    book.ledger.frame.at[book.ledger.frame.index[0], "revenue"] = value
+    result, _ = check_book(book, AS_OF)
+    found = [(f.code, f.cell, f.value) for f in result.findings if f.cell == "Q4"]
+    assert found == [("not-a-number", "Q4", shown)]

@@ -66,6 +66,12 @@ CONSEQUENCES = {
     ("uscc", "91310000MA1B2C3"): [("licence-mismatch", "error", "资信证明", "D3")],
     ("uscc", "91310000MA1B2C3DIO"): [("licence-mismatch", "error", "资信证明", "D3")],
     ("uscc", 9.13100001234568e17): [("licence-mismatch", "error", "资信证明", "D3")],
+    # a score written as text is read as 150 here, so out of its range too; the formulas see
+    # no number, so the composite score is incomplete and the approved customer not admissible
+    ("score_credit", "150"): [
+        ("out-of-range", "error", "台账", "AC4"),
+        ("approved-not-admissible", "error", "台账", "AF4"),
+    ],
     # the review record of 2026-01-15 is no longer the 最近审核日期, and its approvals predate it
     ("last_review", dt.date(2026, 4, 1)): [
         ("last-review-mismatch", "warning", "台账", "AO4"),
@@ -81,6 +87,8 @@ CONSEQUENCES = {
         ({"legal_rep": "  "}, "required-missing", "legal_rep", "error"),
         ({"revenue": "N/A"}, "not-a-number", "revenue", "error"),
         ({"revenue": "1,234.5"}, "number-as-text", "revenue", "warning"),
+        ({"revenue": True}, "not-a-number", "revenue", "error"),  # a boolean cell
+        ({"score_credit": "150"}, "number-as-text", "score_credit", "warning"),  # and too high
         ({"registered_capital": "１２３４"}, "number-as-text", "registered_capital", "warning"),
         ({"founded": "2024年3月5日"}, "date-as-text", "founded", "warning"),
         ({"founded": "2024.3.5"}, "date-as-text", "founded", "warning"),
