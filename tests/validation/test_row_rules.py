@@ -1,0 +1,99 @@
+"""The ledger's row rules (`checks/rows.py`) at their edges: how many other cells a duplicate
+names, which identifiers count as the same, each date column against 基准日 (the day itself
+allowed), the credit report's one-year line, and what conditional-missing says."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from ledger_xl.app.validate import validate_workbook
+
+from .helpers import AS_OF, build, good_row
+from .test_codes import cell
+
+
+def _found(path, code: str) -> list[tuple[str, str, str]]:
+    return [
+        (f.cell, f.value, f.message)
+        for f in validate_workbook(path, as_of=AS_OF).findings
+        if f.code == code
+    ]
+
+
+@pytest.mark.parametrize("copies", [2, 4, 5])
+def test_a_duplicate_names_at_most_three_other_cells(tmp_path, copies):
+    rows = [good_row(n, customer_id="SH000001" if n <= copies else None) for n in range(1, 7)]
+    rows = [r if r["customer_id"] else good_row(n + 1) for n, r in enumerate(rows)]
+    found = _found(build(tmp_path, rows=rows), "duplicate-customer-id")
+    at = [cell("customer_id", n) for n in range(1, copies + 1)]
+    expected = []
+    for here in at:
+        others = [f"台账!{c}" for c in at if c != here]
+        more = f" 等 {len(others)} 处" if len(others) > 3 else ""
+        message = f"客户编号“SH000001”重复，另见 {'、'.join(others[:3])}{more}"
+        expected.append((here, "SH000001", message))
+    assert found == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "value"),
+    [
+        ("SH000001", " sh000001 ", "SH000001"),  # spaces and case do not make another customer
+        (1001.0, "1001", "1001"),  # a number cell and the same digits as text
+        ("sh000001", "SH000001", "SH000001"),
+    ],
+)
+def test_identifiers_compare_trimmed_and_in_upper_case(tmp_path, first, second, value):
+    rows = [good_row(1, customer_id=first), good_row(2, customer_id=second), good_row(3)]
+    found = _found(build(tmp_path, rows=rows), "duplicate-customer-id")
+    assert [(c, v) for c, v, _ in found] == [
+        (cell("customer_id", 1), value),
+        (cell("customer_id", 2), value),
+    ]
+
+
+def test_different_identifiers_are_no_duplicate(tmp_path):
+    rows = [good_row(1, customer_id="SH000001"), good_row(2, customer_id="SH0000010")]
+    assert _found(build(tmp_path, rows=rows), "duplicate-customer-id") == []
+
+
+@pytest.mark.parametrize("key", ["last_review", "founded", "submitted", "approval_date"])
+def test_every_date_column_is_held_against_the_as_of_day(tmp_path, key):
+    later = AS_OF + dt.timedelta(days=1)
+    rows = [good_row(1, **{key: later}), good_row(2, **{key: AS_OF})]  # the day itself is fine
+    found = _found(build(tmp_path, rows=rows), "date-after-as-of")
+    assert [(c, v) for c, v, _ in found] == [(cell(key, 1), later.isoformat())]
+    assert AS_OF.isoformat() in found[0][2]  # the message names 基准日
+
+
+def test_the_credit_report_goes_stale_after_exactly_a_year(tmp_path):
+    year_ago = AS_OF.replace(year=AS_OF.year - 1)
+    rows = [
+        good_row(1, credit_report_date=year_ago),  # EDATE(基准日, -12): still fresh
+        good_row(2, credit_report_date=year_ago - dt.timedelta(days=1)),
+    ]
+    found = _found(build(tmp_path, rows=rows), "credit-report-stale")
+    assert [(c, v) for c, v, _ in found] == [
+        (cell("credit_report_date", 2), (year_ago - dt.timedelta(days=1)).isoformat())
+    ]
+
+
+@pytest.mark.parametrize("status", ["审核通过", "审核未通过"])
+def test_a_decided_review_needs_its_date_reviewer_and_scores(tmp_path, status):
+    blank = dict(last_review=None, reviewer=None, score_credit=None, opinion=None)
+    rows = [good_row(1, status=status, **blank), good_row(2)]
+    found = _found(build(tmp_path, rows=rows), "conditional-missing")
+    keys = ["last_review", "reviewer", "score_credit"]
+    if status == "审核未通过":
+        keys.append("opinion")  # only a rejection must say why
+    assert sorted(c for c, _, _ in found) == sorted(cell(k, 1) for k in keys)
+    assert all(f"审核状态为“{status}”" in message for _, _, message in found)
+
+
+@pytest.mark.parametrize("status", ["待审核", "审核中", ""])
+def test_an_undecided_review_needs_none_of_them(tmp_path, status):
+    blank = dict(last_review=None, reviewer=None, score_credit=None, opinion=None)
+    rows = [good_row(1, status=status or None, **blank), good_row(2)]
+    assert _found(build(tmp_path, rows=rows), "conditional-missing") == []
