@@ -128,6 +128,14 @@ def test_cell_faults(tmp_path, change, code, key, severity):
     assert sorted(codes(path)) == sorted([(code, severity, "台账", cell(key)), *also])
 
 
+@pytest.mark.parametrize(("key", "value"), [("notes", -1.0), ("opinion", -5.5), ("address", -0.0)])
+def test_a_negative_number_in_a_text_column_is_no_formula(tmp_path, key, value):
+    """formula-text is about text that Excel might run; a number cell shows "-1" but is a
+    number (it said "已作为文本保存" of a number)."""
+    path = build(tmp_path, rows=[good_row(1, **{key: value}), good_row(2)])
+    assert codes(path) == []
+
+
 def test_uscc_check_character(tmp_path):
     good = uscc(1)
     bad = good[:-1] + ("A" if good[-1] != "A" else "B")

@@ -197,8 +197,12 @@ def _texts(ctx, table, rule: FieldRule, cells, kind) -> None:
         present[i] = True
     series = pd.Series(texts, dtype=object)
     if rule.type is FieldType.TEXT:
+        # text cells only: a negative number (备注 -1) shows "-1" but is a number, not a
+        # formula someone typed
         formulas = {t for t in set(texts) if t is not None and t.startswith(FORMULA_START)}
-        starts = [i for i, t in enumerate(texts) if t in formulas] if formulas else []
+        starts = (
+            [i for i, t in enumerate(texts) if t in formulas and is_text[i]] if formulas else []
+        )
         for i in starts:
             ctx.emit("formula-text", table, i, rule.key, value=texts[i])
     if rule.type is FieldType.CHOICE:
