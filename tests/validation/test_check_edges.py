@@ -489,3 +489,50 @@ def test_a_number_column_refuses_dates_and_booleans(tmp_path, value, shown):
     result, _ = check_book(book, AS_OF)
     found = [(f.code, f.cell, f.value) for f in result.findings if f.cell == "Q4"]
     assert found == [("not-a-number", "Q4", shown)]
+
+
+# ---------------------------------- numbers and dates in text, choice and date columns
+
+
+def _cell_findings(tmp_path, key: str, value) -> list[tuple[str, str]]:
+    """(code, value) of the findings at customer 1's `key` cell once it holds `value`, as a
+    reader gives a cell of that type (the frame edited: the builder would restyle it)."""
+    from ledger_xl.core.validate import check_book
+    from ledger_xl.io.read import read_book
+
+    book = read_book(build(tmp_path))
+    frame = book.ledger.frame
+    frame.at[frame.index[0], key] = value
+    result, _ = check_book(book, AS_OF)
+    header = DEFAULT_RULES.header(key)
+    return sorted(
+        (f.code, f.value)
+        for f in result.findings
+        if f.sheet == book.ledger.sheet and f.row == book.ledger.rows[0] and f.column == header
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("phone", 13812345678.0, []),  # a phone number typed as a number is still a phone number
+        ("phone", 1.5, [("phone-invalid", "1.5")]),
+        ("email", 42.0, [("email-invalid", "42")]),
+        ("category", 1.0, [("value-not-allowed", "1")]),
+        ("category", dt.datetime(2024, 3, 5), [("value-not-allowed", "2024-03-05")]),
+        ("notes", dt.datetime(2024, 3, 5), []),  # a date in a free-text column is fine
+        ("customer_id", 1001.0, [("pattern-mismatch", "1001")]),
+        ("uscc", 1e15, [("id-stored-as-number", "1.00000E+15")]),  # digits beyond 15 are lost
+        ("uscc", -1e15, [("id-stored-as-number", "-1.00000E+15")]),
+        ("uscc", 999999999999999.0, [("uscc-length", "999999999999999")]),  # kept whole
+        ("founded", 0.0, [("not-a-date", "0")]),  # no serial before 1900-01-01
+        ("founded", 0.5, [("not-a-date", "0.5")]),
+        ("founded", 1.0, []),  # 1900-01-01
+        ("founded", 45000.0, []),
+        ("founded", 2958465.0, [("date-after-as-of", "9999-12-31")]),  # a date, if a late one
+        ("founded", 2958466.0, [("not-a-date", "2958466")]),
+        ("founded", True, [("not-a-date", "True")]),
+    ],
+)
+def test_a_cell_of_another_type(tmp_path, key, value, expected):
+    assert _cell_findings(tmp_path, key, value) == expected
