@@ -569,10 +569,12 @@ def cell_text(value) -> str:
     """A list cell as printed: blanks empty, whole numbers without .0, dates as ISO."""
     import pandas as pd
 
+    from ledger_xl.core.values import number_text
+
     if value is None or value is pd.NaT:
         return ""
     if isinstance(value, float):
-        return "" if value != value else f"{value:g}"
+        return "" if value != value else number_text(value)
     if hasattr(value, "strftime"):
         return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
     return str(value)

@@ -19,6 +19,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from ledger_xl.core.values import number_text
+
 
 class FieldType(StrEnum):
     """Kind of a ledger column; the value is what 填报规则 shows in its 类型 column."""
@@ -57,10 +59,10 @@ class FieldRule(BaseModel):
         """The allowed range as findings show it: "0–100", "≥ 0", "≤ 100" ("" when unbounded)."""
         low, high = self.minimum, self.maximum
         if low is not None and high is not None:
-            return f"{low:g}–{high:g}"
+            return f"{number_text(low)}–{number_text(high)}"
         if low is not None:
-            return f"≥ {low:g}"
-        return "" if high is None else f"≤ {high:g}"
+            return f"≥ {number_text(low)}"
+        return "" if high is None else f"≤ {number_text(high)}"
 
     @field_validator("format")
     @classmethod

@@ -43,6 +43,7 @@ from ledger_xl.core.rules import (
     Rules,
     ScoringRules,
 )
+from ledger_xl.core.values import number_text
 
 FIELD_HEADERS = (
     "字段键",
@@ -388,7 +389,7 @@ def _number(grid: Grid, row: int, col: int, sheet: str, what: str, low: float = 
     value = grid.value(row, col)
     if not _is_number(value) or value < low:
         raise RulesError(
-            sheet, grid.a1(row, col), f"{what}应为不小于 {low:g} 的数字，现为“{value}”"
+            sheet, grid.a1(row, col), f"{what}应为不小于 {number_text(low)} 的数字，现为“{value}”"
         )
     return float(value)
 

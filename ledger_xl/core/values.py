@@ -27,6 +27,15 @@ def is_blank(value: object) -> bool:
     )
 
 
+def number_text(number: float) -> str:
+    """A number as a clerk writes it: 1000000 and 1234567, not `:g`'s 1e+06 and 1.23457e+06
+    (another number); fractions with up to Excel's 15 significant digits (82.5, 0.3)."""
+    number = float(number)
+    if number.is_integer() and abs(number) < 1e15:
+        return str(int(number))
+    return f"{number:.15g}"
+
+
 def excel_number(value: object) -> float | None:
     """The value as Excel's ISNUMBER sees it: a float, or None for text, blanks and booleans."""
     if isinstance(value, bool) or value is None:

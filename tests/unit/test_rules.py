@@ -178,8 +178,54 @@ def test_cycle_sheet_refuses_non_positive_months():
         (None, 100, "≤ 100"),
         (None, None, ""),
         (-1.5, 2.25, "-1.5–2.25"),
+        (None, 1e6, "≤ 1000000"),  # not 1e+06
+        (0, 1234567, "0–1234567"),  # not 1.23457e+06, which is another number
+        (0.1, 99999999.5, "0.1–99999999.5"),
+        (None, 1e20, "≤ 1e+20"),  # beyond Excel's 15 digits: as a float shows it
     ],
 )
 def test_field_bounds_as_findings_show_them(minimum, maximum, shown):
     rule = FieldRule(key="x", header="X", type=FieldType.NUMBER, minimum=minimum, maximum=maximum)
     assert rule.bounds == shown
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [
+        (1e6, "1000000"),
+        (1234567.0, "1234567"),  # `:g` gave 1.23457e+06: another number
+        (0.3750000015, "0.3750000015"),  # `:g` gave 0.375
+        (82.5, "82.5"),
+        (-0.0, "0"),
+        (0.1 + 0.2, "0.3"),  # Excel's 15 digits, not the binary noise
+        (999999999999999.0, "999999999999999"),
+        (1e15, "1e+15"),
+        (2.5e-7, "2.5e-07"),
+        (7, "7"),
+    ],
+)
+def test_numbers_as_a_clerk_writes_them(number, text):
+    from ledger_xl.core.values import number_text
+
+    assert number_text(number) == text
+
+
+def test_the_templates_input_message_states_a_large_bound_in_full(tmp_path):
+    """A workbook's own rule 营业收入 ≤ 1000000 is stated so in the cell's input check."""
+    import openpyxl
+
+    from ledger_xl.core.defaults import DEFAULT_RULES
+    from ledger_xl.core.layout import SHEET_LEDGER
+    from ledger_xl.io.xlsx.ledger import BuildOptions, build_ledger_workbook
+
+    fields = tuple(
+        f.model_copy(update={"maximum": 1234567.0}) if f.key == "revenue" else f
+        for f in DEFAULT_RULES.fields
+    )
+    rules = DEFAULT_RULES.model_copy(update={"fields": fields})
+    path = build_ledger_workbook(tmp_path / "t.xlsx", rules=rules, options=BuildOptions())
+    sheet = openpyxl.load_workbook(path)[SHEET_LEDGER]
+    messages = [
+        v.error for v in sheet.data_validations.dataValidation if "营业收入" in (v.error or "")
+    ]
+    assert messages == ["“营业收入(万元)”须为 0–1234567 之间的数字。"]

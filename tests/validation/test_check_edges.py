@@ -536,3 +536,40 @@ def _cell_findings(tmp_path, key: str, value) -> list[tuple[str, str]]:
 )
 def test_a_cell_of_another_type(tmp_path, key, value, expected):
     assert _cell_findings(tmp_path, key, value) == expected
+
+
+# -------------------------------------------- a number column with one bound or none
+
+
+@pytest.mark.parametrize(
+    ("minimum", "maximum", "value", "expected"),
+    [
+        (None, 1e6, -50.0, []),  # no lower bound: a loss is a number like any other
+        (None, 1e6, 2e6, [("out-of-range", "2000000", "≤ 1000000")]),
+        (None, None, -1e9, []),
+        (None, None, 1e12, []),
+        (10.0, None, 5.0, [("out-of-range", "5", "≥ 10")]),
+        (10.0, None, 1e12, []),
+    ],
+)
+def test_a_number_column_of_the_workbooks_own_rules_with_one_bound(
+    tmp_path, minimum, maximum, value, expected
+):
+    """营业收入 as a workbook's 字段规则 may state it: no lower bound, no upper one, or one."""
+    rules = _fields(
+        lambda fs: [
+            f.model_copy(update={"minimum": minimum, "maximum": maximum})
+            if f.key == "revenue"
+            else f
+            for f in fs
+        ]
+    )
+    path = build(tmp_path, rows=[good_row(1, revenue=value), good_row(2)], rules=rules)
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert [f.code for f in found].count("rules-changed") == 1  # not HQ's standard rules
+    header = DEFAULT_RULES.header("revenue")
+    assert [
+        (f.code, f.value, f.message.split("应为 ", 1)[-1].split(" 的", 1)[0])
+        for f in found
+        if f.column == header
+    ] == expected

@@ -188,5 +188,5 @@ def _shown(value: object) -> str:
     if value is None:
         return "空白"
     if isinstance(value, float):
-        return f"{value:g}"
+        return values.number_text(value)
     return str(value)

@@ -7,7 +7,7 @@ Codes: column-missing, column-duplicate, column-unknown, template-version, rules
 
 from __future__ import annotations
 
-from ledger_xl.core import layout
+from ledger_xl.core import layout, values
 from ledger_xl.core.a1 import column_letters
 from ledger_xl.core.checks.context import CheckContext, emits
 from ledger_xl.core.defaults import DEFAULT_RULES
@@ -162,7 +162,7 @@ def control_differences(rules: Rules, standard: Rules) -> list[str]:
 
 
 def _num(value: float | None) -> str:
-    return "不要求" if value is None else f"{value:g}"
+    return "不要求" if value is None else values.number_text(value)
 
 
 def _set(items: set[str] | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ledger_xl.core import layout
 from ledger_xl.core.layout import TEMPLATE_VERSION
 from ledger_xl.core.rules import RUBRIC_AT_MOST, Rules
+from ledger_xl.core.values import number_text
 from ledger_xl.io.xlsx import kit
 
 _PROTECTION_TEXT = {
@@ -38,9 +39,9 @@ def control_lines(rules: Rules) -> list[str]:
     industries = "、".join(admission.excluded_industries) or "暂无，可在准入标准表中填写"
     levels = [approval.levels[0].name + "（所有审核通过的客户）"]
     for level in approval.levels[1:]:
-        why = [f"信用额度超过 {level.above:g} 万元"] + [f"{r}风险" for r in level.risks]
+        why = [f"信用额度超过 {number_text(level.above)} 万元"] + [f"{r}风险" for r in level.risks]
         levels.append(f"{level.name}（{'或'.join(why)}）")
-    caps = "、".join(f"{c.grade} {c.maximum:g} 万元" for c in credit.caps)
+    caps = "、".join(f"{c.grade} {number_text(c.maximum)} 万元" for c in credit.caps)
     shares = [
         f"{name}的 {share:.0%}"
         for name, share in (("营业收入", credit.revenue_share), ("资产总额", credit.assets_share))

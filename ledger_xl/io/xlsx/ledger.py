@@ -813,7 +813,7 @@ def _validation(
             "minimum": minimum,
             "maximum": maximum,
             "error_title": "数值超出范围",
-            "error_message": f"“{header}”须为 {minimum:g}–{maximum:g} 之间的数字。",
+            "error_message": f"“{header}”须为 {values.number_text(minimum)}–{values.number_text(maximum)} 之间的数字。",
         }
     elif kind == "number" and minimum is not None:
         rule = {
@@ -821,7 +821,7 @@ def _validation(
             "criteria": ">=",
             "value": minimum,
             "error_title": "数值超出范围",
-            "error_message": f"“{header}”须为不小于 {minimum:g} 的数字。",
+            "error_message": f"“{header}”须为不小于 {values.number_text(minimum)} 的数字。",
         }
     return {"input_title": title[:32], "input_message": (hint or header)[:255], **rule}
 
