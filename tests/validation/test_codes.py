@@ -126,6 +126,21 @@ def test_cell_faults(tmp_path, change, code, key, severity):
     ((field, value),) = change.items()
     also = CONSEQUENCES.get((field, value), [])
     assert sorted(codes(path)) == sorted([(code, severity, "台账", cell(key)), *also])
+    # the finding names the value as the cell holds it
+    (found,) = [f for f in validate_workbook(path, as_of=AS_OF).findings if f.code == code]
+    assert found.value == _shown(code, value)
+
+
+def _shown(code: str, value) -> str:
+    if code == "required-missing":
+        return ""
+    if code == "id-stored-as-number":
+        return f"{value:.5E}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    return str(value)
 
 
 @pytest.mark.parametrize(("key", "value"), [("notes", -1.0), ("opinion", -5.5), ("address", -0.0)])
