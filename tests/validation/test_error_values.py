@@ -122,3 +122,24 @@ def test_the_formula_scan_lists_error_cells_of_the_rows_read(tmp_path, full_scan
     }
     assert read_formulas(edited, "台账", ALL_COLUMNS, 3, 3).errors == {(3, 2): "#N/A"}
     assert read_formulas(path, "台账", ALL_COLUMNS, 0, 10).errors == {}
+
+
+def test_only_the_tables_input_cells_are_error_values(tmp_path):
+    """An error pasted over a formula is the formula check's (formula-overwritten), one in the
+    title rows or in the hidden 行键 is no input cell; 最近审核日期 of an approved customer
+    is conditional: its error replaces the conditional-missing its blank gave."""
+    path = _with(
+        build(tmp_path),
+        {
+            "AF5": '<c r="AF5" t="e"><v>#N/A</v></c>',
+            "B1": '<c r="B1" t="e"><v>#N/A</v></c>',
+            "BB4": '<c r="BB4" t="e"><v>#N/A</v></c>',  # the hidden 行键: no input
+            "AO4": '<c r="AO4" t="e"><v>#VALUE!</v></c>',
+        },
+    )
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert [(f.code, f.cell, f.value) for f in found if f.code == "error-value"] == [
+        ("error-value", "AO4", "#VALUE!")
+    ]
+    assert [(f.code, f.cell) for f in found if f.cell == "AF5"] == [("formula-overwritten", "AF5")]
+    assert not [f for f in found if f.code == "conditional-missing"]
