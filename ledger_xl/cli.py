@@ -282,7 +282,9 @@ def validate(
         recorder = Recorder(db or Path(DEFAULT_DB), files)
     elif db is not None:
         raise typer.BadParameter("--db 要与 --record 一起使用")
-    jobs = jobs or min(os.cpu_count() or 1, len(files)) or 1
+    from ledger_xl.io import isolated
+
+    jobs = jobs or min(isolated.cores(), len(files)) or 1
     result = _validate_with_progress(
         files, day, lang, skip, only, jobs, show=output_format == "text", standard=rules
     )
@@ -314,6 +316,7 @@ def _load_portfolio(paths: list[str], day: dt.date, outputs: tuple[Path | None, 
     from ledger_xl.app.paths import check_outputs
     from ledger_xl.app.portfolio import load
     from ledger_xl.core.portfolio import shared_customer_ids
+    from ledger_xl.io import isolated
 
     files = _gather(paths)
     if not files:
@@ -321,7 +324,7 @@ def _load_portfolio(paths: list[str], day: dt.date, outputs: tuple[Path | None, 
         raise typer.Exit(2)
     check_outputs(outputs, files)
     # Each file is read in a child process: two at a time use both cores of HQ's machine.
-    result = load(files, day, jobs=min(2, os.cpu_count() or 1))
+    result = load(files, day, jobs=min(2, isolated.cores()))
     for name, reason in result.unreadable:
         terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
     if not result.files:

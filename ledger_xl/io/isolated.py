@@ -63,12 +63,21 @@ def in_child() -> bool:
     return _IN_CHILD
 
 
+def cores() -> int:
+    """The cores this process may run on: its CPU affinity where the system has one (a
+    container or `taskset` limits it), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # no sched_getaffinity (macOS, Windows)
+        return os.cpu_count() or 1
+
+
 def spare_cores(jobs: int, files: int) -> bool:
     """True when a batch of `files` read `jobs` at a time leaves a core free beside its
     children, so that a child's reading threads (`read_book(threads=...)`) have one to run on.
     Measured on 2 cores, 30 branch files of 1,000 rows (bench/README.md): with --jobs 2 the
     threads cost 7% (GIL hand-offs and thread start-up), with --jobs 1 they gain 3%."""
-    return min(max(1, jobs), max(1, files)) < (os.cpu_count() or 1)
+    return min(max(1, jobs), max(1, files)) < cores()
 
 
 def call(fn: Callable[..., Any], *args: Any, memory: int = MEMORY_FLOOR) -> Any:

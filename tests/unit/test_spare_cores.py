@@ -34,13 +34,19 @@ AS_OF = dt.date(2026, 11, 23)
     ],
 )
 def test_spare_cores(monkeypatch, cores: int, jobs: int, files: int, spare: bool) -> None:
-    monkeypatch.setattr(isolated.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(isolated, "cores", lambda: cores)
     assert isolated.spare_cores(jobs, files) is spare
 
 
-def test_unknown_core_count_means_one(monkeypatch) -> None:
+def test_the_cores_this_process_may_use(monkeypatch) -> None:
+    """A container or `taskset` limits the cores: the affinity counts, not the machine's."""
+    monkeypatch.setattr(isolated.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(isolated.os, "cpu_count", lambda: 64)
+    assert isolated.cores() == 1
+    monkeypatch.delattr(isolated.os, "sched_getaffinity", raising=False)  # macOS, Windows
+    assert isolated.cores() == 64
     monkeypatch.setattr(isolated.os, "cpu_count", lambda: None)
-    assert isolated.spare_cores(1, 10) is False
+    assert isolated.cores() == 1
 
 
 @pytest.mark.parametrize(("jobs", "threads"), [(1, True), (2, False)])
@@ -49,7 +55,7 @@ def test_batches_read_with_threads_only_beside_spare_cores(
 ) -> None:
     """validate and the portfolio commands pass the rule on to every read of the batch."""
     monkeypatch.setenv("LEDGER_XL_ISOLATE", "0")  # the reads run here, where they are seen
-    monkeypatch.setattr(isolated.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(isolated, "cores", lambda: 2)
     seen: list[bool] = []
 
     def spy(path, **kwargs):
