@@ -107,6 +107,9 @@ def run_each(
     context = multiprocessing.get_context("fork")
     waiting = list(enumerate(calls))[::-1]
     running: dict[Connection, tuple[int, multiprocessing.process.BaseProcess]] = {}
+    # Children whose result is in, still exiting (tearing down their memory takes a few ms):
+    # reaped once the next children have started, so that no core waits on an exit.
+    exiting: list[multiprocessing.process.BaseProcess] = []
     try:
         while waiting or running:
             while waiting and len(running) < max(1, jobs):
@@ -117,15 +120,22 @@ def run_each(
                 child.start()
                 send.close()
                 running[receive] = (index, child)
+            while exiting:
+                exiting.pop().join()
             for ready in wait(list(running)):
                 index, child = running.pop(ready)  # type: ignore[call-overload]
-                yield index, _outcome(ready, child)
+                outcome = _outcome(ready, child)
+                if child.exitcode is None:
+                    exiting.append(child)
+                yield index, outcome
     finally:
         for receive, (_, child) in running.items():
             if child.is_alive():
                 child.kill()
             child.join()
             receive.close()
+        for child in exiting:
+            child.join()
 
 
 def _in_process(fn: Callable[..., Any], args: tuple) -> Any:
@@ -189,14 +199,16 @@ def _quiet() -> None:
 
 
 def _outcome(receive: Connection, child: multiprocessing.process.BaseProcess) -> Any:
+    """What the child sent, or why it sent nothing. A child that sent its result is not
+    waited for here (its exit code says nothing more); one that did not is."""
     try:
         message = pickle.loads(receive.recv_bytes())
     except (EOFError, OSError, pickle.UnpicklingError):
         message = None
     finally:
         receive.close()
-    child.join()
     if message is None:
+        child.join()
         return ChildFailed(_death_detail(child.exitcode), _signal_of(child.exitcode))
     kind = message[0]
     if kind == _OK:
