@@ -532,6 +532,9 @@ def _cell_findings(tmp_path, key: str, value) -> list[tuple[str, str]]:
         ("founded", 2958465.0, [("date-after-as-of", "9999-12-31")]),  # a date, if a late one
         ("founded", 2958466.0, [("not-a-date", "2958466")]),
         ("founded", True, [("not-a-date", "True")]),
+        ("founded", dt.datetime(1900, 1, 1), []),  # the first day Excel holds
+        ("founded", dt.datetime(1899, 12, 30), [("not-a-date", "1899-12-30")]),  # NaN as read
+        ("customer_id", 1e15, [("pattern-mismatch", "1000000000000000")]),  # not a USCC column
     ],
 )
 def test_a_cell_of_another_type(tmp_path, key, value, expected):
@@ -573,3 +576,20 @@ def test_a_number_column_of_the_workbooks_own_rules_with_one_bound(
         for f in found
         if f.column == header
     ] == expected
+
+
+def test_the_first_day_excel_holds_beside_a_day_before_it(tmp_path):
+    """1899-12-30 (python-calamine's reading of NaN in a date cell) is not a date; 1900-01-01
+    beside it in the same column is."""
+    from ledger_xl.core.validate import check_book
+    from ledger_xl.io.read import read_book
+
+    book = read_book(build(tmp_path))
+    frame = book.ledger.frame
+    frame.at[frame.index[0], "founded"] = dt.datetime(1899, 12, 30)
+    frame.at[frame.index[1], "founded"] = dt.datetime(1900, 1, 1)
+    result, _ = check_book(book, AS_OF)
+    header = DEFAULT_RULES.header("founded")
+    assert [(f.code, f.row, f.value) for f in result.findings if f.column == header] == [
+        ("not-a-date", book.ledger.rows[0], "1899-12-30")
+    ]
