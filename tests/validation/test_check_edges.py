@@ -593,3 +593,22 @@ def test_the_first_day_excel_holds_beside_a_day_before_it(tmp_path):
     assert [(f.code, f.row, f.value) for f in result.findings if f.column == header] == [
         ("not-a-date", book.ledger.rows[0], "1899-12-30")
     ]
+
+
+def test_every_number_in_a_uscc_column_is_judged(tmp_path):
+    """A USCC typed as a number is id-stored-as-number, and the number below it is still read
+    as its digits (uscc-length), not skipped."""
+    from ledger_xl.core.validate import check_book
+    from ledger_xl.io.read import read_book
+
+    book = read_book(build(tmp_path))
+    frame = book.ledger.frame
+    frame.at[frame.index[0], "uscc"] = 9.13100001234568e17
+    frame.at[frame.index[1], "uscc"] = 913100001234.0
+    result, _ = check_book(book, AS_OF)
+    header = DEFAULT_RULES.header("uscc")
+    found = [(f.code, f.row, f.value) for f in result.findings if f.column == header]
+    assert found == [
+        ("id-stored-as-number", book.ledger.rows[0], "9.13100E+17"),
+        ("uscc-length", book.ledger.rows[1], "913100001234"),
+    ]
