@@ -612,3 +612,26 @@ def test_every_number_in_a_uscc_column_is_judged(tmp_path):
         ("id-stored-as-number", book.ledger.rows[0], "9.13100E+17"),
         ("uscc-length", book.ledger.rows[1], "913100001234"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "good", "bad"),
+    [
+        (r"正则:^[A-Z]{2}\d{6}X$", "SH000001X", "SH000001"),  # a pattern ending in a letter
+        (r"正则:[A-Z]{2}\d{6}", "SH000001", "SH0000011"),  # no anchors: the whole text still
+        (r"正则:^\d+$", "123", "12a"),
+    ],
+)
+def test_a_workbooks_own_pattern_matches_the_whole_text(tmp_path, pattern, good, bad):
+    rules = _fields(
+        lambda fs: [
+            f.model_copy(update={"format": pattern}) if f.key == "customer_id" else f for f in fs
+        ]
+    )
+    path = build(
+        tmp_path, rows=[good_row(1, customer_id=good), good_row(2, customer_id=bad)], rules=rules
+    )
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert [(f.code, f.value, f.cell) for f in found if f.code == "pattern-mismatch"] == [
+        ("pattern-mismatch", bad, "A5")
+    ]
