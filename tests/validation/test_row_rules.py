@@ -97,3 +97,23 @@ def test_an_undecided_review_needs_none_of_them(tmp_path, status):
     blank = dict(last_review=None, reviewer=None, score_credit=None, opinion=None)
     rows = [good_row(1, status=status or None, **blank), good_row(2)]
     assert _found(build(tmp_path, rows=rows), "conditional-missing") == []
+
+
+def test_a_ledger_without_its_status_column_is_checked_without_one(tmp_path):
+    """审核状态's header renamed: the column is missing (reported), no review counts as
+    decided, and the rest of the row rules still run (a duplicate is still found)."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    from ledger_xl.core.defaults import DEFAULT_RULES
+
+    from .helpers import rewrite_sheet_xml
+    from .test_structure_codes import LEDGER, _header
+
+    status = xl_col_to_name([f.key for f in DEFAULT_RULES.fields].index("status"))
+    rows = [good_row(1, last_review=None), good_row(2, customer_id="SH000001")]
+    path = rewrite_sheet_xml(build(tmp_path, rows=rows), LEDGER, _header(f"{status}3", "状态X"))
+    found = validate_workbook(path, as_of=AS_OF).findings
+    codes = {(f.code, f.cell) for f in found}
+    assert ("column-missing", "A3") in codes and ("column-unknown", "A3") in codes
+    assert not [f for f in found if f.code in ("conditional-missing", "file-unreadable")]
+    assert [f.cell for f in found if f.code == "duplicate-customer-id"] == ["A4", "A5"]
