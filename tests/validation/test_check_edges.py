@@ -635,3 +635,39 @@ def test_a_workbooks_own_pattern_matches_the_whole_text(tmp_path, pattern, good,
     assert [(f.code, f.value, f.cell) for f in found if f.code == "pattern-mismatch"] == [
         ("pattern-mismatch", bad, "A5")
     ]
+
+
+def _uscc_findings(path, value):
+    from ledger_xl.core.validate import check_book
+    from ledger_xl.io.read import read_book
+
+    book = read_book(path)
+    frame = book.ledger.frame
+    frame.at[frame.index[0], "uscc"] = value
+    result, _ = check_book(book, AS_OF)
+    return [(f.code, f.value, f.message) for f in result.findings if f.cell == "C4"]
+
+
+def test_uscc_findings_say_exactly_what_is_wrong(tmp_path):
+    from .helpers import uscc
+
+    good = uscc(1)
+    wrong = good[:-1] + ("A" if good[-1] != "A" else "B")
+    path = build(tmp_path)  # one workbook, each value put into a fresh read of it
+    assert _uscc_findings(path, good[:15]) == [
+        ("uscc-length", good[:15], f"统一社会信用代码“{good[:15]}”应为18位，现为 15 位")
+    ]
+    assert _uscc_findings(path, f"  {good}  ") == []  # spaces around are not the code
+    assert _uscc_findings(path, f"  {good[:17]}") == [
+        ("uscc-length", good[:17], f"统一社会信用代码“{good[:17]}”应为18位，现为 17 位")
+    ]
+    lower = good[:8] + good[8:].lower()
+    if lower != good:
+        assert [c for c, _, _ in _uscc_findings(path, lower)] == ["uscc-charset"]
+    assert _uscc_findings(path, wrong) == [
+        (
+            "uscc-check",
+            wrong,
+            f"统一社会信用代码“{wrong}”校验位错误（应为 {good[-1]}），请核对营业执照",
+        )
+    ]
