@@ -117,3 +117,26 @@ def test_a_ledger_without_its_status_column_is_checked_without_one(tmp_path):
     assert ("column-missing", "A3") in codes and ("column-unknown", "A3") in codes
     assert not [f for f in found if f.code in ("conditional-missing", "file-unreadable")]
     assert [f.cell for f in found if f.code == "duplicate-customer-id"] == ["A4", "A5"]
+
+
+@pytest.mark.parametrize("drop_grade", [False, True], ids=["with 评级", "without"])
+def test_approved_grade_d_points_at_the_grade_or_else_the_status(tmp_path, drop_grade):
+    """A grade-D customer approved: the warning sits on 评级, or on 审核状态 when the
+    ledger has no 评级 column (the grade is still computed from the scores). The value is the
+    rules' lowest grade."""
+    from xlsxwriter.utility import xl_col_to_name
+
+    from ledger_xl.core.defaults import DEFAULT_RULES
+
+    from .helpers import rewrite_sheet_xml
+    from .test_structure_codes import LEDGER, _header
+
+    low = dict(score_financial=40.0, score_credit=40.0, score_history=50.0, score_reputation=50.0)
+    path = build(tmp_path, rows=[good_row(1, **low), good_row(2)])
+    if drop_grade:
+        grade = xl_col_to_name([f.key for f in DEFAULT_RULES.fields].index("grade"))
+        path = rewrite_sheet_xml(path, LEDGER, _header(f"{grade}3", "评级X"))
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert [(f.cell, f.value) for f in found if f.code == "approved-grade-d"] == [
+        (cell("status" if drop_grade else "grade", 1), DEFAULT_RULES.scoring.fallback_grade)
+    ]
