@@ -140,3 +140,24 @@ def test_approved_grade_d_points_at_the_grade_or_else_the_status(tmp_path, drop_
     assert [(f.cell, f.value) for f in found if f.code == "approved-grade-d"] == [
         (cell("status" if drop_grade else "grade", 1), DEFAULT_RULES.scoring.fallback_grade)
     ]
+
+
+@pytest.mark.parametrize("blank", [None, "", "   "], ids=repr)
+def test_blank_identifiers_are_no_duplicates(tmp_path, blank):
+    """Two customers both without 统一社会信用代码, as a file gives a blank ("") or the add-in
+    an open workbook's (None): each is missing, neither duplicates the other. (NaN is no
+    blank: only a program writes it, and it is reported as the value it is.)"""
+    from ledger_xl.core.validate import check_book
+    from ledger_xl.io.read import read_book
+
+    book = read_book(build(tmp_path, rows=[good_row(1), good_row(2), good_row(3)]))
+    frame = book.ledger.frame
+    for i in (0, 1):
+        frame.at[frame.index[i], "uscc"] = blank
+    result, _ = check_book(book, AS_OF)
+    found = result.findings
+    assert [f.code for f in found if f.code.startswith("duplicate")] == []
+    assert [f.cell for f in found if f.code == "required-missing"] == [
+        cell("uscc", 1),
+        cell("uscc", 2),
+    ]
