@@ -661,9 +661,14 @@ def test_uscc_findings_say_exactly_what_is_wrong(tmp_path):
     assert _uscc_findings(path, f"  {good[:17]}") == [
         ("uscc-length", good[:17], f"统一社会信用代码“{good[:17]}”应为18位，现为 17 位")
     ]
-    lower = good[:8] + good[8:].lower()
-    if lower != good:
-        assert [c for c, _, _ in _uscc_findings(path, lower)] == ["uscc-charset"]
+    for bad in (good[:8] + "I" + good[9:], good[:8] + "o" + good[9:]):  # I, O: never in a USCC
+        assert _uscc_findings(path, bad) == [
+            (
+                "uscc-charset",
+                bad,
+                f"统一社会信用代码“{bad}”含有不允许的字符（不用 I、O、Z、S、V，字母须大写）",
+            )
+        ]
     assert _uscc_findings(path, wrong) == [
         (
             "uscc-check",
