@@ -134,17 +134,11 @@ def with_controls(
 def base_formulas(
     ledger: pd.DataFrame, rules: Rules, as_of: dt.date
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """The formula columns that need the ledger alone (`_base_formulas`), and the unused rows."""
-    return _base_formulas(ledger, rules, as_of, None)
-
-
-def _base_formulas(
-    ledger: pd.DataFrame, rules: Rules, as_of: dt.date, scores: pd.DataFrame | None
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """资产负债率, the scores and the schedule (blank on unused rows), and the unused rows."""
+    """The formula columns that need the ledger alone — 资产负债率, the scores and the
+    schedule (blank on unused rows) — and the unused rows."""
     result = pd.DataFrame(index=ledger.index)
     result["debt_ratio"] = debt_ratio(ledger["total_assets"], ledger["total_liabilities"])
-    result = result.join(scoring.score_ledger(ledger, rules) if scores is None else scores)
+    result = result.join(scoring.score_ledger(ledger, rules))
     result = result.join(schedule.schedule_ledger(ledger, rules, as_of))
     unused = empty_rows(ledger)
     result.loc[unused, "grade"] = ""

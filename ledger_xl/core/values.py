@@ -204,6 +204,4 @@ def excel_text(value: object) -> str:
     number = excel_number(value)
     if number is None or not math.isfinite(number):  # ±inf: no cell holds it (a hostile file)
         return str(value)
-    if number == int(number) and abs(number) < 1e15:
-        return str(int(number))
-    return f"{number:.15g}"
+    return number_text(number)
