@@ -589,11 +589,17 @@ def _receive(
                 detail=f"试过 {len(set(given))} 个密码",
             )
             return item, None
+        # checked while the decrypted copy exists: a check may scan a sheet of it again
         with crypto.decrypted(path, password) as plain:
             book = read_book(plain, lang=lang, source=str(path))
             book.findings = [f.model_copy(update={"file": str(path)}) for f in book.findings]
-    else:
-        book = read_book(path, lang=lang)
+            return _checked(item, book, standard, as_of, lang)
+    return _checked(item, read_book(path, lang=lang), standard, as_of, lang)
+
+
+def _checked(
+    item: Received, book: LedgerBook, standard: Rules, as_of: dt.date, lang: str
+) -> tuple[Received, LedgerBook | None]:
     if book.fatal is not None:
         item.refusal = book.fatal
         return item, None

@@ -42,7 +42,7 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -141,13 +141,16 @@ class FormulaMap(dict):
     answer for a cell of an array range that has no formula of its own. `uncalculated` holds
     the formula cells (of the rows and columns read) whose formula has no cached value;
     `errors` the cells of those rows (any column) that hold an error value (`#N/A`) but no
-    formula, and carry their `r`."""
+    formula, and carry their `r`; `side_errors(sheet)`, where the reader sets it, scans another
+    sheet of the file for them (资信证明, 审核记录: `read_error_values`)."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.arrays: list[tuple[int, int, int, int, str]] = []  # row0, row1, col0, col1, text
         self.uncalculated: set[tuple[int, int]] = set()
         self.errors: dict[tuple[int, int], str] = {}  # error values without a formula
+        # the same for another sheet of the file, scanned when asked (set by the reader)
+        self.side_errors: Callable[[str], dict[tuple[int, int], str]] | None = None
         self._by_column: dict[int, tuple[list[int], list[int], list[tuple[int, str]]]] = {}
 
     def __missing__(self, key: tuple[int, int]) -> str:
@@ -232,6 +235,29 @@ def read_formulas(
     except RuntimeError as exc:  # an encrypted zip entry, or an unsupported compression
         raise WorkbookReadError(path, f"无法读取公式（{type(exc).__name__}: {exc}）") from exc
     return collector.result
+
+
+def read_error_values(path: Path, sheet_name: str) -> dict[tuple[int, int], str]:
+    """The cells of `sheet_name` that hold an error value (`#N/A`) and no formula, by 0-based
+    (row, column): what `FormulaMap.errors` lists for the ledger sheet, for a sheet whose
+    formulas are not needed (资信证明, 审核记录). Only the pieces of XML that hold a type
+    written "e" are searched. Raises WorkbookReadError as `read_formulas` does."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = _sheet_part(archive, path, sheet_name)
+            collector = _Collector(frozenset(), 0, LAST_ROW, FormulaMap())
+            errors = None
+            for buffer, end in _segments(archive, path, part, CHUNK_SIZE):
+                if errors is None:
+                    found = _SHEET_DATA.search(buffer, 0, end)
+                    errors = _error_pattern((found.group(1) or b"") if found else b"")
+                _error_cells(collector, errors, buffer, end)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
+        raise WorkbookReadError(path, f"无法读取错误值（{type(exc).__name__}: {exc}）") from exc
+    except RuntimeError as exc:  # an encrypted zip entry, or an unsupported compression
+        raise WorkbookReadError(path, f"无法读取错误值（{type(exc).__name__}: {exc}）") from exc
+    return collector.result.errors
 
 
 # ---------------------------------------------------------------- locating the sheet part

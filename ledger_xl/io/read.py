@@ -18,6 +18,7 @@ Rust panic (pyo3's PanicException, a BaseException) becomes a read error.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -35,7 +36,13 @@ from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.findings import Finding, finding
 from ledger_xl.core.grid import Grid
 from ledger_xl.io import extent, isolated, package
-from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas, sheet_pieces
+from ledger_xl.io.formulas_reader import (
+    ALL_COLUMNS,
+    LAST_ROW,
+    read_error_values,
+    read_formulas,
+    sheet_pieces,
+)
 from ledger_xl.io.sniff import fatal, sniff
 
 READ_AHEAD_BYTES = 4 << 20  # side sheets' XML from which reading them in a thread pays
@@ -345,14 +352,15 @@ def read_book(
     if threads and layout.SHEET_LEDGER in opened.sheet_names:
         opened.read_ahead([layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
     scan: Future | None = None
+    sides = [s for s in (layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS) if s in opened.sheet_names]
     if formulas and threads:  # the formula scan runs beside the value read: python-calamine
         # parses a sheet without holding the GIL, so the two overlap on a second core
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger_xl-formulas")
-        scan = pool.submit(_scan_formulas, path)
+        scan = pool.submit(_scan_formulas, path, sides)
         pool.shutdown(wait=False)
     elif formulas:
         scan = Future()
-        scan.set_result(_scan_formulas(path))
+        scan.set_result(_scan_formulas(path, sides))
     book = book_from_grids(
         source,
         opened.grid,
@@ -366,8 +374,23 @@ def read_book(
     return book
 
 
-def _scan_formulas(path: Path) -> Formulas | WorkbookReadError:
+def _scan_formulas(path: Path, sides: Sequence[str] = ()) -> Formulas | WorkbookReadError:
+    """The ledger sheet's formulas; `side_errors(sheet)` on the result scans a side sheet of
+    `sides` for error values when a check asks (python-calamine reads `#N/A` as a blank)."""
     try:
-        return read_formulas(path, layout.SHEET_LEDGER, ALL_COLUMNS, 0, LAST_ROW)
+        found = read_formulas(path, layout.SHEET_LEDGER, ALL_COLUMNS, 0, LAST_ROW)
     except WorkbookReadError as exc:  # raised where the formulas are needed
         return exc
+    found.side_errors = functools.partial(_side_errors, path, frozenset(sides))
+    return found
+
+
+def _side_errors(path: Path, sides: frozenset[str], sheet: str) -> dict[tuple[int, int], str]:
+    """The error cells of `sheet`; none when the file has no such sheet, or its XML cannot be
+    scanned (its own read reports the damage) or is gone (a decrypted copy already removed)."""
+    if sheet not in sides:
+        return {}
+    try:
+        return read_error_values(path, sheet)
+    except WorkbookReadError:
+        return {}

@@ -143,3 +143,132 @@ def test_only_the_tables_input_cells_are_error_values(tmp_path):
     ]
     assert [(f.code, f.cell) for f in found if f.cell == "AF5"] == [("formula-overwritten", "AF5")]
     assert not [f for f in found if f.code == "conditional-missing"]
+
+
+CREDENTIALS, REVIEWS = "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"
+# 资信证明: A 客户编号 (required), E 签发日期, F 有效期至, I 证件状态 (a formula), L the hidden
+# 行键; 审核记录: D 审核日期, I 市场声誉, M 审核结果. Rows 4 and 5 hold data in both.
+
+
+def _side(path, part: str, cells: dict[str, str]):
+    def edit(xml: str) -> str:
+        for ref, cell in cells.items():
+            xml = replace_cell(xml, ref, cell)
+        return xml
+
+    return rewrite_sheet_xml(path, part, edit)
+
+
+def test_error_values_in_the_side_sheets(tmp_path):
+    """资信证明 and 审核记录 are read by python-calamine too: `#N/A` there was a blank, so
+    a pasted error in 客户编号 said "为空" and one in 有效期至 or 审核日期 said nothing at the
+    cell. Each input cell's error is reported where it is, in place of its blank's finding;
+    an error over a formula column or in the hidden 行键 is no input."""
+    path = _side(
+        build(tmp_path),
+        CREDENTIALS,
+        {
+            "A4": '<c r="A4" t="e"><v>#N/A</v></c>',
+            "E4": "<c r='E4' s='4' t='e'><v>#REF!</v></c>",
+            "F5": '<c r="F5" t="e"><v xml:space="preserve">#N/A</v></c>',
+            "I5": '<c r="I5" t="e"><v>#VALUE!</v></c>',
+            "L4": '<c r="L4" t="e"><v>#N/A</v></c>',
+        },
+    )
+    path = _side(
+        path,
+        REVIEWS,
+        {"D4": '<c r="D4" t="e"><v>#N/A</v></c>', "M4": '<c r="M4" t="e"><v>#DIV/0!</v></c>'},
+    )
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert [(f.sheet, f.cell, f.value, f.message) for f in found if f.code == "error-value"] == [
+        (
+            "资信证明",
+            "A4",
+            "#N/A",
+            "“客户编号”是错误值 #N/A，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+        (
+            "资信证明",
+            "E4",
+            "#REF!",
+            "“签发日期”是错误值 #REF!，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+        (
+            "资信证明",
+            "F5",
+            "#N/A",
+            "“有效期至”是错误值 #N/A，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+        (
+            "审核记录",
+            "D4",
+            "#N/A",
+            "“审核日期”是错误值 #N/A，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+        (
+            "审核记录",
+            "M4",
+            "#DIV/0!",
+            "“审核结果”是错误值 #DIV/0!，不是数据（多为粘贴了公式的结果）；请填入实际内容",
+        ),
+    ]
+    assert not [f for f in found if f.code == "required-missing"]
+
+
+def test_side_sheet_errors_leave_the_ledgers_alone(tmp_path):
+    """The same cell address on 台账 holds good data: only the side sheet's cell is reported,
+    and a truly blank 客户编号 in 资信证明 is still `required-missing`."""
+    path = _side(
+        build(tmp_path),
+        CREDENTIALS,
+        {"A4": '<c r="A4" t="e"><v>#N/A</v></c>', "A5": '<c r="A5" s="1"/>'},
+    )
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert [(f.code, f.sheet, f.cell) for f in found if f.cell in ("A4", "A5")] == [
+        ("required-missing", "资信证明", "A5"),
+        ("error-value", "资信证明", "A4"),
+    ]
+
+
+def test_read_error_values_of_a_side_sheet(tmp_path):
+    from ledger_xl.core.errors import WorkbookReadError
+    from ledger_xl.io.formulas_reader import read_error_values
+
+    path = build(tmp_path)
+    assert read_error_values(path, "资信证明") == {}
+    edited = _side(
+        path,
+        CREDENTIALS,
+        {
+            "F5": '<c r="F5"\n t = "e"><v>#N/A</v></c>',
+            "J4": '<c r="J4" t="e"><f>1/0</f><v>#DIV/0!</v></c>',  # a formula's result
+        },
+    )
+    assert read_error_values(edited, "资信证明") == {(4, 5): "#N/A"}
+    with pytest.raises(WorkbookReadError):
+        read_error_values(edited, "没有这张表")
+
+
+def test_a_side_sheet_is_scanned_where_a_row_is_blank_in_a_column_every_row_fills(tmp_path):
+    """Scanning a side sheet costs its whole XML again, so it is scanned only where an error
+    read as a blank shows: a used row blank in 客户编号, 证明类型 or 有效期至 (资信证明), or in
+    记录编号, 客户编号, 审核日期 or 审核结果 (审核记录). Then every input cell's error is
+    found; an error only in an optional column of an otherwise complete sheet is not."""
+    optional_only = {"E4": '<c r="E4" t="e"><v>#REF!</v></c>'}
+    base = build(tmp_path)
+    path = _side(base, CREDENTIALS, optional_only)
+    assert not [f for f in validate_workbook(path, as_of=AS_OF).findings if f.sheet == "资信证明"]
+    for blank in ("A5", "C5", "F5"):  # 客户编号, 证明类型, 有效期至 left blank in row 5
+        edited = _side(base, CREDENTIALS, optional_only | {blank: ""})
+        found = validate_workbook(edited, as_of=AS_OF).findings
+        assert [(f.sheet, f.cell) for f in found if f.code == "error-value"] == [
+            ("资信证明", "E4")
+        ], blank
+    for blank in ("A4", "B4", "D4", "M4"):  # 记录编号, 客户编号, 审核日期, 审核结果
+        cells = {"F4": '<c r="F4" t="e"><v>#N/A</v></c>', blank: ""}
+        edited = _side(base, REVIEWS, cells)
+        found = validate_workbook(edited, as_of=AS_OF).findings
+        assert [(f.sheet, f.cell) for f in found if f.code == "error-value"] == [
+            ("审核记录", "F4")
+        ], blank

@@ -482,3 +482,28 @@ def test_libreoffice_opens_the_encrypted_branch_file_only_with_the_password(sent
     assert open_in_libreoffice(PASSWORD) == "OPENED SH000001"
     assert open_in_libreoffice().startswith("REFUSED")
     assert open_in_libreoffice("不对的密码").startswith("REFUSED")
+
+
+def test_error_values_in_an_encrypted_returned_workbook_are_found(sent):
+    """collect checks a decrypted copy: a side sheet is scanned for error values while that
+    copy exists (`#N/A` pasted into 资信证明's 客户编号 is named as such, not "为空")."""
+    from tests.validation.helpers import replace_cell, rewrite_sheet_xml
+
+    tmp_path, master, options, result = sent
+    path = _files(result)[SH]
+    with crypto.decrypted(path, PASSWORD) as plain:
+        edited = rewrite_sheet_xml(
+            plain,
+            "xl/worksheets/sheet2.xml",  # 资信证明
+            lambda xml: replace_cell(xml, "A4", '<c r="A4" t="e"><v>#N/A</v></c>'),
+        )
+        crypto.encrypt(edited, path, PASSWORD, overwrite=True)
+    collected = branches.collect(
+        [str(path)], master, tmp_path / "新台账.xlsx", passwords=options, as_of=AS_OF
+    )
+    (item,) = collected.received
+    assert [
+        (f.code, f.sheet, f.cell, f.value)
+        for f in item.validation.findings
+        if f.cell == "A4" and f.sheet == "资信证明"
+    ] == [("error-value", "资信证明", "A4", "#N/A")]

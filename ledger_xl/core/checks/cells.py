@@ -18,10 +18,11 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import parsing, values
+from ledger_xl.core import layout, parsing, values
 from ledger_xl.core.book import Table
 from ledger_xl.core.checks.context import CheckContext, emits, used_rows
 from ledger_xl.core.identifiers import USCC_CHARSET, USCC_LENGTH, USCC_WEIGHTS
+from ledger_xl.core.layout import CREDENTIAL_COLUMNS, REVIEW_COLUMNS
 from ledger_xl.core.rules import FORMATS, REGEX_PREFIX, FieldRule, FieldType
 
 BLANK, TEXT, NUMBER, DATE, OTHER = 0, 1, 2, 3, 4
@@ -78,39 +79,71 @@ def check_ledger_cells(ctx: CheckContext) -> None:
             check_column(ctx, ctx.ledger, rule)
 
 
+# The side sheets' columns every row fills: a blank in one of them (in a used row) is what an
+# error value read as a blank looks like, and only then is the sheet scanned for error values
+# (inflating a 100,000-row side sheet costs a few tenths of a second; a clean file pays
+# nothing).
+_FILLED_BY_EVERY_ROW = {
+    layout.SHEET_CREDENTIALS: ("customer_id", "doc_type", "expires"),
+    layout.SHEET_REVIEWS: ("review_id", "customer_id", "review_date", "result"),
+}
+
+
 @emits("error-value")
 def check_error_values(ctx: CheckContext) -> None:
-    """Input cells of the ledger holding an error value and no formula (`#N/A` pasted as a
-    value). python-calamine reads them as blanks; the formula scan lists them
-    (`FormulaMap.errors`). Runs after the formula check (the scan is finished by then): each
-    is reported as the error it is, in place of the `required-missing` or
+    """Input cells holding an error value and no formula (`#N/A` pasted as a value).
+    python-calamine reads them as blanks; the formula scan lists them (`FormulaMap.errors`)
+    for the ledger, and `side_errors` scans 资信证明 / 审核记录 where one of their rows has a
+    blank in a column every row fills. Runs after the formula check (the scan is finished by
+    then): each is reported as the error it is, in place of the `required-missing` or
     `conditional-missing` its blank gave."""
     found = ctx.book.formulas()
-    errors = getattr(found, "errors", None)
-    if not errors:
+    if found is None:
         return
-    table = ctx.ledger
-    index = {row - 1: i for i, row in enumerate(table.rows)}
     inputs = {f.key for f in ctx.rules.fields if f.is_input}
-    by_col = {col: key for key, col in table.columns.items() if key in inputs}
-    at: set[str] = set()
-    for (line, col), text in sorted(errors.items()):
-        i, key = index.get(line), by_col.get(col)
-        if i is not None and key is not None:
-            ctx.emit("error-value", table, i, key, value=text)
-            at.add(ctx.cell(table, i, key))
+    tables = [(ctx.ledger, getattr(found, "errors", None) or {}, inputs)]
+    scan = getattr(found, "side_errors", None)
+    for table, columns in ((ctx.credentials, CREDENTIAL_COLUMNS), (ctx.reviews, REVIEW_COLUMNS)):
+        if scan is not None and table is not None and _blank_where_filled(ctx, table):
+            keys = {c.key for c in columns if c.kind != "formula"}
+            tables.append((table, scan(table.sheet), keys))
+    at: set[tuple[str, str]] = set()
+    for table, errors, keys in tables:
+        if not errors:
+            continue
+        index = {row - 1: i for i, row in enumerate(table.rows)}
+        by_col = {col: key for key, col in table.columns.items() if key in keys}
+        for (line, col), text in sorted(errors.items()):
+            i, key = index.get(line), by_col.get(col)
+            if i is not None and key is not None:
+                ctx.emit("error-value", table, i, key, value=text)
+                at.add((table.sheet, ctx.cell(table, i, key)))
     if at:
         blank = ("required-missing", "conditional-missing")
         ctx.findings[:] = [
-            f
-            for f in ctx.findings
-            if not (f.code in blank and f.sheet == table.sheet and f.cell in at)
+            f for f in ctx.findings if not (f.code in blank and (f.sheet, f.cell) in at)
         ]
+
+
+def _blank_where_filled(ctx: CheckContext, table: Table) -> bool:
+    """True when a used row of the side table is blank in a column every row fills."""
+    used = ctx.memo(("used", id(table)), lambda: used_rows(table))
+    for key in _FILLED_BY_EVERY_ROW.get(table.sheet, ()):
+        if key in table.columns:
+            kind = column_kinds(ctx, table, key)  # as the column's cell checks found them
+            if ((kind == BLANK) & used).any():
+                return True
+    return False
+
+
+def column_kinds(ctx: CheckContext, table: Table, key: str) -> np.ndarray:
+    """`kinds` of a table's column, once per check run."""
+    return ctx.memo(("kinds", id(table), key), lambda: kinds(table.frame[key].tolist()))
 
 
 def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
     cells = table.frame[rule.key].tolist()
-    kind = kinds(cells)
+    kind = ctx.memo(("kinds", id(table), rule.key), lambda: kinds(cells))  # `column_kinds`
     used = (
         ctx.used if table is ctx.ledger else ctx.memo(("used", id(table)), lambda: used_rows(table))
     )
