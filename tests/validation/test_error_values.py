@@ -17,13 +17,13 @@ from .test_structure_codes import LEDGER
 # 综合评分 (a formula) AF; customers are on rows 4 and 5.
 
 
-def _with(path, cells: dict[str, str]):
+def _with(path, cells: dict[str, str], part: str = LEDGER):
     def edit(xml: str) -> str:
         for ref, cell in cells.items():
             xml = replace_cell(xml, ref, cell)
         return xml
 
-    return rewrite_sheet_xml(path, LEDGER, edit)
+    return rewrite_sheet_xml(path, part, edit)
 
 
 def _found(path):
@@ -151,12 +151,7 @@ CREDENTIALS, REVIEWS = "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"
 
 
 def _side(path, part: str, cells: dict[str, str]):
-    def edit(xml: str) -> str:
-        for ref, cell in cells.items():
-            xml = replace_cell(xml, ref, cell)
-        return xml
-
-    return rewrite_sheet_xml(path, part, edit)
+    return _with(path, cells, part)
 
 
 def test_error_values_in_the_side_sheets(tmp_path):
