@@ -158,3 +158,33 @@ def test_damaged_copies_never_raise(tmp_path):
         damaged.write_bytes(bytes(data))
         result = validate_workbook(damaged, as_of=AS_OF)
         assert all(f.message for f in result.findings)
+
+
+def test_shared_identities_are_the_pairs_two_files_claim():
+    """What the parent keeps of the children's claims: only the (key, value) pairs that a
+    second file claims, per file in order; a pair repeated inside one file, the same file given
+    twice, a 客户编号 equal to another file's 统一社会信用代码, a file without claims: none."""
+    from ledger_xl.app.validate import _pack_identities, _shared_identities
+    from ledger_xl.core.validate import Identity
+
+    def claims(file: str, *pairs: tuple[str, str]) -> tuple:
+        return _pack_identities(
+            [
+                Identity(k, v, file, "台账", f"A{4 + i}", 4 + i, "C")
+                for i, (k, v) in enumerate(pairs)
+            ]
+        )
+
+    a = claims("a.xlsx", ("customer_id", "X1"), ("uscc", "U1"), ("customer_id", "X1"))
+    b = claims("b.xlsx", ("customer_id", "X2"), ("uscc", "U1"), ("customer_id", "U1"))
+    c = claims("c.xlsx", ("customer_id", "X2"))
+    again = claims("a.xlsx", ("customer_id", "X1"))
+    shared = _shared_identities([a, (), b, again, c])
+    assert [[(i.file, i.key, i.value, i.cell) for i in ids] for ids in shared] == [
+        [("a.xlsx", "uscc", "U1", "A5")],
+        [],
+        [("b.xlsx", "customer_id", "X2", "A4"), ("b.xlsx", "uscc", "U1", "A5")],
+        [],
+        [("c.xlsx", "customer_id", "X2", "A4")],
+    ]
+    assert _shared_identities([a, again]) == [[], []]
