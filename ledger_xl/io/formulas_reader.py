@@ -588,7 +588,8 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     by_letters = {} if every else {column_letters(c).encode("ascii"): c for c in collector.wanted}
     if every:
         by_letters = _EveryColumn(collector)
-    plain = collector.plain
+    plain, followers = collector.plain, collector.followers
+    follower_si = _FollowerSi(collector)
     last_text: dict[int, tuple[bytes, str]] = {}  # per column: the last raw text, decoded
     pattern = errors = None
     for buffer, end in segments:
@@ -603,7 +604,19 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
             if markup:
                 raise _NeedFullScan
             if not letters or (f_attrs and f_attrs not in plain):
-                collector.cell(letters, digits, c_attrs, f_attrs, raw, cached)
+                si = follower_si[f_attrs] if letters else None
+                if si is None:
+                    collector.cell(letters, digits, c_attrs, f_attrs, raw, cached)
+                    continue
+                # a shared formula's follower (`<f t="shared" si="3"/>`, a ledger's commonest
+                # formula cell), as `collector.cell` would take it, without its calls
+                col = by_letters.get(letters)
+                if col is not None:
+                    row = int(digits) - 1
+                    if first_row <= row <= last_row:
+                        if not cached:
+                            collector.calculated(row, col, c_attrs, cached)
+                        followers.append((row, col, si))
                 continue
             col = by_letters.get(letters)
             if col is None:
@@ -628,6 +641,23 @@ def _error_cells(collector: _Collector, pattern: re.Pattern, buffer: bytes, end:
         row = int(digits) - 1
         if first_row <= row <= last_row:
             errors[row, collector.column(letters)] = collector.text(text)
+
+
+class _FollowerSi(dict):
+    """A formula element's attributes → the `si` of a shared formula's follower (`t="shared"`
+    and `si` without `ref`), None for any other; worked out once per distinct attributes."""
+
+    def __init__(self, collector: _Collector) -> None:
+        super().__init__()
+        self.collector = collector
+
+    def __missing__(self, f_attrs: bytes) -> bytes | None:
+        attrs = self.collector.attributes(f_attrs)
+        follower = attrs.get(b"t") == b"shared" and b"si" in attrs and b"ref" not in attrs
+        si = self[f_attrs] = attrs[b"si"] if follower else None
+        if len(self) > 10_000:  # a sheet of ever new attributes: keep memory bounded
+            self.clear()
+        return si
 
 
 class _EveryColumn(dict):
@@ -760,10 +790,34 @@ class _SharedFormula:
             self.parts.extend((text[last : m.start()], m))
             last = m.end()
         self.parts.append(text[last:])
+        # The same parts for a shift down the column (d_col 0, a ledger's every follower):
+        # text, or (everything but the row, row) for a cell whose row moves; None when a row
+        # range is in the text (the general path takes it).
+        self.down: list[str | tuple[str, int]] | None = []
+        for part in self.parts:
+            if isinstance(part, str) or part.group("col1") is not None:
+                self.down.append(part if isinstance(part, str) else part.group(0))
+            elif part.group("col") is None:
+                self.down = None
+                break
+            elif part.group("rr"):
+                self.down.append(part.group(0))
+            else:
+                head = f"{part.group('cc')}{part.group('col')}"
+                self.down.append((head, int(part.group("row"))))
 
     def shifted(self, d_row: int, d_col: int) -> str:
         if len(self.parts) == 1 or (d_row == 0 and d_col == 0):
             return self.text
+        if d_col == 0 and self.down is not None:
+            out = []
+            for part in self.down:
+                if isinstance(part, str):
+                    out.append(part)
+                else:
+                    row = part[1] + d_row
+                    out.append(f"{part[0]}{row}" if 1 <= row <= MAX_ROW else "#REF!")
+            return "".join(out)
         out = []
         for part in self.parts:
             out.append(part if isinstance(part, str) else _shift(part, d_row, d_col))
