@@ -10,6 +10,8 @@
 #   module: a dotted module or package under ledger_xl, e.g. core.identifiers, core.checks,
 #           io.sniff, to run every mutant of it again; or a mutant's full name
 #           (ledger_xl.core.due.x_records__mutmut_25) to rerun that one.
+#   --pending first: of the modules named, only the mutants without a result (a run that was
+#           stopped, or functions changed since); without it every mutant of them runs again.
 #   --recheck-survivors first: every surviving mutant has no result again, so the run (without
 #           modules) tries them again — after new tests, or after a change to how tests are
 #           chosen (scripts/mutmut_run.py).
@@ -38,6 +40,11 @@ for meta in pathlib.Path("mutants").rglob("*.py.meta"):
         meta.write_text(json.dumps(data))
         print(f"{meta}: {len(again)} survivors to run again")
 PY
+fi
+
+if [ "${1:-}" = "--pending" ]; then  # the modules' mutants that have no result yet
+  shift
+  export MUTATION_PENDING=1
 fi
 
 patterns=()

@@ -17,9 +17,11 @@ each test selected is widened to its whole test file.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable
 
+import mutmut.__main__ as mutmut_main
 from mutmut.__main__ import cli
 from mutmut.runners import harness
 
@@ -32,6 +34,18 @@ def _by_file(self: harness.PytestRunner, tests: Iterable[str]) -> list[str]:
 
 
 harness.PytestRunner._pytest_args_regular_run = _by_file  # type: ignore[method-assign]
+
+_collect = mutmut_main.collect_source_file_mutation_data
+
+
+def _pending(*, mutant_names):
+    mutants, by_path = _collect(mutant_names=mutant_names)
+    if os.environ.get("MUTATION_PENDING") == "1":
+        mutants = [(data, name, result) for data, name, result in mutants if result is None]
+    return mutants, by_path
+
+
+mutmut_main.collect_source_file_mutation_data = _pending
 
 if __name__ == "__main__":
     sys.argv[0] = "mutmut"
