@@ -98,3 +98,65 @@ def test_a_table_is_recorded_by_range_and_still_refuses_an_overlap(tmp_path):
         ws.add_table_with_formulas(7000, 0, 7010, 3, {"name": "Fourth"})
     sheet = zipfile.ZipFile(tmp_path / "t.xlsx").read("xl/tables/table1.xml").decode()
     assert 'ref="A3:D5001"' in sheet
+
+
+# Every kind of value the builder writes into an input column: text, a text that is blank, a
+# lone surrogate (a file name read with surrogateescape), a text past Excel's limit, floats a
+# cell holds and those it does not, numpy and Python ints, booleans, dates in and out of
+# Excel's range, a datetime with a time, a date repeated (its serial converted once), NaN.
+RUN_VALUES = [
+    "甲",
+    "",
+    "  ",
+    "坏\udcff名",
+    LONG,
+    None,
+    1.5,
+    float("nan"),
+    float("inf"),
+    1e308,
+    -9.99999999999999e307,
+    7,
+    True,
+    dt.date(2024, 1, 5),
+    dt.date(1850, 1, 1),
+    dt.datetime(2024, 1, 5, 13, 30),
+    dt.date(2024, 1, 5),
+    "乙",
+]
+
+
+@pytest.mark.parametrize("opened", [True, False], ids=["in a run", "without a run"])
+def test_write_run_writes_what_each_write_would(tmp_path, opened):
+    """`Worksheet.write_run` (the builder's input columns) gives the very workbook the
+    builder's per-cell writer gives, whatever the values, with a run open or not."""
+    import numpy as np
+
+    from ledger_xl.io.xlsx.ledger import _write_value
+
+    values = [*RUN_VALUES, np.float64(2.5), np.int64(3)]
+
+    def build(path, bulk: bool) -> None:
+        with kit.written(path, title="t", kind="output", created=dt.datetime(2026, 1, 1)) as wb:
+            # not a date format: python-calamine panics on -9.99999999999999E+307 in a date cell
+            fmt = wb.add_format({"num_format": "0.00", "locked": False})
+            ws = wb.add_worksheet("表")
+            ws.write_string(0, 0, "标题")  # the range read back starts at A1
+            ws.write_number(4, 2, 99.0, fmt)  # written before: replaced by the column's cell
+            with ws.columnar(2, 3, fmt) if opened else _nothing():
+                if bulk:
+                    ws.write_run(3, 2, values, fmt, _write_value)
+                else:
+                    for i, value in enumerate(values):
+                        _write_value(ws, 3 + i, 2, value, fmt)
+
+    one, bulk = tmp_path / "one.xlsx", tmp_path / "bulk.xlsx"
+    build(one, bulk=False)
+    build(bulk, bulk=True)
+    with zipfile.ZipFile(one) as a, zipfile.ZipFile(bulk) as b:
+        for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
+            assert a.read(name) == b.read(name), name
+    rows = CalamineWorkbook.from_path(str(bulk)).get_sheet_by_name("表").to_python()
+    assert [rows[3 + i][2] for i in (0, 3, 6)] == ["甲", "坏\ufffd名", 1.5]
+    assert rows[3 + 8][2] == "inf" and rows[3 + 14][2] == "1850-01-01"
+    assert rows[3 + 13][2] == rows[3 + 16][2] == 45296.0  # 2024-01-05, twice

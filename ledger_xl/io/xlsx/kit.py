@@ -130,6 +130,8 @@ _STRING_CELL = xlsxwriter.worksheet.CellStringTuple
 _BLANK_CELL = xlsxwriter.worksheet.CellBlankTuple
 
 
+_EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it a number is written as its text
+
 # The kinds of cell a column run holds (`_Column.kinds`).
 _GAP, _NUMBER, _STRING, _BLANK, _BOOLEAN, _SHARED = 0, 1, 2, 3, 4, 5
 
@@ -186,6 +188,7 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         self.table_cells = _TableCells()
         self._columns: list[_Column] = []
         self._column: _Column | None = None  # the run `columnar` has open
+        self._serials: dict[object, float] = {}  # a naive date or time's Excel serial
 
     # ------------------------------------------------------------ cells kept by column
 
@@ -218,6 +221,51 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
                 last = len(kinds.rstrip(b"\0")) - 1
                 self._check_dimensions(run.first_row + first, col)
                 self._check_dimensions(run.first_row + last, col)
+
+    def write_run(self, row: int, col: int, cells: list, cell_format, write_one) -> None:
+        """`cells` down `col` from `row` in `cell_format`, each as `write_one(self, row, col,
+        value, cell_format)` writes it (the builder's `_write_value`). Into the run `columnar`
+        has open at `row`, the commonest cells (non-empty text, None, a float a cell can hold)
+        go in one pass without a call each; the rest, and every cell without such a run, go
+        through `write_one`. The cells are the same either way."""
+        run = self._column
+        if (
+            run is None
+            or col != run.col
+            or row != run.next_row
+            or cell_format is not run.format
+            or row + len(cells) > self.xls_rowmax
+        ):
+            for i, value in enumerate(cells):
+                write_one(self, row + i, col, value, cell_format)
+            return
+        table = self.table
+        if table:  # these writes replace earlier ones (as `_run_at` does for each)
+            for r in range(row, row + len(cells)):
+                earlier = table.get(r)
+                if earlier:
+                    earlier.pop(col, None)
+        try:  # one check that every text is XML-safe (`xml_safe`), not one a cell
+            "".join(v for v in cells if type(v) is str).encode("utf-8")
+            safe = True
+        except UnicodeEncodeError:
+            safe = False
+        kinds, values = run.kinds, run.values
+        index = self.str_table._get_shared_string_index
+        half = self.xls_strmax // 2
+        for i, value in enumerate(cells):
+            kind = type(value)
+            if kind is str and value and (safe or xml_safe(value) is value) and len(value) <= half:
+                kinds.append(_STRING)
+                values.append(index(value))
+            elif value is None:
+                kinds.append(_BLANK)
+                values.append(None)
+            elif kind is float and abs(value) <= _EXCEL_MAX_NUMBER:
+                kinds.append(_NUMBER)
+                values.append(value)
+            else:  # a long or unsafe text, a date, an int, inf: as `write_one` writes it
+                write_one(self, row + i, col, value, cell_format)
 
     def _run_at(self, row, col, cell_format) -> _Column | None:
         """The open run when this write is its next cell and can be kept in it; a write at
@@ -262,7 +310,13 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
         run = self._run_at(row, col, cell_format)
         if run is None:
             return super()._write_datetime(row, col, date, cell_format)
-        run.add(_NUMBER, self._convert_date_time(date))
+        naive = getattr(date, "tzinfo", None) is None
+        serial = self._serials.get(date) if naive else None
+        if serial is None:  # a ledger repeats its dates: each converted once
+            serial = self._convert_date_time(date)
+            if naive and len(self._serials) < 100_000:
+                self._serials[date] = serial
+        run.add(_NUMBER, serial)
         return 0
 
     def _write_blank(self, row, col, blank, cell_format=None):

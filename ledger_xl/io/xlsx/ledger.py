@@ -86,7 +86,10 @@ def _frame(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(frame)), columns=keys, dtype=object)
     for key in keys:
         if key in frame.columns:
-            out[key] = [None if values.is_blank(v) else v for v in frame[key].tolist()]
+            out[key] = [  # most cells are text: one test each
+                v if type(v) is str and v else None if values.is_blank(v) else v
+                for v in frame[key].tolist()
+            ]
     return out
 
 
@@ -386,9 +389,8 @@ class _Builder:
 
     def _write_inputs(self, ws, first_row, col, cells, n_rows, cell_format) -> None:
         with ws.columnar(col, first_row, cell_format):  # kept by column: a fraction of the memory
-            for i in range(n_rows):
-                value = cells[i] if i < len(cells) else None
-                _write_value(ws, first_row + i, col, value, cell_format)
+            cells = list(cells[:n_rows]) + [None] * (n_rows - len(cells))
+            ws.write_run(first_row, col, cells, cell_format, _write_value)
 
     def _write_formulas(self, ws, first_row, col, formula, cached, n_rows, cell_format) -> None:
         cells = list(cached[:n_rows]) + [""] * (n_rows - len(cached))
@@ -477,8 +479,7 @@ class _Builder:
                 if locked is not None:
                     filled = locked(c)
                     with ws.columnar(col, top + 1, filled):
-                        for i, value in enumerate(cells):
-                            _write_value(ws, top + 1 + i, col, value, filled)
+                        ws.write_run(top + 1, col, list(cells), filled, _write_value)
                     self._write_inputs(
                         ws, top + 1 + len(cells), col, [], n_rows - len(cells), cell_format
                     )
