@@ -366,17 +366,19 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             run.xf = run.format._get_xf_index() if run.format else None
         active: list[_Column] = []  # the runs reaching the current row, by column
         table, write, next_run = self.table, self.fh.write, 0
+        ends = float("inf")  # the first row past an active run
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             changed = False
             while next_run < len(pending) and pending[next_run].first_row <= row_num:
                 active.append(pending[next_run])
                 next_run += 1
                 changed = True
-            if active and any(row_num >= r.first_row + len(r.kinds) for r in active):
+            if row_num >= ends:
                 active = [r for r in active if row_num < r.first_row + len(r.kinds)]
                 changed = True
             if changed:
                 active.sort(key=lambda r: r.col)
+                ends = min((r.first_row + len(r.kinds) for r in active), default=float("inf"))
             cells = table.get(row_num)
             if cells:  # XlsxWriter's cells too (they take precedence: written later)
                 self._write_mixed_row(row_num, cells, active)
@@ -894,14 +896,21 @@ def wrapped_row_heights(
     if not columns:
         return
     n = max(len(values) for values, _ in columns)
-    for i in range(n):
-        lines = 1
-        for values, width in columns:
-            value = values[i] if i < len(values) else None
+    lines = [1] * n
+    for values, width in columns:  # a column at a time, each distinct text measured once
+        measured: dict[str, int] = {}
+        for i, value in enumerate(values):
             if isinstance(value, str) and (len(value) * 2 > width - 1 or "\n" in value):
-                lines = max(lines, text_lines(value, width))
-        if lines > 1:
-            ws.set_row(first_row + i, LINE_HEIGHT * min(lines, MAX_LINES))
+                count = measured.get(value)
+                if count is None:
+                    count = text_lines(value, width)
+                    if len(measured) < 50_000:
+                        measured[value] = count
+                if count > lines[i]:
+                    lines[i] = count
+    for i, count in enumerate(lines):
+        if count > 1:
+            ws.set_row(first_row + i, LINE_HEIGHT * min(count, MAX_LINES))
 
 
 def fit_columns(

@@ -86,8 +86,8 @@ def _frame(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     out = pd.DataFrame(index=range(len(frame)), columns=keys, dtype=object)
     for key in keys:
         if key in frame.columns:
-            out[key] = [  # most cells are text: one test each
-                v if type(v) is str and v else None if values.is_blank(v) else v
+            out[key] = [  # most cells are text or None: one or two tests each
+                v if type(v) is str and v else None if v is None or values.is_blank(v) else v
                 for v in frame[key].tolist()
             ]
     return out
