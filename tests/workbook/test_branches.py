@@ -507,3 +507,45 @@ def test_error_values_in_an_encrypted_returned_workbook_are_found(sent):
         for f in item.validation.findings
         if f.cell == "A4" and f.sheet == "资信证明"
     ] == [("error-value", "资信证明", "A4", "#N/A")]
+
+
+def test_merge_report_tables_keep_each_values_type_and_format(tmp_path):
+    """The report's tables are written a column at a time (text kept compactly): a number
+    stays a right-aligned number, a date a date, a boolean the text TRUE/FALSE, a blank no
+    cell, text text ("@"), row by row whatever the mix in a column."""
+    from ledger_xl.io.xlsx import kit
+    from ledger_xl.io.xlsx.merge_report import _Report
+
+    rows = [
+        ("甲", 80, dt.date(2026, 1, 5), True, None),
+        (61.5, "", dt.datetime(2026, 1, 5, 9, 30), "文本", "0012"),
+        ("乙", None, "丙", False, 3),
+    ]
+    path = tmp_path / "r.xlsx"
+    with kit.written(path, kind="merge_report", title="t") as wb:
+        report = _Report(wb, None)
+        ws = wb.add_worksheet("表")
+        report.table(ws, 0, ["a", "b", "c", "d", "e"], rows, "（无）")
+    sheet = openpyxl.load_workbook(path)["表"]
+    got = [
+        [(c.value, c.number_format) for c in row]
+        for row in sheet.iter_rows(min_row=2, max_row=4, max_col=5)
+    ]
+    assert got == [
+        [
+            ("甲", "@"),
+            (80, "General"),
+            (dt.datetime(2026, 1, 5), "yyyy-mm-dd"),
+            ("TRUE", "@"),
+            (None, "General"),
+        ],
+        [
+            (61.5, "General"),
+            (None, "General"),
+            (dt.datetime(2026, 1, 5, 9, 30), "yyyy-mm-dd"),
+            ("文本", "@"),
+            ("0012", "@"),
+        ],
+        [("乙", "@"), (None, "General"), ("丙", "@"), ("FALSE", "@"), (3, "General")],
+    ]
+    assert sheet["B2"].alignment.horizontal == "right" and sheet["A2"].alignment.vertical == "top"

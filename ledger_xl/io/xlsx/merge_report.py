@@ -301,24 +301,28 @@ class _Report:
                 "autofilter": True,
             },
         )
-        for i, row in enumerate(rows, start=top + 1):
-            for j, value in enumerate(row):
-                self.write(ws, i, j, value)
+        text = self.fmt("text")
+        for j in range(max(map(len, rows), default=0)):  # a column at a time: its text cells
+            with ws.columnar(j, top + 1, text):  # are kept compactly (`kit.Worksheet.columnar`)
+                for i, row in enumerate(rows, start=top + 1):
+                    if j < len(row):
+                        self.write(ws, i, j, row[j])
         if not rows:
             ws.write_string(top + 2, 0, empty, self.fmt("note"))
 
     def write(self, ws, row: int, col: int, value: object) -> None:
+        # XlsxWriter's undecorated writers: the public ones first look for an "A1" reference
         if isinstance(value, bool):
-            ws.write_string(row, col, "TRUE" if value else "FALSE", self.fmt("text"))
+            ws._write_string(row, col, "TRUE" if value else "FALSE", self.fmt("text"))
         elif isinstance(value, int | float):
-            ws.write_number(row, col, value, self.fmt("number"))
+            ws._write_number(row, col, value, self.fmt("number"))
         elif isinstance(value, dt.datetime):
-            ws.write_datetime(row, col, value, self.fmt("date"))
+            ws._write_datetime(row, col, value, self.fmt("date"))
         elif isinstance(value, dt.date):
-            ws.write_datetime(
+            ws._write_datetime(
                 row, col, dt.datetime(value.year, value.month, value.day), self.fmt("date")
             )
         elif value is None or value == "":
-            ws.write_blank(row, col, None)
+            ws._write_blank(row, col, None)
         else:
-            ws.write_string(row, col, str(value), self.fmt("text"))
+            ws._write_string(row, col, str(value), self.fmt("text"))
