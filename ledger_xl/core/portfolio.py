@@ -148,7 +148,8 @@ def text(value: object) -> str:
 def _texts(column: Iterable[object]) -> np.ndarray:
     # Most cells are text: strip those inline, `text` for the rest (same result, a third of
     # the time).
-    return np.array([v.strip() if type(v) is str else text(v) for v in column], dtype=object)
+    cells = values.cells_of(column)
+    return np.array([v.strip() if type(v) is str else text(v) for v in cells], dtype=object)
 
 
 def _column(frame: pd.DataFrame, key: str) -> pd.Series:

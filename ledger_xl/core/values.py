@@ -85,11 +85,26 @@ _NUMBER_KIND = defaultdict(
 _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 
 
+_OBJECT = np.dtype(object)
+
+
+def cells_of(values: Iterable[object]) -> list:
+    """A column's cells as a list: a column of Python objects (a pandas object column, an
+    object array) through `tolist`, one pass in C, where iterating it goes element by
+    element; a list as it is. Typed columns (datetime64, numbers) are iterated, so their
+    cells stay what iterating gives (`tolist` turns datetime64[ns] into integers)."""
+    if isinstance(values, list):
+        return values
+    if getattr(values, "dtype", None) == _OBJECT and hasattr(values, "tolist"):
+        return values.tolist()
+    return list(values)
+
+
 def numbers(values: Iterable[object]) -> np.ndarray:
     """Float array with NaN wherever the formula would not see a number: `excel_number` of
     each value, by type in bulk (plain numbers, blanks, text and dates at once; only other
     types one by one)."""
-    cells = values if isinstance(values, list) else list(values)
+    cells = cells_of(values)
     n = len(cells)
     kind = np.fromiter(map(_NUMBER_KIND.__getitem__, map(type, cells)), dtype=np.int8, count=n)
     plain = kind == _PLAIN
@@ -130,7 +145,7 @@ def _day_number(value: object) -> int:
 
 def dates(values: Iterable[object]) -> np.ndarray:
     """datetime64[D] array with NaT wherever the formula would not see a date."""
-    values = values if isinstance(values, list) else list(values)
+    values = cells_of(values)
     days = np.fromiter(map(_day_number, values), dtype=np.int64, count=len(values))
     return days.view("datetime64[D]")
 
