@@ -161,8 +161,8 @@ def renewed(expires: np.ndarray, customer_ids: pd.Series, doc_types: pd.Series) 
 
     Groups compare as COUNTIFS does: text case-insensitively; blank ids or types never group.
     """
-    ids = np.array([values.criterion_key(v) for v in customer_ids], dtype=object)
-    kinds = np.array([values.criterion_key(v) for v in doc_types], dtype=object)
+    ids = np.array(list(map(values.criterion_key, values.cells_of(customer_ids))), dtype=object)
+    kinds = np.array(list(map(values.criterion_key, values.cells_of(doc_types))), dtype=object)
     days = np.asarray(expires, dtype="datetime64[D]")
     grouped = (ids != "") & (kinds != "") & ~np.isnat(days)
     result = np.zeros(len(days), dtype=bool)
@@ -183,9 +183,12 @@ def inactive_owners(
     status = values.texts(ledger_status)
     inactive = {
         key
-        for key, state in zip(map(values.criterion_key, ledger_ids), status, strict=True)
+        for key, state in zip(
+            map(values.criterion_key, values.cells_of(ledger_ids)), status, strict=True
+        )
         if key and state == layout.STATUS_INACTIVE
     }
     if not inactive:
         return np.zeros(len(doc_ids), dtype=bool)
-    return np.array([values.criterion_key(v) in inactive for v in doc_ids], dtype=bool)
+    keys = map(values.criterion_key, values.cells_of(doc_ids))
+    return np.fromiter(map(inactive.__contains__, keys), dtype=bool, count=len(doc_ids))

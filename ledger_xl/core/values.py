@@ -89,14 +89,15 @@ _OBJECT = np.dtype(object)
 
 
 def cells_of(values: Iterable[object]) -> list:
-    """A column's cells as a list: a column of Python objects (a pandas object column, an
-    object array) through `tolist`, one pass in C, where iterating it goes element by
-    element; a list as it is. Typed columns (datetime64, numbers) are iterated, so their
+    """A column's cells as a list: a column of Python objects (a pandas object or string
+    column, an object array) through `tolist`, one pass in C, where iterating it goes element
+    by element; a list as it is. Typed columns (datetime64, numbers) are iterated, so their
     cells stay what iterating gives (`tolist` turns datetime64[ns] into integers)."""
     if isinstance(values, list):
         return values
-    if getattr(values, "dtype", None) == _OBJECT and hasattr(values, "tolist"):
-        return values.tolist()
+    dtype = getattr(values, "dtype", None)
+    if (dtype == _OBJECT or getattr(dtype, "name", "") == "string") and hasattr(values, "tolist"):
+        return values.tolist()  # (a pandas string column's cells are str or pd.NA either way)
     return list(values)
 
 
