@@ -256,7 +256,10 @@ class ListWriter:
         ws.set_row(0, 30)
         for col, key in enumerate(columns):
             cells = frame[key].tolist() if key in frame.columns else [None] * n
-            self._column(ws, col, key, cells)
+            # kept by column in the writer (`kit.Worksheet.columnar`): the same cells, written
+            # out in one pass at the end instead of a tuple per cell in XlsxWriter's table
+            with ws.columnar(col, 1, self._format(key)):
+                self._column(ws, col, key, cells)
         self._widths(ws, columns, headers, frame)
         if spec.flag in columns and n:
             self._colours(ws, spec, columns.index(spec.flag), n, last_col)
@@ -264,6 +267,17 @@ class ListWriter:
             ws.write_string(2, 0, spec.empty, self.f.note)
         landscape(ws, 0)
         return ws
+
+    def _format(self, key: str):
+        """The format of a list's column (every cell of it has this one)."""
+        f = self.f
+        if key in DATE_KEYS:
+            return f.date
+        if key in WHOLE_KEYS:
+            return f.whole
+        if key in SCORE_KEYS:
+            return f.score
+        return f.centred if key in CENTRED_KEYS else f.text
 
     def _column(self, ws, col: int, key: str, cells: list) -> None:
         f = self.f
@@ -277,14 +291,14 @@ class ListWriter:
                 else:
                     ws._write_datetime(row, col, day, f.date)
         elif key in WHOLE_KEYS or key in SCORE_KEYS:
-            fmt = f.whole if key in WHOLE_KEYS else f.score
+            fmt = self._format(key)
             for row, value in enumerate(cells, start=1):
                 if is_missing(value) or value == "":
                     ws._write_blank(row, col, None, fmt)
                 else:
                     ws._write_number(row, col, float(value), fmt)
         else:
-            fmt = f.centred if key in CENTRED_KEYS else f.text
+            fmt = self._format(key)
             if key == FILE_KEY:  # one name per workbook, not per row
                 names: dict[object, str] = {}
                 for row, value in enumerate(cells, start=1):
