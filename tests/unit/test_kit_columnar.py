@@ -160,3 +160,30 @@ def test_write_run_writes_what_each_write_would(tmp_path, opened):
     assert [rows[3 + i][2] for i in (0, 3, 6)] == ["甲", "坏\ufffd名", 1.5]
     assert rows[3 + 8][2] == "inf" and rows[3 + 14][2] == "1850-01-01"
     assert rows[3 + 13][2] == rows[3 + 16][2] == 45296.0  # 2024-01-05, twice
+
+
+def test_a_shared_formulas_followers_are_written_as_each_alone(tmp_path):
+    """The cells of a column formula after its first are written from a cache keyed by their
+    cached value: each must be exactly what `_shared_xml` writes for it alone — 1, 1.0 and
+    True, "" and None, an error code and a text kept apart, in two columns of other formats."""
+    import re
+
+    values = [True, 1, 1.0, "有效", "", None, "#N/A", "有效", False, 0, 1, True, "a&b", 2.5]
+    path = tmp_path / "f.xlsx"
+    with kit.written(path, title="t", kind="output", created=dt.datetime(2026, 1, 1)) as wb:
+        ws = wb.add_worksheet("表")
+        ws.write_string(0, 0, "标题")
+        plain = wb.add_format({"locked": False})
+        ws.write_column_formula(2, 1, '=IF(A3="","",1)', plain, values)
+        ws.write_column_formula(2, 2, "=A3&B3", None, list(reversed(values)))
+    with zipfile.ZipFile(path) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    cells = {ref: whole for whole, ref in re.findall(r'(<c r="([A-Z]+[0-9]+)".*?</c>)', xml)}
+    for col, letter, column_values, xf in (
+        (1, "B", values, plain._get_xf_index()),
+        (2, "C", list(reversed(values)), None),
+    ):
+        for i, value in enumerate(column_values[1:], start=1):
+            ref = f"{letter}{3 + i}"
+            alone = ws._shared_xml(ref, xf, value, None, f"{letter}3:{letter}16", col - 1)
+            assert cells[ref] == alone, (ref, value)

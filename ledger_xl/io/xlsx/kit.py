@@ -366,6 +366,7 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             run.xf = run.format._get_xf_index() if run.format else None
         active: list[_Column] = []  # the runs reaching the current row, by column
         table, write, next_run = self.table, self.fh.write, 0
+        followers: dict[tuple, str] = {}
         ends = float("inf")  # the first row past an active run
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
             changed = False
@@ -399,16 +400,21 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
                 elif kind == _BLANK:
                     parts.append(f'<c r="{run.letter}{r}" s="{run.xf}"/>')
                 elif kind == _SHARED:
-                    parts.append(
-                        self._shared_xml(
-                            f"{run.letter}{r}",
-                            run.xf,
-                            run.values[i],
-                            run.formula if i == 0 else None,
-                            run.ref,
-                            run.si,
+                    value = run.values[i]
+                    if i == 0:  # the group's first cell carries the formula text
+                        parts.append(
+                            self._shared_xml(
+                                f"{run.letter}{r}", run.xf, value, run.formula, run.ref, run.si
+                            )
                         )
-                    )
+                        continue
+                    key = (id(run), type(value), value)  # a follower's XML after its `r`
+                    tail = followers.get(key)  # depends on its value only (columns repeat
+                    if tail is None:  # theirs: statuses, grades, blanks)
+                        tail = self._shared_xml("", run.xf, value, None, run.ref, run.si)[6:]
+                        if len(followers) < 100_000:
+                            followers[key] = tail
+                    parts.append(f'<c r="{run.letter}{r}{tail}')
                 elif kind == _BOOLEAN:
                     parts.append(
                         f'<c r="{run.letter}{r}" s="{run.xf}" t="b"><v>{run.values[i]}</v></c>'
