@@ -66,14 +66,20 @@ def _build(path, columnar: bool) -> None:
         _fill(wb.add_worksheet("表"), fmt, other, columnar)
 
 
-def test_cells_kept_by_column_are_written_as_xlsxwriter_writes_them(tmp_path):
-    plain, columnar = tmp_path / "plain.xlsx", tmp_path / "columnar.xlsx"
-    _build(plain, columnar=False)
-    _build(columnar, columnar=True)
-    with zipfile.ZipFile(plain) as a, zipfile.ZipFile(columnar) as b:
+def _same_sheet(tmp_path, build) -> list:
+    """`build(path, False)` and `build(path, True)` write the same sheet XML and shared
+    strings; the rows of the second, read back."""
+    plain, other = tmp_path / "plain.xlsx", tmp_path / "other.xlsx"
+    build(plain, False)
+    build(other, True)
+    with zipfile.ZipFile(plain) as a, zipfile.ZipFile(other) as b:
         for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
             assert a.read(name) == b.read(name), name
-    rows = CalamineWorkbook.from_path(str(columnar)).get_sheet_by_name("表").to_python()
+    return CalamineWorkbook.from_path(str(other)).get_sheet_by_name("表").to_python()
+
+
+def test_cells_kept_by_column_are_written_as_xlsxwriter_writes_them(tmp_path):
+    rows = _same_sheet(tmp_path, lambda path, columnar: _build(path, columnar=columnar))
     assert rows[2][1] == "甲" and rows[3][1] == 1.5 and rows[4][3] == "后写的值"
     assert rows[5][1] == 45296.0 and rows[6][1] is True  # the date as its serial ("0.00")
     assert len(rows[9][1]) == 32_767 and rows[12][3] == -0.25
@@ -150,13 +156,7 @@ def test_write_run_writes_what_each_write_would(tmp_path, opened):
                     for i, value in enumerate(values):
                         _write_value(ws, 3 + i, 2, value, fmt)
 
-    one, bulk = tmp_path / "one.xlsx", tmp_path / "bulk.xlsx"
-    build(one, bulk=False)
-    build(bulk, bulk=True)
-    with zipfile.ZipFile(one) as a, zipfile.ZipFile(bulk) as b:
-        for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"):
-            assert a.read(name) == b.read(name), name
-    rows = CalamineWorkbook.from_path(str(bulk)).get_sheet_by_name("表").to_python()
+    rows = _same_sheet(tmp_path, lambda path, bulk: build(path, bulk=bulk))
     assert [rows[3 + i][2] for i in (0, 3, 6)] == ["甲", "坏\ufffd名", 1.5]
     assert rows[3 + 8][2] == "inf" and rows[3 + 14][2] == "1850-01-01"
     assert rows[3 + 13][2] == rows[3 + 16][2] == 45296.0  # 2024-01-05, twice
