@@ -240,7 +240,7 @@ class ListWriter:
         headers = [LABELS.get(key, key) for key in columns]
         n = len(frame)
         last_col = len(columns) - 1
-        ws.add_table(
+        ws.add_table_with_formulas(  # recorded by range, not cell by cell (no formulas here)
             0,
             0,
             max(n, 1),
@@ -307,9 +307,8 @@ class ListWriter:
                         text = names[value] = shown_text(key, value)
                     ws._write_string(row, col, text, fmt)
             else:
-                for row, value in enumerate(cells, start=1):
-                    text = value if type(value) is str else shown_text(key, value)
-                    ws._write_string(row, col, text, fmt)
+                texts = [value if type(value) is str else shown_text(key, value) for value in cells]
+                ws.write_run(1, col, texts, fmt, _write_text)
 
     def _widths(self, ws, columns, headers, frame: pd.DataFrame) -> None:
         sample = frame.head(2000)
@@ -347,3 +346,9 @@ class ListWriter:
                         "format": fmt,
                     },
                 )
+
+
+def _write_text(ws, row: int, col: int, text: str, cell_format) -> None:
+    """A list's text cell, as `Worksheet.write_run` hands over what it does not take itself
+    (an empty text, a long one)."""
+    ws._write_string(row, col, text, cell_format)
