@@ -22,7 +22,6 @@ from ledger_xl.core import layout, parsing, values
 from ledger_xl.core.book import Table
 from ledger_xl.core.checks.context import CheckContext, emits, used_rows
 from ledger_xl.core.identifiers import USCC_CHARSET, USCC_LENGTH, USCC_WEIGHTS
-from ledger_xl.core.layout import CREDENTIAL_COLUMNS, REVIEW_COLUMNS
 from ledger_xl.core.rules import FORMATS, REGEX_PREFIX, FieldRule, FieldType
 
 BLANK, TEXT, NUMBER, DATE, OTHER = 0, 1, 2, 3, 4
@@ -103,7 +102,10 @@ def check_error_values(ctx: CheckContext) -> None:
     inputs = {f.key for f in ctx.rules.fields if f.is_input}
     tables = [(ctx.ledger, getattr(found, "errors", None) or {}, inputs)]
     scan = getattr(found, "side_errors", None)
-    for table, columns in ((ctx.credentials, CREDENTIAL_COLUMNS), (ctx.reviews, REVIEW_COLUMNS)):
+    for table, columns in (
+        (ctx.credentials, layout.CREDENTIAL_COLUMNS),
+        (ctx.reviews, layout.REVIEW_COLUMNS),
+    ):
         if scan is not None and table is not None and _blank_where_filled(ctx, table):
             keys = {c.key for c in columns if c.kind != "formula"}
             tables.append((table, scan(table.sheet), keys))
