@@ -81,3 +81,16 @@ def test_excel_round_array_passes_huge_and_missing_values_without_a_warning():
     assert out[:2].tolist() == [np.inf, -np.inf]
     assert np.isnan(out[2])
     assert out[3:].tolist() == [np.inf, -np.inf]  # 1e308 * 10 overflows: inf, as documented
+
+
+@pytest.mark.parametrize("number", [float("inf"), float("-inf")])
+def test_excel_round_passes_an_infinite_number_through(number):
+    """ROUND has no 15-digit value of ±inf to round (Decimal would refuse it): the number
+    comes back as it went in, whatever the digits."""
+    assert excel_round(number) == number and excel_round(number, 2) == number
+
+
+def test_excel_round_passes_nan_through():
+    import math
+
+    assert math.isnan(excel_round(float("nan"))) and math.isnan(excel_round(float("nan"), 1))
