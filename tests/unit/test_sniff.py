@@ -588,3 +588,51 @@ def test_damage_past_the_sniffed_bytes_is_reported_by_the_reader(
     assert sniff(path) == []
     result = validate_workbook(path)
     assert [(f.code, f.severity) for f in result.findings] == [("file-truncated", Severity.ERROR)]
+
+
+# ---------------------------------------------------------------- branches no other test reached
+
+
+def test_a_path_the_system_refuses_is_not_found(tmp_path: Path) -> None:
+    """A NUL in the name (a program's mistake): the OS refuses the path outright."""
+    path = tmp_path / "台账\x00.xlsx"
+    only(sniff(path), "file-not-found", path)
+
+
+def test_a_zip_of_more_members_than_a_workbook_has(ok: Path) -> None:
+    with zipfile.ZipFile(ok, "a") as archive:
+        for i in range(sniff_module.MAX_MEMBERS + 1):
+            archive.writestr(f"x/{i}.txt", "")
+    with zipfile.ZipFile(ok) as archive:
+        count = len(archive.infolist())
+    found = only(sniff(ok), "file-unreadable", ok)
+    assert found.message == f"无法读取：压缩包中有 {count} 个部件，数量异常，疑似恶意构造的文件"
+
+
+def test_an_empty_workbook_part_is_truncated(ok: Path, tmp_path: Path) -> None:
+    path = rewrite(ok, tmp_path / "empty-part.xlsx", {"xl/workbook.xml": b""})
+    only(sniff(path), "file-truncated", path)
+
+
+def test_utf16_parts_are_read_as_utf16(ok: Path, tmp_path: Path) -> None:
+    """A part saved in UTF-16 (with its byte-order mark) is a workbook like any other, and a
+    DOCTYPE in it is found as in UTF-8."""
+    with zipfile.ZipFile(ok) as archive:
+        xml = archive.read("xl/workbook.xml").decode("utf-8")
+    as_utf16 = xml.replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    path = rewrite(ok, tmp_path / "utf16.xlsx", {"xl/workbook.xml": as_utf16.encode("utf-16")})
+    assert sniff(path) == []
+    bomb = with_doctype(as_utf16.encode("utf-8")).decode("utf-8").encode("utf-16")
+    path = rewrite(ok, tmp_path / "utf16-bomb.xlsx", {"xl/workbook.xml": bomb})
+    only(sniff(path), "file-xml-bomb", path)
+
+
+def test_a_shared_strings_part_whose_root_is_beyond_64_kib(ok: Path, tmp_path: Path) -> None:
+    with zipfile.ZipFile(ok) as archive:
+        xml = archive.read("xl/sharedStrings.xml")
+    padded = xml.replace(b"?>", b"?><!--" + b" " * 70_000 + b"-->", 1)
+    path = rewrite(ok, tmp_path / "long-prolog.xlsx", {"xl/sharedStrings.xml": padded})
+    found = only(sniff(path), "file-unreadable", path)
+    assert found.message == (
+        "无法读取：xl/sharedStrings.xml 开头异常（根元素之前有超过 64 KiB 的内容）"
+    )
