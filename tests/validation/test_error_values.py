@@ -243,6 +243,10 @@ def test_read_error_values_of_a_side_sheet(tmp_path):
     assert read_error_values(edited, "资信证明") == {(4, 5): "#N/A"}
     with pytest.raises(WorkbookReadError):
         read_error_values(edited, "没有这张表")
+    not_a_zip = tmp_path / "坏.xlsx"
+    not_a_zip.write_bytes(b"PK\x03\x04 not a zip at all")
+    with pytest.raises(WorkbookReadError, match="无法读取错误值（BadZipFile"):
+        read_error_values(not_a_zip, "资信证明")
 
 
 def test_a_side_sheet_is_scanned_where_a_row_is_blank_in_a_column_every_row_fills(tmp_path):
@@ -267,3 +271,18 @@ def test_a_side_sheet_is_scanned_where_a_row_is_blank_in_a_column_every_row_fill
         assert [(f.sheet, f.cell) for f in found if f.code == "error-value"] == [
             ("审核记录", "F4")
         ], blank
+
+
+def test_a_side_sheet_that_cannot_be_scanned_gives_no_error_values(tmp_path):
+    """The side-sheet scan never raises: a sheet the file lacks, or a file gone (a decrypted
+    copy removed) or not a zip, gives none — the sheet's own read reports any damage."""
+    from ledger_xl.io.read import _side_errors
+
+    path = _side(build(tmp_path), CREDENTIALS, {"A4": '<c r="A4" t="e"><v>#N/A</v></c>'})
+    sides = frozenset({"资信证明", "审核记录"})
+    assert _side_errors(path, sides, "资信证明") == {(3, 0): "#N/A"}
+    assert _side_errors(path, frozenset({"审核记录"}), "资信证明") == {}
+    assert _side_errors(tmp_path / "gone.xlsx", sides, "资信证明") == {}
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a zip")
+    assert _side_errors(bad, sides, "资信证明") == {}
