@@ -44,7 +44,6 @@ TEXT_SUFFIXES = {".csv", ".txt", ".tsv"}
 _FORMULA_START = ("=", "+", "-", "@")
 _LONG_ID_KEYS = {"uscc", "phone"}
 EXCEL_MAX_TEXT = 32_767  # characters an Excel cell holds
-EXCEL_MAX_NUMBER = 9.99999999999999e307
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)  # the dates Excel holds
 _CONTROLS = dict.fromkeys(c for c in range(0x20) if chr(c) not in "\t\n\r")
 
@@ -368,7 +367,7 @@ class _Importer:
                 self.note("number-as-text", value=raw, **where)
         else:
             number = float(raw)
-        if not abs(number) <= EXCEL_MAX_NUMBER:  # inf, NaN, 1e308: no cell holds them
+        if not abs(number) <= values.EXCEL_MAX_NUMBER:  # inf, NaN, 1e308: no cell holds them
             text = raw.strip() if isinstance(raw, str) else repr(number)
             self.note("not-a-number", value=text[:50], **where)
             return self.clean_text(text, where)

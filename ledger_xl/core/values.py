@@ -16,6 +16,7 @@ from operator import itemgetter
 import numpy as np
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in the 1900 date system (after the 1900 bug)
+EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel cell can hold
 
 
 def is_blank(value: object) -> bool:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import contextlib
 import re
 import struct
 import zipfile
@@ -220,20 +221,15 @@ def read_formulas(
     if not empty and not every:
         return FormulaMap()
     chunk_size = max(1, chunk_size)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            part = _sheet_part(archive, path, sheet_name)
+    with _read_errors_as(path, "公式"), zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, path, sheet_name)
+        collector = _Collector(wanted, first_row, last_row, FormulaMap(empty))
+        try:
+            _fast_scan(collector, _segments(archive, path, part, chunk_size))
+        except _NeedFullScan:
             collector = _Collector(wanted, first_row, last_row, FormulaMap(empty))
-            try:
-                _fast_scan(collector, _segments(archive, path, part, chunk_size))
-            except _NeedFullScan:
-                collector = _Collector(wanted, first_row, last_row, FormulaMap(empty))
-                _full_scan(collector, _segments(archive, path, part, chunk_size))
-            collector.finish()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
-        raise WorkbookReadError(path, f"无法读取公式（{type(exc).__name__}: {exc}）") from exc
-    except RuntimeError as exc:  # an encrypted zip entry, or an unsupported compression
-        raise WorkbookReadError(path, f"无法读取公式（{type(exc).__name__}: {exc}）") from exc
+            _full_scan(collector, _segments(archive, path, part, chunk_size))
+        collector.finish()
     return collector.result
 
 
@@ -243,21 +239,33 @@ def read_error_values(path: Path, sheet_name: str) -> dict[tuple[int, int], str]
     formulas are not needed (资信证明, 审核记录). Only the pieces of XML that hold a type
     written "e" are searched. Raises WorkbookReadError as `read_formulas` does."""
     path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            part = _sheet_part(archive, path, sheet_name)
-            collector = _Collector(frozenset(), 0, LAST_ROW, FormulaMap())
-            errors = None
-            for buffer, end in _segments(archive, path, part, CHUNK_SIZE):
-                if errors is None:
-                    found = _SHEET_DATA.search(buffer, 0, end)
-                    errors = _error_pattern((found.group(1) or b"") if found else b"")
-                _error_cells(collector, errors, buffer, end)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
-        raise WorkbookReadError(path, f"无法读取错误值（{type(exc).__name__}: {exc}）") from exc
-    except RuntimeError as exc:  # an encrypted zip entry, or an unsupported compression
-        raise WorkbookReadError(path, f"无法读取错误值（{type(exc).__name__}: {exc}）") from exc
+    with _read_errors_as(path, "错误值"), zipfile.ZipFile(path) as archive:
+        part = _sheet_part(archive, path, sheet_name)
+        collector = _Collector(frozenset(), 0, LAST_ROW, FormulaMap())
+        errors = None
+        for buffer, end in _segments(archive, path, part, CHUNK_SIZE):
+            if errors is None:
+                errors = _error_pattern(_prefix(buffer, end))
+            _error_cells(collector, errors, buffer, end)
     return collector.result.errors
+
+
+@contextlib.contextmanager
+def _read_errors_as(path: Path, what: str) -> Iterator[None]:
+    """A damaged or unreadable file as one WorkbookReadError: "无法读取<what>（...）"."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, OSError, EOFError) as exc:
+        raise WorkbookReadError(path, f"无法读取{what}（{type(exc).__name__}: {exc}）") from exc
+    except RuntimeError as exc:  # an encrypted zip entry, or an unsupported compression
+        raise WorkbookReadError(path, f"无法读取{what}（{type(exc).__name__}: {exc}）") from exc
+
+
+def _prefix(buffer: bytes, end: int) -> bytes:
+    """The namespace prefix of the sheet's elements (`x:` in `<x:sheetData>`), "" for none:
+    what the scans' patterns are made for, from the first piece."""
+    found = _SHEET_DATA.search(buffer, 0, end)
+    return (found.group(1) or b"") if found else b""
 
 
 # ---------------------------------------------------------------- locating the sheet part
@@ -594,8 +602,7 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     pattern = errors = None
     for buffer, end in segments:
         if pattern is None:
-            found = _SHEET_DATA.search(buffer, 0, end)
-            prefix = (found.group(1) or b"") if found else b""
+            prefix = _prefix(buffer, end)
             pattern, errors = _fast_pattern(prefix), _error_pattern(prefix)
         _error_cells(collector, errors, buffer, end)
         for letters, digits, c_attrs, f_attrs, raw, markup, cached in pattern.findall(
@@ -683,8 +690,7 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     errors = None
     for buffer, end in segments:
         if errors is None:
-            found = _SHEET_DATA.search(buffer, 0, end)
-            errors = _error_pattern((found.group(1) or b"") if found else b"")
+            errors = _error_pattern(_prefix(buffer, end))
         _error_cells(collector, errors, buffer, end)
         # A piece starts at a row start (whose tag resets the count) or, after a long
         # stretch without one, at a cell start: the count goes on from the last piece.

@@ -23,6 +23,7 @@ from ledger_xl.core.book import Table
 from ledger_xl.core.checks.context import CheckContext, emits, used_rows
 from ledger_xl.core.identifiers import USCC_CHARSET, USCC_LENGTH, USCC_WEIGHTS
 from ledger_xl.core.rules import FORMATS, REGEX_PREFIX, FieldRule, FieldType
+from ledger_xl.core.values import EXCEL_MAX_NUMBER
 
 BLANK, TEXT, NUMBER, DATE, OTHER = 0, 1, 2, 3, 4
 _KIND = {
@@ -38,7 +39,6 @@ _KIND_OF_TYPE = defaultdict(lambda: OTHER, _KIND)  # C-level lookups; unknown ty
 FORMULA_START = ("=", "+", "-", "@")
 _FIRST_DAY = dt.date(1900, 1, 1).toordinal()  # serial 1, the first day Excel holds
 LONG_NUMBER = 1e15  # Excel keeps 15 significant digits: a longer ID typed as a number is lost
-EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel cell can hold
 _USCC_SHAPE = re.compile(f"^[{USCC_CHARSET}]{{{USCC_LENGTH}}}$")
 
 
@@ -129,26 +129,34 @@ def check_error_values(ctx: CheckContext) -> None:
 
 def _blank_where_filled(ctx: CheckContext, table: Table) -> bool:
     """True when a used row of the side table is blank in a column every row fills."""
-    used = ctx.memo(("used", id(table)), lambda: used_rows(table))
+    used = _used(ctx, table)
     for key in _FILLED_BY_EVERY_ROW.get(table.sheet, ()):
         if key in table.columns:
-            kind = column_kinds(ctx, table, key)  # as the column's cell checks found them
+            kind = _column_kinds(ctx, table, key)  # as the column's cell checks found them
             if ((kind == BLANK) & used).any():
                 return True
     return False
 
 
-def column_kinds(ctx: CheckContext, table: Table, key: str) -> np.ndarray:
-    """`kinds` of a table's column, once per check run."""
-    return ctx.memo(("kinds", id(table), key), lambda: kinds(table.frame[key].tolist()))
+def _column_kinds(ctx: CheckContext, table: Table, key: str, cells: list | None = None):
+    """`kinds` of a table's column (its `cells` when the caller has them), once per run."""
+    return ctx.memo(
+        ("kinds", id(table), key),
+        lambda: kinds(table.frame[key].tolist() if cells is None else cells),
+    )
+
+
+def _used(ctx: CheckContext, table: Table) -> np.ndarray:
+    """The table's used rows (`used_rows`), once per check run."""
+    if table is ctx.ledger:
+        return ctx.used
+    return ctx.memo(("used", id(table)), lambda: used_rows(table))
 
 
 def check_column(ctx: CheckContext, table: Table, rule: FieldRule) -> None:
     cells = table.frame[rule.key].tolist()
-    kind = ctx.memo(("kinds", id(table), rule.key), lambda: kinds(cells))  # `column_kinds`
-    used = (
-        ctx.used if table is ctx.ledger else ctx.memo(("used", id(table)), lambda: used_rows(table))
-    )
+    kind = _column_kinds(ctx, table, rule.key, cells)
+    used = _used(ctx, table)
     if rule.required:
         for i in np.flatnonzero((kind == BLANK) & used):
             ctx.emit("required-missing", table, i, rule.key)

@@ -38,6 +38,7 @@ from xlsxwriter.utility import (
 )
 
 from ledger_xl.core.errors import OutputError
+from ledger_xl.core.values import EXCEL_MAX_NUMBER
 from ledger_xl.io.output import atomic_output
 
 # Every workbook ledger_xl writes says what it is, so a later run reading a folder can tell its
@@ -129,8 +130,6 @@ _NUMBER_CELLS = (xlsxwriter.worksheet.CellNumberTuple, xlsxwriter.worksheet.Cell
 _STRING_CELL = xlsxwriter.worksheet.CellStringTuple
 _BLANK_CELL = xlsxwriter.worksheet.CellBlankTuple
 
-
-_EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it a number is written as its text
 
 # The kinds of cell a column run holds (`_Column.kinds`).
 _GAP, _NUMBER, _STRING, _BLANK, _BOOLEAN, _SHARED = 0, 1, 2, 3, 4, 5
@@ -261,7 +260,7 @@ class Worksheet(xlsxwriter.worksheet.Worksheet):
             elif value is None:
                 kinds.append(_BLANK)
                 values.append(None)
-            elif kind is float and abs(value) <= _EXCEL_MAX_NUMBER:
+            elif kind is float and abs(value) <= EXCEL_MAX_NUMBER:
                 kinds.append(_NUMBER)
                 values.append(value)
             else:  # a long or unsafe text, a date, an int, inf: as `write_one` writes it

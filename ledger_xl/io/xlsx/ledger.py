@@ -479,7 +479,7 @@ class _Builder:
                 if locked is not None:
                     filled = locked(c)
                     with ws.columnar(col, top + 1, filled):
-                        ws.write_run(top + 1, col, list(cells), filled, _write_value)
+                        ws.write_run(top + 1, col, cells, filled, _write_value)
                     self._write_inputs(
                         ws, top + 1 + len(cells), col, [], n_rows - len(cells), cell_format
                     )
@@ -848,7 +848,6 @@ def _cached(value: object) -> object:
     return value
 
 
-_EXCEL_MAX_NUMBER = 9.99999999999999e307
 _FIRST_DAY, _LAST_DAY = dt.date(1900, 1, 1), dt.date(9999, 12, 31)
 
 
@@ -862,7 +861,7 @@ def _write_value(ws, row: int, col: int, value: object, cell_format) -> None:
         ws._write_string(row, col, value, cell_format)
     elif values.is_blank(value):
         ws._write_blank(row, col, None, cell_format)
-    elif isinstance(value, float | np.floating) and not abs(value) <= _EXCEL_MAX_NUMBER:
+    elif isinstance(value, float | np.floating) and not abs(value) <= values.EXCEL_MAX_NUMBER:
         ws._write_string(row, col, repr(float(value)), cell_format)
     elif isinstance(value, str):
         ws._write_string(row, col, value, cell_format)
