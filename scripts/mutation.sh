@@ -12,9 +12,9 @@
 #           (ledger_xl.core.due.x_records__mutmut_25) to rerun that one.
 #   --pending first: of the modules named, only the mutants without a result (a run that was
 #           stopped, or functions changed since); without it every mutant of them runs again.
-#   --recheck-survivors first: every surviving mutant has no result again, so the run (without
-#           modules) tries them again — after new tests, or after a change to how tests are
-#           chosen (scripts/mutmut_run.py).
+#   --recheck-survivors first: every surviving mutant not written down as equivalent
+#           (tests/mutation_equivalent.txt) has no result again, so the run tries them again —
+#           after new tests, or after a change to how tests are chosen (scripts/mutmut_run.py).
 # Environment: MUTATION_JOBS (default 1) parallel mutant runs; everything runs under nice 19.
 #
 # mutmut copies ledger_xl/ and tests/ into mutants/ (git-ignored), runs the fast tests once to
@@ -29,11 +29,14 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--recheck-survivors" ]; then  # run every surviving mutant again (e.g. after
   shift                                         # new tests, or a change to how tests are chosen)
   .venv/bin/python - <<'PY'
-import json, pathlib
+import json, pathlib, sys
+sys.path.insert(0, "scripts")
+from mutation_summary import equivalent_names  # written down: not worth another minute each
+equivalent = equivalent_names()
 for meta in pathlib.Path("mutants").rglob("*.py.meta"):
     data = json.loads(meta.read_text())
     codes = data.get("exit_code_by_key", {})
-    again = [k for k, v in codes.items() if v == 0]
+    again = [k for k, v in codes.items() if v == 0 and k not in equivalent]
     for key in again:
         codes[key] = None
     if again:
