@@ -257,6 +257,44 @@ def test_a_tree_that_cannot_be_followed_falls_back_to_every_name(tmp_path: Path,
     finds(built.write(tmp_path / "damaged.doc"), "file-encrypted")
 
 
+@pytest.mark.parametrize("length", [0, 3, 66, 0x100])
+def test_a_tree_through_an_entry_whose_name_length_is_impossible_falls_back(
+    tmp_path: Path, length: int
+) -> None:
+    """A stream entry whose name length is odd, or past the 64 bytes a name has, is no entry:
+    a tree that links to it cannot be followed, and every named entry counts."""
+    built = compound(
+        [Entry("WordDocument", bytes(5000)), Entry("EncryptionInfo", bytes(200), parent="x")],
+        free_entries=1,
+    )
+    free = built.entry_offsets["WordDocument"] - 128  # the unused entry just before it
+    struct.pack_into("<HB", built.data, free + 64, length, STREAM)
+    struct.pack_into("<III", built.data, free + 68, FREE, FREE, FREE)  # no links of its own
+    struct.pack_into("<I", built.data, built.entry_offsets["WordDocument"] + 72, 1)
+    finds(built.write(tmp_path / "damaged.doc"), "file-encrypted")
+
+
+def test_a_red_black_tree_is_followed_through_left_and_right_siblings(tmp_path: Path) -> None:
+    """Excel writes the root's entries as a red-black tree, each with a left and a right
+    sibling: every branch is followed, not only the last one met."""
+    built = compound(
+        [
+            Entry("EncryptionInfo", bytes(200)),
+            Entry("Workbook", PLAIN_BIFF8),
+            Entry("\x05SummaryInformation", bytes(200)),
+        ]
+    )
+    offsets = built.entry_offsets
+    root = offsets["EncryptionInfo"] - 128
+    struct.pack_into("<I", built.data, root + 76, 2)  # the root's child: the middle entry
+    struct.pack_into("<II", built.data, offsets["Workbook"] + 68, 1, 3)  # its left and right
+    for leaf in ("EncryptionInfo", "\x05SummaryInformation"):
+        struct.pack_into("<II", built.data, offsets[leaf] + 68, FREE, FREE)
+    ole = olefile.OleFileIO(bytes(built.data))
+    assert sorted(ole.listdir()) == [["\x05SummaryInformation"], ["EncryptionInfo"], ["Workbook"]]
+    finds(built.write(tmp_path / "locked.xls"), "file-encrypted")
+
+
 def test_another_compound_file_is_taken_for_an_old_workbook(tmp_path: Path) -> None:
     """A compound file with none of the names the sniff knows (here only property sets):
     most likely a workbook of old, or one a tool wrote oddly."""

@@ -241,12 +241,16 @@ def test_read_error_values_of_a_side_sheet(tmp_path):
         },
     )
     assert read_error_values(edited, "资信证明") == {(4, 5): "#N/A"}
-    with pytest.raises(WorkbookReadError):
+    header = _side(path, CREDENTIALS, {"A1": '<c r="A1" t="e"><v>#REF!</v></c>'})
+    assert read_error_values(header, "资信证明") == {(0, 0): "#REF!"}  # row 1 is read too
+    with pytest.raises(WorkbookReadError) as missing:
         read_error_values(edited, "没有这张表")
+    assert missing.value.path == edited  # the error names the file
     not_a_zip = tmp_path / "坏.xlsx"
     not_a_zip.write_bytes(b"PK\x03\x04 not a zip at all")
-    with pytest.raises(WorkbookReadError, match="无法读取错误值（BadZipFile"):
+    with pytest.raises(WorkbookReadError, match="无法读取错误值（BadZipFile") as damaged:
         read_error_values(not_a_zip, "资信证明")
+    assert damaged.value.path == not_a_zip
 
 
 def test_a_side_sheet_is_scanned_where_a_row_is_blank_in_a_column_every_row_fills(tmp_path):
