@@ -26,24 +26,30 @@ cd "$(dirname "$0")/.."
 
 [ -x .venv/bin/mutmut ] || .venv/bin/python -m pip install -q -e ".[test,mutation]"
 
+recheck=0
 if [ "${1:-}" = "--recheck-survivors" ]; then  # run every surviving mutant again (e.g. after
   shift                                         # new tests, or a change to how tests are chosen)
-  .venv/bin/python - <<'PY'
-import json, pathlib, sys
+  recheck=1
+fi
+# Every test is traced again below (mutmut-stats.json removed), so a mutant that had no test
+# reaching its function ("no tests", 33) gets no result: it may have tests now.
+[ -d mutants ] && RECHECK=$recheck .venv/bin/python - <<'PY'
+import json, os, pathlib, sys
 sys.path.insert(0, "scripts")
 from mutation_summary import equivalent_names  # written down: not worth another minute each
-equivalent = equivalent_names()
+equivalent = equivalent_names() if os.environ["RECHECK"] == "1" else set()
 for meta in pathlib.Path("mutants").rglob("*.py.meta"):
     data = json.loads(meta.read_text())
     codes = data.get("exit_code_by_key", {})
-    again = [k for k, v in codes.items() if v == 0 and k not in equivalent]
+    untested = [k for k, v in codes.items() if v == 33]
+    survived = [k for k, v in codes.items() if v == 0 and k not in equivalent]
+    again = untested + (survived if os.environ["RECHECK"] == "1" else [])
     for key in again:
         codes[key] = None
     if again:
         meta.write_text(json.dumps(data))
-        print(f"{meta}: {len(again)} survivors to run again")
+        print(f"{meta}: {len(again)} to run again")
 PY
-fi
 
 if [ "${1:-}" = "--pending" ]; then  # the modules' mutants that have no result yet
   shift
@@ -66,6 +72,12 @@ if [ $# -gt 0 ]; then
     patterns+=("ledger_xl.${module}.*")
   done
 fi
+
+# mutmut keeps which tests reach which function (mutants/mutmut-stats.json) and, on a later
+# run, traces only tests that are new: a function added or changed since would be tried only
+# against new tests, and survive the old ones that reach it. Trace every test again (a few
+# minutes, against hours of mutants); the results of unchanged functions are kept.
+rm -f mutants/mutmut-stats.json
 
 # LEDGER_XL_ISOLATE=0: validate in this process, so mutmut sees which tests reach which
 # function (it cannot follow the forked children io/isolated.py starts per file).
