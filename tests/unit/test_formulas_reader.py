@@ -522,6 +522,9 @@ def test_array_ranges_nested_one_row_unusable_and_overridden(tmp_path, every):
                 want = unread
             assert found.get((row, col), unread) is want, (row, col)
     assert found.get((13, 10), "none") == "none"
+    with pytest.raises(KeyError) as missing:  # a dict's contract: the error carries the key
+        found[13, 10]
+    assert missing.value.args == ((13, 10),)
     if not every:
         assert (11, 8) in found and found.get((11, 8), "none") is None
 

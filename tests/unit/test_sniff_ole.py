@@ -230,18 +230,38 @@ def test_a_workbook_embedded_in_a_document_is_not_the_files_own(tmp_path: Path, 
     finds(slides.write(tmp_path / "slides.xls"), "file-unreadable", POWERPOINT)
 
 
-def test_names_inside_a_storage_of_a_workbook_do_not_count(tmp_path: Path) -> None:
+@pytest.mark.parametrize("free_entries", [0, 1], ids=["packed", "an unused entry after the root"])
+def test_names_inside_a_storage_of_a_workbook_do_not_count(
+    tmp_path: Path, free_entries: int
+) -> None:
     """An .xls whose own workbook stream is plain is a legacy .xls, whatever an embedded
-    object's storage holds (an encrypted package's names there are the object's)."""
+    object's storage holds (an encrypted package's names there are the object's); an unused
+    entry between the root and the others changes nothing."""
     built = compound(
         [
             Entry("Workbook", PLAIN_BIFF8),
             Entry("MBD0002", kind=STORAGE),
             Entry("EncryptionInfo", bytes(200), parent="MBD0002"),
             Entry("EncryptedPackage", bytes(5000), parent="MBD0002"),
-        ]
+        ],
+        free_entries=free_entries,
     )
     finds(built.write(tmp_path / "book.xls"), "file-legacy-xls")
+
+
+@pytest.mark.parametrize("first", ["unused", "a storage", "a stream"])
+def test_a_directory_not_starting_with_the_root_falls_back_to_every_name(
+    tmp_path: Path, first: str
+) -> None:
+    """The tree starts at the root entry, the directory's first: when that entry is unused or
+    of another type, the tree is not followed and every named entry counts."""
+    built = compound(
+        [Entry("WordDocument", bytes(5000)), Entry("EncryptionInfo", bytes(200), parent="x")]
+    )
+    root = built.entry_offsets["WordDocument"] - 128
+    kind = {"unused": 0, "a storage": STORAGE, "a stream": STREAM}[first]
+    struct.pack_into("<B", built.data, root + 66, kind)
+    finds(built.write(tmp_path / "odd.doc"), "file-encrypted")
 
 
 @pytest.mark.parametrize("link", ["loop", "past the end", "to the root", "to a free entry"])
