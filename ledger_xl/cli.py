@@ -310,9 +310,15 @@ PathsArg = Annotated[
 ]
 
 
-def _load_portfolio(paths: list[str], day: dt.date, outputs: tuple[Path | None, ...] = ()):
+def _load_portfolio(
+    paths: list[str],
+    day: dt.date,
+    outputs: tuple[Path | None, ...] = (),
+    customer: str | None = None,
+):
     """Expand the arguments and read the workbooks; unreadable files are named, not fatal.
-    An output that is one of the inputs is refused before anything is read."""
+    An output that is one of the inputs is refused before anything is read. With
+    `customer`, only what that customer's report needs is computed (`app.portfolio.load`)."""
     from ledger_xl.app.paths import check_outputs
     from ledger_xl.app.portfolio import load
     from ledger_xl.core.portfolio import shared_customer_ids
@@ -324,7 +330,7 @@ def _load_portfolio(paths: list[str], day: dt.date, outputs: tuple[Path | None, 
         raise typer.Exit(2)
     check_outputs(outputs, files)
     # Each file is read in a child process: two at a time use both cores of HQ's machine.
-    result = load(files, day, jobs=min(2, isolated.cores()))
+    result = load(files, day, jobs=min(2, isolated.cores()), customer=customer)
     for name, reason in result.unreadable:
         terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
     if not result.files:
@@ -492,7 +498,7 @@ def report(
     pdf_target = target.with_suffix(".pdf")
     if pdf:
         check_writable(pdf_target, force)
-    data = _load_portfolio(paths, day, (target, pdf_target if pdf else None))
+    data = _load_portfolio(paths, day, (target, pdf_target if pdf else None), customer)
     review_report.build_review_report(target, data, customer, overwrite=force)
     console.print(f"客户审核报告：{target}")
     if pdf:

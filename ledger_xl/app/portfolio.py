@@ -18,12 +18,16 @@ from ledger_xl.io import isolated
 from ledger_xl.io.read import explain_failure, memory_allowance, read_book
 
 
-def load(paths: Iterable[str | Path], as_of: dt.date, jobs: int = 1) -> Portfolio:
-    """Read workbooks (read-only) into one portfolio, in the order given."""
+def load(
+    paths: Iterable[str | Path], as_of: dt.date, jobs: int = 1, customer: str | None = None
+) -> Portfolio:
+    """Read workbooks (read-only) into one portfolio, in the order given. With `customer`,
+    only the rows that could be that 客户编号's are typed (`core.portfolio.book_part`): what
+    one customer's report needs, without computing every other customer's values."""
     paths = [Path(p) for p in paths]
     parts: list[BookPart | None] = [None] * len(paths)
     threads = isolated.spare_cores(jobs, len(paths))
-    calls = [(p, as_of, threads) for p in paths]
+    calls = [(p, as_of, threads, customer) for p in paths]
     for index, outcome in isolated.run_each(
         _part, calls, jobs, memory=lambda args: memory_allowance(args[0])
     ):
@@ -31,9 +35,12 @@ def load(paths: Iterable[str | Path], as_of: dt.date, jobs: int = 1) -> Portfoli
     return from_parts([p for p in parts if p is not None], as_of)
 
 
-def _part(path: Path, as_of: dt.date, threads: bool = True) -> BookPart:
+def _part(
+    path: Path, as_of: dt.date, threads: bool = True, customer: str | None = None
+) -> BookPart:
     # later: the ledger is typed while a thread reads the side sheets (`book_part` settles)
-    part = book_part(read_book(path, formulas=False, threads=threads, later=True), as_of)
+    book = read_book(path, formulas=False, threads=threads, later=True)
+    part = book_part(book, as_of, customer)
     for name in _FRAMES:
         frame = getattr(part, name)
         if frame is not None:
@@ -58,7 +65,7 @@ def _settled(path: Path, outcome: object) -> BookPart:
     )
 
 
-_FRAMES = ("customers", "documents", "reviews")
+_FRAMES = ("customers", "documents", "reviews", "roster")
 _SEPARATOR = "\x1f"  # between the distinct texts of a column, sent as one string
 
 

@@ -106,6 +106,10 @@ class Portfolio:
     files: list[str] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     rules_by_file: dict[str, Rules] = field(default_factory=dict)
+    # When `customers` holds only the rows one 客户编号 can match (`book_part(...,
+    # customer=...)`): every used ledger row's customer_id, file and row, as `customers`
+    # would have them whole — for what looks at every customer (near ids, shared ids).
+    roster: pd.DataFrame | None = None
 
     def rules_for(self, file: str) -> Rules:
         """The rules a workbook's rows were computed with (its own 评分标准 and 审核周期)."""
@@ -348,42 +352,102 @@ class BookPart:
     customers: pd.DataFrame | None = None
     documents: pd.DataFrame | None = None
     reviews: pd.DataFrame | None = None
+    roster: pd.DataFrame | None = None  # see Portfolio.roster
 
 
-def book_part(book: LedgerBook, as_of: dt.date) -> BookPart:
-    """A book's rows, typed and enriched with its own rules (`from_books` joins them)."""
+def book_part(book: LedgerBook, as_of: dt.date, customer: str | None = None) -> BookPart:
+    """A book's rows, typed and enriched with its own rules (`from_books` joins them).
+
+    With `customer` (a 客户编号, as `review_report.find_customer` looks for it), only the rows
+    that could belong to that customer are typed — in every table, so that each of their
+    computed values is what the whole book gives it — and `roster` lists every customer."""
     name = book.source
     problem = unusable(book)
     if problem:
         return BookPart(name, problem)
+    keep = _selection(customer, book.rules)
+    ledger, ledger_rows = _selected(book.ledger.frame, book.ledger.rows, keep)
+    settled: list[tuple[pd.DataFrame | None, list[int] | None]] = []
 
-    def credentials() -> pd.DataFrame | None:
+    def credentials() -> tuple[pd.DataFrame | None, list[int] | None]:
         # A book read with `later=True` settles here, its ledger typed while a thread read
         # the side sheets; a side sheet that cannot be read leaves the book unusable.
-        with contextlib.suppress(WorkbookReadError):
-            book.settle()
-        return book.credentials.frame if book.checkable and book.credentials else None
+        if not settled:
+            with contextlib.suppress(WorkbookReadError):
+                book.settle()
+            table = book.credentials if book.checkable else None
+            settled.append(_selected(table.frame, table.rows, keep) if table else (None, None))
+        return settled[0]
 
     customers = enrich_ledger(
-        book.ledger.frame, book.rules, as_of, name, book.ledger.rows, credentials=credentials
+        ledger, book.rules, as_of, name, ledger_rows, credentials=lambda: credentials()[0]
     )
     problem = unusable(book)
     if problem:
         return BookPart(name, problem)
-    documents = enrich_documents(
-        book.credentials.frame if book.credentials else None,
-        customers,
-        book.rules,
-        as_of,
-        name,
-        book.credentials.rows if book.credentials else None,
-    )
-    reviews = enrich_reviews(
+    frame, rows = credentials()
+    documents = enrich_documents(frame, customers, book.rules, as_of, name, rows)
+    reviews, review_rows = _selected(
         book.reviews.frame if book.reviews else None,
-        name,
         book.reviews.rows if book.reviews else None,
+        keep,
     )
-    return BookPart(name, "", book.rules, customers, documents, reviews)
+    reviews = enrich_reviews(reviews, name, review_rows)
+    roster = None if keep is None else _roster(book.ledger.frame, book.ledger.rows, name)
+    return BookPart(name, "", book.rules, customers, documents, reviews, roster)
+
+
+def _selection(customer: str | None, rules: Rules) -> Callable[[list], list[bool]] | None:
+    """Which 客户编号 cells may belong to `customer`, or None for every row (no customer, or
+    one this shortcut does not cover).
+
+    A cell is kept when any comparison made of 客户编号 could pair it with the customer's
+    own: `find_customer`'s (stripped, then case-insensitively), the twins' and the lookups'
+    (COUNTIFS-like: case-insensitively, a number like its digits; stripped and upper-cased).
+    For a 客户编号 of ASCII characters, a text cell of ASCII is kept when it equals it
+    stripped and case-folded — for ASCII text, every one of those comparisons is weaker than
+    this — and every other cell that is not blank (a number, a date, a text with other
+    characters) is kept, whatever it holds: a superset, closed under those comparisons."""
+    wanted = (customer or "").strip()
+    if not wanted or not wanted.isascii() or "customer_id" not in {f.key for f in rules.fields}:
+        return None
+    folded = wanted.casefold()
+
+    def keep(cells: list) -> list[bool]:
+        return [
+            (v.strip().casefold() == folded or not v.isascii())
+            if type(v) is str
+            else not values.is_blank(v)
+            for v in cells
+        ]
+
+    return keep
+
+
+def _selected(
+    frame: pd.DataFrame | None, rows: list[int] | None, keep: Callable[[list], list[bool]] | None
+) -> tuple[pd.DataFrame | None, list[int] | None]:
+    """A table's frame and sheet rows, only the rows `keep` takes by their 客户编号."""
+    if keep is None or frame is None:
+        return frame, rows
+    mask = np.array(keep(_column(frame, "customer_id").tolist()), dtype=bool)
+    rows = rows if rows is not None else list(range(len(frame)))
+    return frame[mask].reset_index(drop=True), [r for r, m in zip(rows, mask, strict=True) if m]
+
+
+def _roster(ledger: pd.DataFrame, rows: list[int] | None, file: str) -> pd.DataFrame:
+    """Every used row's customer_id, file and row, as `enrich_ledger` gives them."""
+    ledger = ledger.reset_index(drop=True)
+    ids, names = _column(ledger, "customer_id"), _column(ledger, "name")
+    used = ~twins.empty_rows(pd.DataFrame({"customer_id": ids, "name": names}))
+    rows = rows if rows is not None else list(range(len(ledger)))
+    return pd.DataFrame(
+        {
+            "customer_id": _texts(ids)[used],
+            FILE: file,
+            ROW: np.asarray(rows, dtype=np.int64)[used],
+        }
+    )
 
 
 def from_books(books: Iterable[LedgerBook], as_of: dt.date) -> Portfolio:
@@ -419,6 +483,7 @@ def from_parts(parts: Iterable[BookPart], as_of: dt.date) -> Portfolio:
         files,
         unreadable,
         rules_by_file,
+        _concat([p.roster for p in used]) if used[0].roster is not None else None,
     )
 
 
@@ -435,7 +500,8 @@ def unusable(book: LedgerBook) -> str:
 def shared_customer_ids(portfolio: Portfolio) -> dict[str, list[str]]:
     """客户编号 found in more than one file of the portfolio → the files (sorted). Lists and
     summaries count such a customer once per file (e.g. HQ's master given with a branch's)."""
-    claimed = portfolio.customers[portfolio.customers["customer_id"] != ""]
+    every = portfolio.customers if portfolio.roster is None else portfolio.roster
+    claimed = every[every["customer_id"] != ""]
     if claimed.empty:
         return {}
     pairs = claimed[["customer_id", FILE]].drop_duplicates()

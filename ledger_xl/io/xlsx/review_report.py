@@ -183,6 +183,8 @@ def find_customer(portfolio: Portfolio, customer_id: str) -> int:
     if len(hits) == 1:
         return hits[0]
     if not hits:
+        if portfolio.roster is not None:  # `customers` holds only the rows that could match
+            ids = [str(v).strip() for v in portfolio.roster["customer_id"].tolist()]
         raise _not_found(portfolio, wanted, ids)
     files = [str(customers[FILE].iloc[i]) if FILE in customers.columns else "" for i in hits]
     rows = [int(customers[ROW].iloc[i]) if ROW in customers.columns else 0 for i in hits]
