@@ -13,21 +13,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ledger_xl.core.due import PREVIOUS_REVIEW_KEYS
 from ledger_xl.core.portfolio import BookPart, Portfolio, book_part, from_parts
 from ledger_xl.io import isolated
 from ledger_xl.io.read import explain_failure, memory_allowance, read_book
 
 
 def load(
-    paths: Iterable[str | Path], as_of: dt.date, jobs: int = 1, customer: str | None = None
+    paths: Iterable[str | Path],
+    as_of: dt.date,
+    jobs: int = 1,
+    customer: str | None = None,
+    lean: bool = False,
 ) -> Portfolio:
     """Read workbooks (read-only) into one portfolio, in the order given. With `customer`,
     only the rows that could be that 客户编号's are typed (`core.portfolio.book_part`): what
-    one customer's report needs, without computing every other customer's values."""
+    one customer's report needs, without computing every other customer's values. `lean`:
+    only what the due lists read (no control values; of 审核记录, the columns that find a
+    customer's previous review)."""
     paths = [Path(p) for p in paths]
     parts: list[BookPart | None] = [None] * len(paths)
     threads = isolated.spare_cores(jobs, len(paths))
-    calls = [(p, as_of, threads, customer) for p in paths]
+    calls = [(p, as_of, threads, customer, lean) for p in paths]
     for index, outcome in isolated.run_each(
         _part, calls, jobs, memory=lambda args: memory_allowance(args[0])
     ):
@@ -36,11 +43,18 @@ def load(
 
 
 def _part(
-    path: Path, as_of: dt.date, threads: bool = True, customer: str | None = None
+    path: Path,
+    as_of: dt.date,
+    threads: bool = True,
+    customer: str | None = None,
+    lean: bool = False,
 ) -> BookPart:
     # later: the ledger is typed while a thread reads the side sheets (`book_part` settles)
     book = read_book(path, formulas=False, threads=threads, later=True)
-    part = book_part(book, as_of, customer)
+    if lean:
+        part = book_part(book, as_of, customer, controls=False, review_keys=PREVIOUS_REVIEW_KEYS)
+    else:
+        part = book_part(book, as_of, customer)
     for name in _FRAMES:
         frame = getattr(part, name)
         if frame is not None:

@@ -169,6 +169,7 @@ def enrich_ledger(
     file: str = "",
     rows: list[int] | None = None,
     credentials: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
+    controls: bool = True,
 ) -> pd.DataFrame:
     """The used rows of a ledger frame keyed by field key, typed and with the twins' columns.
 
@@ -177,7 +178,9 @@ def enrich_ledger(
     computed from its rules and `credentials` (its 资信证明) even where its template has no
     such column. A field of the current template that the workbook lacks is a blank column.
     `credentials` may be a callable that gives the frame: it is called once the ledger's own
-    columns are typed, so a side sheet still being read in a thread comes in meanwhile."""
+    columns are typed, so a side sheet still being read in a thread comes in meanwhile.
+    `controls=False` leaves the control values out (and `credentials` unused): for a reader
+    that uses none of them, such as the due lists."""
     ledger = ledger.reset_index(drop=True)
     full = pd.DataFrame({f.key: _column(ledger, f.key) for f in rules.fields})
     computed, unused = twins.base_formulas(full, rules, as_of)
@@ -201,9 +204,13 @@ def enrich_ledger(
     last_review_unreadable = (last_review_raw != "") & np.isnat(
         out["last_review"].to_numpy(dtype="datetime64[D]")
     )
-    if callable(credentials):
-        credentials = credentials()
-    computed, evaluated = twins.with_controls(full, computed, unused, credentials, rules, as_of)
+    evaluated = pd.DataFrame(index=full.index)
+    if controls:
+        if callable(credentials):
+            credentials = credentials()
+        computed, evaluated = twins.with_controls(
+            full, computed, unused, credentials, rules, as_of
+        )
     for key in computed.columns:
         out[key] = computed[key].to_numpy()
     for key in evaluated.columns:
@@ -355,12 +362,20 @@ class BookPart:
     roster: pd.DataFrame | None = None  # see Portfolio.roster
 
 
-def book_part(book: LedgerBook, as_of: dt.date, customer: str | None = None) -> BookPart:
+def book_part(
+    book: LedgerBook,
+    as_of: dt.date,
+    customer: str | None = None,
+    controls: bool = True,
+    review_keys: Collection[str] | None = None,
+) -> BookPart:
     """A book's rows, typed and enriched with its own rules (`from_books` joins them).
 
     With `customer` (a 客户编号, as `review_report.find_customer` looks for it), only the rows
     that could belong to that customer are typed — in every table, so that each of their
-    computed values is what the whole book gives it — and `roster` lists every customer."""
+    computed values is what the whole book gives it — and `roster` lists every customer.
+    For a reader that needs less (`due`): `controls=False` leaves out the control values
+    (`enrich_ledger`), `review_keys` types only those 审核记录 columns (`enrich_reviews`)."""
     name = book.source
     problem = unusable(book)
     if problem:
@@ -380,19 +395,25 @@ def book_part(book: LedgerBook, as_of: dt.date, customer: str | None = None) -> 
         return settled[0]
 
     customers = enrich_ledger(
-        ledger, book.rules, as_of, name, ledger_rows, credentials=lambda: credentials()[0]
+        ledger,
+        book.rules,
+        as_of,
+        name,
+        ledger_rows,
+        credentials=lambda: credentials()[0],
+        controls=controls,
     )
+    frame, rows = credentials()
     problem = unusable(book)
     if problem:
         return BookPart(name, problem)
-    frame, rows = credentials()
     documents = enrich_documents(frame, customers, book.rules, as_of, name, rows)
     reviews, review_rows = _selected(
         book.reviews.frame if book.reviews else None,
         book.reviews.rows if book.reviews else None,
         keep,
     )
-    reviews = enrich_reviews(reviews, name, review_rows)
+    reviews = enrich_reviews(reviews, name, review_rows, review_keys)
     roster = None if keep is None else _roster(book.ledger.frame, book.ledger.rows, name)
     return BookPart(name, "", book.rules, customers, documents, reviews, roster)
 

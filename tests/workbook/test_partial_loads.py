@@ -1,7 +1,10 @@
-"""`report` types only the rows that could be the customer's (`book_part(..., customer=...)`):
-everything the report shows must be what the whole book gives — checked against the plain
-path (every row typed) for every 客户编号 of two ledgers with awkward ids planted, and the
-selection's rule checked as a property against every comparison of 客户编号 the code makes."""
+"""Commands that read less than the whole portfolio must show what the whole gives.
+
+`report` types only the rows that could be the customer's (`book_part(..., customer=...)`):
+checked against the plain path (every row typed) for every 客户编号 of two ledgers with
+awkward ids planted, and the selection's rule checked as a property against every comparison
+of 客户编号 the code makes. `due` leaves out the control values and most of 审核记录
+(`load(..., lean=True)`): its lists, JSON and workbook checked against the whole book's."""
 
 from __future__ import annotations
 
@@ -253,4 +256,66 @@ def test_report_command_writes_what_the_whole_book_gives(books, tmp_path):
 
     written, expected = cells(out), cells(reference)
     assert len(expected) > 60
+    assert written == expected
+
+
+# -- due: the lean load ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("within", "document_within", "branch"),
+    [(None, None, None), (90, 30, None), (0, 0, "北京分公司")],
+)
+def test_due_lists_from_the_lean_load_are_the_whole_books(books, within, document_within, branch):
+    from ledger_xl.core import due
+    from ledger_xl.core.jsontext import dumps
+
+    whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
+    lean = from_parts(
+        [book_part(b, AS_OF, controls=False, review_keys=due.PREVIOUS_REVIEW_KEYS) for b in books],
+        AS_OF,
+    )
+    assert "admission_check" in whole.customers and "admission_check" not in lean.customers
+    assert len(lean.customers) == len(whole.customers)
+    expected = due.portfolio_due(whole, within, document_within, branch)
+    got = due.portfolio_due(lean, within, document_within, branch)
+    assert list(got) == list(expected)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(got[name], frame, obj=name)
+        assert dumps(due.records(got[name])) == dumps(due.records(frame)), name
+    if branch is None:
+        assert all(len(frame) for frame in expected.values()), {
+            k: len(v) for k, v in expected.items()
+        }
+
+
+def test_due_command_writes_what_the_whole_book_gives(books, tmp_path):
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from ledger_xl.cli import app
+    from ledger_xl.core import due
+    from ledger_xl.io.xlsx.due_list import build_due_workbook
+
+    paths = [str(b.source) for b in books]
+    whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
+    out = tmp_path / "到期.xlsx"
+    result = CliRunner().invoke(
+        app, ["due", *paths, "--as-of", "2026-11-23", "--format", "json", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    reference = build_due_workbook(tmp_path / "整本.xlsx", due.portfolio_due(whole), whole)
+
+    def cells(workbook: Path) -> dict:
+        book = openpyxl.load_workbook(workbook)
+        return {
+            (sheet.title, c.coordinate): (c.value, c.number_format)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for c in row
+            if c.value is not None
+        }
+
+    written, expected = cells(out), cells(reference)
+    assert len(expected) > 200
     assert written == expected
