@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core.due import PREVIOUS_REVIEW_KEYS
+from ledger_xl.core import due
 from ledger_xl.core.portfolio import BookPart, Portfolio, book_part, from_parts
 from ledger_xl.io import isolated
 from ledger_xl.io.read import explain_failure, memory_allowance, read_book
@@ -52,7 +52,14 @@ def _part(
     # later: the ledger is typed while a thread reads the side sheets (`book_part` settles)
     book = read_book(path, formulas=False, threads=threads, later=True)
     if lean:
-        part = book_part(book, as_of, customer, controls=False, review_keys=PREVIOUS_REVIEW_KEYS)
+        part = book_part(
+            book,
+            as_of,
+            customer,
+            controls=False,
+            review_keys=due.PREVIOUS_REVIEW_KEYS,
+            ledger_keys=due.LEDGER_KEYS,
+        )
     else:
         part = book_part(book, as_of, customer)
     for name in _FRAMES:

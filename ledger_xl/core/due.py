@@ -364,6 +364,14 @@ _DAY_SPAN = 1 << 32
 PREVIOUS_REVIEW_KEYS = ("customer_id", "review_date", "composite_score", "grade", "credit_limit")
 """The 审核记录 columns `previous_reviews` reads (besides the file)."""
 
+LEDGER_KEYS = (
+    *("customer_id", "name", "branch", "status", "stage", "category", "risk_level"),
+    *("account_manager", "reviewer", "submitted", "last_review", "credit_report_date"),
+    *("litigation_count", "dishonest"),
+)
+"""The input columns of 台账 the due lists read (with every computed one), in the terminal,
+JSON and workbook alike: `ledger-xl due` types no other (`book_part(ledger_keys=...)`)."""
+
 
 def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:
     """For each customer, the newest 审核记录 with a score or grade dated before its 最近审核日期

@@ -170,6 +170,7 @@ def enrich_ledger(
     rows: list[int] | None = None,
     credentials: pd.DataFrame | Callable[[], pd.DataFrame | None] | None = None,
     controls: bool = True,
+    keys: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """The used rows of a ledger frame keyed by field key, typed and with the twins' columns.
 
@@ -179,8 +180,9 @@ def enrich_ledger(
     such column. A field of the current template that the workbook lacks is a blank column.
     `credentials` may be a callable that gives the frame: it is called once the ledger's own
     columns are typed, so a side sheet still being read in a thread comes in meanwhile.
-    `controls=False` leaves the control values out (and `credentials` unused): for a reader
-    that uses none of them, such as the due lists."""
+    `controls=False` leaves the control values out (and `credentials` unused), `keys` types
+    only those input columns (the computed ones all come): for a reader that uses no more,
+    such as the due lists."""
     ledger = ledger.reset_index(drop=True)
     full = pd.DataFrame({f.key: _column(ledger, f.key) for f in rules.fields})
     computed, unused = twins.base_formulas(full, rules, as_of)
@@ -188,7 +190,7 @@ def enrich_ledger(
     out = pd.DataFrame(index=full.index)
     own = {f.key for f in rules.fields}
     for f in (*rules.fields, *(d for d in DEFAULT_FIELDS if d.key not in own)):
-        if f.type is FieldType.FORMULA:
+        if f.type is FieldType.FORMULA or (keys is not None and f.key not in keys):
             continue
         raw = full[f.key] if f.key in own else _column(full, f.key)
         if f.type in (FieldType.NUMBER, FieldType.SCORE):
@@ -198,7 +200,7 @@ def enrich_ledger(
         else:
             out[f.key] = _texts(raw)
     for key in _LEDGER_TEXT:  # a workbook whose rules lack a column still has it, blank
-        if key not in out.columns:
+        if key not in out.columns and (keys is None or key in keys):
             out[key] = ""
     last_review_raw = _texts(full["last_review"])
     last_review_unreadable = (last_review_raw != "") & np.isnat(
@@ -208,9 +210,7 @@ def enrich_ledger(
     if controls:
         if callable(credentials):
             credentials = credentials()
-        computed, evaluated = twins.with_controls(
-            full, computed, unused, credentials, rules, as_of
-        )
+        computed, evaluated = twins.with_controls(full, computed, unused, credentials, rules, as_of)
     for key in computed.columns:
         out[key] = computed[key].to_numpy()
     for key in evaluated.columns:
@@ -368,6 +368,7 @@ def book_part(
     customer: str | None = None,
     controls: bool = True,
     review_keys: Collection[str] | None = None,
+    ledger_keys: Collection[str] | None = None,
 ) -> BookPart:
     """A book's rows, typed and enriched with its own rules (`from_books` joins them).
 
@@ -375,7 +376,8 @@ def book_part(
     that could belong to that customer are typed — in every table, so that each of their
     computed values is what the whole book gives it — and `roster` lists every customer.
     For a reader that needs less (`due`): `controls=False` leaves out the control values
-    (`enrich_ledger`), `review_keys` types only those 审核记录 columns (`enrich_reviews`)."""
+    (`enrich_ledger`), `ledger_keys` and `review_keys` type only those input columns of 台账
+    and 审核记录 (`enrich_ledger`, `enrich_reviews`)."""
     name = book.source
     problem = unusable(book)
     if problem:
@@ -402,6 +404,7 @@ def book_part(
         ledger_rows,
         credentials=lambda: credentials()[0],
         controls=controls,
+        keys=ledger_keys,
     )
     frame, rows = credentials()
     problem = unusable(book)

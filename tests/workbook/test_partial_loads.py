@@ -267,15 +267,15 @@ def test_report_command_writes_what_the_whole_book_gives(books, tmp_path):
     [(None, None, None), (90, 30, None), (0, 0, "北京分公司")],
 )
 def test_due_lists_from_the_lean_load_are_the_whole_books(books, within, document_within, branch):
+    from ledger_xl.app.portfolio import load
     from ledger_xl.core import due
     from ledger_xl.core.jsontext import dumps
 
-    whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
-    lean = from_parts(
-        [book_part(b, AS_OF, controls=False, review_keys=due.PREVIOUS_REVIEW_KEYS) for b in books],
-        AS_OF,
-    )
+    paths = [b.source for b in books]
+    whole, lean = load(paths, AS_OF), load(paths, AS_OF, lean=True)  # as the commands load
     assert "admission_check" in whole.customers and "admission_check" not in lean.customers
+    assert "address" in whole.customers and "address" not in lean.customers
+    assert "opinion" in whole.reviews and "opinion" not in lean.reviews
     assert len(lean.customers) == len(whole.customers)
     expected = due.portfolio_due(whole, within, document_within, branch)
     got = due.portfolio_due(lean, within, document_within, branch)
