@@ -315,15 +315,15 @@ def _load_portfolio(
     day: dt.date,
     outputs: tuple[Path | None, ...] = (),
     customer: str | None = None,
-    lean: bool = False,
+    reads=None,
 ):
     """Expand the arguments and read the workbooks; unreadable files are named, not fatal.
     An output that is one of the inputs is refused before anything is read. With
-    `customer`, only what that customer's report needs is computed, with `lean` only what
-    the due lists need (`app.portfolio.load`)."""
+    `customer`, only what that customer's report needs is computed; `reads`, what the
+    command uses of the rows (`core.portfolio.Reads`; default everything)."""
     from ledger_xl.app.paths import check_outputs
     from ledger_xl.app.portfolio import load
-    from ledger_xl.core.portfolio import shared_customer_ids
+    from ledger_xl.core.portfolio import EVERYTHING, shared_customer_ids
     from ledger_xl.io import isolated
 
     files = _gather(paths)
@@ -332,7 +332,8 @@ def _load_portfolio(
         raise typer.Exit(2)
     check_outputs(outputs, files)
     # Each file is read in a child process: two at a time use both cores of HQ's machine.
-    result = load(files, day, jobs=min(2, isolated.cores()), customer=customer, lean=lean)
+    jobs = min(2, isolated.cores())
+    result = load(files, day, jobs, customer=customer, reads=reads or EVERYTHING)
     for name, reason in result.unreadable:
         terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
     if not result.files:
@@ -409,7 +410,7 @@ def due(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day, (output,), lean=True)
+    data = _load_portfolio(paths, day, (output,), reads=due_module.READS)
     lists = due_module.portfolio_due(data, within, doc_within, branch)
     if output_format == "json":
         from ledger_xl.core import jsontext
@@ -463,7 +464,7 @@ def summarize(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day, (output,))
+    data = _load_portfolio(paths, day, (output,), reads=summary.reads())
     tables = summary.summary_tables(data)
     terminal.print_summary(console, data, tables)
     if output is not None:

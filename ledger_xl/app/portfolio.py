@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ledger_xl.core import due
-from ledger_xl.core.portfolio import BookPart, Portfolio, book_part, from_parts
+from ledger_xl.core.portfolio import EVERYTHING, BookPart, Portfolio, Reads, book_part, from_parts
 from ledger_xl.io import isolated
 from ledger_xl.io.read import explain_failure, memory_allowance, read_book
 
@@ -24,17 +23,16 @@ def load(
     as_of: dt.date,
     jobs: int = 1,
     customer: str | None = None,
-    lean: bool = False,
+    reads: Reads = EVERYTHING,
 ) -> Portfolio:
     """Read workbooks (read-only) into one portfolio, in the order given. With `customer`,
     only the rows that could be that 客户编号's are typed (`core.portfolio.book_part`): what
-    one customer's report needs, without computing every other customer's values. `lean`:
-    only what the due lists read (no control values; of 审核记录, the columns that find a
-    customer's previous review)."""
+    one customer's report needs, without computing every other customer's values. `reads`:
+    what the caller uses of the rows (`core.portfolio.Reads`), the rest is not computed."""
     paths = [Path(p) for p in paths]
     parts: list[BookPart | None] = [None] * len(paths)
     threads = isolated.spare_cores(jobs, len(paths))
-    calls = [(p, as_of, threads, customer, lean) for p in paths]
+    calls = [(p, as_of, threads, customer, reads) for p in paths]
     for index, outcome in isolated.run_each(
         _part, calls, jobs, memory=lambda args: memory_allowance(args[0])
     ):
@@ -47,21 +45,11 @@ def _part(
     as_of: dt.date,
     threads: bool = True,
     customer: str | None = None,
-    lean: bool = False,
+    reads: Reads = EVERYTHING,
 ) -> BookPart:
     # later: the ledger is typed while a thread reads the side sheets (`book_part` settles)
     book = read_book(path, formulas=False, threads=threads, later=True)
-    if lean:
-        part = book_part(
-            book,
-            as_of,
-            customer,
-            controls=False,
-            review_keys=due.PREVIOUS_REVIEW_KEYS,
-            ledger_keys=due.LEDGER_KEYS,
-        )
-    else:
-        part = book_part(book, as_of, customer)
+    part = book_part(book, as_of, customer, reads)
     for name in _FRAMES:
         frame = getattr(part, name)
         if frame is not None:

@@ -21,7 +21,15 @@ import pandas as pd
 
 from ledger_xl.core import controls, layout, schedule
 from ledger_xl.core.defaults import DEFAULT_RULES
-from ledger_xl.core.portfolio import FILE, ID_DOCUMENT, ROW, Portfolio, grade_ranks, mask_id
+from ledger_xl.core.portfolio import (
+    FILE,
+    ID_DOCUMENT,
+    ROW,
+    Portfolio,
+    Reads,
+    grade_ranks,
+    mask_id,
+)
 from ledger_xl.core.rules import Rules
 
 # Urgency order of the due list: most overdue first, then reviews a risk signal brings
@@ -370,7 +378,10 @@ LEDGER_KEYS = (
     *("litigation_count", "dishonest"),
 )
 """The input columns of 台账 the due lists read (with every computed one), in the terminal,
-JSON and workbook alike: `ledger-xl due` types no other (`book_part(ledger_keys=...)`)."""
+JSON and workbook alike: `ledger-xl due` types no other (`READS`)."""
+
+READS = Reads(controls=False, ledger_keys=LEDGER_KEYS, review_keys=PREVIOUS_REVIEW_KEYS)
+"""What `ledger-xl due` reads of the books (`portfolio.book_part`): no control value."""
 
 
 def previous_reviews(customers: pd.DataFrame, reviews: pd.DataFrame) -> pd.DataFrame:

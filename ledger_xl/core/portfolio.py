@@ -348,6 +348,21 @@ def from_frames(
     )
 
 
+@dataclass(frozen=True)
+class Reads:
+    """What a command reads of the books' rows (`book_part`), when not everything: without
+    `controls` the control values are left out (`enrich_ledger`); `ledger_keys` and
+    `review_keys` are the only input columns of 台账 and 审核记录 typed (every computed column
+    of 台账 and all of 资信证明 always come)."""
+
+    controls: bool = True
+    ledger_keys: tuple[str, ...] | None = None
+    review_keys: tuple[str, ...] | None = None
+
+
+EVERYTHING = Reads()
+
+
 @dataclass
 class BookPart:
     """One workbook's share of a portfolio: its rows typed and enriched with its own rules,
@@ -366,18 +381,15 @@ def book_part(
     book: LedgerBook,
     as_of: dt.date,
     customer: str | None = None,
-    controls: bool = True,
-    review_keys: Collection[str] | None = None,
-    ledger_keys: Collection[str] | None = None,
+    reads: Reads = EVERYTHING,
 ) -> BookPart:
     """A book's rows, typed and enriched with its own rules (`from_books` joins them).
 
     With `customer` (a 客户编号, as `review_report.find_customer` looks for it), only the rows
     that could belong to that customer are typed — in every table, so that each of their
     computed values is what the whole book gives it — and `roster` lists every customer.
-    For a reader that needs less (`due`): `controls=False` leaves out the control values
-    (`enrich_ledger`), `ledger_keys` and `review_keys` type only those input columns of 台账
-    and 审核记录 (`enrich_ledger`, `enrich_reviews`)."""
+    `reads` is what the caller uses of them (`Reads`; `due.READS`, `summary.reads()`): the
+    rest is not computed."""
     name = book.source
     problem = unusable(book)
     if problem:
@@ -403,8 +415,8 @@ def book_part(
         name,
         ledger_rows,
         credentials=lambda: credentials()[0],
-        controls=controls,
-        keys=ledger_keys,
+        controls=reads.controls,
+        keys=reads.ledger_keys,
     )
     frame, rows = credentials()
     problem = unusable(book)
@@ -416,7 +428,7 @@ def book_part(
         book.reviews.rows if book.reviews else None,
         keep,
     )
-    reviews = enrich_reviews(reviews, name, review_rows, review_keys)
+    reviews = enrich_reviews(reviews, name, review_rows, reads.review_keys)
     roster = None if keep is None else _roster(book.ledger.frame, book.ledger.rows, name)
     return BookPart(name, "", book.rules, customers, documents, reviews, roster)
 

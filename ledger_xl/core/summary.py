@@ -318,6 +318,16 @@ def score_distribution(customers: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def reads():
+    """What `summary_tables`, the summary workbook and the terminal's summary read of the books
+    (`portfolio.book_part`): the control values, and the input columns of the due lists,
+    which its lists are and beyond which its figures read none."""
+    from ledger_xl.core import due  # due imports portfolio; keep summary importable on its own
+    from ledger_xl.core.portfolio import Reads
+
+    return Reads(controls=True, ledger_keys=due.LEDGER_KEYS, review_keys=due.PREVIOUS_REVIEW_KEYS)
+
+
 def summary_tables(portfolio, within: int | None = None) -> dict[str, pd.DataFrame]:
     """Every table of the summary workbook, as DataFrames (pure over the portfolio's frames).
 

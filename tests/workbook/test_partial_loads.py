@@ -3,8 +3,8 @@
 `report` types only the rows that could be the customer's (`book_part(..., customer=...)`):
 checked against the plain path (every row typed) for every 客户编号 of two ledgers with
 awkward ids planted, and the selection's rule checked as a property against every comparison
-of 客户编号 the code makes. `due` leaves out the control values and most of 审核记录
-(`load(..., lean=True)`): its lists, JSON and workbook checked against the whole book's."""
+of 客户编号 the code makes. `due` and `summarize` type only the columns they read
+(`load(..., reads=...)`): their tables, JSON and workbooks checked against the whole book's."""
 
 from __future__ import annotations
 
@@ -272,7 +272,7 @@ def test_due_lists_from_the_lean_load_are_the_whole_books(books, within, documen
     from ledger_xl.core.jsontext import dumps
 
     paths = [b.source for b in books]
-    whole, lean = load(paths, AS_OF), load(paths, AS_OF, lean=True)  # as the commands load
+    whole, lean = load(paths, AS_OF), load(paths, AS_OF, reads=due.READS)  # as `due` loads
     assert "admission_check" in whole.customers and "admission_check" not in lean.customers
     assert "address" in whole.customers and "address" not in lean.customers
     assert "opinion" in whole.reviews and "opinion" not in lean.reviews
@@ -318,4 +318,53 @@ def test_due_command_writes_what_the_whole_book_gives(books, tmp_path):
 
     written, expected = cells(out), cells(reference)
     assert len(expected) > 200
+    assert written == expected
+
+
+# -- summarize: the columns it reads ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("within", [None, 45])
+def test_summary_tables_from_what_summarize_reads_are_the_whole_books(books, within):
+    from ledger_xl.app.portfolio import load
+    from ledger_xl.core import summary
+
+    paths = [b.source for b in books]
+    whole, read = load(paths, AS_OF), load(paths, AS_OF, reads=summary.reads())
+    assert "address" in whole.customers and "address" not in read.customers
+    assert "admission_check" in read.customers
+    expected, got = summary.summary_tables(whole, within), summary.summary_tables(read, within)
+    assert list(got) == list(expected)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(got[name], frame, obj=name)
+    assert all(len(frame) for frame in expected.values()), {k: len(v) for k, v in expected.items()}
+
+
+def test_summarize_command_writes_what_the_whole_book_gives(books, tmp_path):
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from ledger_xl.cli import app
+    from ledger_xl.core import summary
+    from ledger_xl.io.xlsx.summary import build_summary_workbook
+
+    paths = [str(b.source) for b in books]
+    whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
+    out = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(app, ["summarize", *paths, "--as-of", "2026-11-23", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    reference = build_summary_workbook(tmp_path / "整本.xlsx", summary.summary_tables(whole), whole)
+
+    def cells(workbook: Path) -> dict:
+        book = openpyxl.load_workbook(workbook)
+        return {
+            (sheet.title, c.coordinate): (c.value, c.number_format)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for c in row
+            if c.value is not None
+        }
+
+    written, expected = cells(out), cells(reference)
+    assert len(expected) > 300
     assert written == expected
