@@ -87,6 +87,9 @@ _EPOCH_ORDINAL = EXCEL_EPOCH.toordinal()
 
 
 _OBJECT = np.dtype(object)
+# pandas' string columns: "string" (pd.NA for missing), and "str", pandas 3's default for a
+# column of texts (NaN for missing)
+_STRING_DTYPES = ("string", "str")
 
 
 def cells_of(values: Iterable[object]) -> list:
@@ -97,8 +100,10 @@ def cells_of(values: Iterable[object]) -> list:
     if isinstance(values, list):
         return values
     dtype = getattr(values, "dtype", None)
-    if (dtype == _OBJECT or getattr(dtype, "name", "") == "string") and hasattr(values, "tolist"):
-        return values.tolist()  # (a pandas string column's cells are str or pd.NA either way)
+    if (dtype == _OBJECT or getattr(dtype, "name", "") in _STRING_DTYPES) and hasattr(
+        values, "tolist"
+    ):
+        return values.tolist()  # (a pandas string column's cells are the same either way)
     return list(values)
 
 

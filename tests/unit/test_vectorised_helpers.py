@@ -472,6 +472,27 @@ def test_a_series_gives_the_same_as_its_list():
     assert np.array_equal(values.numbers(floats), [1.5, np.nan, 3.0], equal_nan=True)
 
 
+@pytest.mark.parametrize("dtype", ["str", "string", object])
+def test_cells_of_a_string_column_are_its_cells(dtype, monkeypatch):
+    """pandas 3 makes a column of texts "str" (NaN for missing), "string" has pd.NA: their
+    cells come through `tolist` in one step (not element by element: iterating is refused
+    here), the same objects iteration gives."""
+    series = pd.Series(["SH1", None, " b ", "", "客户"], dtype=dtype)
+    expected = list(series)
+    with monkeypatch.context() as patched:
+        patched.setattr(pd.Series, "__iter__", lambda self: pytest.fail("iterated"))
+        got = values.cells_of(series)
+    assert type(got) is list and len(got) == len(expected)
+    for a, b in zip(got, expected, strict=True):
+        assert type(a) is type(b) and (a is b or (pd.isna(a) and pd.isna(b)) or a == b)
+    assert values.cells_of(pd.DataFrame({"id": np.array(["x", "y"], dtype=object)})["id"]) == [
+        "x",
+        "y",
+    ]
+    if dtype != "string":  # (pd.NA, which only "string" holds, is no cell value of ours)
+        assert values.criterion_keys(series) == [values.criterion_key(v) for v in expected]
+
+
 def _reference_latest(credentials: pd.DataFrame) -> dict:
     """`controls._latest_documents` as the loop it was: the maximum, NaN only while no row of
     the group has a number, keys in first-seen order."""
