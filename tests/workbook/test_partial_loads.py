@@ -121,6 +121,20 @@ def _same(one, other, wanted: str) -> None:
     assert one[5] is other[5] or one[5] == other[5]
 
 
+def _cells(workbook: Path) -> dict:
+    """Every non-empty cell of every sheet: its value and number format."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(workbook)
+    return {
+        (sheet.title, c.coordinate): (c.value, c.number_format)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if c.value is not None
+    }
+
+
 def test_every_customers_report_is_what_the_whole_book_gives(books):
     whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
     assert whole.roster is None
@@ -228,7 +242,6 @@ def test_blank_cells_are_left_out_and_paired_cells_kept():
 def test_report_command_writes_what_the_whole_book_gives(books, tmp_path):
     """The command end to end, for a customer whose side rows carry spaces: its workbook holds
     cell for cell what the report of the whole book holds."""
-    import openpyxl
     from typer.testing import CliRunner
 
     from ledger_xl.cli import app
@@ -245,16 +258,7 @@ def test_report_command_writes_what_the_whole_book_gives(books, tmp_path):
     assert result.exit_code == 0, result.output
     reference = build_review_report(tmp_path / "整本.xlsx", whole, cid)
 
-    def cells(workbook: Path) -> dict:
-        sheet = openpyxl.load_workbook(workbook).active
-        return {
-            c.coordinate: (c.value, c.number_format)
-            for row in sheet.iter_rows()
-            for c in row
-            if c.value is not None
-        }
-
-    written, expected = cells(out), cells(reference)
+    written, expected = _cells(out), _cells(reference)
     assert len(expected) > 60
     assert written == expected
 
@@ -290,7 +294,6 @@ def test_due_lists_from_the_lean_load_are_the_whole_books(books, within, documen
 
 
 def test_due_command_writes_what_the_whole_book_gives(books, tmp_path):
-    import openpyxl
     from typer.testing import CliRunner
 
     from ledger_xl.cli import app
@@ -306,17 +309,7 @@ def test_due_command_writes_what_the_whole_book_gives(books, tmp_path):
     assert result.exit_code == 0, result.output
     reference = build_due_workbook(tmp_path / "整本.xlsx", due.portfolio_due(whole), whole)
 
-    def cells(workbook: Path) -> dict:
-        book = openpyxl.load_workbook(workbook)
-        return {
-            (sheet.title, c.coordinate): (c.value, c.number_format)
-            for sheet in book.worksheets
-            for row in sheet.iter_rows()
-            for c in row
-            if c.value is not None
-        }
-
-    written, expected = cells(out), cells(reference)
+    written, expected = _cells(out), _cells(reference)
     assert len(expected) > 200
     assert written == expected
 
@@ -341,7 +334,6 @@ def test_summary_tables_from_what_summarize_reads_are_the_whole_books(books, wit
 
 
 def test_summarize_command_writes_what_the_whole_book_gives(books, tmp_path):
-    import openpyxl
     from typer.testing import CliRunner
 
     from ledger_xl.cli import app
@@ -355,16 +347,6 @@ def test_summarize_command_writes_what_the_whole_book_gives(books, tmp_path):
     assert result.exit_code == 0, result.output
     reference = build_summary_workbook(tmp_path / "整本.xlsx", summary.summary_tables(whole), whole)
 
-    def cells(workbook: Path) -> dict:
-        book = openpyxl.load_workbook(workbook)
-        return {
-            (sheet.title, c.coordinate): (c.value, c.number_format)
-            for sheet in book.worksheets
-            for row in sheet.iter_rows()
-            for c in row
-            if c.value is not None
-        }
-
-    written, expected = cells(out), cells(reference)
+    written, expected = _cells(out), _cells(reference)
     assert len(expected) > 300
     assert written == expected
