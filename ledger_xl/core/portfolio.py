@@ -441,9 +441,9 @@ def _selection(customer: str | None, rules: Rules) -> Callable[[list], list[bool
     own: `find_customer`'s (stripped, then case-insensitively), the twins' and the lookups'
     (COUNTIFS-like: case-insensitively, a number like its digits; stripped and upper-cased).
     For a 客户编号 of ASCII characters, a text cell of ASCII is kept when it equals it
-    stripped and case-folded — for ASCII text, every one of those comparisons is weaker than
-    this — and every other cell that is not blank (a number, a date, a text with other
-    characters) is kept, whatever it holds: a superset, closed under those comparisons."""
+    stripped and case-folded — between ASCII texts, each of those comparisons pairs only
+    texts equal so — and every other cell that is not blank (a number, a date, a text with
+    other characters) is kept, whatever it holds: a superset, closed under those comparisons."""
     wanted = (customer or "").strip()
     if not wanted or not wanted.isascii() or "customer_id" not in {f.key for f in rules.fields}:
         return None
@@ -519,7 +519,17 @@ def from_parts(parts: Iterable[BookPart], as_of: dt.date) -> Portfolio:
         files,
         unreadable,
         rules_by_file,
-        _concat([p.roster for p in used]) if used[0].roster is not None else None,
+        _roster_of(used),
+    )
+
+
+def _roster_of(parts: list[BookPart]) -> pd.DataFrame | None:
+    """The parts' rosters joined (a part typed whole is its own roster); None when no part
+    holds a selection."""
+    if all(p.roster is None for p in parts):
+        return None
+    return _concat(
+        [p.customers[["customer_id", FILE, ROW]] if p.roster is None else p.roster for p in parts]
     )
 
 

@@ -350,3 +350,16 @@ def test_summarize_command_writes_what_the_whole_book_gives(books, tmp_path):
     written, expected = _cells(out), _cells(reference)
     assert len(expected) > 300
     assert written == expected
+
+
+def test_a_book_typed_whole_beside_a_selection_is_its_own_roster(books):
+    """A workbook whose rules have no 客户编号 column is typed whole even for a report: beside
+    a selected one, the roster holds its customers as they are."""
+    whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
+    selected = book_part(books[0], AS_OF, "SH000001")
+    typed_whole = book_part(books[1], AS_OF)
+    assert selected.roster is not None and typed_whole.roster is None
+    mixed = from_parts([selected, typed_whole], AS_OF)
+    assert mixed.roster["customer_id"].tolist() == whole.customers["customer_id"].tolist()
+    assert mixed.roster["file"].tolist() == whole.customers["file"].tolist()
+    assert shared_customer_ids(mixed) == shared_customer_ids(whole)
