@@ -169,7 +169,7 @@ def key_figures(
                 label_formula=f"={_month(k)}",
             )
         )
-    documents = _document_figures(ledger, doc_status, doc_inactive, rules)
+    documents = _document_figures(doc_status, doc_inactive, rules)
     sections = [
         ("总体", [total]),
         ("按审核状态", section("status", shown["status"], ledger["status"])),
@@ -231,7 +231,7 @@ def control_figures(ledger: pd.DataFrame, computed: pd.DataFrame, rules: Rules) 
 DOCUMENTS_SECTION = f"资信证明（{DOCUMENTS_RULE}）"
 
 
-def _document_figures(ledger, doc_status, doc_inactive, rules: Rules) -> list[KeyFigure]:
+def _document_figures(doc_status, doc_inactive, rules: Rules) -> list[KeyFigure]:
     """资信证明已过期 / 即将到期, leaving out the documents of 已停用 customers: in the
     workbook, the documents with the status less those whose 客户编号 is 已停用 in 台账."""
     headers = {c.key: c.header for c in layout.CREDENTIAL_COLUMNS}

@@ -5,6 +5,7 @@ equal the template twins' (the figures the 汇总 sheet's formulas compute)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -185,7 +186,7 @@ def test_the_document_figures_formulas_name_the_credentials_table():
     of customers 已停用 in 台账 (Ledger): the formula text as written, each reference on its
     table."""
     docs = pd.Series([layout.DOC_EXPIRED, layout.DOC_SOON, layout.DOC_VALID], dtype=object)
-    figures = summary._document_figures(None, docs, None, DEFAULT_RULES)
+    figures = summary._document_figures(docs, None, DEFAULT_RULES)
     assert [(f.label, f.count) for f in figures] == [("资信证明已过期", 1), ("资信证明即将到期", 1)]
     for figure, label in zip(figures, (layout.DOC_EXPIRED, layout.DOC_SOON), strict=True):
         assert figure.formula == (
@@ -225,6 +226,41 @@ def test_the_key_figures_formulas_follow_their_rules(demo):
     months = sections_[summary.MONTHS_SECTION]
     assert len(months) == summary.MONTHS_AHEAD
     assert '"<"&' + layout.NAME_AS_OF in sections_[summary.TIMING_SECTION][0].formula
+    # each month's formula, evaluated here: it counts [基准日 or the month's first day, the
+    # next month's first day), and its label is the month's first day
+    bound = re.compile(r'"(>=|<)"&(基准日|DATE\(YEAR\(基准日\),MONTH\(基准日\)\+(\d+),1\))')
+
+    def day(text: str, ahead: str | None) -> dt.date:
+        if ahead is None:
+            return AS_OF
+        total = AS_OF.month - 1 + int(ahead)
+        return dt.date(AS_OF.year + total // 12, total % 12 + 1, 1)
+
+    for k, item in enumerate(months):
+        (low_op, low, low_k), (high_op, high, high_k) = bound.findall(item.formula)
+        first = dt.date(AS_OF.year + (AS_OF.month - 1 + k) // 12, (AS_OF.month - 1 + k) % 12 + 1, 1)
+        assert (low_op, high_op) == (">=", "<"), item
+        assert day(low, low_k or None) == (AS_OF if k == 0 else first), item
+        assert day(high, high_k or None) == summary.month_starts(AS_OF)[k + 1], item
+        label = re.fullmatch(
+            r"=DATE\(YEAR\(基准日\),MONTH\(基准日\)\+(\d+),1\)", item.label_formula
+        )
+        assert label and day("", label.group(1)) == first, item
+        assert item.label == f"{first.year}年{first.month}月"
+    assert [
+        name
+        for name, _ in summary.key_figures(data.ledger, computed, doc_status, DEFAULT_RULES, AS_OF)
+    ] == [
+        "总体",
+        "按审核状态",
+        summary.GRADE_SECTION,
+        "按风险等级",
+        "按到期提示",
+        summary.TIMING_SECTION,
+        summary.DOCUMENTS_SECTION,
+        summary.CONTROL_SECTION,  # before the months, which 汇总 shows apart
+        summary.MONTHS_SECTION,
+    ]
     for figures in sections_.values():
         for item in figures:
             text = item.formula
