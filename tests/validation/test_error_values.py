@@ -290,3 +290,12 @@ def test_a_side_sheet_that_cannot_be_scanned_gives_no_error_values(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a zip")
     assert _side_errors(bad, sides, "资信证明") == {}
+
+
+def test_side_sheets_without_rows_are_scanned_without_their_cell_checks(tmp_path):
+    """资信证明 and 审核记录 with no row at all: their cell checks do not run, so the side-sheet
+    error scan types their columns itself (and finds no blank to look behind)."""
+    path = build(tmp_path, credentials=[], reviews=[])
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert not [f for f in found if f.sheet in ("资信证明", "审核记录")]
+    assert not [f for f in found if f.code in ("error-value", "internal-error")]
