@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ledger_xl.core import formulas, layout, twins, values
-from ledger_xl.core.portfolio import grade_labels
+from ledger_xl.core.portfolio import Reads, grade_labels
 from ledger_xl.core.rules import Rules
 
 GRADE_SECTION = "按评级"
@@ -323,7 +323,6 @@ def reads():
     (`portfolio.book_part`): the control values, and the input columns of the due lists,
     which its lists are and beyond which its figures read none."""
     from ledger_xl.core import due  # due imports portfolio; keep summary importable on its own
-    from ledger_xl.core.portfolio import Reads
 
     return Reads(controls=True, ledger_keys=due.LEDGER_KEYS, review_keys=due.PREVIOUS_REVIEW_KEYS)
 
