@@ -183,6 +183,35 @@ def test_differences_name_a_condition_not_required_and_a_weight_not_there():
     assert weights == [expected[name] for name in sorted(expected)]  # by name
 
 
+def test_differences_name_each_grade_bound_changed_added_or_gone():
+    """评分标准's grade bands against the standard's, by grade: a bound changed, a grade the
+    workbook renamed (gone on one side, new on the other), written as a clerk writes them."""
+    from ledger_xl.core.checks.structure import rule_differences
+
+    scoring = DEFAULT_RULES.scoring
+    a, b, *rest = scoring.bands
+    ours = DEFAULT_RULES.model_copy(
+        update={
+            "scoring": scoring.model_copy(
+                update={
+                    "bands": (
+                        a.model_copy(update={"lower": 87.5}),
+                        b.model_copy(update={"grade": "B+"}),
+                        *rest,
+                    )
+                }
+            )
+        }
+    )
+    grades = [d for d in rule_differences(ours, DEFAULT_RULES) if d.startswith("评级")]
+    assert grades == [
+        f"评级 {a.grade} 下限为 87.5，标准为 85",
+        f"评级 {b.grade} 下限为 无，标准为 70",
+        "评级 B+ 下限为 70，标准为 无",
+    ]
+    assert not [d for d in rule_differences(DEFAULT_RULES, DEFAULT_RULES) if d.startswith("评级")]
+
+
 def test_side_table_findings_name_their_own_column(tmp_path):
     from .helpers import good_review
 

@@ -64,7 +64,7 @@ def rule_differences(rules: Rules, standard: Rules) -> list[str]:
     for grade in sorted(set(ours_b) | set(theirs_b)):
         if ours_b.get(grade) != theirs_b.get(grade):
             out.append(
-                f"评级 {grade} 下限为 {ours_b.get(grade, '无')}，标准为 {theirs_b.get(grade, '无')}"
+                f"评级 {grade} 下限为 {_bound(ours_b.get(grade))}，标准为 {_bound(theirs_b.get(grade))}"
             )
     if rules.cycles != standard.cycles:
         out.append("审核周期表或提醒天数与标准不同")
@@ -72,6 +72,11 @@ def rule_differences(rules: Rules, standard: Rules) -> list[str]:
         out.append(_field_changes(rules, standard))
     out.extend(control_differences(rules, standard))
     return out
+
+
+def _bound(lower: float | None) -> str:
+    """A grade's lower bound as a clerk writes it (85, not 85.0); 无 for a grade not there."""
+    return "无" if lower is None else values.number_text(lower)
 
 
 def _field_changes(rules: Rules, standard: Rules) -> str:
