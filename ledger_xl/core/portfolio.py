@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
@@ -396,17 +397,15 @@ def book_part(
         return BookPart(name, problem)
     keep = _selection(customer, book.rules)
     ledger, ledger_rows = _selected(book.ledger.frame, book.ledger.rows, keep)
-    settled: list[tuple[pd.DataFrame | None, list[int] | None]] = []
 
+    @functools.cache  # asked for by the ledger's twins, then for 资信证明's own rows
     def credentials() -> tuple[pd.DataFrame | None, list[int] | None]:
         # A book read with `later=True` settles here, its ledger typed while a thread read
         # the side sheets; a side sheet that cannot be read leaves the book unusable.
-        if not settled:
-            with contextlib.suppress(WorkbookReadError):
-                book.settle()
-            table = book.credentials if book.checkable else None
-            settled.append(_selected(table.frame, table.rows, keep) if table else (None, None))
-        return settled[0]
+        with contextlib.suppress(WorkbookReadError):
+            book.settle()
+        table = book.credentials if book.checkable else None
+        return _selected(table.frame, table.rows, keep) if table else (None, None)
 
     customers = enrich_ledger(
         ledger,
