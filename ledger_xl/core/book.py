@@ -185,17 +185,20 @@ class LedgerBook:
     # 分发记录 sheet); None for any other workbook.
     distribution: Distribution | None = None
     # The side sheets still being read (`book_from_grids(..., later=True)`): `settle()` waits
-    # for them. None once they are in.
-    unsettled: Callable[[], None] | None = field(default=None, repr=False, compare=False)
+    # for them. Called with a sheet's name (or None for all), takes in the side sheets up to
+    # that one and says whether any remain. None once they are all in.
+    unsettled: Callable[[str | None], bool] | None = field(default=None, repr=False, compare=False)
 
-    def settle(self) -> None:
+    def settle(self, sheet: str | None = None) -> None:
         """Take in the side sheets (资信证明, 审核记录, 分发记录) of a book read with
-        `later=True`, as `book_from_grids` would have at once. When one cannot be read the book
-        ends as that read would have left it (no ledger table, a finding saying why) and the
+        `later=True`, as `book_from_grids` would have at once. With `sheet`, only the side
+        sheets up to that one, in the order they are read (资信证明 first): its work can start
+        while the next is still being read. When one cannot be read the book ends as that
+        read would have left it (no ledger table, a finding saying why) and the
         WorkbookReadError is raised, once."""
         pending, self.unsettled = self.unsettled, None
-        if pending is not None:
-            pending()
+        if pending is not None and pending(sheet):
+            self.unsettled = pending  # more to take in
 
     @property
     def checkable(self) -> bool:
@@ -263,12 +266,19 @@ def book_from_grids(
     if sides is None:
         return book
 
-    def settle() -> None:
+    steps = list(sides)
+
+    def settle(sheet: str | None = None) -> bool:
         try:
-            sides()
+            while steps:
+                name, take = steps.pop(0)
+                take()
+                if name == sheet:
+                    break
         except WorkbookReadError as exc:
             _unreadable(book, exc, where)
             raise
+        return bool(steps)
 
     if later:
         book.unsettled = settle
@@ -285,9 +295,9 @@ def _unreadable(book: LedgerBook, exc: WorkbookReadError, where: dict) -> None:
 
 def _fill(
     book: LedgerBook, sheet: Callable[[str], Grid | None], where: dict
-) -> Callable[[], None] | None:
-    """The rules and the ledger table; returns what reads the side sheets (None when there is
-    no ledger table to go with them)."""
+) -> list[tuple[str, Callable[[], None]]] | None:
+    """The rules and the ledger table; returns what reads the side sheets, a step a sheet in
+    the order they are read (None when there is no ledger table to go with them)."""
     try:
         book.rules = read_rules(sheet)
         for name in missing_sheets(sheet):  # an older template: the defaults apply
@@ -317,14 +327,19 @@ def _fill(
     book.cached_as_of = cached if isinstance(cached, dt.date) else None
     book.ledger = ledger
 
-    def sides() -> None:
-        for name, columns, attribute in (
-            (layout.SHEET_CREDENTIALS, layout.CREDENTIAL_COLUMNS, "credentials"),
-            (layout.SHEET_REVIEWS, layout.REVIEW_COLUMNS, "reviews"),
-        ):
-            side = sheet(name)
-            table = None if side is None else read_table(side, table_headers(side_headers(columns)))
-            setattr(book, attribute, table)
+    def side(name: str, columns: tuple, attribute: str) -> None:
+        grid = sheet(name)
+        table = None if grid is None else read_table(grid, table_headers(side_headers(columns)))
+        setattr(book, attribute, table)
+
+    def reviews() -> None:
+        side(layout.SHEET_REVIEWS, layout.REVIEW_COLUMNS, "reviews")
         book.distribution = read_distribution(sheet(layout.SHEET_DISTRIBUTION))
 
-    return sides
+    return [
+        (
+            layout.SHEET_CREDENTIALS,
+            lambda: side(layout.SHEET_CREDENTIALS, layout.CREDENTIAL_COLUMNS, "credentials"),
+        ),
+        (layout.SHEET_REVIEWS, reviews),
+    ]

@@ -401,9 +401,10 @@ def book_part(
     @functools.cache  # asked for by the ledger's twins, then for 资信证明's own rows
     def credentials() -> tuple[pd.DataFrame | None, list[int] | None]:
         # A book read with `later=True` settles here, its ledger typed while a thread read
-        # the side sheets; a side sheet that cannot be read leaves the book unusable.
+        # the side sheets (资信证明 alone: 审核记录 comes in while it is typed); a side sheet
+        # that cannot be read leaves the book unusable.
         with contextlib.suppress(WorkbookReadError):
-            book.settle()
+            book.settle(layout.SHEET_CREDENTIALS)
         table = book.credentials if book.checkable else None
         return _selected(table.frame, table.rows, keep) if table else (None, None)
 
@@ -422,6 +423,11 @@ def book_part(
     if problem:
         return BookPart(name, problem)
     documents = enrich_documents(frame, customers, book.rules, as_of, name, rows)
+    with contextlib.suppress(WorkbookReadError):
+        book.settle()  # 审核记录
+    problem = unusable(book)
+    if problem:
+        return BookPart(name, problem)
     reviews, review_rows = _selected(
         book.reviews.frame if book.reviews else None,
         book.reviews.rows if book.reviews else None,

@@ -66,7 +66,7 @@ class CheckContext:
 
     @property
     def credentials(self) -> Table | None:
-        self.book.settle()
+        self.book.settle(layout.SHEET_CREDENTIALS)  # 审核记录 may still be being read
         return self.book.credentials
 
     @property
