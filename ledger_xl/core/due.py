@@ -607,7 +607,21 @@ def _json_column(key: str, column: pd.Series) -> list:
             None if gone else text
             for text, gone in zip(texts, np.isnat(days).tolist(), strict=True)
         ]
-    return [_json_value(key, value) for value in column.tolist()]
+    cells = column.tolist()
+    if column.dtype.kind == "f":  # day counts, scores: NaN is None, whole days and rows int
+        whole = key in ("days", ROW)
+        return [
+            None if v != v else (int(v) if whole and v.is_integer() else v)  # v != v: NaN
+            for v in cells
+        ]
+    if column.dtype.kind in "iub":  # tolist gave Python ints and bools already
+        return cells
+    if _STR.issuperset(map(type, cells)):  # most object columns: text throughout
+        return cells
+    return [_json_value(key, value) for value in cells]
+
+
+_STR = frozenset({str})
 
 
 def _json_value(key: str, value: object) -> object:

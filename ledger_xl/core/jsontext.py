@@ -36,8 +36,14 @@ def dumps(value: Any, default: Callable[[Any], Any] | None = None) -> str:
 _CONTAINERS = (dict, list, tuple)
 
 
+# The scalar types records hold: members all of these need no isinstance test each.
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _flat(value: dict | list | tuple) -> bool:
     members = value.values() if isinstance(value, dict) else value
+    if _SCALARS.issuperset(map(type, members)):
+        return True
     return not any(isinstance(m, _CONTAINERS) for m in members)
 
 
@@ -52,7 +58,9 @@ def _write(value: Any, depth: int, parts: list[str], encode: Callable[[Any], str
             parts.append(("," if n else "") + inner + _key(_as_key(key)) + ": ")
             _write(member, depth + 1, parts, encode)
         parts.append("\n" + _INDENT * depth + "}")
-    elif all(isinstance(m, dict | list | tuple) and m and _flat(m) for m in value):
+    elif all(type(m) is dict and m and _flat(m) for m in value) or all(
+        isinstance(m, dict | list | tuple) and m and _flat(m) for m in value
+    ):
         # a list of records (a due list, a file's findings): one C-encoded line each
         parts.append("[" + inner + ("," + inner).join(map(encode, value)))
         parts.append("\n" + _INDENT * depth + "]")
