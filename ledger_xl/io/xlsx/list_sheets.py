@@ -17,6 +17,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from xlsxwriter.utility import xl_col_to_name
 
@@ -255,10 +256,14 @@ class ListWriter:
         ws.freeze_panes(1, 0)
         ws.set_row(0, 30)
         for col, key in enumerate(columns):
-            cells = frame[key].tolist() if key in frame.columns else [None] * n
             # kept by column in the writer (`kit.Worksheet.columnar`): the same cells, written
             # out in one pass at the end instead of a tuple per cell in XlsxWriter's table
             with ws.columnar(col, 1, self._format(key)):
+                typed = _typed_run(frame[key], key) if key in frame.columns else None
+                if typed is not None:  # a datetime64 or float column: in one pass
+                    ws.write_run(1, col, typed, self._format(key), _write_number)
+                    continue
+                cells = frame[key].tolist() if key in frame.columns else [None] * n
                 self._column(ws, col, key, cells)
         self._widths(ws, columns, headers, frame)
         if spec.flag in columns and n:
@@ -346,6 +351,36 @@ class ListWriter:
                         "format": fmt,
                     },
                 )
+
+
+_EXCEL_DAY_ZERO = np.datetime64("1899-12-31", "D")  # XlsxWriter's epoch (1900 date system)
+
+
+def _typed_run(column: pd.Series, key: str) -> list | None:
+    """A list column's cells as `_column` writes them, worked out for the whole column at
+    once where its dtype allows: a datetime64 column of a date key (every value at midnight)
+    as Excel serials, a float column of a number key as floats; missing values None (a
+    blank). None for any other column, which goes cell by cell."""
+    values = column.to_numpy()
+    if key in DATE_KEYS and values.dtype.kind == "M":
+        days = values.astype("datetime64[D]")
+        missing = np.isnat(days)
+        if not np.array_equal(days[~missing], values[~missing]):
+            return None  # a time of day: XlsxWriter's own conversion
+        serial = (days - _EXCEL_DAY_ZERO).astype(np.int64)
+        # as XlsxWriter converts a datetime: 1900-01-01 is 0, and a day is added from 1 March
+        # 1900 on for Excel's fictitious 1900-02-29
+        serial = np.where(serial == 1, 0, serial + (serial > 59)).astype(float)
+        return [
+            None if gone else v for v, gone in zip(serial.tolist(), missing.tolist(), strict=True)
+        ]
+    if (key in WHOLE_KEYS or key in SCORE_KEYS) and values.dtype.kind == "f":
+        return [None if v != v else v for v in values.astype(float).tolist()]  # v != v: NaN
+    return None
+
+
+def _write_number(ws, row: int, col: int, number: float, cell_format) -> None:
+    ws._write_number(row, col, number, cell_format)  # inf: XlsxWriter's own cell
 
 
 def _write_text(ws, row: int, col: int, text: str, cell_format) -> None:
