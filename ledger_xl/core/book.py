@@ -266,15 +266,14 @@ def book_from_grids(
     if sides is None:
         return book
 
-    steps = list(sides)
+    steps, taken = list(sides), set()
 
     def settle(sheet: str | None = None) -> bool:
         try:
-            while steps:
+            while steps and sheet not in taken:
                 name, take = steps.pop(0)
                 take()
-                if name == sheet:
-                    break
+                taken.add(name)
         except WorkbookReadError as exc:
             _unreadable(book, exc, where)
             raise

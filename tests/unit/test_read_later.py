@@ -179,3 +179,40 @@ def test_a_damaged_side_sheet_leaves_the_part_unusable_as_a_plain_read_does(
     later = _part(path, later=True)
     assert plain.problem and later.problem == plain.problem
     assert later.customers is None and later.documents is None and later.reviews is None
+
+
+def test_settling_the_credentials_leaves_the_reviews_for_later(careless: Path) -> None:
+    """`settle(资信证明)` takes in that sheet alone (its rows can be typed while 审核记录 is still
+    being read); `settle()` then takes in the rest, as a plain read has it."""
+    plain = read_book(careless)
+    book = read_book(careless, later=True)
+    book.settle(layout.SHEET_CREDENTIALS)
+    assert book.credentials.frame.equals(plain.credentials.frame)
+    assert book.reviews is None and book.unsettled is not None
+    book.settle(layout.SHEET_CREDENTIALS)  # already in: nothing more is read
+    assert book.reviews is None
+    book.settle()
+    assert book.unsettled is None
+    assert book.reviews.frame.equals(plain.reviews.frame)
+    assert book.distribution == plain.distribution
+
+
+@pytest.mark.parametrize("sheet", [layout.SHEET_CREDENTIALS, layout.SHEET_REVIEWS])
+def test_a_damaged_side_sheet_shows_when_it_is_taken_in(
+    careless: Path, tmp_path: Path, sheet: str
+) -> None:
+    path = _wrong_crc(careless, tmp_path / "damaged.xlsx", _member(careless, sheet))
+    book = read_book(path, later=True)
+    if sheet == layout.SHEET_REVIEWS:  # 资信证明 comes in whole; the damage waits
+        book.settle(layout.SHEET_CREDENTIALS)
+        assert book.checkable and book.credentials is not None
+        with pytest.raises(WorkbookReadError):
+            book.settle()
+    else:
+        with pytest.raises(WorkbookReadError):
+            book.settle(layout.SHEET_CREDENTIALS)
+    assert not book.checkable
+    assert [f.code for f in book.findings] == ["file-truncated"]
+    book.settle()  # once: the book now says why
+    assert [f.code for f in book.findings] == ["file-truncated"]
+    assert _part(path, later=True).problem == _part(path, later=False).problem != ""
