@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 done but problems were found, 2 the command could not run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
 from pathlib import Path
@@ -321,9 +322,29 @@ def _load_portfolio(
     An output that is one of the inputs is refused before anything is read. With
     `customer`, only what that customer's report needs is computed; `reads`, what the
     command uses of the rows (`core.portfolio.Reads`; default everything)."""
-    from ledger_xl.app.paths import check_outputs
     from ledger_xl.app.portfolio import load
-    from ledger_xl.core.portfolio import EVERYTHING, shared_customer_ids
+    from ledger_xl.core.portfolio import EVERYTHING
+
+    files, jobs = _portfolio_files(paths, outputs)
+    return _loaded(load(files, day, jobs, customer=customer, reads=reads or EVERYTHING))
+
+
+def _load_computed(
+    paths: list[str], day: dt.date, outputs: tuple[Path | None, ...], reads, compute
+):
+    """`_load_portfolio` and `compute(portfolio)` (`app.portfolio.computed`: for one workbook
+    computed in its reading child, the portfolio returned holding the customers' counts
+    only). Returns (portfolio, result)."""
+    from ledger_xl.app.portfolio import computed
+
+    files, jobs = _portfolio_files(paths, outputs)
+    result, value = computed(files, day, jobs, compute, reads)
+    return _loaded(result), value
+
+
+def _portfolio_files(paths: list[str], outputs: tuple[Path | None, ...]) -> tuple[list, int]:
+    """The workbooks the arguments name, and how many to read at a time."""
+    from ledger_xl.app.paths import check_outputs
     from ledger_xl.io import isolated
 
     files = _gather(paths)
@@ -332,8 +353,14 @@ def _load_portfolio(
         raise typer.Exit(2)
     check_outputs(outputs, files)
     # Each file is read in a child process: two at a time use both cores of HQ's machine.
-    jobs = min(2, isolated.cores())
-    result = load(files, day, jobs, customer=customer, reads=reads or EVERYTHING)
+    return files, min(2, isolated.cores())
+
+
+def _loaded(result):
+    """The loaded portfolio, once the files it could not read are named (none read: exit 2)
+    and a 客户编号 in more than one file is warned of."""
+    from ledger_xl.core.portfolio import shared_customer_ids
+
     for name, reason in result.unreadable:
         terminal.notice(err_console, f"{name}：{reason}", label="跳过无法读取的文件：")
     if not result.files:
@@ -410,8 +437,15 @@ def due(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day, (output,), reads=due_module.READS)
-    lists = due_module.portfolio_due(data, within, doc_within, branch)
+    data, lists = _load_computed(
+        paths,
+        day,
+        (output,),
+        due_module.READS,
+        functools.partial(
+            due_module.portfolio_due, within=within, document_within=doc_within, branch=branch
+        ),
+    )
     if output_format == "json":
         from ledger_xl.core import jsontext
 
@@ -464,8 +498,7 @@ def summarize(
         from ledger_xl.io.output import check_writable
 
         check_writable(output, force)
-    data = _load_portfolio(paths, day, (output,), reads=summary.reads())
-    tables = summary.summary_tables(data)
+    data, tables = _load_computed(paths, day, (output,), summary.reads(), summary.summary_tables)
     terminal.print_summary(console, data, tables)
     if output is not None:
         from ledger_xl.io.xlsx.summary import build_summary_workbook

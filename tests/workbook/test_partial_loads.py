@@ -293,25 +293,44 @@ def test_due_lists_from_the_lean_load_are_the_whole_books(books, within, documen
         }
 
 
-def test_due_command_writes_what_the_whole_book_gives(books, tmp_path):
+# One workbook is computed in its reading child (`app.portfolio.computed`), several in the
+# parent after joining them: both ways against the whole books typed here.
+WHICH = pytest.mark.parametrize("which", [[0, 1], [0], [1]], ids=["both", "main", "branch"])
+
+
+@WHICH
+def test_due_command_writes_what_the_whole_book_gives(books, tmp_path, which):
+    import json
+
     from typer.testing import CliRunner
 
     from ledger_xl.cli import app
     from ledger_xl.core import due
     from ledger_xl.io.xlsx.due_list import build_due_workbook
 
-    paths = [str(b.source) for b in books]
-    whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
+    chosen = [books[i] for i in which]
+    paths = [str(b.source) for b in chosen]
+    whole = from_parts([book_part(b, AS_OF) for b in chosen], AS_OF)
     out = tmp_path / "到期.xlsx"
     result = CliRunner().invoke(
-        app, ["due", *paths, "--as-of", "2026-11-23", "--format", "json", "-o", str(out)]
+        app,
+        ["due", *paths, "--as-of", "2026-11-23", "--format", "json", "-o", str(out)],
     )
     assert result.exit_code == 0, result.output
-    reference = build_due_workbook(tmp_path / "整本.xlsx", due.portfolio_due(whole), whole)
+    lists = due.portfolio_due(whole)
+    reference = build_due_workbook(tmp_path / "整本.xlsx", lists, whole)
 
     written, expected = _cells(out), _cells(reference)
-    assert len(expected) > 200
+    assert len(expected) > 100
     assert written == expected
+    shown = json.loads(result.stdout)
+    assert shown["files"] == paths and shown["unreadable"] == []
+    for name, frame in lists.items():
+        assert shown[name] == json.loads(json.dumps(due.records(frame))), name
+    shown = CliRunner().invoke(app, ["due", *paths, "--as-of", "2026-11-23"])
+    assert shown.exit_code == 0, shown.output
+    assert f"{len(whole.customers)} 个客户" in shown.output
+    assert shown.output == _plain_output(["due", *paths, "--as-of", "2026-11-23"])
 
 
 # -- summarize: the columns it reads ---------------------------------------------------------
@@ -333,23 +352,49 @@ def test_summary_tables_from_what_summarize_reads_are_the_whole_books(books, wit
     assert all(len(frame) for frame in expected.values()), {k: len(v) for k, v in expected.items()}
 
 
-def test_summarize_command_writes_what_the_whole_book_gives(books, tmp_path):
+@WHICH
+def test_summarize_command_writes_what_the_whole_book_gives(books, tmp_path, which):
     from typer.testing import CliRunner
 
     from ledger_xl.cli import app
     from ledger_xl.core import summary
     from ledger_xl.io.xlsx.summary import build_summary_workbook
 
-    paths = [str(b.source) for b in books]
-    whole = from_parts([book_part(b, AS_OF) for b in books], AS_OF)
+    chosen = [books[i] for i in which]
+    paths = [str(b.source) for b in chosen]
+    whole = from_parts([book_part(b, AS_OF) for b in chosen], AS_OF)
     out = tmp_path / "汇总.xlsx"
     result = CliRunner().invoke(app, ["summarize", *paths, "--as-of", "2026-11-23", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    reference = build_summary_workbook(tmp_path / "整本.xlsx", summary.summary_tables(whole), whole)
+    tables = summary.summary_tables(whole)
+    reference = build_summary_workbook(tmp_path / "整本.xlsx", tables, whole)
 
     written, expected = _cells(out), _cells(reference)
-    assert len(expected) > 300
+    assert len(expected) > 100
     assert written == expected
+    arguments = ["summarize", *paths, "--as-of", "2026-11-23"]
+    shown = CliRunner().invoke(app, arguments)
+    assert shown.exit_code == 0, shown.output
+    assert "客户总数" in shown.output and shown.output == _plain_output(arguments)
+
+
+def _plain_output(arguments: list[str]) -> str:
+    """The command's terminal output with its figures computed in this process from the whole
+    portfolio, not in a reading child (`computed` replaced by `load` and the computation)."""
+    from typer.testing import CliRunner
+
+    from ledger_xl.app import portfolio as app_portfolio
+    from ledger_xl.cli import app
+
+    def plain(files, day, jobs, compute, reads):
+        loaded = app_portfolio.load(files, day, jobs, reads=reads)
+        return loaded, compute(loaded)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app_portfolio, "computed", plain)
+        result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def test_a_book_typed_whole_beside_a_selection_is_its_own_roster(books):
@@ -363,3 +408,46 @@ def test_a_book_typed_whole_beside_a_selection_is_its_own_roster(books):
     assert mixed.roster["customer_id"].tolist() == whole.customers["customer_id"].tolist()
     assert mixed.roster["file"].tolist() == whole.customers["file"].tolist()
     assert shared_customer_ids(mixed) == shared_customer_ids(whole)
+
+
+# -- computed in the reading child -----------------------------------------------------------
+
+
+def test_one_workbook_is_computed_in_its_child_and_sends_the_counts_alone(books):
+    from ledger_xl.app.portfolio import KEPT, computed, load
+    from ledger_xl.core import summary
+
+    path = books[0].source
+    light, tables = computed([path], AS_OF, 1, summary.summary_tables, summary.reads())
+    assert light.documents is None and light.reviews is None  # never sent
+    assert list(light.customers.columns) == list(KEPT)
+    full = load([path], AS_OF, reads=summary.reads())
+    pd.testing.assert_frame_equal(light.customers, full.customers[list(KEPT)])
+    assert light.files == full.files and light.rules_by_file == full.rules_by_file
+    expected = summary.summary_tables(full)
+    assert list(tables) == list(expected)
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(tables[name], frame, obj=name)
+
+
+def test_what_compute_raises_is_raised_here(books):
+    from ledger_xl.app.portfolio import computed
+
+    def broken(portfolio):
+        raise ValueError(f"{len(portfolio.customers)} customers")
+
+    for paths in ([books[0].source], [b.source for b in books]):
+        with pytest.raises(ValueError, match="customers"):
+            computed(paths, AS_OF, 1, broken)
+
+
+def test_an_unreadable_workbook_is_named_and_nothing_computed(tmp_path, books):
+    from ledger_xl.app.portfolio import computed
+
+    bad = tmp_path / "坏.xlsx"
+    bad.write_bytes(b"PK\x03\x04 not a workbook")
+    portfolio, value = computed([bad], AS_OF, 1, lambda p: pytest.fail("computed"))
+    assert value is None and portfolio.files == []
+    assert [name for name, _ in portfolio.unreadable] == [str(bad)]
+    both, value = computed([bad, books[1].source], AS_OF, 1, lambda p: len(p.customers))
+    assert both.files == [str(books[1].source)] and value == len(both.customers) > 0
