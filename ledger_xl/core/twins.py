@@ -15,13 +15,9 @@ from ledger_xl.core.rules import Rules
 
 def empty_rows(ledger: pd.DataFrame) -> np.ndarray:
     """Rows the formulas treat as unused: no 客户编号 and no 客户名称."""
-    return np.array(
-        [
-            values.is_blank(i) and values.is_blank(n)
-            for i, n in zip(ledger["customer_id"], ledger["name"], strict=True)
-        ],
-        dtype=bool,
-    )
+    ids, names = values.cells_of(ledger["customer_id"]), values.cells_of(ledger["name"])
+    blank = values.is_blank
+    return np.array([blank(i) and blank(n) for i, n in zip(ids, names, strict=True)], dtype=bool)
 
 
 def debt_ratio(assets: pd.Series, liabilities: pd.Series) -> np.ndarray:
