@@ -179,8 +179,83 @@ def test_rule_differences_name_the_control_changes():
         "“总部风控”审批额度超过 50 万元，标准为 100",
         "“总部风控”审批的风险等级为 中、高，标准为 高",
         "职责分离要求与标准不同",
-        "评级 A 最高信用额度为 800 万元，标准为 500",
+        "评级 A 最高信用额度为 800 万元，标准为 500 万元",
         "评分容差为 20 分，标准为 15",
     ):
         assert expected in words, expected
     assert rule_differences(DEFAULT_RULES, DEFAULT_RULES) == []
+
+
+def test_control_differences_word_every_change_exactly():
+    """Each control table changed every way a branch might (a value changed, an entry only on
+    one side, a list reordered): the differences, in order, word for word."""
+    from ledger_xl.core.checks.structure import control_differences
+
+    R = DEFAULT_RULES
+    docs = R.admission.documents
+    admission = R.admission.model_copy(
+        update={
+            "stage": "",
+            "documents": (
+                docs[0],
+                docs[1].model_copy(update={"required_for": ("高",)}),
+                *docs[2:4],  # 信用报告 gone
+                docs[0].model_copy(update={"doc_type": "纳税证明", "required_for": ("中",)}),
+            ),
+            "flags": (),
+            "excluded_industries": ("房地产业", "娱乐业"),
+        }
+    )
+    levels = R.approval.levels
+    approval = R.approval.model_copy(update={"levels": (levels[0], levels[2], levels[1])})
+    caps = R.credit.caps
+    credit = R.credit.model_copy(
+        update={
+            "caps": (*caps[:3], caps[0].model_copy(update={"grade": "E", "maximum": 10.0})),
+            "revenue_share": 0.25,
+            "assets_share": 0.1,
+        }
+    )
+    rubric = R.rubrics.rubrics
+    rubrics = R.rubrics.model_copy(
+        update={"rubrics": (rubric[1], rubric[2], rubric[0].model_copy(update={"dimension": "新"}))}
+    )
+    ours = R.model_copy(
+        update={"admission": admission, "approval": approval, "credit": credit, "rubrics": rubrics}
+    )
+    assert control_differences(ours, R) == [
+        "准入审核阶段为 不要求，标准为 终审",
+        "必备资信证明“信用报告”要求 无，标准为 高",
+        "必备资信证明“法定代表人身份证”要求 高，标准为 中、低、高",
+        "必备资信证明“纳税证明”要求 中，标准为 无",
+        "准入标准的禁入条件与标准不同",
+        "禁入行业为 娱乐业、房地产业，标准为 无",
+        "审批级别为 分公司经理、总经理、总部风控，标准为 分公司经理、总部风控、总经理",
+        "评级 D 最高信用额度为 未设定，标准为 0 万元",
+        "评级 E 最高信用额度为 10 万元，标准为 未设定",
+        "授信营业收入比例为 25%，标准为 20%",
+        "授信资产总额比例为 10%，标准为 无",
+        "评分细则“新”与标准不同",
+        "评分细则“财务状况”与标准不同",
+    ]
+    # the other way round, each word on the other side
+    back = control_differences(R, ours)
+    assert back[0] == "准入审核阶段为 终审，标准为 不要求"
+    assert "禁入行业为 无，标准为 娱乐业、房地产业" in back
+    assert "授信资产总额比例为 无，标准为 10%" in back
+    assert control_differences(R, R) == []
+    segregated = R.model_copy(
+        update={"approval": R.approval.model_copy(update={"approver_not_manager": False})}
+    )
+    assert control_differences(segregated, R) == ["审批权限的职责分离要求与标准不同"]
+
+
+def test_rule_differences_word_a_changed_cycle_table():
+    """审核周期 differs as a whole (a month or a reminder window): one line, in these words."""
+    from ledger_xl.core.checks.structure import rule_differences
+
+    for change in ({"due_soon_days": 45}, {"months": ((3, 3), (3, 6), (6, 24))}):
+        ours = DEFAULT_RULES.model_copy(
+            update={"cycles": DEFAULT_RULES.cycles.model_copy(update=change)}
+        )
+        assert rule_differences(ours, DEFAULT_RULES) == ["审核周期表或提醒天数与标准不同"]

@@ -512,7 +512,7 @@ def test_changed_control_rules_are_named(tmp_path):
     )
     path = build(tmp_path, rules=DEFAULT_RULES.model_copy(update={"credit": credit}))
     item = one(path, "rules-changed")
-    assert "评级 A 最高信用额度为 800 万元，标准为 500" in item.message
+    assert "评级 A 最高信用额度为 800 万元，标准为 500 万元" in item.message
 
 
 def test_a_book_without_credentials_does_not_report_documents_missing(tmp_path):

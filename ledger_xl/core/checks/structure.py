@@ -145,8 +145,8 @@ def control_differences(rules: Rules, standard: Rules) -> list[str]:
     for grade in sorted(set(caps) | set(standard_caps)):
         if caps.get(grade) != standard_caps.get(grade):
             out.append(
-                f"评级 {grade} 最高信用额度为 {_num(caps.get(grade))} 万元，"
-                f"标准为 {_num(standard_caps.get(grade))}"
+                f"评级 {grade} 最高信用额度为 {_cap(caps.get(grade))}，"
+                f"标准为 {_cap(standard_caps.get(grade))}"
             )
     for name, ours_share, their_share in (
         ("营业收入比例", rules.credit.revenue_share, standard.credit.revenue_share),
@@ -168,6 +168,10 @@ def control_differences(rules: Rules, standard: Rules) -> list[str]:
 
 def _num(value: float | None) -> str:
     return "不要求" if value is None else values.number_text(value)
+
+
+def _cap(maximum: float | None) -> str:
+    return "未设定" if maximum is None else f"{values.number_text(maximum)} 万元"
 
 
 def _set(items: set[str] | None) -> str:
