@@ -103,3 +103,33 @@ def test_previous_review_as_found_one_customer_at_a_time(customers, reviews, wit
         for d, s, g, lim in _oracle(cust, rev)
     ]
     assert found == want
+
+
+def test_the_columns_keep_their_types_with_or_without_reviews():
+    """No reviews (or no customers) give the same columns, of the same types, as a match does:
+    the lists join them whatever a workbook holds."""
+    customers = pd.DataFrame(
+        {
+            FILE: ["f1", "f1"],
+            "customer_id": ["A", "B"],
+            "last_review": pd.to_datetime(["2026-02-01"] * 2),
+        },
+        index=[7, 9],
+    )
+    reviews = pd.DataFrame(
+        {
+            FILE: ["f1"],
+            "customer_id": ["A"],
+            "review_date": pd.to_datetime(["2026-01-01"]).as_unit("s"),
+            "composite_score": [61.5],
+            "grade": ["C"],
+            "credit_limit": [100.0],
+        }
+    )
+    matched = due.previous_reviews(customers, reviews)
+    assert matched["previous_review"].tolist()[0] == pd.Timestamp("2026-01-01")
+    for empty in (reviews.iloc[0:0], reviews.iloc[0:0].drop(columns=["credit_limit"])):
+        none = due.previous_reviews(customers, empty)
+        assert dict(none.dtypes) == dict(matched.dtypes)
+        assert list(none.index) == [7, 9] and none["previous_review"].isna().all()
+    assert dict(due.previous_reviews(customers.iloc[0:0], reviews).dtypes) == dict(matched.dtypes)
