@@ -6,15 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from ledger_xl.core.book import LedgerBook
-from ledger_xl.core.checks import CHECKS, CheckContext, rows
+from ledger_xl.core.checks import CHECKS, CheckContext, controls, documents, rows
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import WorkbookReadError
-from ledger_xl.core.findings import FileResult, Finding, Severity, count_severity, finding
+from ledger_xl.core.findings import (
+    FileResult,
+    Finding,
+    Severity,
+    count_severity,
+    finding,
+    pack_findings,
+    unpack_findings,
+)
 from ledger_xl.core.rules import Rules
 
 
@@ -29,6 +37,20 @@ class Identity:
     cell: str
     row: int
     customer_id: str
+
+
+# The checks that may run in a second process beside the others: the side tables' own and
+# their approvals — nearly half of the checks' time on a big book, and little of what the
+# others compute (a check beside them that needs the twins computes them again: measured,
+# 审核信号 there made the whole slower). Nothing else reads what
+# they find, and they change nothing but the findings (each check only appends; the last,
+# `check_error_values`, runs here once every finding is in).
+BESIDE = (
+    documents.check_credentials,
+    documents.check_reviews,
+    controls.check_approvals,
+)
+SPLIT_ROWS = 20_000  # ledger rows from which the split pays for its fork
 
 
 def validate_book(
@@ -54,16 +76,29 @@ def check_book(
     lang: str = "zh",
     standard: Rules | None = None,
     identities: bool = True,
+    beside: Callable[..., Callable[[], object]] | None = None,
+    split_rows: int | None = None,
 ) -> tuple[FileResult, list[Identity]]:
     """The book's result, and where it claims each customer (for a batch's cross-file
-    duplicates; skipped when `identities` is False, as for a single file)."""
+    duplicates; skipped when `identities` is False, as for a single file).
+
+    `beside(fn, *args)`, when given, starts `fn(*args)` elsewhere (a second process) and
+    returns what waits for its result: for a book of `split_rows` (default `SPLIT_ROWS`) rows
+    or more the checks of
+    `BESIDE` run there while the others run here, and their findings join in the order the
+    checks have (`CHECKS`), the same result as one after the other. If that run brings back
+    no findings (it failed), they run here."""
     if not book.checkable:
         return file_result(book.source, list(book.findings)), []
     ctx = CheckContext(book, as_of, lang=lang, standard=standard or DEFAULT_RULES)
     ctx.findings.extend(book.findings)
     try:
-        for check in CHECKS:
-            check(ctx)
+        big = len(ctx.ledger.rows) >= (SPLIT_ROWS if split_rows is None else split_rows)
+        if beside is not None and big and _quiet_now(book):
+            _split_checks(ctx, beside)
+        else:
+            for check in CHECKS:
+                check(ctx)
         book.settle()
     except WorkbookReadError as exc:
         if not book.checkable:  # a side sheet read later (`book.settle`) was damaged: the
@@ -75,6 +110,50 @@ def check_book(
         return file_result(book.source, ctx.findings), []
     claims = _identities(ctx) if identities else []
     return file_result(book.source, ctx.findings, int(ctx.used.sum()), _branch(ctx)), claims
+
+
+def _quiet_now(book: LedgerBook) -> bool:
+    """True when the book's reads are all in (no thread still reading: a fork copies this
+    process as it is); False when one of them failed — the plain run reports it."""
+    try:
+        book.settle()
+        book.formulas()
+    except WorkbookReadError:
+        return False
+    return True
+
+
+def _split_checks(ctx: CheckContext, beside: Callable[..., Callable[[], object]]) -> None:
+    """`CHECKS` over `ctx`, those of `BESIDE` through `beside`, the findings in `CHECKS` order."""
+    wait = beside(_run_checks, ctx, BESIDE)
+    head = list(ctx.findings)
+    found: dict[str, list[Finding]] = {}
+    last = CHECKS[-1]  # it edits the findings before it: they must all be in
+    for check in CHECKS[:-1]:
+        if check not in BESIDE:
+            ctx.findings = []
+            check(ctx)
+            found[check.__name__] = ctx.findings
+    theirs = wait()
+    if isinstance(theirs, dict) and set(theirs) == {c.__name__ for c in BESIDE}:
+        found.update({name: unpack_findings(packed) for name, packed in theirs.items()})
+    else:  # the second process failed: its checks run here, as they would have
+        for check in BESIDE:
+            ctx.findings = []
+            check(ctx)
+            found[check.__name__] = ctx.findings
+    ctx.findings = head + [f for check in CHECKS[:-1] for f in found[check.__name__]]
+    last(ctx)
+
+
+def _run_checks(ctx: CheckContext, checks: tuple) -> dict[str, list[tuple]]:
+    """Each check's findings over `ctx`, packed to cross between processes."""
+    out = {}
+    for check in checks:
+        ctx.findings = []
+        check(ctx)
+        out[check.__name__] = pack_findings(ctx.findings)
+    return out
 
 
 def select(result: FileResult, skip: set[str], only: set[str]) -> FileResult:

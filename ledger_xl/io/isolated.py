@@ -25,6 +25,7 @@ threads): callers keep their progress displays unthreaded.
 from __future__ import annotations
 
 import faulthandler
+import functools
 import multiprocessing
 import os
 import pickle
@@ -250,3 +251,74 @@ def _raised_detail(exc: BaseException | None) -> str:
     if exc is None:
         return "读取程序异常终止"
     return f"读取程序内部出错（{type(exc).__name__}: {str(exc)[:200]}）"
+
+
+def room_for_a_copy(spare: int = 512 << 20) -> bool:
+    """True when the machine's available memory (MemAvailable) holds as much again as this
+    process has resident, and `spare` bytes more: a forked child shares this process's pages
+    until it writes to them, and Python writes to every object it reads (its reference count),
+    so a child that reads most of what this process holds comes to copy most of it. False
+    where /proc does not say (not Linux)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            resident = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo") as meminfo:
+            available = next(
+                int(line.split()[1]) * 1024 for line in meminfo if line.startswith("MemAvailable:")
+            )
+    except (OSError, ValueError, IndexError, StopIteration):
+        return False
+    return available >= resident + spare
+
+
+def begin(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """`fn(*args)` started now in a forked child; returns what waits for its result (the
+    exception it raised, or ChildFailed, in its place). For work beside this process's own,
+    when a core is spare: unlike `run_each` it can start from a child of `run_each` (whose
+    processes are daemons, which `multiprocessing` forbids to have children). This process
+    must hold no other thread that is working (a fork copies it as it is). Where there is no
+    fork (`available()` False) `fn` runs here when its result is first asked for."""
+    if not available():
+        return functools.cache(lambda: _in_process(fn, args))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: it never returns from here
+        status = 1
+        try:
+            os.close(read)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            if not os.environ.get("LEDGER_XL_DEBUG"):
+                _quiet()
+            try:
+                message: tuple = (_OK, fn(*args))
+            except BaseException as exc:
+                message = (_RAISED, exc, traceback.format_exc())
+            try:
+                data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception:
+                data = pickle.dumps((_FAILED, _raised_detail(None), ""))
+            with os.fdopen(write, "wb") as out:
+                out.write(data)
+            status = 0
+        finally:
+            os._exit(status)  # no atexit, no flushing the parent's buffers twice
+    os.close(write)
+
+    @functools.cache
+    def result() -> Any:
+        with os.fdopen(read, "rb") as source:
+            data = source.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            message = pickle.loads(data) if data else None
+        except (pickle.UnpicklingError, EOFError):
+            message = None
+        if message is None:
+            return ChildFailed(_death_detail(os.waitstatus_to_exitcode(status)))
+        if message[0] == _OK:
+            return message[1]
+        if message[0] == _RAISED and isinstance(message[1], Exception):
+            return message[1]
+        return ChildFailed(_raised_detail(message[1] if message[0] == _RAISED else None))
+
+    return result

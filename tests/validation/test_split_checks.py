@@ -1,0 +1,138 @@
+"""The side tables' checks run in a second process beside the others (`check_book(...,
+beside=...)`, what `validate` does with a core to spare): the result must be the one the checks
+give one after the other — the same findings in the same order — whatever the book holds,
+and whatever happens to the second process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from ledger_xl.app.demo_data import generate_demo
+from ledger_xl.core import validate as validate_module
+from ledger_xl.core.errors import WorkbookReadError
+from ledger_xl.core.validate import BESIDE, check_book
+from ledger_xl.io import isolated
+from ledger_xl.io.read import read_book
+from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
+
+AS_OF = dt.date(2026, 11, 23)
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def careless(tmp_path_factory) -> Path:
+    """A demo ledger with faults in the ledger, both side sheets and their approvals."""
+    data = generate_demo(n_customers=300, as_of=AS_OF)
+    ledger, credentials, reviews = data.ledger.copy(), data.credentials.copy(), data.reviews.copy()
+    ledger.loc[0, "last_review"] = "2025-13-40"
+    ledger.loc[1, "uscc"] = "91350200MA2Y00000X"
+    credentials.loc[0, "expires"] = "明年"
+    credentials.loc[1, "customer_id"] = "XX999999"
+    reviews.loc[0, "review_date"] = "上周"
+    reviews.loc[2, "customer_id"] = None
+    path = tmp_path_factory.mktemp("split") / "careless.xlsx"
+    return build_ledger_workbook(
+        path,
+        LedgerContent(ledger, credentials, reviews),
+        options=BuildOptions(fixed_as_of=AS_OF, cache_date=AS_OF),
+    )
+
+
+def _outcome(path: Path, beside=None, **options):
+    result, claims = check_book(
+        read_book(path), AS_OF, beside=beside, split_rows=0, identities=True, **options
+    )
+    return [f.model_dump() for f in result.findings], result.rows, result.branch, claims
+
+
+@pytest.mark.parametrize("which", ["careless", "messy"])
+def test_split_checks_find_what_the_checks_in_turn_find(careless: Path, which: str) -> None:
+    path = careless if which == "careless" else FIXTURES / "messy_branch.xlsx"
+    plain = _outcome(path)
+    split = _outcome(path, beside=isolated.begin)
+    assert split == plain
+    sheets = {f["sheet"] for f in plain[0]}
+    assert {"资信证明", "审核记录"} <= sheets, sheets  # the checks beside found something
+    assert len(plain[0]) > 20
+
+
+def test_a_failed_second_process_leaves_its_checks_to_this_one(careless: Path) -> None:
+    plain = _outcome(careless)
+
+    def dies(fn, *args):
+        return isolated.begin(os._exit, 3)  # the child ends without a word
+
+    def raises(fn, *args):
+        return lambda: RuntimeError("a bug beside")
+
+    def half(fn, *args):  # an answer without every check's findings
+        return lambda: {BESIDE[0].__name__: []}
+
+    for beside in (dies, raises, half):
+        assert _outcome(careless, beside=beside) == plain, beside.__name__
+
+
+def test_small_books_and_unfinished_reads_are_not_split(careless: Path) -> None:
+    def refuse(fn, *args):
+        raise AssertionError("split")
+
+    book = read_book(careless)
+    plain, _ = check_book(book, AS_OF)
+    assert check_book(read_book(careless), AS_OF, beside=refuse)[0] == plain  # 300 rows
+    broken = read_book(careless)
+    broken.formula_source = WorkbookReadError(str(careless), "formula text cut off")
+    result, _ = check_book(broken, AS_OF, beside=refuse, split_rows=0)
+    assert [f.code for f in result.findings][-1] == "file-truncated"
+
+
+def test_begin_gives_the_result_the_exception_or_the_death() -> None:
+    assert isolated.begin(sum, [1, 2, 3])() == 6
+    failed = isolated.begin(int, "not a number")()
+    assert isinstance(failed, ValueError)
+    died = isolated.begin(os._exit, 5)()
+    assert isinstance(died, isolated.ChildFailed) and "5" in died.detail
+    wait = isolated.begin(len, "abc")
+    assert wait() == 3 and wait() == 3  # asked twice: the same answer, the child reaped once
+
+
+def test_begin_runs_here_where_children_cannot(monkeypatch) -> None:
+    monkeypatch.setenv("LEDGER_XL_ISOLATE", "0")
+    pid = isolated.begin(os.getpid)()
+    assert pid == os.getpid()
+    assert isinstance(isolated.begin(int, "x")(), ValueError)
+
+
+def test_validate_splits_only_with_the_memory_for_a_copy(
+    careless: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """`validate` of one file (a core to spare) starts the second child only when the machine
+    could hold a copy of the first; without, the same findings come from one process."""
+    from ledger_xl.app import validate as app_validate
+
+    monkeypatch.setattr(validate_module, "SPLIT_ROWS", 0)
+    log = tmp_path / "started.txt"
+    begin = isolated.begin
+
+    def counted(fn, *args):  # called in the file's own child: counted in a file
+        with log.open("a") as out:
+            out.write(fn.__name__ + "\n")
+        return begin(fn, *args)
+
+    monkeypatch.setattr(isolated, "begin", counted)
+    outcomes = {}
+    for room in (True, False):
+        monkeypatch.setattr(isolated, "room_for_a_copy", lambda room=room: room)
+        result = app_validate.validate_paths([careless], AS_OF, jobs=1)
+        outcomes[room] = [f.model_dump() for f in result.files[0].findings]
+    if isolated.spare_cores(1, 1):  # a machine of one core never splits
+        assert log.read_text().split() == ["_run_checks"]  # once: with room
+    assert outcomes[True] == outcomes[False] and len(outcomes[True]) > 20
+
+
+def test_room_for_a_copy_reads_this_machine() -> None:
+    assert isolated.room_for_a_copy(spare=0) is True  # a test process is small
+    assert isolated.room_for_a_copy(spare=1 << 60) is False
