@@ -157,17 +157,22 @@ def _child(send: Connection, fn: Callable[..., Any], args: tuple, memory: int) -
     _limit_memory(memory)
     if not os.environ.get("LEDGER_XL_DEBUG"):
         _quiet()
+    send.send_bytes(_message(fn, args))
+    send.close()
+
+
+def _message(fn: Callable[..., Any], args: tuple) -> bytes:
+    """`fn(*args)`'s outcome as a child sends it back, pickled: (ok, result), (raised, the
+    exception, its traceback), or (failed, why) when the exception cannot cross."""
     try:
         message: tuple = (_OK, fn(*args))
     except BaseException as exc:
         message = (_RAISED, exc, traceback.format_exc())
     try:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # an exception that cannot cross (a Rust panic's type does not)
         exc = message[1] if message[0] == _RAISED else None
-        data = pickle.dumps((_FAILED, _raised_detail(exc), traceback.format_exc()))
-    send.send_bytes(data)
-    send.close()
+        return pickle.dumps((_FAILED, _raised_detail(exc), traceback.format_exc()))
 
 
 def _limit_memory(extra: int) -> None:
@@ -211,6 +216,12 @@ def _outcome(receive: Connection, child: multiprocessing.process.BaseProcess) ->
     if message is None:
         child.join()
         return ChildFailed(_death_detail(child.exitcode), _signal_of(child.exitcode))
+    return _received(message)
+
+
+def _received(message: tuple) -> Any:
+    """What a child's message (`_message`) stands for: its result, the exception it raised, or
+    ChildFailed."""
     kind = message[0]
     if kind == _OK:
         return message[1]
@@ -289,16 +300,8 @@ def begin(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             if not os.environ.get("LEDGER_XL_DEBUG"):
                 _quiet()
-            try:
-                message: tuple = (_OK, fn(*args))
-            except BaseException as exc:
-                message = (_RAISED, exc, traceback.format_exc())
-            try:
-                data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:
-                data = pickle.dumps((_FAILED, _raised_detail(None), ""))
             with os.fdopen(write, "wb") as out:
-                out.write(data)
+                out.write(_message(fn, args))
             status = 0
         finally:
             os._exit(status)  # no atexit, no flushing the parent's buffers twice
@@ -314,11 +317,8 @@ def begin(fn: Callable[..., Any], *args: Any) -> Callable[[], Any]:
         except (pickle.UnpicklingError, EOFError):
             message = None
         if message is None:
-            return ChildFailed(_death_detail(os.waitstatus_to_exitcode(status)))
-        if message[0] == _OK:
-            return message[1]
-        if message[0] == _RAISED and isinstance(message[1], Exception):
-            return message[1]
-        return ChildFailed(_raised_detail(message[1] if message[0] == _RAISED else None))
+            code = os.waitstatus_to_exitcode(status)
+            return ChildFailed(_death_detail(code), _signal_of(code))
+        return _received(message)
 
     return result

@@ -16,7 +16,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.core import layout
 from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.portfolio import book_part
@@ -24,7 +23,7 @@ from ledger_xl.core.validate import check_book
 from ledger_xl.io import package, read
 from ledger_xl.io.read import read_book
 from ledger_xl.io.sniff import sniff
-from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
+from tests.fixtures.careless import careless_ledger
 
 AS_OF = dt.date(2026, 11, 23)
 
@@ -43,18 +42,7 @@ def ahead(request, monkeypatch):
 @pytest.fixture(scope="module")
 def careless(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo ledger of 400 customers with findings in the ledger and in both side sheets."""
-    data = generate_demo(n_customers=400, as_of=AS_OF)
-    ledger, credentials, reviews = data.ledger.copy(), data.credentials.copy(), data.reviews.copy()
-    ledger.loc[0, "last_review"] = "2025-13-40"
-    ledger.loc[1, "uscc"] = "91350200MA2Y00000X"
-    credentials.loc[0, "expires"] = "明年"
-    reviews.loc[0, "review_date"] = "上周"
-    path = tmp_path_factory.mktemp("later") / "careless.xlsx"
-    return build_ledger_workbook(
-        path,
-        LedgerContent(ledger, credentials, reviews),
-        options=BuildOptions(fixed_as_of=AS_OF, cache_date=AS_OF),
-    )
+    return careless_ledger(tmp_path_factory.mktemp("later") / "careless.xlsx", AS_OF)
 
 
 def _result(path: Path, later: bool, threads: bool = True):

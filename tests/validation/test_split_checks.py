@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from ledger_xl.app.demo_data import generate_demo
 from ledger_xl.core import validate as validate_module
 from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.core.validate import BESIDE, check_book
 from ledger_xl.io import isolated
 from ledger_xl.io.read import read_book
-from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
+from tests.fixtures.careless import careless_ledger
 
 AS_OF = dt.date(2026, 11, 23)
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -25,21 +24,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 @pytest.fixture(scope="module")
 def careless(tmp_path_factory) -> Path:
-    """A demo ledger with faults in the ledger, both side sheets and their approvals."""
-    data = generate_demo(n_customers=300, as_of=AS_OF)
-    ledger, credentials, reviews = data.ledger.copy(), data.credentials.copy(), data.reviews.copy()
-    ledger.loc[0, "last_review"] = "2025-13-40"
-    ledger.loc[1, "uscc"] = "91350200MA2Y00000X"
-    credentials.loc[0, "expires"] = "明年"
-    credentials.loc[1, "customer_id"] = "XX999999"
-    reviews.loc[0, "review_date"] = "上周"
-    reviews.loc[2, "customer_id"] = None
-    path = tmp_path_factory.mktemp("split") / "careless.xlsx"
-    return build_ledger_workbook(
-        path,
-        LedgerContent(ledger, credentials, reviews),
-        options=BuildOptions(fixed_as_of=AS_OF, cache_date=AS_OF),
-    )
+    return careless_ledger(tmp_path_factory.mktemp("split") / "careless.xlsx", AS_OF, 300)
 
 
 def _outcome(path: Path, beside=None, **options):
