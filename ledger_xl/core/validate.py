@@ -42,9 +42,9 @@ class Identity:
 # The checks that may run in a second process beside the others: the side tables' own and
 # their approvals — nearly half of the checks' time on a big book, and little of what the
 # others compute (a check beside them that needs the twins computes them again: measured,
-# 审核信号 there made the whole slower). Nothing else reads what
-# they find, and they change nothing but the findings (each check only appends; the last,
-# `check_error_values`, runs here once every finding is in).
+# 审核信号 there made the whole slower). Nothing else reads what they find, and they change
+# nothing but the findings (each check only appends; the last, `check_error_values`, which
+# edits the findings before it, runs here once every finding is in).
 BESIDE = (
     documents.check_credentials,
     documents.check_reviews,
@@ -84,10 +84,9 @@ def check_book(
 
     `beside(fn, *args)`, when given, starts `fn(*args)` elsewhere (a second process) and
     returns what waits for its result: for a book of `split_rows` (default `SPLIT_ROWS`) rows
-    or more the checks of
-    `BESIDE` run there while the others run here, and their findings join in the order the
-    checks have (`CHECKS`), the same result as one after the other. If that run brings back
-    no findings (it failed), they run here."""
+    or more, the checks of `BESIDE` run there while the others run here, and their findings
+    join in the order the checks have (`CHECKS`): the same result as one after the other.
+    If that run brings back no findings (it failed), they run here."""
     if not book.checkable:
         return file_result(book.source, list(book.findings)), []
     ctx = CheckContext(book, as_of, lang=lang, standard=standard or DEFAULT_RULES)
@@ -125,16 +124,19 @@ def _quiet_now(book: LedgerBook) -> bool:
 
 def _split_checks(ctx: CheckContext, beside: Callable[..., Callable[[], object]]) -> None:
     """`CHECKS` over `ctx`, those of `BESIDE` through `beside`, the findings in `CHECKS` order."""
+    assert CHECKS[-1] not in BESIDE
     wait = beside(_run_checks, ctx, BESIDE)
     head = list(ctx.findings)
     found: dict[str, list[Finding]] = {}
     last = CHECKS[-1]  # it edits the findings before it: they must all be in
-    for check in CHECKS[:-1]:
-        if check not in BESIDE:
-            ctx.findings = []
-            check(ctx)
-            found[check.__name__] = ctx.findings
-    theirs = wait()
+    try:
+        for check in CHECKS[:-1]:
+            if check not in BESIDE:
+                ctx.findings = []
+                check(ctx)
+                found[check.__name__] = ctx.findings
+    finally:
+        theirs = wait()  # reaped even when a check here raised
     if isinstance(theirs, dict) and set(theirs) == {c.__name__ for c in BESIDE}:
         found.update({name: unpack_findings(packed) for name, packed in theirs.items()})
     else:  # the second process failed: its checks run here, as they would have
