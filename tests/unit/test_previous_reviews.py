@@ -133,3 +133,29 @@ def test_the_columns_keep_their_types_with_or_without_reviews():
         assert dict(none.dtypes) == dict(matched.dtypes)
         assert list(none.index) == [7, 9] and none["previous_review"].isna().all()
     assert dict(due.previous_reviews(customers.iloc[0:0], reviews).dtypes) == dict(matched.dtypes)
+
+
+def test_records_of_one_day_keep_the_sheet_order_however_many():
+    """Many records on the same day before 最近审核日期: the last in the sheet is the previous
+    review (a sort that is not stable reorders ties beyond a handful of records)."""
+    n = 200
+    reviews = pd.DataFrame(
+        {
+            FILE: ["f1"] * n,
+            "customer_id": ["A" if i % 2 else "B" for i in range(n)],
+            "review_date": pd.to_datetime(["2026-01-05"] * n).as_unit("s"),
+            "composite_score": [float(i) for i in range(n)],
+            "grade": ["C"] * n,
+            "credit_limit": [float(10 * i) for i in range(n)],
+        }
+    )
+    customers = pd.DataFrame(
+        {
+            FILE: ["f1", "f1"],
+            "customer_id": ["A", "B"],
+            "last_review": pd.to_datetime(["2026-02-01"] * 2),
+        }
+    )
+    got = due.previous_reviews(customers, reviews)
+    assert got["previous_score"].tolist() == [float(n - 1), float(n - 2)]
+    assert got["previous_limit"].tolist() == [10.0 * (n - 1), 10.0 * (n - 2)]
