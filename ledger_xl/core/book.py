@@ -266,14 +266,12 @@ def book_from_grids(
     if sides is None:
         return book
 
-    steps, taken = list(sides), set()
+    steps = list(sides)
 
     def settle(sheet: str | None = None) -> bool:
-        try:
-            while steps and sheet not in taken:
-                name, take = steps.pop(0)
-                take()
-                taken.add(name)
+        try:  # every step, or those up to `sheet` while it is still to come
+            while steps and (sheet is None or any(name == sheet for name, _ in steps)):
+                steps.pop(0)[1]()
         except WorkbookReadError as exc:
             _unreadable(book, exc, where)
             raise

@@ -58,9 +58,7 @@ def _write(value: Any, depth: int, parts: list[str], encode: Callable[[Any], str
             parts.append(("," if n else "") + inner + _key(_as_key(key)) + ": ")
             _write(member, depth + 1, parts, encode)
         parts.append("\n" + _INDENT * depth + "}")
-    elif all(type(m) is dict and m and _flat(m) for m in value) or all(
-        isinstance(m, dict | list | tuple) and m and _flat(m) for m in value
-    ):
+    elif all(isinstance(m, _CONTAINERS) and m and _flat(m) for m in value):
         # a list of records (a due list, a file's findings): one C-encoded line each
         parts.append("[" + inner + ("," + inner).join(map(encode, value)))
         parts.append("\n" + _INDENT * depth + "]")

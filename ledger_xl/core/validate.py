@@ -127,35 +127,33 @@ def _split_checks(ctx: CheckContext, beside: Callable[..., Callable[[], object]]
     assert CHECKS[-1] not in BESIDE
     wait = beside(_run_checks, ctx, BESIDE)
     head = list(ctx.findings)
-    found: dict[str, list[Finding]] = {}
     last = CHECKS[-1]  # it edits the findings before it: they must all be in
     try:
-        for check in CHECKS[:-1]:
-            if check not in BESIDE:
-                ctx.findings = []
-                check(ctx)
-                found[check.__name__] = ctx.findings
+        found = _findings_of(ctx, [c for c in CHECKS[:-1] if c not in BESIDE])
     finally:
         theirs = wait()  # reaped even when a check here raised
     if isinstance(theirs, dict) and set(theirs) == {c.__name__ for c in BESIDE}:
         found.update({name: unpack_findings(packed) for name, packed in theirs.items()})
     else:  # the second process failed: its checks run here, as they would have
-        for check in BESIDE:
-            ctx.findings = []
-            check(ctx)
-            found[check.__name__] = ctx.findings
+        found.update(_findings_of(ctx, BESIDE))
     ctx.findings = head + [f for check in CHECKS[:-1] for f in found[check.__name__]]
     last(ctx)
 
 
-def _run_checks(ctx: CheckContext, checks: tuple) -> dict[str, list[tuple]]:
-    """Each check's findings over `ctx`, packed to cross between processes."""
+def _findings_of(ctx: CheckContext, checks) -> dict[str, list[Finding]]:
+    """Each check's own findings over `ctx`, by its name (`ctx.findings` is left with the
+    last one's)."""
     out = {}
     for check in checks:
         ctx.findings = []
         check(ctx)
-        out[check.__name__] = pack_findings(ctx.findings)
+        out[check.__name__] = ctx.findings
     return out
+
+
+def _run_checks(ctx: CheckContext, checks: tuple) -> dict[str, list[tuple]]:
+    """`_findings_of`, packed to cross between processes."""
+    return {name: pack_findings(found) for name, found in _findings_of(ctx, checks).items()}
 
 
 def select(result: FileResult, skip: set[str], only: set[str]) -> FileResult:
