@@ -495,6 +495,36 @@ ARRAY_ROWS = (
 )
 
 
+# Without a row range the followers below a master take the quick path (only the rows move);
+# whole-column ranges ride along unchanged. Name-like tokens past the last column (XFE1, a
+# range reaching XFE from either side) are not references, in either path, and do not stop
+# the references after them from moving.
+PAST_THE_EDGE = "SUM(A:B)+XFE1+SUM(A:XFE)+SUM(xfe:B)+A2+SUM($A:C)+xfd2"
+PAST_THE_EDGE_ROWS = (
+    f'<row r="2"><c r="C2"><f t="shared" ref="C2:D4" si="0">{PAST_THE_EDGE}</f></c>'
+    '<c r="D2"><f t="shared" si="0"/></c></row>'
+    '<row r="3"><c r="C3"><f t="shared" si="0"/></c><c r="D3"><f t="shared" si="0"/></c></row>'
+    '<row r="4"><c r="C4"><f t="shared" si="0"/></c></row>'
+)
+
+
+def test_names_past_the_last_column_are_not_shifted_down_or_across(tmp_path):
+    path = _write_xlsx(
+        tmp_path / "edge.xlsx",
+        [("边界", "worksheets/sheet1.xml", _sheet(PAST_THE_EDGE_ROWS))],
+        zipfile.ZIP_DEFLATED,
+    )
+    found = read_formulas(path, "边界", range(2, 4), 1, 3)
+    assert found == {
+        (1, 2): PAST_THE_EDGE,
+        (2, 2): "SUM(A:B)+XFE1+SUM(A:XFE)+SUM(xfe:B)+A3+SUM($A:C)+xfd3",
+        (3, 2): "SUM(A:B)+XFE1+SUM(A:XFE)+SUM(xfe:B)+A4+SUM($A:C)+xfd4",
+        (1, 3): "SUM(B:C)+XFE1+SUM(A:XFE)+SUM(xfe:B)+B2+SUM($A:D)+#REF!",
+        (2, 3): "SUM(B:C)+XFE1+SUM(A:XFE)+SUM(xfe:B)+B3+SUM($A:D)+#REF!",
+        (3, 3): None,
+    }
+
+
 @pytest.mark.parametrize("every", [True, False], ids=["all columns", "asked for"])
 def test_array_ranges_nested_one_row_unusable_and_overridden(tmp_path, every):
     path = _write_xlsx(
