@@ -15,6 +15,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from ledger_xl.app.collector import collector_paused
 from ledger_xl.core.portfolio import (
     EVERYTHING,
     FILE,
@@ -135,9 +136,11 @@ def _part(
     reads: Reads = EVERYTHING,
     pack: bool = True,
 ) -> BookPart:
-    # later: the ledger is typed while a thread reads the side sheets (`book_part` settles)
-    book = read_book(path, formulas=False, threads=threads, later=True)
-    part = book_part(book, as_of, customer, reads)
+    # later: the ledger is typed while a thread reads the side sheets (`book_part` settles);
+    # the collector off meanwhile (in a child it is off anyway: `io.isolated`)
+    with collector_paused():
+        book = read_book(path, formulas=False, threads=threads, later=True)
+        part = book_part(book, as_of, customer, reads)
     if not pack:
         return part
     for name in _FRAMES:

@@ -27,18 +27,24 @@ def careless(tmp_path_factory) -> Path:
     return careless_ledger(tmp_path_factory.mktemp("split") / "careless.xlsx", AS_OF, 300)
 
 
-def _outcome(path: Path, beside=None, **options):
+def _outcome(path: Path, beside=None, later: bool = False, **options):
+    book = read_book(path, later=later)
     result, claims = check_book(
-        read_book(path), AS_OF, beside=beside, split_rows=0, identities=True, **options
+        book, AS_OF, beside=beside, split_rows=0, identities=True, **options
     )
     return [f.model_dump() for f in result.findings], result.rows, result.branch, claims
 
 
+@pytest.mark.parametrize("later", [False, True], ids=["read", "still reading"])
 @pytest.mark.parametrize("which", ["careless", "messy"])
-def test_split_checks_find_what_the_checks_in_turn_find(careless: Path, which: str) -> None:
+def test_split_checks_find_what_the_checks_in_turn_find(
+    careless: Path, which: str, later: bool
+) -> None:
+    """Also with the side sheets still being read (`later`): the ledger's own checks
+    (`EARLY`) run meanwhile, the fork waits for the reads."""
     path = careless if which == "careless" else FIXTURES / "messy_branch.xlsx"
     plain = _outcome(path)
-    split = _outcome(path, beside=isolated.begin)
+    split = _outcome(path, beside=isolated.begin, later=later)
     assert split == plain
     sheets = {f["sheet"] for f in plain[0]}
     assert {"资信证明", "审核记录"} <= sheets, sheets  # the checks beside found something
@@ -55,7 +61,7 @@ def test_a_failed_second_process_leaves_its_checks_to_this_one(careless: Path) -
         return lambda: RuntimeError("a bug beside")
 
     def half(fn, *args):  # an answer without every check's findings
-        return lambda: {BESIDE[0].__name__: []}
+        return lambda: ({BESIDE[0].__name__: []}, {})
 
     for beside in (dies, raises, half):
         assert _outcome(careless, beside=beside) == plain, beside.__name__
@@ -121,3 +127,43 @@ def test_validate_splits_only_with_the_memory_for_a_copy(
 def test_room_for_a_copy_reads_this_machine() -> None:
     assert isolated.room_for_a_copy(spare=0) is True  # a test process is small
     assert isolated.room_for_a_copy(spare=1 << 60) is False
+
+
+def test_children_run_without_the_cyclic_collector() -> None:
+    """A child makes one call and exits: its collector stays off (`isolated._collector_off`);
+    this process's is left as it was."""
+    import gc
+
+    assert gc.isenabled()
+    assert isolated.begin(gc.isenabled)() is False
+    assert isolated.call(gc.isenabled) is False
+    assert [outcome for _, outcome in isolated.run_each(gc.isenabled, [(), ()])] == [False] * 2
+    assert gc.isenabled()
+
+
+def test_error_values_of_the_side_sheets_survive_the_split(tmp_path: Path) -> None:
+    """`check_error_values` runs here but asks of the side tables what their checks beside
+    found (`cells.side_blanks`, sent back with their findings): errors pasted into 资信证明
+    and 审核记录 are reported as with the checks in turn, in place of their blanks'."""
+    from .helpers import build
+    from .test_error_values import CREDENTIALS, REVIEWS, _side
+
+    path = _side(
+        build(tmp_path),
+        CREDENTIALS,
+        {"A4": '<c r="A4" t="e"><v>#N/A</v></c>', "F5": '<c r="F5" t="e"><v>#REF!</v></c>'},
+    )
+    path = _side(path, REVIEWS, {"D4": '<c r="D4" t="e"><v>#N/A</v></c>'})
+    plain = _outcome(path)
+    assert [(f["code"], f["sheet"], f["cell"]) for f in plain[0] if f["sheet"] != "台账"] == [
+        ("error-value", "资信证明", "A4"),
+        ("error-value", "资信证明", "F5"),
+        ("error-value", "审核记录", "D4"),
+    ]
+    assert _outcome(path, beside=isolated.begin) == plain
+
+    def findings_only(fn, *args):  # beside, but its answers are not sent back
+        wait = isolated.begin(fn, *args)
+        return lambda: (wait()[0], {})
+
+    assert _outcome(path, beside=findings_only) == plain  # the last check computes them here

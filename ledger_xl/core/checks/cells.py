@@ -128,7 +128,12 @@ def check_error_values(ctx: CheckContext) -> None:
 
 
 def _blank_where_filled(ctx: CheckContext, table: Table) -> bool:
-    """True when a used row of the side table is blank in a column every row fills."""
+    """True when a used row of the side table is blank in a column every row fills (once per
+    run: `side_blanks` answers it where the side tables' own checks ran)."""
+    return ctx.memo(("blank where filled", id(table)), lambda: _any_blank(ctx, table))
+
+
+def _any_blank(ctx: CheckContext, table: Table) -> bool:
     used = _used(ctx, table)
     for key in _FILLED_BY_EVERY_ROW.get(table.sheet, ()):
         if key in table.columns:
@@ -136,6 +141,17 @@ def _blank_where_filled(ctx: CheckContext, table: Table) -> bool:
             if ((kind == BLANK) & used).any():
                 return True
     return False
+
+
+def side_blanks(ctx: CheckContext) -> dict:
+    """What `check_error_values` asks of the side tables, as memo entries for `ctx.adopt`:
+    computed from the column kinds the side tables' checks found, so that a process that ran
+    those checks answers it for one that did not (`core.validate`'s split). The keys hold the
+    tables' `id`, the same in a forked copy of the context."""
+    for table in (ctx.credentials, ctx.reviews):
+        if table is not None:
+            _blank_where_filled(ctx, table)
+    return ctx.memos("blank where filled")
 
 
 def _column_kinds(ctx: CheckContext, table: Table, key: str, cells: list | None = None):

@@ -112,6 +112,14 @@ class CheckContext:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def memos(self, kind: str) -> dict:
+        """The memo entries whose key is a tuple starting with `kind`."""
+        return {k: v for k, v in self._memo.items() if isinstance(k, tuple) and k[0] == kind}
+
+    def adopt(self, entries: dict) -> None:
+        """Take memo entries computed by a copy of this context (`memos`) as this run's own."""
+        self._memo.update(entries)
+
     def customer(self, table: Table, i: int) -> str:
         def column() -> list[str]:
             cells = table.frame["customer_id"].tolist() if "customer_id" in table.columns else []
