@@ -158,6 +158,38 @@ def test_distribute_never_overwrites_without_force(sent):
     branches.distribute(master, tmp_path / "分发", options, overwrite=True)
 
 
+def test_a_branch_write_that_fails_in_its_child_stops_distribute_with_its_reason(
+    tmp_path, monkeypatch
+):
+    """Each branch's workbook is written in a child process: an error raised there (a file
+    Excel holds) is raised here as it is, and a child that dies names the file it was writing;
+    the manifest is not written either way."""
+    master = make_master(tmp_path)
+    options = branches.read_branch_options(branch_list(tmp_path, password=""))
+    build = branches.build_ledger_workbook
+
+    def held(path, *args, **kwargs):
+        if BJ in Path(path).name:
+            raise branches.OutputError(f"{path}：文件正被 Excel 打开，请先关闭")
+        return build(path, *args, **kwargs)
+
+    monkeypatch.setattr(branches, "build_ledger_workbook", held)
+    with pytest.raises(branches.OutputError, match="正被 Excel 打开"):
+        branches.distribute(master, tmp_path / "甲", options)
+    assert not list((tmp_path / "甲").glob("分发清单*"))
+
+    def dies(path, *args, **kwargs):
+        if BJ in Path(path).name:
+            os._exit(7)
+        return build(path, *args, **kwargs)
+
+    monkeypatch.setattr(branches, "build_ledger_workbook", dies)
+    with pytest.raises(branches.OutputError, match=f"{BJ}.xlsx：写出失败") as failed:
+        branches.distribute(master, tmp_path / "乙", options)
+    assert "7" in str(failed.value)
+    assert not list((tmp_path / "乙").glob("分发清单*"))
+
+
 def test_without_a_master_each_listed_branch_gets_an_empty_template(tmp_path):
     options = branches.read_branch_options(branch_list(tmp_path, password=""))
     result = branches.distribute(None, tmp_path / "空白", options)
