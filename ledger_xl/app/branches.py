@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import os
 import re
 import secrets
 import shutil
@@ -51,6 +52,7 @@ from ledger_xl.core.distribution import (
 from ledger_xl.core.errors import InputError, OutputError, WorkbookReadError
 from ledger_xl.core.findings import FileResult, Finding, finding
 from ledger_xl.core.merge import (
+    Incoming,
     Issue,
     MergeResult,
     incoming_from_book,
@@ -61,7 +63,13 @@ from ledger_xl.core.rules import Rules
 from ledger_xl.core.validate import validate_book
 from ledger_xl.io import crypto, isolated
 from ledger_xl.io.output import atomic_output, check_writable
-from ledger_xl.io.read import custom_properties, open_workbook, read_book
+from ledger_xl.io.read import (
+    custom_properties,
+    explain_failure,
+    memory_allowance,
+    open_workbook,
+    read_book,
+)
 from ledger_xl.io.text_table import read_csv_rows
 from ledger_xl.io.xlsx.ledger import BuildOptions, LedgerContent, build_ledger_workbook
 
@@ -527,16 +535,26 @@ def collect(
     received: list[Received] = []
     incoming = []
     refusals: list[Issue] = []
-    for path in files:
-        item, book_in = _receive(path, passwords, rules, as_of, lang)
+    # Each returned file is read, decrypted and validated in a child, as many at a time as
+    # there are cores: only what the merge takes comes back (a book's cells stay there).
+    calls = [(path, passwords, rules, as_of, lang) for path in files]
+    jobs = min(isolated.cores(), len(calls))
+    outcomes: dict[int, tuple[Received, Incoming | None]] = {}
+    for index, outcome in isolated.run_each(
+        _taken, calls, jobs, memory=lambda call: memory_allowance(call[0])
+    ):
+        if isinstance(outcome, isolated.ChildFailed):
+            outcome = _unreadable_return(files[index], outcome, lang)
+        elif isinstance(outcome, BaseException):
+            raise outcome
+        outcomes[index] = outcome
+    for index in range(len(files)):
+        item, taken = outcomes.pop(index)
         received.append(item)
-        if item.refusal is not None:
+        if taken is None:
             refusals.append(Issue(item.refusal, item.branch, ""))
-            continue
-        taken = incoming_from_book(book_in, item.branch)
-        taken.tables = shared_values(taken.tables)
-        incoming.append(taken)
-        del book_in, taken  # only what the merge takes is kept: one returned book at a time
+        else:
+            incoming.append(taken)
     clock.lap("读取、解密、校验退回的文件")
     day_folder = archive / (received_on or dt.date.today()).isoformat()
     for item in received:
@@ -549,17 +567,32 @@ def collect(
     del tables
     incoming.clear()
     clock.lap("合并（纯计算）")
-    with collector_paused(collect_after=True):
-        build_ledger_workbook(
-            output,
-            LedgerContent(result.tables.ledger, result.tables.credentials, result.tables.reviews),
-            rules,
-            BuildOptions(cache_date=as_of),
-            overwrite=overwrite,
-        )
-    clock.lap("写新的总部台账")
     collected = CollectResult(master, output, report, day_folder, received, result, refusals)
-    build_merge_report(report, collected, overwrite=overwrite)
+    # The merge report is written in a child while the new master is written here; it is
+    # moved into place once the master is in (no report of a master that was not written).
+    with tempfile.TemporaryDirectory(prefix=".ledger_xl-report-", dir=report.parent) as draft:
+        drafted = Path(draft) / report.name
+        wait = isolated.begin(build_merge_report, drafted, collected)
+        try:
+            with collector_paused(collect_after=True):
+                build_ledger_workbook(
+                    output,
+                    LedgerContent(
+                        result.tables.ledger, result.tables.credentials, result.tables.reviews
+                    ),
+                    rules,
+                    BuildOptions(cache_date=as_of),
+                    overwrite=overwrite,
+                )
+        finally:
+            written = wait()  # reaped even when the master could not be written
+        clock.lap("写新的总部台账")
+        if isinstance(written, isolated.ChildFailed):  # its child died: written here instead
+            written = build_merge_report(drafted, collected)
+        if isinstance(written, BaseException):
+            raise written
+        check_writable(report, overwrite)
+        os.replace(drafted, report)
     clock.lap("写合并报告")
     collected.seconds, collected.peak_mb = clock.laps, clock.peaks
     return collected
@@ -606,6 +639,26 @@ class _Clock:
             self.peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         except (ImportError, OSError):
             pass
+
+
+def _taken(
+    path: Path, passwords: Sequence[BranchOptions], standard: Rules, as_of: dt.date, lang: str
+) -> tuple[Received, Incoming | None]:
+    """`_receive`, and what the merge takes of the book (None when it was refused)."""
+    item, book = _receive(path, passwords, standard, as_of, lang)
+    if item.refusal is not None or book is None:
+        return item, None
+    taken = incoming_from_book(book, item.branch)
+    taken.tables = shared_values(taken.tables)
+    return item, taken
+
+
+def _unreadable_return(path: Path, failed: isolated.ChildFailed, lang: str) -> tuple:
+    """A returned file whose reader died: refused with the reason, the others go on."""
+    item = Received(path, "", sha256(path), path.stat().st_size)
+    detail = explain_failure(path, failed.detail)
+    item.refusal = finding("file-unreadable", lang=lang, file=str(path), detail=detail)
+    return item, None
 
 
 def _receive(

@@ -309,6 +309,70 @@ def test_wrong_or_missing_password_is_one_finding_and_the_batch_goes_on(sent):
     assert refused[0][1] == f"{SH}.xlsx" and refused[0][9] == "file-password-missing"
 
 
+def test_a_returned_file_whose_reader_dies_is_refused_and_the_others_merge(sent, monkeypatch):
+    """Each returned file is read in a child: a reader that dies there (a native abort) costs
+    that file alone — refused as unreadable, with the reason — and the others are merged."""
+    tmp_path, master, options, result = sent
+    files = _files(result)
+    edit_as_branch(files[BJ], lambda t: _bj_new_customer(t))
+    read = branches.read_book
+
+    def aborts(path, *args, **kwargs):
+        if kwargs.get("source", str(path)).endswith(f"{SH}.xlsx"):
+            os.abort()
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(branches, "read_book", aborts)
+    collected = branches.collect(
+        [str(tmp_path / "分发")], master, tmp_path / "c.xlsx", passwords=options, as_of=AS_OF
+    )
+    assert [(i.code, Path(i.finding.file).name) for i in collected.file_refusals] == [
+        ("file-unreadable", f"{SH}.xlsx")
+    ]
+    assert "中止" in collected.file_refusals[0].finding.message
+    assert "SH000008" in read_book(tmp_path / "c.xlsx").ledger.frame["customer_id"].tolist()
+
+
+def test_the_merge_report_lands_only_beside_a_written_master(sent, monkeypatch):
+    """The report is written in a child while the master is written here: when the master
+    cannot be written there is no report either (nor a draft left behind); when the report's
+    child dies, the report is written here instead."""
+    tmp_path, master, options, _ = sent
+    out = tmp_path / "新台账"
+    out.mkdir()
+
+    def held(path, *args, **kwargs):
+        raise branches.OutputError(f"{path}：文件正被 Excel 打开，请先关闭")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(branches, "build_ledger_workbook", held)
+        with pytest.raises(branches.OutputError, match="正被 Excel 打开"):
+            branches.collect(
+                [str(tmp_path / "分发")], master, out / "a.xlsx", passwords=options, as_of=AS_OF
+            )
+    assert [p.name for p in out.iterdir()] == ["收件归档"]  # the files as they came in
+    from ledger_xl.io.xlsx import merge_report
+
+    build = merge_report.build_merge_report
+    parent = os.getpid()
+
+    def dies_in_a_child(path, *args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(9)
+        return build(path, *args, **kwargs)
+
+    monkeypatch.setattr(merge_report, "build_merge_report", dies_in_a_child)
+    collected = branches.collect(
+        [str(tmp_path / "分发")], master, out / "b.xlsx", passwords=options, as_of=AS_OF
+    )
+    report = openpyxl.load_workbook(collected.report)
+    assert collected.report.parent == out and "拒收" in report.sheetnames
+    assert sorted(p.name for p in out.iterdir() if p.suffix == ".xlsx") == [
+        "b.xlsx",
+        collected.report.name,
+    ]
+
+
 def _bj_new_customer(t: Tables) -> Tables:
     new = pd.DataFrame([good_row(8, branch=BJ)], dtype=object)
     return Tables(pd.concat([t.ledger, new], ignore_index=True), t.credentials, t.reviews)
