@@ -19,6 +19,9 @@ from ledger_xl.io.read import read_book
 from tests.fixtures.careless import careless_ledger
 
 AS_OF = dt.date(2026, 11, 23)
+# Tests of what children do (and of children that die): not where they cannot be started
+# (LEDGER_XL_ISOLATE=0, as under mutation testing), where `begin` runs here.
+needs_fork = pytest.mark.skipif(not isolated.available(), reason="needs fork")
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
@@ -51,6 +54,7 @@ def test_split_checks_find_what_the_checks_in_turn_find(
     assert len(plain[0]) > 20
 
 
+@needs_fork
 def test_a_failed_second_process_leaves_its_checks_to_this_one(careless: Path) -> None:
     plain = _outcome(careless)
 
@@ -80,6 +84,7 @@ def test_small_books_and_unfinished_reads_are_not_split(careless: Path) -> None:
     assert [f.code for f in result.findings][-1] == "file-truncated"
 
 
+@needs_fork
 def test_begin_gives_the_result_the_exception_or_the_death() -> None:
     assert isolated.begin(sum, [1, 2, 3])() == 6
     failed = isolated.begin(int, "not a number")()
@@ -97,6 +102,7 @@ def test_begin_runs_here_where_children_cannot(monkeypatch) -> None:
     assert isinstance(isolated.begin(int, "x")(), ValueError)
 
 
+@needs_fork
 def test_validate_splits_only_with_the_memory_for_a_copy(
     careless: Path, tmp_path: Path, monkeypatch
 ) -> None:
@@ -129,6 +135,7 @@ def test_room_for_a_copy_reads_this_machine() -> None:
     assert isolated.room_for_a_copy(spare=1 << 60) is False
 
 
+@needs_fork
 def test_children_run_without_the_cyclic_collector() -> None:
     """A child makes one call and exits: its collector stays off (`isolated._collector_off`);
     this process's is left as it was."""

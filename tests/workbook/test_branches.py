@@ -26,13 +26,14 @@ from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.distribution import Tables, input_keys
 from ledger_xl.core.layout import TEMPLATE_VERSION
 from ledger_xl.core.merge import tables_from_book
-from ledger_xl.io import crypto
+from ledger_xl.io import crypto, isolated
 from ledger_xl.io.read import read_book
 from tests.validation.helpers import build, good_credentials, good_review, good_row
 
 SH, BJ = "上海分公司", "北京分公司"
 PASSWORD = "上海-密码-2026"
 AS_OF = dt.date(2026, 3, 31)
+needs_fork = pytest.mark.skipif(not isolated.available(), reason="children die in these")
 RECEIVED = dt.date(2026, 4, 2)
 FIXTURE_V1 = Path(__file__).resolve().parents[1] / "fixtures" / "template_v1_0.xlsx"
 runner = CliRunner()
@@ -158,6 +159,7 @@ def test_distribute_never_overwrites_without_force(sent):
     branches.distribute(master, tmp_path / "分发", options, overwrite=True)
 
 
+@needs_fork
 def test_a_branch_write_that_fails_in_its_child_stops_distribute_with_its_reason(
     tmp_path, monkeypatch
 ):
@@ -309,6 +311,7 @@ def test_wrong_or_missing_password_is_one_finding_and_the_batch_goes_on(sent):
     assert refused[0][1] == f"{SH}.xlsx" and refused[0][9] == "file-password-missing"
 
 
+@needs_fork
 def test_a_returned_file_whose_reader_dies_is_refused_and_the_others_merge(sent, monkeypatch):
     """Each returned file is read in a child: a reader that dies there (a native abort) costs
     that file alone — refused as unreadable, with the reason — and the others are merged."""
@@ -333,6 +336,7 @@ def test_a_returned_file_whose_reader_dies_is_refused_and_the_others_merge(sent,
     assert "SH000008" in read_book(tmp_path / "c.xlsx").ledger.frame["customer_id"].tolist()
 
 
+@needs_fork
 def test_the_merge_report_lands_only_beside_a_written_master(sent, monkeypatch):
     """The report is written in a child while the master is written here: when the master
     cannot be written there is no report either (nor a draft left behind); when the report's
