@@ -213,6 +213,11 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, str, bytes]], compression: i
     return path
 
 
+def _one_sheet(path: Path, name: str, rows: str, compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A minimal xlsx of one sheet called `name` holding `rows`."""
+    return _write_xlsx(path, [(name, "worksheets/sheet1.xml", _sheet(rows))], compression)
+
+
 SHARED_ROWS = (
     '<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>'
     '<row r="2" spans="1:9"><c r="A2"><v>1</v></c><c r="B2"><v>2</v></c>'
@@ -471,11 +476,7 @@ SHIFT_EXPECTED = {
 
 
 def test_shared_ranges_of_whole_columns_and_rows_and_the_sheet_edge(tmp_path):
-    path = _write_xlsx(
-        tmp_path / "shift.xlsx",
-        [("移位", "worksheets/sheet1.xml", _sheet(SHIFT_ROWS))],
-        zipfile.ZIP_DEFLATED,
-    )
+    path = _one_sheet(tmp_path / "shift.xlsx", "移位", SHIFT_ROWS)
     found = read_formulas(path, "移位", range(2, 13), 1, 2)
     assert found == _grid(SHIFT_EXPECTED, range(2, 13), range(1, 3))
 
@@ -509,11 +510,7 @@ PAST_THE_EDGE_ROWS = (
 
 
 def test_names_past_the_last_column_are_not_shifted_down_or_across(tmp_path):
-    path = _write_xlsx(
-        tmp_path / "edge.xlsx",
-        [("边界", "worksheets/sheet1.xml", _sheet(PAST_THE_EDGE_ROWS))],
-        zipfile.ZIP_DEFLATED,
-    )
+    path = _one_sheet(tmp_path / "edge.xlsx", "边界", PAST_THE_EDGE_ROWS)
     found = read_formulas(path, "边界", range(2, 4), 1, 3)
     assert found == {
         (1, 2): PAST_THE_EDGE,
@@ -527,11 +524,7 @@ def test_names_past_the_last_column_are_not_shifted_down_or_across(tmp_path):
 
 @pytest.mark.parametrize("every", [True, False], ids=["all columns", "asked for"])
 def test_array_ranges_nested_one_row_unusable_and_overridden(tmp_path, every):
-    path = _write_xlsx(
-        tmp_path / "arrays.xlsx",
-        [("数组", "worksheets/sheet1.xml", _sheet(ARRAY_ROWS))],
-        zipfile.ZIP_DEFLATED,
-    )
+    path = _one_sheet(tmp_path / "arrays.xlsx", "数组", ARRAY_ROWS)
     columns = formulas_reader.ALL_COLUMNS if every else range(9)
     found = read_formulas(path, "数组", columns, 0, 11)
     expected = {(row, 0): "OUTER" for row in range(10)} | {(2, 0): "INNER", (3, 0): "INNER"}
@@ -567,9 +560,7 @@ def test_a_stray_formula_after_a_self_closed_cell_belongs_to_no_cell(tmp_path):
         '<row r="1"><c r="A1"><f>A</f></c><c r="B1"/><f>STRAY</f><c r="C1"><f>C</f></c>'
         "<c><f>D</f></c></row>"
     )
-    path = _write_xlsx(
-        tmp_path / "stray.xlsx", [("表", "worksheets/sheet1.xml", _sheet(rows))], zipfile.ZIP_STORED
-    )
+    path = _one_sheet(tmp_path / "stray.xlsx", "表", rows, zipfile.ZIP_STORED)
     assert read_formulas(path, "表", range(5), 0, 0) == {
         (0, 0): "A",
         (0, 1): None,
@@ -588,9 +579,7 @@ def test_a_row_longer_than_the_carry_is_cut_at_cells_and_still_counted(
     cell."""
     values = "".join("<c><v>1</v></c>" for _ in range(12))
     rows = f'<row r="1">{values}<c><f>M1</f></c><c t="s"><v>0</v></c><c><f>O1</f></c></row>'
-    path = _write_xlsx(
-        tmp_path / "long.xlsx", [("表", "worksheets/sheet1.xml", _sheet(rows))], zipfile.ZIP_STORED
-    )
+    path = _one_sheet(tmp_path / "long.xlsx", "表", rows, zipfile.ZIP_STORED)
     monkeypatch.setattr(formulas_reader, "MAX_CARRY", 20)
     found = read_formulas(path, "表", formulas_reader.ALL_COLUMNS, 0, 0, chunk_size=chunk_size)
     assert dict(found) == {(0, 12): "M1", (0, 14): "O1"}
