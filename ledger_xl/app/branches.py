@@ -646,7 +646,7 @@ def _taken(
 ) -> tuple[Received, Incoming | None]:
     """`_receive`, and what the merge takes of the book (None when it was refused)."""
     item, book = _receive(path, passwords, standard, as_of, lang)
-    if item.refusal is not None or book is None:
+    if book is None:  # refused (item.refusal says why)
         return item, None
     taken = incoming_from_book(book, item.branch)
     taken.tables = shared_values(taken.tables)

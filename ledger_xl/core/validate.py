@@ -112,12 +112,13 @@ def check_book(
     ctx.findings.extend(book.findings)
     try:
         big = len(ctx.ledger.rows) >= (SPLIT_ROWS if split_rows is None else split_rows)
+        split = beside is not None and big
         checks = CHECKS
-        if beside is not None and big:
+        if split:
             for check in EARLY:  # the ledger's own, while the side sheets are still read
                 check(ctx)
             checks = CHECKS[len(EARLY) :]
-        if beside is not None and big and _quiet_now(book):
+        if split and _quiet_now(book):
             _split_checks(ctx, beside, checks)
         else:
             for check in checks:
@@ -147,7 +148,7 @@ def _quiet_now(book: LedgerBook) -> bool:
 
 
 def _split_checks(
-    ctx: CheckContext, beside: Callable[..., Callable[[], object]], checks: tuple = CHECKS
+    ctx: CheckContext, beside: Callable[..., Callable[[], object]], checks: tuple
 ) -> None:
     """`checks` (the rest of `CHECKS`) over `ctx`, those of `BESIDE` through `beside`, the
     findings in their order, after those `ctx` holds."""
