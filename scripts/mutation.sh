@@ -26,6 +26,12 @@ cd "$(dirname "$0")/.."
 
 [ -x .venv/bin/mutmut ] || .venv/bin/python -m pip install -q -e ".[test,mutation]"
 
+# Results of an earlier run kept in the repository (tests/mutation_results.json): a fresh
+# checkout goes on where that run stopped, and whatever this run decides is saved back when it
+# ends, also when it is stopped (Ctrl-C, SIGTERM).
+.venv/bin/python scripts/mutation_state.py restore
+trap '.venv/bin/python scripts/mutation_state.py save || true' EXIT
+
 recheck=0
 if [ "${1:-}" = "--recheck-survivors" ]; then  # run every surviving mutant again (e.g. after
   shift                                         # new tests, or a change to how tests are chosen)

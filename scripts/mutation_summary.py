@@ -3,7 +3,8 @@
 Usage: python scripts/mutation_summary.py [--markdown] [pattern ...]
   pattern: mutant-name globs such as "ledger_xl.core.identifiers.*" (default: every mutant).
 
-Reads mutants/**/*.meta (mutmut's results) and tests/mutation_equivalent.txt (one mutant
+Reads mutants/**/*.meta (mutmut's results; for a module it holds none, the results saved in
+tests/mutation_results.json by scripts/mutation_state.py) and tests/mutation_equivalent.txt (one mutant
 name a line, then " # reason"), and prints one line per module: mutants, killed, survived,
 equivalent (survivors listed as equivalent), timeouts, not run, and the kill rate among the
 non-equivalent mutants. Then it lists the survivors not yet written down as equivalent.
@@ -16,6 +17,8 @@ import json
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from mutation_state import saved
 
 ROOT = Path(__file__).resolve().parents[1]
 KILLED = {1, 3}
@@ -42,12 +45,14 @@ def main(patterns: list[str], markdown: bool = False) -> int:
     equivalent = equivalent_names()
     counts: dict[str, Counter] = defaultdict(Counter)
     unexplained: list[str] = []
+    metas = saved()  # tests/mutation_results.json, for modules mutants/ holds no results of
     for meta in sorted((ROOT / "mutants").glob("ledger_xl/**/*.py.meta")):
-        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
-        for name, code in codes.items():
+        source = meta.relative_to(ROOT / "mutants").as_posix().removesuffix(".meta")
+        metas[source] = json.loads(meta.read_text(encoding="utf-8"))
+    for module, meta in sorted(metas.items()):
+        for name, code in meta["exit_code_by_key"].items():
             if patterns and not any(fnmatch.fnmatch(name, p) for p in patterns):
                 continue
-            module = str(meta.relative_to(ROOT / "mutants")).removesuffix(".meta")
             row = counts[module]
             row["mutants"] += 1
             if code in KILLED:
