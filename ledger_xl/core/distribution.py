@@ -156,9 +156,24 @@ _cached_hash = functools.lru_cache(maxsize=1 << 20, typed=True)(_hash)
 def row_hashes(frame: pd.DataFrame, keys: Sequence[str]) -> list[str]:
     """Per row, the field hashes of `keys` (in that order) joined into one string."""
     columns = [frame[k].tolist() if k in frame.columns else [None] * len(frame) for k in keys]
-    return ["".join(field_hash(v) for v in cells) for cells in zip(*columns, strict=True)] or (
-        [""] * len(frame)
-    )
+    return joined_hashes(columns, len(frame))
+
+
+def joined_hashes(columns: Sequence[Sequence[object]], n: int) -> list[str]:
+    """Per row of `n`, the field hashes of the `columns` (each `n` values, in that order)
+    joined into one string: the form the record keeps (`SentRow.joined`). Hashed a column at
+    a time and joined without a Python call per row or field: a 100,000-customer master has
+    some 8 million fields."""
+    if not columns:
+        return [""] * n
+    return list(map("".join, zip(*map(_column_hashes, columns), strict=True)))
+
+
+def _column_hashes(values: Sequence[object]) -> list[str]:
+    try:
+        return list(map(_cached_hash, values))
+    except TypeError:  # an unhashable value somewhere (never from a reader, but be safe)
+        return [field_hash(v) for v in values]
 
 
 def split_hashes(joined: str, n: int) -> tuple[str, ...]:

@@ -45,6 +45,7 @@ from ledger_xl.core.distribution import (
     headers,
     input_keys,
     is_blank,
+    joined_hashes,
     looks_masked,
     mask_value,
     new_row_keys,
@@ -359,6 +360,8 @@ class _Merge:
         self.original_ledger_rows = self.state[LEDGER].n
         self.pending_keys: list[tuple[int, str, int]] = []  # (outcome index, table, master row)
         self.pending_changes: list[tuple[int, str, int]] = []
+        # (file, table) → per row, its field hashes joined as the record keeps them (`_as_sent`)
+        self._joined: tuple[tuple[int, str], list[str] | None] | None = None
 
     # ------------------------------------------------------------ reporting
 
@@ -845,10 +848,14 @@ class _Merge:
             return
         state = self.state[table]
         record = source.distribution
+        self._adopt(table, m, sent_key)
+        if record is not None and sent_key and self._as_sent(n, table, side, i, sent_key):
+            # every field as sent: the loop below would skip each one
+            self.outcome(n, source, table, i, Outcome.UNCHANGED, master=m)
+            return
         base = record.base(table, sent_key) if record is not None and sent_key else None
         masked = record.masked.get(table, ()) if record is not None else ()
         present = self.present[n][table]
-        self._adopt(table, m, sent_key)
         updates: list[tuple[str, object, object]] = []
         side_cells, master_cells = side.cells, state.cells
         for key in self.keys[table]:
@@ -939,6 +946,26 @@ class _Merge:
         self.result.counts[self._count_key(n)].fields_changed += len(updates)
         outcome = Outcome.UPDATED if updates else Outcome.UNCHANGED
         self.outcome(n, source, table, i, outcome, master=m)
+
+    def _as_sent(self, n: int, table: str, side: _Side, i: int, sent_key: str) -> bool:
+        """True when row i holds every field as it was sent under `sent_key` (the same hash
+        for each), so `_update_row`'s field loop would leave every one as HQ has it. Only
+        where each field that loop compares is one the record hashed; else False, and the
+        loop decides."""
+        record = self.incoming[n].distribution
+        sent = record.sent(table).get(sent_key) if record is not None else None
+        if sent is None:
+            return False
+        if self._joined is None or self._joined[0] != (n, table):
+            fields = record.fields.get(table, ())
+            compared = [k for k in self.keys[table] if k in self.present[n][table]]
+            joined = None
+            if set(compared) <= set(fields) and all(k in side.cells for k in fields):
+                rows = len(side.cells[layout.ROW_KEY])
+                joined = joined_hashes([side.cells[k] for k in fields], rows)
+            self._joined = ((n, table), joined)
+        joined = self._joined[1]
+        return joined is not None and joined[i] == sent.joined
 
     def _adopt(self, table: str, m: int, sent_key: str | None) -> None:
         """A master row without a key of its own (template 1.0, or keyed in memory when it
@@ -1057,8 +1084,9 @@ class _Merge:
                 for k in fields
             ]
             ids = state.cells.get("customer_id", [None] * state.n)
-            for m in range(self.original_rows[table]):
-                hashes = "".join([field_hash(column[m]) for column in columns])
+            rows = self.original_rows[table]
+            joined = joined_hashes([column[:rows] for column in columns], rows)
+            for m, hashes in enumerate(joined):
                 index[(text_id(ids[m]), hashes)].append(m)
             cache[cache_key] = index
         return cache[cache_key]
@@ -1177,13 +1205,15 @@ class _Merge:
             cid = text_id(values.get("customer_id"))
             if sent_key is not None:
                 assert record is not None
-                base = record.base(REVIEWS, sent_key) or {}
-                present = self.present[n][REVIEWS]
-                edited = [
-                    k
-                    for k in self.keys[REVIEWS]
-                    if k in base and k in present and field_hash(values.get(k)) != base[k]
-                ]
+                edited: list[str] = []
+                if not self._as_sent(n, REVIEWS, side, i, sent_key):
+                    base = record.base(REVIEWS, sent_key) or {}
+                    present = self.present[n][REVIEWS]
+                    edited = [
+                        k
+                        for k in self.keys[REVIEWS]
+                        if k in base and k in present and field_hash(values.get(k)) != base[k]
+                    ]
                 m = self._sent_in_master(REVIEWS, record, sent_key)
                 if m is None:  # HQ removed or corrected it since
                     self.issue(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from unittest import mock
 
 import pandas as pd
 import pytest
@@ -247,3 +248,35 @@ def test_every_input_row_is_in_the_master_or_in_the_report(data):
                     where = (table, row[layout.ROW_KEY], field)
                     assert where in changed, where
                     assert normalise(changed[where]) == normalise(row[field])
+
+
+def _as_data(result) -> tuple:
+    return (
+        {t: result.tables.get(t).to_dict("split") for t in TABLES},
+        [repr(o) for o in result.outcomes],
+        [repr(c) for c in result.changes],
+        [
+            (repr(i.finding), i.branch, i.table, repr(i.hq_value), repr(i.branch_value))
+            for i in result.issues
+        ],
+        [repr(a) for a in result.added],
+        {k: repr(v) for k, v in result.counts.items()},
+    )
+
+
+@settings(
+    max_examples=200 if os.environ.get("CI") else 60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.data())
+def test_rows_left_as_sent_take_the_quick_path_to_the_same_result(data):
+    """`_Merge._as_sent` (a row whose every field hashes as sent skips the field loop) is a
+    shortcut only: the merge without it gives the same master, outcomes, changes and issues."""
+    import ledger_xl.core.merge as merge_module
+
+    master, incoming = _scenario(data.draw)
+    quick = merge(master, DEFAULT_RULES, incoming, accept_rules=False)
+    with mock.patch.object(merge_module._Merge, "_as_sent", lambda *args: False):
+        plain = merge(master, DEFAULT_RULES, incoming, accept_rules=False)
+    assert _as_data(quick) == _as_data(plain)

@@ -12,8 +12,10 @@ from ledger_xl.core import layout
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.distribution import (
     CREDENTIALS,
+    HASH_CHARS,
     LEDGER,
     REVIEWS,
+    SentRow,
     Tables,
     branch_share,
     mask_value,
@@ -411,3 +413,32 @@ def test_shared_values_hold_equal_texts_and_dates_once_and_change_nothing():
     ]
     assert out.ledger.equals(ledger) and out.reviews.equals(reviews)
     assert list(out.ledger.columns) == list(ledger.columns) and out.credentials.empty
+
+
+def test_a_column_the_record_did_not_hash_is_compared_with_the_master():
+    """A record that hashed fewer columns than the file holds (written by an earlier
+    version): a row whose hashed fields are all as sent may still carry an edit in a column
+    the record knows nothing of, found by comparing with the master, not taken as unchanged."""
+    tables = master()
+    sent = share(tables)
+    record = sent.record
+    fields = list(record.fields[LEDGER])
+    at = fields.index("notes")
+    cut = lambda joined: joined[: at * HASH_CHARS] + joined[(at + 1) * HASH_CHARS :]  # noqa: E731
+    record.rows[LEDGER] = {
+        key: SentRow.of(key, row.customer_id, row.uscc, cut(row.joined), len(fields) - 1)
+        for key, row in record.sent(LEDGER).items()
+    }
+    record.fields[LEDGER] = tuple(fields[:at] + fields[at + 1 :])
+    ledger = sent.tables.ledger.copy()
+    ledger.loc[ledger["customer_id"] == "SH000001", "notes"] = "分公司补充的说明"
+    result = merge(tables, DEFAULT_RULES, [returned(sent, ledger=ledger)])
+    assert ledger_row(result, "SH000001")["notes"] == "分公司补充的说明"
+    (change,) = result.changes
+    assert (change.customer_id, change.column, change.new) == (
+        "SH000001",
+        "备注",
+        "分公司补充的说明",
+    )
+    outcomes = {(o.table, o.outcome) for o in result.outcomes}
+    assert (LEDGER, Outcome.UPDATED) in outcomes
