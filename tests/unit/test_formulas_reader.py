@@ -583,3 +583,39 @@ def test_a_row_longer_than_the_carry_is_cut_at_cells_and_still_counted(
     monkeypatch.setattr(formulas_reader, "MAX_CARRY", 20)
     found = read_formulas(path, "表", formulas_reader.ALL_COLUMNS, 0, 0, chunk_size=chunk_size)
     assert dict(found) == {(0, 12): "M1", (0, 14): "O1"}
+
+
+# Shared formulas at the sheet's first and last rows, a follower above its master (outside
+# the master's range: a hand-edited file) and a plain formula carrying a stray `si`.
+EDGE_ROW_ROWS = (
+    '<row r="2"><c r="B2"><f t="shared" si="0"/></c><c r="C2"><f t="shared" si="0"/></c>'
+    '<c r="E2"><f t="shared" ref="E2:F3" si="1">A1048575+C1+E$1</f></c></row>'
+    '<row r="3"><c r="B3"><f t="shared" si="0"/></c><c r="C3"><f si="0">A9+1</f></c>'
+    '<c r="E3"><f t="shared" si="1"/></c><c r="F3"><f t="shared" si="1"/></c>'
+    '<c r="G3"><f si="1" aca="1">E1+1</f></c></row>'
+    '<row r="4"><c r="C4"><f t="shared" si="0"/></c></row>'
+    '<row r="5"><c r="B5"><f t="shared" ref="B5:C5" si="0">A3*2</f></c></row>'
+)
+
+
+@pytest.mark.parametrize("every", [True, False], ids=["all columns", "asked for"])
+def test_shifts_reach_the_first_and_last_rows_and_no_further(tmp_path, every):
+    path = _one_sheet(tmp_path / "rows.xlsx", "行", EDGE_ROW_ROWS)
+    columns = formulas_reader.ALL_COLUMNS if every else range(7)
+    found = read_formulas(path, "行", columns, 0, 5)
+    assert {cell: text for cell, text in found.items() if text is not None} == {
+        # follower down (column kept): the last row is a row, one further is not
+        (2, 4): "A1048576+C2+E$1",
+        # across and down at once
+        (2, 5): "B1048576+D2+F$1",
+        # the master's own text, and its followers above it, up to row 1 and no further
+        (1, 4): "A1048575+C1+E$1",
+        (4, 1): "A3*2",
+        (2, 1): "A1*2",
+        (1, 1): "#REF!*2",
+        (1, 2): "#REF!*2",
+        (3, 2): "B2*2",
+        # a formula with an `si` but not `t="shared"` is its own text, not a follower
+        (2, 2): "A9+1",
+        (2, 6): "E1+1",
+    }
