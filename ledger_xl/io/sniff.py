@@ -491,7 +491,8 @@ def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> No
         return  # a tiny part without an <sst> root: the reader says what is wrong
     limit = max(SST_COUNT_FLOOR, info.file_size // SST_BYTES_PER_STRING)
     count = declared.strip()
-    if count and not (count.isdigit() and len(count) <= 19 and int(count) <= limit):
+    digits = count.lstrip("0")  # leading zeros count for nothing; the length keeps int() cheap
+    if count and not (count.isdigit() and len(digits) <= 19 and int(digits or "0") <= limit):
         shown = count if len(count) <= 30 else count[:30] + "…"
         raise SniffFailure(
             "file-unreadable", DETAIL_SHARED_STRINGS.format(part=info.filename, count=shown)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 from ledger_xl.core.errors import RulesError, WorkbookReadError
 from ledger_xl.core.findings import Severity
 from ledger_xl.io import extent, isolated
+from ledger_xl.io import sniff as sniff_module
 from ledger_xl.io.formulas_reader import ALL_COLUMNS, LAST_ROW, read_formulas
 from ledger_xl.io.read import read_book
 from ledger_xl.io.sniff import sniff
@@ -271,3 +273,93 @@ def test_text_columns_travel_as_codes_and_come_back_equal():
     packed = _Packed(frame)
     assert packed.columns[0][1] is not None and packed.columns[1][1] is None  # codes, as is
     pd.testing.assert_frame_equal(packed.frame(), frame)
+
+
+def _with_shared_strings(honest, path, body: bytes):
+    return hostile.rezip(honest, path, replace={"xl/sharedStrings.xml": body})
+
+
+def test_a_count_is_held_against_the_limit_exactly(honest, tmp_path):
+    # A part this small may declare up to SST_COUNT_FLOOR strings, not one more.
+    floor = str(sniff_module.SST_COUNT_FLOOR)
+    assert sniff(hostile.shared_strings_count(honest, tmp_path / "floor.xlsx", floor)) == []
+    over = str(sniff_module.SST_COUNT_FLOOR + 1)
+    found = sniff(hostile.shared_strings_count(honest, tmp_path / "over.xlsx", over))
+    assert [f.code for f in found] == ["file-unreadable"]
+    detail = sniff_module.DETAIL_SHARED_STRINGS.format(part="xl/sharedStrings.xml", count=over)
+    assert detail in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("count", "shown"),
+    [("9" * 30, "9" * 30), ("9" * 31, "9" * 30 + "…"), ("x" * 200, "x" * 30 + "…")],
+)
+def test_a_long_refused_count_is_shown_cut_to_thirty_characters(honest, tmp_path, count, shown):
+    found = sniff(hostile.shared_strings_count(honest, tmp_path / "long.xlsx", count))
+    assert [f.code for f in found] == ["file-unreadable"]
+    detail = sniff_module.DETAIL_SHARED_STRINGS.format(part="xl/sharedStrings.xml", count=shown)
+    assert detail in found[0].message
+    assert count not in found[0].message or count == shown
+
+
+def test_a_count_left_empty_or_left_out_is_read(honest, tmp_path):
+    with zipfile.ZipFile(honest) as z:
+        sst = z.read("xl/sharedStrings.xml")
+    empty = re.sub(rb'uniqueCount="\d+"', b'uniqueCount=""', sst, count=1)
+    absent = re.sub(rb'\s*uniqueCount="\d+"', b"", sst, count=1)
+    assert empty != sst and absent != sst
+    for name, body in (("empty", empty), ("absent", absent)):
+        assert sniff(_with_shared_strings(honest, tmp_path / f"{name}.xlsx", body)) == []
+
+
+def test_leading_zeros_in_a_count_count_for_nothing(honest, tmp_path):
+    # A count is a number: zeros in front neither make it too long nor change its value.
+    with zipfile.ZipFile(honest) as z:
+        sst = z.read("xl/sharedStrings.xml")
+    real = re.search(rb'uniqueCount="(\d+)"', sst).group(1).decode()
+    too_many = str(sniff_module.SST_COUNT_FLOOR + 1)
+    for count, refused in (
+        ("0" * 40 + real, False),
+        ("0" * (19 - len(real)) + real, False),
+        ("0" * (20 - len(real)) + real, False),
+        ("0" * 3, False),
+        ("0" * 40 + too_many, True),
+    ):
+        body = re.sub(rb'uniqueCount="\d+"', f'uniqueCount="{count}"'.encode(), sst, count=1)
+        found = sniff(_with_shared_strings(honest, tmp_path / "zeros.xlsx", body))
+        assert [f.code for f in found] == (["file-unreadable"] if refused else []), count
+
+
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+@pytest.mark.parametrize("size", [sniff_module.PROLOG_CHUNK, 5000, sniff_module.PROLOG_LIMIT + 10])
+def test_shared_strings_whose_root_tag_is_not_near_the_start_are_refused(honest, tmp_path, size):
+    # Another root element, `size` bytes long: from the first read's size on, a part whose
+    # <sst> start tag is not in its head is refused (the count cannot be checked).
+    head = _DECLARATION + b"<other>"
+    body = head + b" " * (size - len(head) - len(b"</other>")) + b"</other>"
+    assert len(body) == size
+    found = sniff(_with_shared_strings(honest, tmp_path / "other.xlsx", body))
+    assert [f.code for f in found] == ["file-unreadable"]
+    assert "xl/sharedStrings.xml 开头异常" in found[0].message
+
+
+def test_a_small_part_without_an_sst_root_is_left_to_the_reader(honest, tmp_path):
+    head = _DECLARATION + b"<other>"
+    body = head + b" " * (sniff_module.PROLOG_CHUNK - 1 - len(head) - 8) + b"</other>"
+    assert len(body) == sniff_module.PROLOG_CHUNK - 1
+    assert sniff(_with_shared_strings(honest, tmp_path / "small.xlsx", body)) == []
+
+
+def test_an_sst_start_tag_longer_than_the_head_is_refused(honest, tmp_path):
+    # The start tag itself padded past what the sniff reads: its count is out of sight, so
+    # the part is refused rather than read whole to find it.
+    with zipfile.ZipFile(honest) as z:
+        sst = z.read("xl/sharedStrings.xml")
+    padding = b' xmlns:pad="' + b"p" * sniff_module.PROLOG_LIMIT + b'"'
+    body = re.sub(rb"<sst\b", b"<sst" + padding, sst, count=1)
+    assert body != sst
+    found = sniff(_with_shared_strings(honest, tmp_path / "padded.xlsx", body))
+    assert [f.code for f in found] == ["file-unreadable"]
+    assert "xl/sharedStrings.xml 开头异常" in found[0].message
