@@ -94,6 +94,9 @@ DETAIL_SHARED_STRINGS = (
     "{part} 声明有 {count} 个共享字符串，远超该部件能容纳的数量，疑似恶意构造的文件，"
     "为安全起见拒绝读取"
 )
+DETAIL_SHARED_STRINGS_COUNT = (
+    "{part} 声明的共享字符串个数“{count}”不是数字，文件已损坏或被改动过；请向提供方要回原文件"
+)
 DETAIL_NOT_REGULAR = "这不是普通文件（是文件夹、管道或设备），不能作为工作簿读取"
 DETAIL_MEMBERS = "压缩包中有 {count} 个部件，数量异常，疑似恶意构造的文件"
 
@@ -492,11 +495,11 @@ def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> No
     limit = max(SST_COUNT_FLOOR, info.file_size // SST_BYTES_PER_STRING)
     count = declared.strip()
     digits = count.lstrip("0")  # leading zeros count for nothing; the length keeps int() cheap
-    if count and not (count.isdigit() and len(digits) <= 19 and int(digits or "0") <= limit):
+    number = count.isascii() and count.isdigit()  # "²".isdigit(), but int("²") fails
+    if count and not (number and len(digits) <= 19 and int(digits or "0") <= limit):
         shown = count if len(count) <= 30 else count[:30] + "…"
-        raise SniffFailure(
-            "file-unreadable", DETAIL_SHARED_STRINGS.format(part=info.filename, count=shown)
-        )
+        detail = DETAIL_SHARED_STRINGS if number else DETAIL_SHARED_STRINGS_COUNT
+        raise SniffFailure("file-unreadable", detail.format(part=info.filename, count=shown))
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, reader: Callable) -> object:

@@ -297,7 +297,10 @@ def test_a_count_is_held_against_the_limit_exactly(honest, tmp_path):
 def test_a_long_refused_count_is_shown_cut_to_thirty_characters(honest, tmp_path, count, shown):
     found = sniff(hostile.shared_strings_count(honest, tmp_path / "long.xlsx", count))
     assert [f.code for f in found] == ["file-unreadable"]
-    detail = sniff_module.DETAIL_SHARED_STRINGS.format(part="xl/sharedStrings.xml", count=shown)
+    template = sniff_module.DETAIL_SHARED_STRINGS
+    if not count.isdigit():
+        template = sniff_module.DETAIL_SHARED_STRINGS_COUNT
+    detail = template.format(part="xl/sharedStrings.xml", count=shown)
     assert detail in found[0].message
     assert count not in found[0].message or count == shown
 
@@ -324,10 +327,19 @@ def test_leading_zeros_in_a_count_count_for_nothing(honest, tmp_path):
         ("0" * (20 - len(real)) + real, False),
         ("0" * 3, False),
         ("0" * 40 + too_many, True),
+        ("²", None),  # a digit to str.isdigit, not to int(): no number
+        ("５", None),  # full-width digits: no xsd:unsignedInt
+        ("١٢", None),
+        ("1 2", None),
     ):
         body = re.sub(rb'uniqueCount="\d+"', f'uniqueCount="{count}"'.encode(), sst, count=1)
         found = sniff(_with_shared_strings(honest, tmp_path / "zeros.xlsx", body))
-        assert [f.code for f in found] == (["file-unreadable"] if refused else []), count
+        assert [f.code for f in found] == ([] if refused is False else ["file-unreadable"]), count
+        if refused is None:
+            detail = sniff_module.DETAIL_SHARED_STRINGS_COUNT
+            assert found[0].message.endswith(
+                detail.format(part="xl/sharedStrings.xml", count=count)
+            )
 
 
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
