@@ -31,7 +31,8 @@ being carried from one piece to the next), array ranges are resolved on lookup, 
 stays within a few pieces. The cells whose formula carries no calculated value (a workbook
 saved by a program that does not calculate, such as openpyxl) are listed in
 `FormulaMap.uncalculated`; the cells that hold an error value and no formula (`#N/A` pasted
-as a value: python-calamine reads it as an empty text) in `FormulaMap.errors`.
+as a value: python-calamine reads it as an empty text) in `FormulaMap.errors` — an error
+cell without `r` also sends the sheet to the slower scanner, which counts its place.
 """
 
 from __future__ import annotations
@@ -89,6 +90,21 @@ def _error_pattern(prefix: bytes) -> re.Pattern:
     return re.compile(
         b"<" + p + rb"c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])[^>]*?\br\s*=\s*[\"']"
         rb"([A-Z]{1,3})([0-9]{1,7})[\"'][^>]*(?<!/)>\s*<"
+        + p
+        + rb"v\b[^>]*>([^<]{1,64})</"
+        + p
+        + rb"v>"
+    )
+
+
+def _unplaced_error_pattern(prefix: bytes) -> re.Pattern:
+    """Cells of type error whose first child is the value and which have no `r` at all:
+    their place is counted from the cells before them (the full scan does)."""
+    p = re.escape(prefix)
+    return re.compile(
+        b"<"
+        + p
+        + rb"c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])(?![^>]*?\br\s*=)[^>]*(?<!/)>\s*<"
         + p
         + rb"v\b[^>]*>([^<]{1,64})</"
         + p
@@ -242,11 +258,15 @@ def read_error_values(path: Path, sheet_name: str) -> dict[tuple[int, int], str]
     with _read_errors_as(path, "错误值"), zipfile.ZipFile(path) as archive:
         part = _sheet_part(archive, path, sheet_name)
         collector = _Collector(frozenset(), 0, LAST_ROW, FormulaMap())
-        errors = None
-        for buffer, end in _segments(archive, path, part, CHUNK_SIZE):
-            if errors is None:
-                errors = _error_pattern(_prefix(buffer, end))
-            _error_cells(collector, errors, buffer, end)
+        patterns = None
+        try:
+            for buffer, end in _segments(archive, path, part, CHUNK_SIZE):
+                if patterns is None:
+                    patterns = _error_patterns(_prefix(buffer, end))
+                _error_cells(collector, patterns, buffer, end)
+        except _NeedFullScan:  # an error cell without `r`: its place is counted
+            collector = _Collector(frozenset(), 0, LAST_ROW, FormulaMap())
+            _full_scan(collector, _segments(archive, path, part, CHUNK_SIZE))
     return collector.result.errors
 
 
@@ -603,8 +623,8 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     for buffer, end in segments:
         if pattern is None:
             prefix = _prefix(buffer, end)
-            pattern, errors = _fast_pattern(prefix), _error_pattern(prefix)
-        _error_cells(collector, errors, buffer, end)
+            pattern, errors = _fast_pattern(prefix), _error_patterns(prefix)
+        _error_cells(collector, errors, buffer, end)  # raises _NeedFullScan at one without r
         for letters, digits, c_attrs, f_attrs, raw, markup, cached in pattern.findall(
             buffer, 0, end
         ):
@@ -638,16 +658,33 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
                     collector.calculated(row, col, c_attrs, cached)
 
 
-def _error_cells(collector: _Collector, pattern: re.Pattern, buffer: bytes, end: int) -> None:
+def _error_patterns(prefix: bytes) -> tuple[re.Pattern, re.Pattern]:
+    return _error_pattern(prefix), _unplaced_error_pattern(prefix)
+
+
+def _error_cells(
+    collector: _Collector,
+    patterns: tuple[re.Pattern, re.Pattern],
+    buffer: bytes,
+    end: int,
+    counted: bool = False,
+) -> list[re.Match]:
     """Note the cells of `buffer[:end]` holding an error value and no formula (a rare thing:
-    the pattern runs only where the piece holds a type written "e")."""
+    the patterns run only where the piece holds a type written "e"). An error cell without
+    `r` raises _NeedFullScan, unless the caller counts positions (`counted`): then such cells
+    are returned, in order, for it to place."""
     if buffer.find(_ERROR_HINTS[0], 0, end) < 0 and buffer.find(_ERROR_HINTS[1], 0, end) < 0:
-        return
+        return []
+    placed, unplaced = patterns
+    found = list(unplaced.finditer(buffer, 0, end))
+    if found and not counted:
+        raise _NeedFullScan
     errors, first_row, last_row = collector.result.errors, collector.first_row, collector.last_row
-    for letters, digits, text in pattern.findall(buffer, 0, end):
+    for letters, digits, text in placed.findall(buffer, 0, end):
         row = int(digits) - 1
         if first_row <= row <= last_row:
             errors[row, collector.column(letters)] = collector.text(text)
+    return found
 
 
 class _FollowerSi(dict):
@@ -687,15 +724,17 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
     wanted, first_row, last_row = collector.wanted, collector.first_row, collector.last_row
     result = collector.result
     state = _RowState()
-    errors = None
+    patterns = None
     for buffer, end in segments:
-        if errors is None:
-            errors = _error_pattern(_prefix(buffer, end))
-        _error_cells(collector, errors, buffer, end)
+        if patterns is None:
+            patterns = _error_patterns(_prefix(buffer, end))
+        unplaced = _error_cells(collector, patterns, buffer, end, counted=True)
         # A piece starts at a row start (whose tag resets the count) or, after a long
         # stretch without one, at a cell start: the count goes on from the last piece.
         state.buffer, state.position = buffer, 0
         for m in _SCAN.finditer(buffer, 0, end):
+            while unplaced and unplaced[0].start() < m.start():
+                state.place_error(collector, unplaced.pop(0))
             letters = m.group(3)
             if letters is not None:
                 row, col = int(m.group(4)) - 1, collector.column(letters)
@@ -721,6 +760,8 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
                 continue
             if in_range:
                 result[(row, col)] = collector.text(m.group(7))
+        for error in unplaced:
+            state.place_error(collector, error)
         state.col = state.count(collector, end) - 1  # the cells after the last formula
 
 
@@ -732,6 +773,13 @@ class _RowState:
         self.buffer = b""
         self.position = 0
         self.col = -1
+
+    def place_error(self, collector: _Collector, cell: re.Match) -> None:
+        """An error cell without `r`: its column counted from the cells before it."""
+        col = self.count(collector, cell.start())
+        self.position, self.col = cell.end(), col
+        if collector.first_row <= self.row <= collector.last_row:
+            collector.result.errors[self.row, col] = collector.text(cell.group(1))
 
     def count(self, collector: _Collector, start: int) -> int:
         """The column of the cell starting at `start`: one after the previous cell's."""

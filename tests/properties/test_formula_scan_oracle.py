@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from ledger_xl.core.a1 import column_letters
 from ledger_xl.io import formulas_reader
-from ledger_xl.io.formulas_reader import ALL_COLUMNS, read_formulas
+from ledger_xl.io.formulas_reader import ALL_COLUMNS, read_error_values, read_formulas
 from tests.unit.test_formulas_reader import NS_MAIN, _sheet, _write_xlsx
 
 EXAMPLES = int(os.environ.get("LEDGER_XL_SCAN_EXAMPLES", 400 if os.environ.get("CI") else 120))
@@ -40,7 +40,7 @@ def cells(draw) -> list[dict]:
         explicit = draw(st.integers(0, 3))  # 0: no r, 1: r first, 2: r after s, 3: r first
         gap = draw(st.integers(1, 3)) if explicit else 1
         col += gap
-        kind = draw(st.sampled_from(["value", "empty", "formula", "formula", "formula"]))
+        kind = draw(st.sampled_from(["value", "empty", "error", "formula", "formula", "formula"]))
         out.append(
             {
                 "col": col,
@@ -78,6 +78,9 @@ def _xml(rows: list[dict], row_number: int) -> str:
             if cell["kind"] == "empty":
                 cells_xml.append(f"<c{r[cell['r']]}{t}/>")
                 continue
+            if cell["kind"] == "error":  # an error value pasted: no formula
+                cells_xml.append(f'<c{r[cell["r"]]} t="e"><v>#N/A{cell["col"]}</v></c>')
+                continue
             if cell["kind"] == "value":
                 cells_xml.append(f"<c{r[cell['r']]}{t}><v>{row_number}</v></c>")
                 continue
@@ -95,7 +98,7 @@ def _oracle(xml: bytes, columns, first_row: int, last_row: int):
     formulas: dict[tuple[int, int], str | None] = {}
     if columns is not ALL_COLUMNS:
         formulas = {(r, c): None for r in range(first_row, last_row + 1) for c in columns}
-    uncalculated = set()
+    uncalculated, errors = set(), {}
     row = -1
     for row_element in root.find("m:sheetData", ns):
         r = row_element.get("r")
@@ -105,6 +108,10 @@ def _oracle(xml: bytes, columns, first_row: int, last_row: int):
             ref = cell.get("r")
             col = formulas_reader.column_index(ref.rstrip("0123456789")) if ref else col + 1
             f = cell.find("m:f", ns)
+            value = cell.find("m:v", ns)
+            placed = first_row <= row <= last_row
+            if f is None and cell.get("t") == "e" and value is not None and value.text and placed:
+                errors[row, col] = value.text
             wanted = (columns is ALL_COLUMNS or col in columns) and first_row <= row <= last_row
             if f is None or not wanted:
                 continue
@@ -112,7 +119,7 @@ def _oracle(xml: bytes, columns, first_row: int, last_row: int):
             v = cell.find("m:v", ns)
             if (v is None or not v.text) and cell.get("t") not in TEXT_TYPES:
                 uncalculated.add((row, col))
-    return formulas, uncalculated
+    return formulas, uncalculated, errors
 
 
 @settings(
@@ -136,7 +143,7 @@ def test_the_reader_finds_what_walking_the_parsed_sheet_finds(
 ):
     xml = _sheet(_xml(rows, 5))
     wanted = ALL_COLUMNS if every else columns
-    expected, uncalculated = _oracle(xml, wanted, first, first + span)
+    expected, uncalculated, errors = _oracle(xml, wanted, first, first + span)
     original = formulas_reader.MAX_CARRY
     formulas_reader.MAX_CARRY = carry
     try:
@@ -147,7 +154,10 @@ def test_the_reader_finds_what_walking_the_parsed_sheet_finds(
                 zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED,
             )
             found = read_formulas(path, "表", wanted, first, first + span, chunk_size=chunk)
+            side = read_error_values(path, "表")
     finally:
         formulas_reader.MAX_CARRY = original
     assert dict(found) == expected
     assert found.uncalculated == uncalculated
+    assert found.errors == errors
+    assert side == _oracle(xml, ALL_COLUMNS, 0, formulas_reader.LAST_ROW)[2]

@@ -331,3 +331,30 @@ def test_a_sheet_that_is_missing_is_named_with_its_file(tmp_path):
         read_formulas(book, "没有这张表", [0], 0, 5)
     assert caught.value.path == book
     assert caught.value.detail == "找不到工作表“没有这张表”"
+
+
+# ----------------------------------------------------------- error values without a place
+
+
+@pytest.mark.parametrize("columns", [(1,), ALL_COLUMNS])
+def test_error_values_in_cells_without_r_are_placed_by_counting(tmp_path, columns):
+    # An error pasted as a value (python-calamine reads it as empty text) in a cell whose
+    # place is implied: after a cell with r, after cells without, in a row without r.
+    rows = (
+        '<row r="3"><c r="A3"><v>1</v></c><c t="e"><v>#N/A</v></c><c><v>2</v></c>'
+        '<c t="e"><v>#REF!</v></c></row>'
+        '<row><c t="e"><v>#DIV/0!</v></c><c r="C4" t="e"><v>#VALUE!</v></c>'
+        '<c t="e"><v>#NAME?</v></c><c><f>A4</f><v>1</v></c></row>'
+        '<row r="9"><c t="e"><v>#NULL!</v></c></row>'
+    )
+    book = _book(tmp_path, rows)
+    inside = {
+        (2, 1): "#N/A",
+        (2, 3): "#REF!",
+        (3, 0): "#DIV/0!",
+        (3, 2): "#VALUE!",
+        (3, 3): "#NAME?",
+    }
+    assert _read(book, columns=columns).errors == inside
+    assert formulas_reader.read_error_values(book, SHEET) == {**inside, (8, 0): "#NULL!"}
+    assert _read(book, columns=ALL_COLUMNS, first=0, last=8).get((3, 4)) == "A4"
