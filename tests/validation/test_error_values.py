@@ -299,3 +299,15 @@ def test_side_sheets_without_rows_are_scanned_without_their_cell_checks(tmp_path
     found = validate_workbook(path, as_of=AS_OF).findings
     assert not [f for f in found if f.sheet in ("资信证明", "审核记录")]
     assert not [f for f in found if f.code in ("error-value", "internal-error")]
+
+
+def test_error_values_in_cells_without_r_are_found_in_their_place(tmp_path):
+    # A writer may leave `r` out: the cell's place is the one after the cell before it.
+    path = _with(
+        build(tmp_path),
+        {"C4": '<c t="e"><v>#N/A</v></c>', "I5": '<c s="1" t="e"><v>#REF!</v></c>'},
+    )
+    assert [(code, cell) for code, cell, _ in _found(path)] == [
+        ("error-value", "C4"),
+        ("error-value", "I5"),
+    ]
