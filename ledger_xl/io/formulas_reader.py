@@ -46,7 +46,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from ledger_xl.core.a1 import column_index, column_letters
 from ledger_xl.core.errors import WorkbookReadError
@@ -658,13 +658,21 @@ def _fast_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
                     collector.calculated(row, col, c_attrs, cached)
 
 
-def _error_patterns(prefix: bytes) -> tuple[re.Pattern, re.Pattern]:
-    return _error_pattern(prefix), _unplaced_error_pattern(prefix)
+class _ErrorPatterns(NamedTuple):
+    placed: re.Pattern  # error cells with `r`
+    unplaced: re.Pattern  # error cells without
+    tag: bytes  # `<c` (with the prefix): every tag whose name starts with c
+    tag_with_r: bytes  # `<c r="`: a cell with `r` first, as every writer we know writes it
+
+
+def _error_patterns(prefix: bytes) -> _ErrorPatterns:
+    p = b"<" + prefix + b"c"
+    return _ErrorPatterns(_error_pattern(prefix), _unplaced_error_pattern(prefix), p, p + b' r="')
 
 
 def _error_cells(
     collector: _Collector,
-    patterns: tuple[re.Pattern, re.Pattern],
+    patterns: _ErrorPatterns,
     buffer: bytes,
     end: int,
     counted: bool = False,
@@ -675,8 +683,12 @@ def _error_cells(
     are returned, in order, for it to place."""
     if buffer.find(_ERROR_HINTS[0], 0, end) < 0 and buffer.find(_ERROR_HINTS[1], 0, end) < 0:
         return []
-    placed, unplaced = patterns
-    found = list(unplaced.finditer(buffer, 0, end))
+    placed, unplaced, tag, tag_with_r = patterns
+    found = []
+    # Only where some tag starting with c is not a cell with r first (two counts, far
+    # cheaper than the pattern) can a cell without r be.
+    if buffer.count(tag, 0, end) != buffer.count(tag_with_r, 0, end):
+        found = list(unplaced.finditer(buffer, 0, end))
     if found and not counted:
         raise _NeedFullScan
     errors, first_row, last_row = collector.result.errors, collector.first_row, collector.last_row
