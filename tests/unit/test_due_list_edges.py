@@ -411,36 +411,11 @@ def test_json_columns_give_the_same_values_whatever_the_column_kind():
     # A column of mixed kinds goes value by value: whole day counts and row numbers are
     # integers there too, other whole numbers stay floats, blanks of every kind are null.
     mixed = [3.0, np.float64(4.0), np.int64(5), 2.5, None, float("nan"), pd.NaT, "x", True]
-    for key in ("days", due.ROW):
-        assert due._json_column(key, pd.Series(mixed, dtype=object)) == [
-            3,
-            4,
-            5,
-            2.5,
-            None,
-            None,
-            None,
-            "x",
-            True,
-        ]
-    assert due._json_column("score", pd.Series(mixed, dtype=object)) == [
-        3.0,
-        4.0,
-        5,
-        2.5,
-        None,
-        None,
-        None,
-        "x",
-        True,
-    ]
-    assert [type(v) for v in due._json_column("days", pd.Series(mixed, dtype=object))[:3]] == [
-        int,
-        int,
-        int,
-    ]
-    score = due._json_column("score", pd.Series(mixed, dtype=object))
-    assert [type(v) for v in score[:3]] == [float, float, int]
+    rest = [2.5, None, None, None, "x", True]
+    for key, whole in (("days", int), (due.ROW, int), ("score", float)):
+        got = due._json_column(key, pd.Series(mixed, dtype=object))
+        assert got == [3, 4, 5, *rest]
+        assert [type(v) for v in got[:3]] == [whole, whole, int], key
     when = pd.Series([pd.Timestamp("2026-12-02 13:00"), pd.NaT, "2026-12-02"], dtype=object)
     assert due._json_column("due", when) == ["2026-12-02", None, "2026-12-02"]
     typed = pd.Series([pd.Timestamp("2026-12-02 13:00"), pd.NaT])
