@@ -357,4 +357,8 @@ def test_error_values_in_cells_without_r_are_placed_by_counting(tmp_path, column
     }
     assert _read(book, columns=columns).errors == inside
     assert formulas_reader.read_error_values(book, SHEET) == {**inside, (8, 0): "#NULL!"}
+    # the first and the last row asked for, each alone
+    for row in (2, 3):
+        on_row = {key: text for key, text in inside.items() if key[0] == row}
+        assert _read(book, columns=columns, first=row, last=row).errors == on_row
     assert _read(book, columns=ALL_COLUMNS, first=0, last=8).get((3, 4)) == "A4"
