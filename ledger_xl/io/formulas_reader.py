@@ -86,25 +86,26 @@ _ERROR_HINTS = (b'"e"', b"'e'")  # a cell of type error is written t="e": look f
 def _error_pattern(prefix: bytes) -> re.Pattern:
     """Cells of type error whose first child is the value (no formula), with their `r`:
     column letters, row digits, the value's text."""
-    p = re.escape(prefix)
-    return re.compile(
-        b"<" + p + rb"c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])[^>]*?\br\s*=\s*[\"']"
-        rb"([A-Z]{1,3})([0-9]{1,7})[\"'][^>]*(?<!/)>\s*<"
-        + p
-        + rb"v\b[^>]*>([^<]{1,64})</"
-        + p
-        + rb"v>"
-    )
+    return _error_cell(prefix, rb"[^>]*?\br\s*=\s*[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
 
 
 def _unplaced_error_pattern(prefix: bytes) -> re.Pattern:
     """Cells of type error whose first child is the value and which have no `r` at all:
     their place is counted from the cells before them (the full scan does)."""
+    return _error_cell(prefix, rb"(?![^>]*?\br\s*=)")
+
+
+def _error_cell(prefix: bytes, address: bytes) -> re.Pattern:
+    """A cell typed "e" (`t="e"` anywhere among its attributes) whose first child is a value
+    of at most 64 characters, `address` matched among its attributes; the value's text is
+    the last group."""
     p = re.escape(prefix)
     return re.compile(
         b"<"
         + p
-        + rb"c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])(?![^>]*?\br\s*=)[^>]*(?<!/)>\s*<"
+        + rb"c\b(?=[^>]*?\bt\s*=\s*[\"']e[\"'])"
+        + address
+        + rb"[^>]*(?<!/)>\s*<"
         + p
         + rb"v\b[^>]*>([^<]{1,64})</"
         + p
@@ -744,9 +745,11 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
         # A piece starts at a row start (whose tag resets the count) or, after a long
         # stretch without one, at a cell start: the count goes on from the last piece.
         state.buffer, state.position = buffer, 0
+        placed = 0  # of `unplaced`, in document order among the formula cells
         for m in _SCAN.finditer(buffer, 0, end):
-            while unplaced and unplaced[0].start() < m.start():
-                state.place_error(collector, unplaced.pop(0))
+            while placed < len(unplaced) and unplaced[placed].start() < m.start():
+                state.place_error(collector, unplaced[placed])
+                placed += 1
             letters = m.group(3)
             if letters is not None:
                 row, col = int(m.group(4)) - 1, collector.column(letters)
@@ -772,7 +775,7 @@ def _full_scan(collector: _Collector, segments: Iterator[tuple[bytes, int]]) -> 
                 continue
             if in_range:
                 result[(row, col)] = collector.text(m.group(7))
-        for error in unplaced:
+        for error in unplaced[placed:]:
             state.place_error(collector, error)
         state.col = state.count(collector, end) - 1  # the cells after the last formula
 
