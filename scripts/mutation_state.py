@@ -1,6 +1,6 @@
 """Keep mutmut's results in the repository, so a run goes on where the last one stopped.
 
-Usage: python scripts/mutation_state.py save | restore
+Usage: python scripts/mutation_state.py save | restore | seed
 
 mutmut keeps its results in mutants/ (git-ignored), one ``<source>.meta`` file per mutated
 module: each mutant's exit code, and a hash of each function's source. A fresh checkout has
@@ -11,13 +11,25 @@ each module mutants/ has none of; mutmut then regenerates the mutants and keeps 
 every function whose hash has not changed (a function edited since gets its mutants run again:
 mutmut's own rule). scripts/mutation.sh restores before a run and saves after it, also when
 the run is stopped; scripts/mutation_summary.py reads the saved results when mutants/ has none.
+
+``seed`` (run by scripts/mutmut_run.py once the mutants are generated) gives a mutant written
+down as equivalent (tests/mutation_equivalent.txt) the result "survived" when it has none and
+its function is, by mutmut's own hash, the function it was written down against: the one in
+the commit that added its line (git blame; an uncommitted line, the working tree's). A
+survivor costs every test that reaches its function (minutes); results lost with a worktree
+would otherwise rerun hundreds of equivalents that nothing can kill. mutmut numbers mutants per
+function, so an unchanged function means the same mutant; a function changed since keeps its
+equivalents unseeded, and they run again like any other mutant.
 """
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SAVED = ROOT / "tests" / "mutation_results.json"
 MUTANTS = ROOT / "mutants"
+EQUIVALENT = ROOT / "tests" / "mutation_equivalent.txt"
 _KEY = re.compile(r"^(?P<module>.+)\.(?P<function>[^.]+)__mutmut_(?P<number>\d+)$")
 
 
@@ -125,9 +138,108 @@ def restore() -> int:
     return 0
 
 
+def function_hashes(source: str) -> dict[str, str]:
+    """Each function's hash as mutmut 3 computes it (mutation/file_mutation.py,
+    compute_function_hashes): the mangled name (x_name, xǁClassǁname) -> the first 12 hex
+    digits of the SHA-256 of its AST dump without field names — comments and layout do not
+    count. Empty when the source does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    hashes: dict[str, str] = {}
+
+    def visit(body: list[ast.stmt], class_name: str = "") -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                key = f"xǁ{class_name}ǁ{node.name}" if class_name else f"x_{node.name}"
+                dump = ast.dump(node, annotate_fields=False).encode()
+                hashes[key] = hashlib.sha256(dump).hexdigest()[:12]
+            elif isinstance(node, ast.ClassDef):
+                visit(node.body, f"{class_name}.{node.name}" if class_name else node.name)
+
+    visit(tree.body)
+    return hashes
+
+
+UNCOMMITTED = "0" * 40
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, encoding="utf-8"
+        )
+    except OSError:  # no git
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def written_down() -> dict[str, str]:
+    """Each mutant named in tests/mutation_equivalent.txt -> the commit that added its line
+    (UNCOMMITTED for a line not committed yet). Empty without git or the file."""
+    if not EQUIVALENT.exists():
+        return {}
+    out = _git("blame", "--line-porcelain", "--", str(EQUIVALENT.relative_to(ROOT)))
+    if out is None:
+        return {}
+    found: dict[str, str] = {}
+    commit = None
+    for line in out.splitlines():
+        if line.startswith("\t"):
+            name = line[1:].split("#", 1)[0].strip()
+            if name and commit is not None:
+                found[name] = commit
+        elif re.match(r"^[0-9a-f]{40} \d+ \d+", line):
+            commit = line[:40]
+    return found
+
+
+def seed() -> int:
+    """Give unchanged equivalents their result (see the module's doc); prints how many."""
+    added = written_down()
+    hashes_at: dict[tuple[str, str], dict[str, str]] = {}
+    seeded = changed = 0
+    for source, meta in _metas().items():
+        current = meta.get("hash_by_function_name", {})
+        codes = meta["exit_code_by_key"]
+        touched = False
+        for key, code in codes.items():
+            if code is not None or key not in added:
+                continue
+            function = _KEY.match(key)["function"]
+            commit = added[key]
+            if (commit, source) not in hashes_at:
+                if commit == UNCOMMITTED:
+                    path = ROOT / source
+                    text = path.read_text(encoding="utf-8") if path.exists() else None
+                else:
+                    text = _git("show", f"{commit}:{source}")
+                hashes_at[commit, source] = function_hashes(text) if text is not None else {}
+            then = hashes_at[commit, source].get(function)
+            if then is not None and then == current.get(function):
+                codes[key] = 0
+                seeded += 1
+                touched = True
+            else:
+                changed += 1
+        if touched:
+            path = MUTANTS / (source + ".meta")
+            handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(meta, out)
+            os.replace(temporary, path)
+    print(
+        f"equivalents: {seeded} given the result they were written down with (function "
+        f"unchanged), {changed} to run again (function changed since)"
+    )
+    return 0
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) == 2 else ""
-    if command not in {"save", "restore"}:
+    actions = {"save": save, "restore": restore, "seed": seed}
+    if command not in actions:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    sys.exit(save() if command == "save" else restore())
+    sys.exit(actions[command]())

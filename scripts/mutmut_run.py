@@ -13,6 +13,10 @@ for it. `test_summary_oracle.py` computes `summary_tables` once in a module fixt
 ran only the module's first test against `summary_tables`' mutants, and a mutant that emptied
 the data-quality table "survived" although `test_hand_worked_data_quality` fails on it. So
 each test selected is widened to its whole test file.
+
+Third: once the mutants are generated, mutants written down as equivalent whose function has
+not changed since get back the result they were written down with (scripts/mutation_state.py
+seed), so a fresh `mutants/` does not spend minutes on each of them again.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import os
 import sys
 from collections.abc import Iterable
 
+import mutation_state  # scripts/, this script's folder
 import mutmut.__main__ as mutmut_main
 from mutmut.__main__ import cli
 from mutmut.runners import harness
@@ -39,6 +44,7 @@ _collect = mutmut_main.collect_source_file_mutation_data
 
 
 def _pending(*, mutant_names):
+    mutation_state.seed()
     mutants, by_path = _collect(mutant_names=mutant_names)
     if os.environ.get("MUTATION_PENDING") == "1":
         mutants = [(data, name, result) for data, name, result in mutants if result is None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +78,90 @@ def test_nothing_to_save_says_so(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(state, "SAVED", tmp_path / "results.json")
     assert state.save() == 1
     assert not (tmp_path / "results.json").exists()
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+KEEP = "def keep(a):\n    return a + 1\n"
+CHANGE = "def change(a):\n    return a - 1\n"
+METHOD = "class Box:\n    def put(self, a):\n        return [a]\n"
+
+
+def test_function_hashes_follow_mutmuts_rule():
+    state = _state()
+    hashes = state.function_hashes(KEEP + CHANGE + METHOD)
+    assert set(hashes) == {"x_keep", "x_change", "xǁBoxǁput"}
+    # mutmut hashes the AST: a comment or the layout changes nothing, the code does
+    assert (
+        state.function_hashes("def keep(a):  # one more\n    return (a + 1)\n")["x_keep"]
+        == (hashes["x_keep"])
+    )
+    assert state.function_hashes("def keep(a):\n    return a + 2\n")["x_keep"] != hashes["x_keep"]
+    assert state.function_hashes("def broken(:\n") == {}
+
+
+def test_seed_gives_back_only_equivalents_of_unchanged_functions(tmp_path, monkeypatch, capsys):
+    """An equivalent keeps its result only while its function is the one it was written down
+    against: committed, changed after, or written down but not committed."""
+    state = _state()
+    repo = tmp_path / "repo"
+    (repo / "ledger_xl").mkdir(parents=True)
+    (repo / "tests").mkdir()
+    source = repo / "ledger_xl" / "m.py"
+    equivalent = repo / "tests" / "mutation_equivalent.txt"
+    source.write_text(KEEP + CHANGE + METHOD, encoding="utf-8")
+    equivalent.write_text(
+        "# header\n"
+        "ledger_xl.m.x_keep__mutmut_2  # why\n"
+        "ledger_xl.m.x_change__mutmut_1  # why\n"
+        "ledger_xl.m.xǁBoxǁput__mutmut_1  # why\n",
+        encoding="utf-8",
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "first")
+    # after the commit: change() edited, one more equivalent written down but not committed
+    source.write_text(KEEP + CHANGE.replace("- 1", "- 2") + METHOD, encoding="utf-8")
+    with equivalent.open("a", encoding="utf-8") as out:
+        out.write("ledger_xl.m.x_change__mutmut_3  # written against the edit\n")
+
+    now = state.function_hashes(source.read_text(encoding="utf-8"))
+    names = [f"ledger_xl.m.x_keep__mutmut_{n}" for n in (1, 2, 3)] + [
+        "ledger_xl.m.x_change__mutmut_1",
+        "ledger_xl.m.x_change__mutmut_3",
+        "ledger_xl.m.xǁBoxǁput__mutmut_1",
+    ]
+    codes = dict.fromkeys(names)
+    codes["ledger_xl.m.x_keep__mutmut_3"] = 1  # killed: never touched
+    meta = {"exit_code_by_key": codes, "hash_by_function_name": now}
+    mutants = tmp_path / "mutants"
+    (mutants / "ledger_xl").mkdir(parents=True)
+    (mutants / "ledger_xl" / "m.py.meta").write_text(json.dumps(meta), encoding="utf-8")
+    monkeypatch.setattr(state, "ROOT", repo)
+    monkeypatch.setattr(state, "MUTANTS", mutants)
+    monkeypatch.setattr(state, "EQUIVALENT", equivalent)
+
+    assert state.written_down()["ledger_xl.m.x_change__mutmut_3"] == state.UNCOMMITTED
+    assert state.seed() == 0
+    after = json.loads((mutants / "ledger_xl" / "m.py.meta").read_text(encoding="utf-8"))
+    assert after["exit_code_by_key"] == {
+        "ledger_xl.m.x_keep__mutmut_1": None,  # not written down
+        "ledger_xl.m.x_keep__mutmut_2": 0,
+        "ledger_xl.m.x_keep__mutmut_3": 1,
+        "ledger_xl.m.x_change__mutmut_1": None,  # its function changed since
+        "ledger_xl.m.x_change__mutmut_3": 0,  # written down against the working tree
+        "ledger_xl.m.xǁBoxǁput__mutmut_1": 0,
+    }
+    assert after["hash_by_function_name"] == now
+    assert "3 given the result" in capsys.readouterr().out
+    # without git history (or git) nothing is seeded
+    monkeypatch.setattr(state, "ROOT", tmp_path)
+    monkeypatch.setattr(state, "EQUIVALENT", tmp_path / "absent.txt")
+    assert state.written_down() == {}
