@@ -20,11 +20,13 @@ EXCEL_MAX_NUMBER = 9.99999999999999e307  # beyond it (and NaN, ±inf) no Excel c
 
 
 def is_blank(value: object) -> bool:
+    """None, NaN, NaT, pandas' NA and the empty text: a cell with nothing in it."""
     return (
         value is None
         or (isinstance(value, float) and math.isnan(value))
-        or value == ""
+        or (isinstance(value, str) and value == "")
         or (isinstance(value, dt.datetime) and value != value)  # NaT
+        or type(value).__name__ == "NAType"  # pd.NA: its == is NA, which no `or` can test
     )
 
 

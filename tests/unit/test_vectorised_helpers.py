@@ -48,6 +48,7 @@ AWKWARD: list[object] = [
     np.float64(3.5),
     np.float64("nan"),
     np.int64(7),
+    pd.NA,  # no reader gives it today; a frame built by pandas may
     "",
     " ",
     "\u3000",  # full-width space
@@ -532,3 +533,12 @@ def test_values_no_cell_can_hold_and_pandas_missing_dates():
     assert values.excel_number(pd.NaT) is None and values.excel_date(pd.NaT) is None
     assert values.excel_number(dt.datetime(1900, 1, 1, 12)) == 1.5
     assert not values.is_blank(dt.datetime(1900, 1, 1)) and not values.is_blank(dt.date(1900, 1, 1))
+
+
+def test_is_blank_says_which_cells_hold_nothing():
+    blank = [None, math.nan, np.float64("nan"), "", pd.NaT, pd.NA]
+    assert [values.is_blank(v) for v in blank] == [True] * len(blank)
+    # white space, zero, False and a zero-width text are something (required-missing strips
+    # white space itself)
+    held = [" ", "\u3000", 0, 0.0, -0.0, False, "0", "nan", dt.date(1900, 1, 1)]
+    assert [values.is_blank(v) for v in held] == [False] * len(held)
