@@ -195,20 +195,20 @@ def written_down() -> dict[str, str]:
     return found
 
 
-def seed() -> int:
-    """Give unchanged equivalents their result (see the module's doc); prints how many."""
+def stale_equivalents(metas: dict[str, dict]) -> set[str]:
+    """The mutants of `metas` (.meta contents by source path) written down as equivalent
+    against another version of their function than the one there now (its hash then and now
+    differ): mutmut numbers mutants per function, so the name may mean another mutant now.
+    Empty where git or the history cannot say."""
     added = written_down()
     hashes_at: dict[tuple[str, str], dict[str, str]] = {}
-    seeded = changed = 0
-    for source, meta in _metas().items():
+    stale = set()
+    for source, meta in metas.items():
         current = meta.get("hash_by_function_name", {})
-        codes = meta["exit_code_by_key"]
-        touched = False
-        for key, code in codes.items():
-            if code is not None or key not in added:
+        for key in meta["exit_code_by_key"]:
+            commit = added.get(key)
+            if commit is None:
                 continue
-            function = _KEY.match(key)["function"]
-            commit = added[key]
             if (commit, source) not in hashes_at:
                 if commit == UNCOMMITTED:
                     path = ROOT / source
@@ -216,14 +216,26 @@ def seed() -> int:
                 else:
                     text = _git("show", f"{commit}:{source}")
                 hashes_at[commit, source] = function_hashes(text) if text is not None else {}
+            function = _KEY.match(key)["function"]
             then = hashes_at[commit, source].get(function)
-            if then is not None and then == current.get(function):
-                codes[key] = 0
-                seeded += 1
-                touched = True
-            else:
-                changed += 1
-        if touched:
+            if then is None or then != current.get(function):
+                stale.add(key)
+    return stale
+
+
+def seed() -> int:
+    """Give unchanged equivalents their result (see the module's doc); prints how many."""
+    added = written_down()
+    metas = _metas()
+    stale = stale_equivalents(metas)
+    seeded = 0
+    for source, meta in metas.items():
+        codes = meta["exit_code_by_key"]
+        fresh = [k for k, code in codes.items() if code is None and k in added and k not in stale]
+        for key in fresh:
+            codes[key] = 0
+        seeded += len(fresh)
+        if fresh:
             path = MUTANTS / (source + ".meta")
             handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -231,7 +243,8 @@ def seed() -> int:
             os.replace(temporary, path)
     print(
         f"equivalents: {seeded} given the result they were written down with (function "
-        f"unchanged), {changed} to run again (function changed since)"
+        f"unchanged), {len(stale)} written down against an earlier version of their function "
+        "(run again; if one survives, check it again and write it down anew)"
     )
     return 0
 

@@ -107,10 +107,10 @@ def test_function_hashes_follow_mutmuts_rule():
     assert state.function_hashes("def broken(:\n") == {}
 
 
-def test_seed_gives_back_only_equivalents_of_unchanged_functions(tmp_path, monkeypatch, capsys):
-    """An equivalent keeps its result only while its function is the one it was written down
-    against: committed, changed after, or written down but not committed."""
-    state = _state()
+def _history(tmp_path: Path) -> tuple[Path, Path, dict]:
+    """A repository whose tests/mutation_equivalent.txt names mutants of ledger_xl/m.py: keep()
+    and Box.put unchanged since, change() edited after its line was committed, and a line
+    written against the edit but not committed. Returns (repo, mutants/, the .meta)."""
     repo = tmp_path / "repo"
     (repo / "ledger_xl").mkdir(parents=True)
     (repo / "tests").mkdir()
@@ -127,12 +127,9 @@ def test_seed_gives_back_only_equivalents_of_unchanged_functions(tmp_path, monke
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
     _git(repo, "commit", "-q", "-m", "first")
-    # after the commit: change() edited, one more equivalent written down but not committed
     source.write_text(KEEP + CHANGE.replace("- 1", "- 2") + METHOD, encoding="utf-8")
     with equivalent.open("a", encoding="utf-8") as out:
         out.write("ledger_xl.m.x_change__mutmut_3  # written against the edit\n")
-
-    now = state.function_hashes(source.read_text(encoding="utf-8"))
     names = [f"ledger_xl.m.x_keep__mutmut_{n}" for n in (1, 2, 3)] + [
         "ledger_xl.m.x_change__mutmut_1",
         "ledger_xl.m.x_change__mutmut_3",
@@ -140,15 +137,30 @@ def test_seed_gives_back_only_equivalents_of_unchanged_functions(tmp_path, monke
     ]
     codes = dict.fromkeys(names)
     codes["ledger_xl.m.x_keep__mutmut_3"] = 1  # killed: never touched
-    meta = {"exit_code_by_key": codes, "hash_by_function_name": now}
+    meta = {
+        "exit_code_by_key": codes,
+        "hash_by_function_name": _state().function_hashes(source.read_text(encoding="utf-8")),
+    }
     mutants = tmp_path / "mutants"
     (mutants / "ledger_xl").mkdir(parents=True)
     (mutants / "ledger_xl" / "m.py.meta").write_text(json.dumps(meta), encoding="utf-8")
+    return repo, mutants, meta
+
+
+def _point_at(state, monkeypatch, repo: Path, mutants: Path) -> None:
     monkeypatch.setattr(state, "ROOT", repo)
     monkeypatch.setattr(state, "MUTANTS", mutants)
-    monkeypatch.setattr(state, "EQUIVALENT", equivalent)
+    monkeypatch.setattr(state, "EQUIVALENT", repo / "tests" / "mutation_equivalent.txt")
 
+
+def test_seed_gives_back_only_equivalents_of_unchanged_functions(tmp_path, monkeypatch, capsys):
+    """An equivalent keeps its result only while its function is the one it was written down
+    against: committed, changed after, or written down but not committed."""
+    state = _state()
+    repo, mutants, meta = _history(tmp_path)
+    _point_at(state, monkeypatch, repo, mutants)
     assert state.written_down()["ledger_xl.m.x_change__mutmut_3"] == state.UNCOMMITTED
+    assert state.stale_equivalents({"ledger_xl/m.py": meta}) == {"ledger_xl.m.x_change__mutmut_1"}
     assert state.seed() == 0
     after = json.loads((mutants / "ledger_xl" / "m.py.meta").read_text(encoding="utf-8"))
     assert after["exit_code_by_key"] == {
@@ -159,9 +171,41 @@ def test_seed_gives_back_only_equivalents_of_unchanged_functions(tmp_path, monke
         "ledger_xl.m.x_change__mutmut_3": 0,  # written down against the working tree
         "ledger_xl.m.xǁBoxǁput__mutmut_1": 0,
     }
-    assert after["hash_by_function_name"] == now
-    assert "3 given the result" in capsys.readouterr().out
+    assert after["hash_by_function_name"] == meta["hash_by_function_name"]
+    out = capsys.readouterr().out
+    assert "3 given the result" in out and "1 written down against an earlier version" in out
     # without git history (or git) nothing is seeded
     monkeypatch.setattr(state, "ROOT", tmp_path)
     monkeypatch.setattr(state, "EQUIVALENT", tmp_path / "absent.txt")
     assert state.written_down() == {}
+
+
+def test_summary_shows_a_stale_equivalent_that_survived_again(tmp_path, monkeypatch, capsys):
+    """A survivor written down against an earlier version of its function is listed for a
+    second look, not counted as equivalent."""
+    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    import mutation_state
+    import mutation_summary
+
+    repo, mutants, meta = _history(tmp_path)
+    meta["exit_code_by_key"].update(dict.fromkeys(meta["exit_code_by_key"], 0))
+    meta["exit_code_by_key"]["ledger_xl.m.x_keep__mutmut_3"] = 1
+    (mutants / "ledger_xl" / "m.py.meta").write_text(json.dumps(meta), encoding="utf-8")
+    _point_at(mutation_state, monkeypatch, repo, mutants)
+    monkeypatch.setattr(mutation_state, "SAVED", tmp_path / "absent.json")
+    monkeypatch.setattr(mutation_summary, "ROOT", tmp_path)
+    equivalent = repo / "tests" / "mutation_equivalent.txt"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "mutation_equivalent.txt").write_text(
+        equivalent.read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    assert mutation_summary.main([]) == 1
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("ledger_xl/m.py"))
+    # mutants, killed, survived, equivalent, timeout, not run, other
+    assert row.split()[1:8] == ["6", "1", "2", "3", "0", "0", "0"]
+    assert (
+        "ledger_xl.m.x_change__mutmut_1  (written down against an earlier version of its "
+        "function)" in out
+    )
+    assert "  ledger_xl.m.x_keep__mutmut_1\n" in out
