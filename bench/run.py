@@ -23,6 +23,10 @@ measured in the same run (the slow references and the two branch commands, minut
 - the writer: XlsxWriter in constant-memory mode writing the same cells and formulas as
   `new` (what any builder must at least do);
 - frictionless-py validating a 10,000-row CSV with an equivalent schema (a peer, for scale);
+- python-calamine reading the branch files' sheets in one process and split over two: what a
+  second core gives this machine in this run, the ceiling of the `--jobs 2` target (a load
+  elsewhere on the machine lowers both; a job at nice 19 in a session of its own still
+  competes as an equal: Linux autogroup, see tests/README.md, "Mutation testing");
 - `validate --jobs 2` against `--jobs 1`, 300k rows against 100k, `ledger-xl --help` and
   `import ledger_xl.udfs` against their absolute targets.
 
@@ -237,6 +241,28 @@ BASELINES = {
         f"for name in {SHEETS!r}:\n"
         "    if name in book.sheet_names:\n"
         "        book.get_sheet_by_name(name).to_python(skip_empty_area=False)\n"
+    ),
+    # the batch's bare read: every branch file's sheets with python-calamine, the files split
+    # over argv[2] processes (the machine's own speedup from a second core, in the same run)
+    "calamine batch": (
+        "import sys, os, glob\n"
+        "from concurrent.futures import ProcessPoolExecutor\n"
+        "from python_calamine import CalamineWorkbook\n"
+        "def read(paths):\n"
+        "    for path in paths:\n"
+        "        book = CalamineWorkbook.from_path(path)\n"
+        f"        for name in {SHEETS!r}:\n"
+        "            if name in book.sheet_names:\n"
+        "                book.get_sheet_by_name(name).to_python(skip_empty_area=False)\n"
+        "paths = sorted(glob.glob(os.path.join(sys.argv[1], '*.xlsx')))\n"
+        "jobs = int(sys.argv[2])\n"
+        "if __name__ == '__main__':\n"
+        "    if jobs == 1:\n"
+        "        read(paths)\n"
+        "    else:\n"
+        "        import multiprocessing\n"
+        "        with ProcessPoolExecutor(jobs, multiprocessing.get_context('fork')) as pool:\n"
+        "            list(pool.map(read, [paths[i::jobs] for i in range(jobs)]))\n"
     ),
     "fastexcel": (
         "import fastexcel, sys\n"
@@ -587,6 +613,19 @@ def operations(args, cache: Path, inputs: dict[str, str]) -> list[Operation]:
             [*CLI, "new", "--from", str(table), "-o", str(out / "new.xlsx"), "--force"],
             "xlsxwriter bare",
             "≤ 1.2× XlsxWriter",
+        ),
+        Operation(
+            "calamine batch ×1",
+            files * per_file,
+            [*py, BASELINES["calamine batch"], str(branches), "1"],
+        ),
+        Operation(
+            "calamine batch ×2",
+            files * per_file,
+            [*py, BASELINES["calamine batch"], str(branches), "2"],
+            "calamine batch ×1",
+            "what the machine gives: the --jobs 2 target's ceiling now",
+            speedup=True,
         ),
         Operation(
             "validate --jobs 1",

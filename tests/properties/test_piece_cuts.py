@@ -119,5 +119,10 @@ def test_hand_worked_cuts():
     assert _last_row_start(b"<row ><row ", 7) == 6  # `row` at 7, its "<" before low
     assert _last_row_start(b"<row ><row ", 8) == -1
     assert _last_row_start(b"<:row ", 0) == -1
+    # the walk back over the prefix starts at the byte before the colon: a "<" there means
+    # an empty prefix, whatever stands before it
+    assert _last_row_start(b"<<:row ", 0) == -1
+    assert _last_row_start(b"<a<:row ", 0) == -1
+    assert _last_row_start(b"<a :row ", 0) == -1  # a space ends no prefix
     assert _last_cell_start(b'<c r="A1"/><x:c r="B1"><v>1</v></x:c><col>', 0) == 11
     assert _last_cell_start(b"<c/><c/>", 5) == -1
