@@ -338,8 +338,10 @@ def _segments(
     cut at the start tag of its last row, so no cell, and no match, is ever split between
     two scans. A buffer with no row start is carried over (collected in one growing buffer,
     not copied again for each piece) until it exceeds MAX_CARRY: then it is cut at its last
-    cell start, or, holding no cell start either (a huge comment or run of spaces), scanned
-    whole. Work is linear in the part's size and memory bounded by MAX_CARRY.
+    cell start, or, holding no cell start either (a huge comment or run of spaces), at its
+    last tag of any kind (a row start tag cut in two was never seen, and the cells after it
+    were placed in the row before), or, holding no tag either, scanned whole. Work is linear
+    in the part's size and memory bounded by MAX_CARRY.
     """
     pending = bytearray()
     searched = 0  # `pending[:searched]` holds no row start (beyond the carried tail's own)
@@ -349,8 +351,10 @@ def _segments(
             cut = _last_row_start(pending, max(0, searched - 64))
             if cut <= 0 and len(pending) > MAX_CARRY:
                 cut = _last_cell_start(pending, 1)
-                if cut <= 0:
-                    cut = len(pending)
+                if cut <= 0:  # before the last tag of any kind, so no tag is cut in two,
+                    cut = pending.rfind(b"<", 1)  # when what it carries stays in bounds
+                    if cut <= 0 or len(pending) - cut > MAX_CARRY:
+                        cut = len(pending)
             if cut > 0:
                 buffer = bytes(pending)
                 yield buffer, cut

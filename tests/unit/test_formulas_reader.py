@@ -585,6 +585,31 @@ def test_a_row_longer_than_the_carry_is_cut_at_cells_and_still_counted(
     assert dict(found) == {(0, 12): "M1", (0, 14): "O1"}
 
 
+@pytest.mark.parametrize("carry", [30, 40, 60])
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 4, 5, 7])
+def test_an_error_cell_without_r_at_the_start_of_a_piece_is_placed(
+    tmp_path, monkeypatch, chunk_size, carry
+):
+    """A row longer than the carry is cut at cell starts, so a piece can begin with a cell:
+    here an error value without `r` among cells that all have one. The two tag counts that
+    decide whether such a cell can be in the piece, and the search for it, start at the
+    piece's first byte, or the cell is not seen. And a stretch with no cell start (the XML
+    header, longer than the carry here) is cut before its last tag: cut inside `<row`, the
+    row was never seen (no errors at all), cut inside a cell tag, the count missed a cell
+    (#REF! one column early)."""
+    rows = (
+        '<row r="1"><c r="A1"><v>1</v></c><c t="e"><v>#N/A</v></c>'
+        '<c r="C1"><v>2</v></c><c r="D1"><f>A1</f><v>1</v></c>'
+        '<c r="E1"><v>3</v></c><c t="e"><v>#REF!</v></c><c r="G1"><v>4</v></c></row>'
+    )
+    path = _one_sheet(tmp_path / "cut.xlsx", "表", rows, zipfile.ZIP_STORED)
+    monkeypatch.setattr(formulas_reader, "MAX_CARRY", carry)
+    found = read_formulas(path, "表", formulas_reader.ALL_COLUMNS, 0, 0, chunk_size=chunk_size)
+    assert dict(found) == {(0, 3): "A1"}
+    assert found.errors == {(0, 1): "#N/A", (0, 5): "#REF!"}
+    assert formulas_reader.read_error_values(path, "表") == {(0, 1): "#N/A", (0, 5): "#REF!"}
+
+
 # Shared formulas at the sheet's first and last rows, a follower above its master (outside
 # the master's range: a hand-edited file) and a plain formula carrying a stray `si`.
 EDGE_ROW_ROWS = (
