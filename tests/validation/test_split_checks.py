@@ -174,3 +174,36 @@ def test_error_values_of_the_side_sheets_survive_the_split(tmp_path: Path) -> No
         return lambda: (wait()[0], {})
 
     assert _outcome(path, beside=findings_only) == plain  # the last check computes them here
+
+
+@pytest.mark.parametrize("pasted", [True, False], ids=["errors pasted", "clean"])
+def test_the_answers_sent_back_are_what_the_last_check_asks(tmp_path: Path, pasted) -> None:
+    """The checks beside send back, of their memo, exactly the answer `check_error_values`
+    asks of each side table (is a used row blank in a column every row fills?) — nothing
+    else of the memo, and none missing, or the last check works it out again here."""
+    from .helpers import build
+    from .test_error_values import CREDENTIALS, REVIEWS, _side
+
+    path = build(tmp_path)
+    if pasted:
+        path = _side(path, CREDENTIALS, {"F5": '<c r="F5" t="e"><v>#REF!</v></c>'})
+        path = _side(path, REVIEWS, {"D4": '<c r="D4" t="e"><v>#N/A</v></c>'})
+    sent = []
+
+    def recording(fn, *args):
+        wait = isolated.begin(fn, *args)
+
+        def result():
+            outcome = wait()
+            sent.append(outcome[1])
+            return outcome
+
+        return result
+
+    book = read_book(path)
+    check_book(book, AS_OF, beside=recording, split_rows=0, identities=True)
+    [answers] = sent
+    assert answers == {
+        ("blank where filled", id(book.credentials)): pasted,
+        ("blank where filled", id(book.reviews)): pasted,
+    }
