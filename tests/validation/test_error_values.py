@@ -311,3 +311,19 @@ def test_error_values_in_cells_without_r_are_found_in_their_place(tmp_path):
         ("error-value", "C4"),
         ("error-value", "I5"),
     ]
+
+
+def test_side_formula_columns_are_not_checked_as_input(tmp_path):
+    """证件状态 is a formula column: what stands in it is the formula's, not a clerk's input,
+    so the input cells' checks (here `formula-text`, for a text that starts like a formula)
+    do not apply to it, whatever it holds."""
+    path = _side(
+        build(tmp_path),
+        CREDENTIALS,
+        {
+            "I4": '<c r="I4" t="inlineStr"><is><t>=已过期</t></is></c>',
+            "I5": '<c r="I5" t="inlineStr"><is><t>-</t></is></c>',
+        },
+    )
+    found = validate_workbook(path, as_of=AS_OF).findings
+    assert [(f.code, f.cell) for f in found if f.sheet == "资信证明"] == []
