@@ -89,8 +89,9 @@ rm -f mutants/mutmut-stats.json
 # of each session: a run in a session of its own (setsid, nohup from a script) competed with a
 # benchmark or a test run in another session as an equal, nice 19 or not — a second process
 # then took 1.4× as long instead of running beside it. A session that this script or its
-# caller leads (setsid) and that has no terminal is this run's own: its group is lowered too. Any other session is left alone (lowering it would slow everything else in
-# it): start the run as `setsid bash scripts/mutation.sh ... < /dev/null > LOG 2>&1 &`.
+# caller leads (setsid) and that has no terminal is this run's own: its group is lowered too.
+# Any other session is left alone (lowering it would slow everything else in it): start the
+# run as `setsid bash scripts/mutation.sh ... < /dev/null > LOG 2>&1 &`.
 session=$(ps -o sid= -p $$ | tr -d ' ')
 if [ -w /proc/self/autogroup ] && [ "$(ps -o tty= -p $$ | tr -d ' ')" = "?" ] \
   && { [ "$session" = "$$" ] || [ "$session" = "$PPID" ]; }; then
