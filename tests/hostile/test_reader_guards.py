@@ -375,3 +375,18 @@ def test_an_sst_start_tag_longer_than_the_head_is_refused(honest, tmp_path):
     found = sniff(_with_shared_strings(honest, tmp_path / "padded.xlsx", body))
     assert [f.code for f in found] == ["file-unreadable"]
     assert "xl/sharedStrings.xml 开头异常" in found[0].message
+
+
+def test_a_workbook_part_over_its_limit_is_refused_and_one_at_it_is_read(
+    honest, tmp_path, monkeypatch
+):
+    """xl/workbook.xml is parsed whole, so its declared size is bounded first (64 MiB; a
+    real one is a few KiB): the bound itself is read, one byte over it is refused."""
+    with zipfile.ZipFile(honest) as z:
+        size = z.getinfo("xl/workbook.xml").file_size
+    monkeypatch.setattr(sniff_module, "MAX_WORKBOOK_XML", size)
+    assert sniff(honest) == []
+    monkeypatch.setattr(sniff_module, "MAX_WORKBOOK_XML", size - 1)
+    found = sniff(honest)
+    assert [f.code for f in found] == ["file-unreadable"]
+    assert "xl/workbook.xml 大小异常" in found[0].message
