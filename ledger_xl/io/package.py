@@ -17,6 +17,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
@@ -34,11 +35,12 @@ _SHARED_STRINGS = "/sharedStrings"
 
 
 class PackageError(Exception):
-    """A part that is missing, not XML, or declares entities; `bomb` for the last."""
+    """A part that is missing, not XML, or declares entities (`bomb`), or whose compressed
+    data is damaged (`damaged`: a truncated or corrupted file)."""
 
-    def __init__(self, detail: str, bomb: bool = False) -> None:
+    def __init__(self, detail: str, bomb: bool = False, damaged: bool = False) -> None:
         super().__init__(detail)
-        self.detail, self.bomb = detail, bomb
+        self.detail, self.bomb, self.damaged = detail, bomb, damaged
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,18 @@ def parse_part(archive: zipfile.ZipFile, names: dict[str, str], part: str):
     try:
         with archive.open(info) as member:
             data = member.read(MAX_SMALL_PART + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, OSError):
+        raise PackageError(f"部件 {part} 已损坏，无法解压", damaged=True) from None
+    try:
         return SafeElementTree.fromstring(data)
     except DefusedXmlException:
         raise PackageError(f"部件 {part} 含有 XML 实体定义", bomb=True) from None
     except ParseError as exc:
         raise PackageError(f"部件 {part} 不是有效的 XML（{exc}）") from None
-    except (ValueError, RecursionError):
-        raise PackageError(f"部件 {part} 不是有效的 XML") from None
+    except LookupError as exc:  # an encoding declared that Python does not know
+        raise PackageError(f"部件 {part} 声明了无法识别的字符编码（{exc}）") from None
+    except (ValueError, RecursionError) as exc:  # e.g. a multi-byte encoding expat refuses
+        raise PackageError(f"部件 {part} 不是有效的 XML（{exc}）") from None
 
 
 def resolve(folder: str, target: str) -> str:

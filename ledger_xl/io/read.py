@@ -27,7 +27,6 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
 from ledger_xl.core import layout
@@ -197,8 +196,8 @@ def _date_styles(archive: zipfile.ZipFile) -> set[int] | None:
     if member is None:
         return None
     try:
-        root = ElementTree.fromstring(archive.read(member))
-    except (SyntaxError, ValueError):  # damaged styles: every very negative cell is a suspect
+        root = package.parse_part(archive, package.member_names(archive), member)
+    except package.PackageError:  # damaged styles: every very negative cell is a suspect
         return None
     dated = set(_BUILTIN_DATE_FORMATS)
     for fmt in root.iter(f"{_MAIN_NS}numFmt"):
@@ -284,13 +283,17 @@ def explain_failure(path: Path, detail: str) -> str:
 
 
 def custom_properties(path: Path) -> dict[str, str]:
-    """docProps/custom.xml as a dict (parsed with defusedxml)."""
+    """docProps/custom.xml as a dict (parsed with defusedxml, its size bounded). A part that
+    is damaged — not XML, an encoding no one knows, compressed data that does not inflate —
+    counts as absent, as Excel's repair drops it: the sheets are still read and checked
+    (before, one such file ended a whole batch with an internal error)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            if "docProps/custom.xml" not in archive.namelist():
+            names = package.member_names(archive)
+            if "docprops/custom.xml" not in names:
                 return {}
-            root = ElementTree.fromstring(archive.read("docProps/custom.xml"))
-    except (zipfile.BadZipFile, OSError):
+            root = package.parse_part(archive, names, "docProps/custom.xml")
+    except (zipfile.BadZipFile, OSError, package.PackageError):
         return {}
     props = {}
     for prop in root:

@@ -472,12 +472,17 @@ def _check_prologs(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> No
 
 def _check_main_part(archive: zipfile.ZipFile) -> None:
     """The part `_rels/.rels` names as the workbook must be xl/workbook.xml: the sniff, the
-    value reader and the formula reader then all read the same parts."""
+    value reader and the formula reader then all read the same parts. The workbook's own
+    relationships (which part holds which sheet) must parse too: python-calamine reads past
+    a declared encoding the formula reader's parser refuses, and the two would disagree."""
     try:
         main = package.workbook_part(archive)
+        package.relationships(archive, package.member_names(archive), main)
     except package.PackageError as exc:
         if exc.bomb:
             raise SniffFailure("file-xml-bomb") from None
+        if exc.damaged:  # as `_read` answers for any other part
+            raise SniffFailure("file-truncated") from None
         raise SniffFailure("file-unreadable", exc.detail) from None
     if main.lower() != package.MAIN_PART:
         raise SniffFailure("file-unreadable", DETAIL_MAIN_PART.format(part=main))
@@ -595,8 +600,12 @@ def _sheet_names(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> list[str]:
         if exc.code in _TRUNCATED_XML:
             raise SniffFailure("file-truncated") from None
         raise SniffFailure("file-unreadable", f"xl/workbook.xml 不是有效的 XML（{exc}）") from None
-    except (ValueError, RecursionError):
-        raise SniffFailure("file-unreadable", "xl/workbook.xml 不是有效的 XML") from None
+    except LookupError as exc:  # an encoding declared that Python does not know
+        raise SniffFailure(
+            "file-unreadable", f"xl/workbook.xml 声明了无法识别的字符编码（{exc}）"
+        ) from None
+    except (ValueError, RecursionError) as exc:  # e.g. a multi-byte encoding expat refuses
+        raise SniffFailure("file-unreadable", f"xl/workbook.xml 不是有效的 XML（{exc}）") from None
     return [
         element.get("name", "")
         for element in root.iter()
