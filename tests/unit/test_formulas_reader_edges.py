@@ -362,3 +362,27 @@ def test_error_values_in_cells_without_r_are_placed_by_counting(tmp_path, column
         on_row = {key: text for key, text in inside.items() if key[0] == row}
         assert _read(book, columns=columns, first=row, last=row).errors == on_row
     assert _read(book, columns=ALL_COLUMNS, first=0, last=8).get((3, 4)) == "A4"
+
+
+# ------------------------------------------------------------ a part of several pieces
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_part_of_several_pieces_read_in_small_chunks_loses_no_byte(tmp_path, compression):
+    """A sheet part of about 2 MB comes from the zip in pieces of about a megabyte; each
+    piece is cut again into chunks. Read in chunks of 4 KiB, every formula of every row is
+    there as written: no byte at a piece's or a chunk's edge is lost or read twice."""
+    n = 20_000
+    rows = "".join(
+        f'<row r="{r}"><c r="A{r}" t="str"><f>SUM(B{r}:C{r})&amp;"{r % 97}"</f><v>x</v></c>'
+        f'<c r="B{r}"><v>{r}</v></c></row>'
+        for r in range(1, n + 1)
+    )
+    xml = _sheet(rows)
+    assert len(xml) > 1.5 * formulas_reader.CHUNK_SIZE  # two pieces or more from the zip
+    path = _write_xlsx(tmp_path / "big.xlsx", [(SHEET, "worksheets/sheet1.xml", xml)], compression)
+    expected = {(r - 1, 0): f'SUM(B{r}:C{r})&"{r % 97}"' for r in range(1, n + 1)}
+    for chunk in (4096, formulas_reader.CHUNK_SIZE):
+        found = read_formulas(path, SHEET, (0, 1), 0, n - 1, chunk_size=chunk)
+        assert {(r, 0): found[r, 0] for r in range(n)} == expected, chunk
+        assert all(found[r, 1] is None for r in range(n)), chunk
