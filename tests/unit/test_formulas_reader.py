@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ledger_xl.app.demo_data import generate_demo
-from ledger_xl.core import formulas, layout
+from ledger_xl.core import a1, formulas, layout
 from ledger_xl.core.defaults import DEFAULT_RULES
 from ledger_xl.core.errors import WorkbookReadError
 from ledger_xl.io import formulas_reader, libreoffice
@@ -644,3 +644,23 @@ def test_shifts_reach_the_first_and_last_rows_and_no_further(tmp_path, every):
         (2, 2): "A9+1",
         (2, 6): "E1+1",
     }
+
+
+@pytest.mark.parametrize("chunk_size", [16, 64])
+def test_a_row_longer_than_the_carry_is_cut_so_no_piece_outgrows_it(
+    tmp_path, monkeypatch, chunk_size
+):
+    """Memory stays bounded by the carry whatever the row: a row of 300 cells (some 9 KB,
+    the carry made 256 bytes) is cut at its cell starts, and every byte of the part is in
+    exactly one piece."""
+    carry = 256
+    cells = "".join(f'<c r="{a1.cell(0, col)}"><v>{col}</v></c>' for col in range(300))
+    path = _one_sheet(tmp_path / "long.xlsx", "表", f'<row r="1">{cells}</row>', zipfile.ZIP_STORED)
+    monkeypatch.setattr(formulas_reader, "MAX_CARRY", carry)
+    with zipfile.ZipFile(path) as archive:
+        part = formulas_reader._sheet_part(archive, path, "表")
+        xml = archive.read(part)
+        pieces = list(formulas_reader._segments(archive, path, part, chunk_size))
+    assert b"".join(buffer[:end] for buffer, end in pieces) == xml
+    assert max(len(buffer) for buffer, _ in pieces) <= carry + chunk_size
+    assert len(pieces) > len(xml) // (carry + chunk_size)
