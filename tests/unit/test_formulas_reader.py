@@ -664,3 +664,23 @@ def test_a_row_longer_than_the_carry_is_cut_so_no_piece_outgrows_it(
     assert b"".join(buffer[:end] for buffer, end in pieces) == xml
     assert max(len(buffer) for buffer, _ in pieces) <= carry + chunk_size
     assert len(pieces) > len(xml) // (carry + chunk_size)
+
+
+def test_a_short_carried_row_start_does_not_put_off_the_carrys_cut(tmp_path, monkeypatch):
+    """The row-start search finds the carried row's own start (offset 0) when the piece
+    before was cut within 65 bytes of its end; if the next chunk then takes the carry past
+    its bound, the piece is cut there at a cell start, not one chunk later."""
+    carry = 256
+    cells = "".join(f'<c r="{a1.cell(0, col)}"><v>{col}</v></c>' for col in range(300))
+    path = _one_sheet(tmp_path / "long.xlsx", "表", f'<row r="1">{cells}</row>', zipfile.ZIP_STORED)
+    monkeypatch.setattr(formulas_reader, "MAX_CARRY", carry)
+    with zipfile.ZipFile(path) as archive:
+        part = formulas_reader._sheet_part(archive, path, "表")
+        xml = archive.read(part)
+        chunk_size = xml.index(b"<row") + 40  # the row starts 40 bytes before the chunk ends
+        assert 40 + chunk_size > carry  # the next chunk takes the carry past its bound
+        pieces = list(formulas_reader._segments(archive, path, part, chunk_size))
+    assert b"".join(buffer[:end] for buffer, end in pieces) == xml
+    assert pieces[0][1] == xml.index(b"<row")  # the header, cut at the row's start
+    assert len(pieces[1][0]) == 40 + chunk_size  # the next chunk: cut at once
+    assert max(len(buffer) for buffer, _ in pieces) <= carry + chunk_size
