@@ -646,41 +646,46 @@ def test_shifts_reach_the_first_and_last_rows_and_no_further(tmp_path, every):
     }
 
 
+CARRY = 256  # the carry made small: a row of 300 cells (some 9 KB) is far longer
+
+
+def _long_row(tmp_path: Path, monkeypatch) -> tuple[Path, bytes]:
+    """A sheet of one row of 300 cells, and its XML, with the carry made CARRY bytes."""
+    cells = "".join(f'<c r="{a1.cell(0, col)}"><v>{col}</v></c>' for col in range(300))
+    path = _one_sheet(tmp_path / "long.xlsx", "表", f'<row r="1">{cells}</row>', zipfile.ZIP_STORED)
+    monkeypatch.setattr(formulas_reader, "MAX_CARRY", CARRY)
+    with zipfile.ZipFile(path) as archive:
+        return path, archive.read(formulas_reader._sheet_part(archive, path, "表"))
+
+
+def _pieces(path: Path, chunk_size: int) -> list[tuple[bytes, int]]:
+    with zipfile.ZipFile(path) as archive:
+        part = formulas_reader._sheet_part(archive, path, "表")
+        return list(formulas_reader._segments(archive, path, part, chunk_size))
+
+
 @pytest.mark.parametrize("chunk_size", [16, 64])
 def test_a_row_longer_than_the_carry_is_cut_so_no_piece_outgrows_it(
     tmp_path, monkeypatch, chunk_size
 ):
-    """Memory stays bounded by the carry whatever the row: a row of 300 cells (some 9 KB,
-    the carry made 256 bytes) is cut at its cell starts, and every byte of the part is in
-    exactly one piece."""
-    carry = 256
-    cells = "".join(f'<c r="{a1.cell(0, col)}"><v>{col}</v></c>' for col in range(300))
-    path = _one_sheet(tmp_path / "long.xlsx", "表", f'<row r="1">{cells}</row>', zipfile.ZIP_STORED)
-    monkeypatch.setattr(formulas_reader, "MAX_CARRY", carry)
-    with zipfile.ZipFile(path) as archive:
-        part = formulas_reader._sheet_part(archive, path, "表")
-        xml = archive.read(part)
-        pieces = list(formulas_reader._segments(archive, path, part, chunk_size))
+    """Memory stays bounded by the carry whatever the row: a row longer than the carry is
+    cut at its cell starts, and every byte of the part is in exactly one piece."""
+    path, xml = _long_row(tmp_path, monkeypatch)
+    pieces = _pieces(path, chunk_size)
     assert b"".join(buffer[:end] for buffer, end in pieces) == xml
-    assert max(len(buffer) for buffer, _ in pieces) <= carry + chunk_size
-    assert len(pieces) > len(xml) // (carry + chunk_size)
+    assert max(len(buffer) for buffer, _ in pieces) <= CARRY + chunk_size
+    assert len(pieces) > len(xml) // (CARRY + chunk_size)
 
 
 def test_a_short_carried_row_start_does_not_put_off_the_carrys_cut(tmp_path, monkeypatch):
     """The row-start search finds the carried row's own start (offset 0) when the piece
     before was cut within 65 bytes of its end; if the next chunk then takes the carry past
     its bound, the piece is cut there at a cell start, not one chunk later."""
-    carry = 256
-    cells = "".join(f'<c r="{a1.cell(0, col)}"><v>{col}</v></c>' for col in range(300))
-    path = _one_sheet(tmp_path / "long.xlsx", "表", f'<row r="1">{cells}</row>', zipfile.ZIP_STORED)
-    monkeypatch.setattr(formulas_reader, "MAX_CARRY", carry)
-    with zipfile.ZipFile(path) as archive:
-        part = formulas_reader._sheet_part(archive, path, "表")
-        xml = archive.read(part)
-        chunk_size = xml.index(b"<row") + 40  # the row starts 40 bytes before the chunk ends
-        assert 40 + chunk_size > carry  # the next chunk takes the carry past its bound
-        pieces = list(formulas_reader._segments(archive, path, part, chunk_size))
+    path, xml = _long_row(tmp_path, monkeypatch)
+    chunk_size = xml.index(b"<row") + 40  # the row starts 40 bytes before the chunk ends
+    assert 40 + chunk_size > CARRY  # the next chunk takes the carry past its bound
+    pieces = _pieces(path, chunk_size)
     assert b"".join(buffer[:end] for buffer, end in pieces) == xml
     assert pieces[0][1] == xml.index(b"<row")  # the header, cut at the row's start
     assert len(pieces[1][0]) == 40 + chunk_size  # the next chunk: cut at once
-    assert max(len(buffer) for buffer, _ in pieces) <= carry + chunk_size
+    assert max(len(buffer) for buffer, _ in pieces) <= CARRY + chunk_size
