@@ -389,4 +389,4 @@ def test_a_workbook_part_over_its_limit_is_refused_and_one_at_it_is_read(
     monkeypatch.setattr(sniff_module, "MAX_WORKBOOK_XML", size - 1)
     found = sniff(honest)
     assert [f.code for f in found] == ["file-unreadable"]
-    assert "xl/workbook.xml 大小异常" in found[0].message
+    assert found[0].message == "无法读取：xl/workbook.xml 大小异常"
