@@ -19,6 +19,7 @@ import pytest
 
 from ledger_xl.io import package
 from ledger_xl.io.read import custom_properties
+from ledger_xl.io.sniff import sniff
 from tests.fixtures import hostile
 from tests.hostile.conftest import json_of, run_cli
 
@@ -151,3 +152,44 @@ def test_a_damaged_part_is_a_package_error_that_says_what(honest, tmp_path, dama
         package.parse_part(archive, package.member_names(archive), "_rels/.rels")
     assert raised.value.detail.startswith(message)
     assert raised.value.damaged == (damage == "bad_deflate") and not raised.value.bomb
+
+
+@pytest.mark.parametrize(
+    "member, damage, code, message",
+    [
+        (
+            "xl/workbook.xml",
+            "unknown_encoding",
+            "file-unreadable",
+            "无法读取：xl/workbook.xml 声明了无法识别的字符编码（unknown encoding: x-unknown）",
+        ),
+        (
+            "xl/workbook.xml",
+            "multibyte_encoding",
+            "file-unreadable",
+            "无法读取：xl/workbook.xml 不是有效的 XML（multi-byte encodings are not supported）",
+        ),
+        (
+            "_rels/.rels",
+            "unknown_encoding",
+            "file-unreadable",
+            "无法读取：部件 _rels/.rels 声明了无法识别的字符编码（unknown encoding: x-unknown）",
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            "multibyte_encoding",
+            "file-unreadable",
+            "无法读取：部件 xl/_rels/workbook.xml.rels 不是有效的 XML（multi-byte encodings are "
+            "not supported）",
+        ),
+        ("_rels/.rels", "bad_deflate", "file-truncated", None),
+        ("xl/_rels/workbook.xml.rels", "bad_deflate", "file-truncated", None),
+        ("xl/workbook.xml", "bad_deflate", "file-truncated", None),
+    ],
+)
+def test_the_sniff_says_which_part_and_why(honest, tmp_path, member, damage, code, message):
+    """The sniff alone (in this process, fast): the parts that say where the sheets are."""
+    found = sniff(hostile.damaged_part(honest, tmp_path / "bad.xlsx", member, damage))
+    assert [f.code for f in found] == [code]
+    if message is not None:
+        assert found[0].message == message
