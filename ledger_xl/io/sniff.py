@@ -476,8 +476,9 @@ def _check_main_part(archive: zipfile.ZipFile) -> None:
     relationships (which part holds which sheet) must parse too: python-calamine reads past
     a declared encoding the formula reader's parser refuses, and the two would disagree."""
     try:
-        main = package.workbook_part(archive)
-        package.relationships(archive, package.member_names(archive), main)
+        names = package.member_names(archive)
+        main = package.workbook_part(archive, names)
+        package.relationships(archive, names, main)
     except package.PackageError as exc:
         if exc.bomb:
             raise SniffFailure("file-xml-bomb") from None
