@@ -31,6 +31,7 @@ from ledger_xl.io.sniff import (
 )
 from ledger_xl.io.xlsx.ledger import build_ledger_workbook
 from tests.fixtures.compound import Entry, compound
+from tests.fixtures.hostile import corrupt_deflate
 
 BILLION_LAUGHS = (
     '<!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -506,24 +507,6 @@ def test_input_bytes_are_unchanged(ok: Path, tmp_path: Path) -> None:
 # -- damaged members: the central directory is fine, a member's bytes are not -------------
 
 
-def _member_data_offset(data: bytes, info: zipfile.ZipInfo) -> int:
-    """Where `info`'s compressed bytes start: after its local header, name and extra."""
-    name_len, extra_len = struct.unpack_from("<HH", data, info.header_offset + 26)
-    return info.header_offset + 30 + name_len + extra_len
-
-
-def _corrupt_deflate(src: Path, dst: Path, member: str) -> Path:
-    """A copy of `src` whose `member` starts with an invalid deflate block (type 3)."""
-    data = bytearray(src.read_bytes())
-    with zipfile.ZipFile(src) as archive:
-        info = archive.getinfo(member)
-    assert info.compress_type == zipfile.ZIP_DEFLATED
-    start = _member_data_offset(data, info)
-    data[start : start + 4] = b"\xff\xff\xff\xff"
-    dst.write_bytes(bytes(data))
-    return dst
-
-
 def _corrupt_crc(src: Path, dst: Path, member: str) -> Path:
     """A copy of `src` whose `member` inflates fine but does not match its recorded CRC-32."""
     data = bytearray(src.read_bytes())
@@ -555,7 +538,7 @@ def test_every_xml_member_with_bad_deflate_is_truncated(ok_book: Path, tmp_path:
     members = _xml_members(ok_book)
     assert "xl/workbook.xml" in members and "xl/worksheets/sheet1.xml" in members
     for member in members:
-        path = _corrupt_deflate(ok_book, tmp_path / "bad.xlsx", member)
+        path = corrupt_deflate(ok_book, tmp_path / "bad.xlsx", member)
         only(sniff(path), "file-truncated", path)
 
 
