@@ -5,9 +5,9 @@ The sheets' own damage is covered beside (`test_reader_guards.py`, `test_batch_s
 here every other part of an honest ledger (relationships, content types, workbook.xml,
 styles, shared strings, theme, tables, document properties) is made not XML, given an
 encoding no one knows or one expat refuses (GBK), or has its compressed data begin with an
-invalid block. Found this way: a damaged docProps/custom.xml ended `validate` and `due` over a whole folder with
-"内部错误：ParseError"; an unknown encoding anywhere in the package gave a bare
-"文件结构异常（LookupError）".
+invalid block. Found this way: a damaged docProps/custom.xml ended `validate` and `due`
+over a whole folder with "内部错误：ParseError"; an unknown encoding anywhere in the
+package gave a bare "文件结构异常（LookupError）".
 """
 
 from __future__ import annotations
